@@ -1,0 +1,137 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from residents.access import coordinator_required
+from residents.forms import apply_errors
+from residents.models import Resident
+
+from . import selectors, services
+from .forms import GroupForm, MembershipAddForm, MembershipEndForm
+from .models import IntervisionGroup, Membership
+
+
+def _get_group_for_user(request: HttpRequest, pk: int) -> IntervisionGroup:
+    """The group, if the person asking may see it; 404 otherwise (ids reveal nothing)."""
+    today = timezone.localdate()
+    groups = IntervisionGroup.objects.visible_to(request.user, today).select_related(
+        "intervisor__user", "co_intervisor__user"
+    )
+    try:
+        return groups.get(pk=pk)
+    except IntervisionGroup.DoesNotExist:
+        raise Http404 from None
+
+
+def _get_group_for_coordinator(request: HttpRequest, pk: int) -> IntervisionGroup:
+    if not request.user.is_coordinator:
+        raise PermissionDenied
+    return get_object_or_404(
+        IntervisionGroup.objects.select_related("intervisor__user", "co_intervisor__user"), pk=pk
+    )
+
+
+@login_required
+def group_list(request: HttpRequest) -> HttpResponse:
+    if not (request.user.is_coordinator or request.user.is_intervisor or request.user.is_resident):
+        raise PermissionDenied
+    show_inactive = request.GET.get("show") == "all"
+    groups = selectors.group_list(request.user, timezone.localdate(), show_inactive=show_inactive)
+    return render(request, "sessions_app/group_list.html", {
+        "groups": groups, "show_inactive": show_inactive,
+    })
+
+
+@login_required
+def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    group = _get_group_for_user(request, pk)
+    today = timezone.localdate()
+    current = list(
+        group.memberships.on(today).select_related(
+            "resident__user", "resident__specialty", "resident__department"
+        ).order_by("resident__user__last_name")
+    )
+    context = {"group": group, "current": current}
+    if request.user.is_coordinator:
+        context["history"] = group.memberships.exclude(pk__in=[m.pk for m in current]).select_related(
+            "resident__user"
+        ).order_by("-start_date")
+        context["add_form"] = MembershipAddForm(residents=selectors.residents_addable_to(group, today))
+    return render(request, "sessions_app/group_detail.html", context)
+
+
+@coordinator_required
+@require_http_methods(["GET", "POST"])
+def group_create(request: HttpRequest) -> HttpResponse:
+    form = GroupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            group = services.group_create(**form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("%(group)s was created. Now add its members.")
+                             % {"group": group})
+            return redirect("group_detail", pk=group.pk)
+    return render(request, "sessions_app/group_form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    group = _get_group_for_coordinator(request, pk)
+    form = GroupForm(request.POST or None, instance=group)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.group_update(group=group, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Changes to %(group)s were saved.") % {"group": group})
+            return redirect("group_detail", pk=group.pk)
+    return render(request, "sessions_app/group_form.html", {"form": form, "group": group})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def membership_add(request: HttpRequest, pk: int) -> HttpResponse:
+    group = _get_group_for_coordinator(request, pk)
+    form = MembershipAddForm(request.POST or None, residents=Resident.objects.active().with_people())
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.membership_add(group=group, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("%(name)s joined %(group)s.")
+                             % {"name": membership.resident.user, "group": group})
+            return redirect("group_detail", pk=group.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "sessions_app/membership_form.html",
+                  {"form": form, "group": group}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def membership_end(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
+    group = _get_group_for_coordinator(request, pk)
+    membership = get_object_or_404(
+        Membership.objects.select_related("resident__user"), pk=membership_pk, group=group
+    )
+    form = MembershipEndForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_end(membership=membership, on=form.cleaned_data["end_date"])
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("%(name)s leaves %(group)s.")
+                             % {"name": membership.resident.user, "group": group})
+            return redirect("group_detail", pk=group.pk)
+    return render(request, "sessions_app/membership_end.html",
+                  {"form": form, "group": group, "membership": membership})

@@ -1,0 +1,104 @@
+"""Personas shared by the whole suite.
+
+- cora: the programme's coordinator
+- rosa and ruben: residents in the same group ("Tuesday group"), led by ivan
+- otto: a resident in another group ("Thursday group"), led by iris
+- ivan: intervisor of rosa's group; iris: another intervisor
+- adam: an administrator (Django admin only)
+"""
+
+import pytest
+
+from residents.models import User
+
+from .factories import (
+    PASSWORD,
+    GroupFactory,
+    IntervisorFactory,
+    MembershipFactory,
+    ResidentFactory,
+    UserFactory,
+)
+from .helpers import login
+
+
+@pytest.fixture
+def cora(db):
+    return UserFactory(email="cora@hospital.example", first_name="Cora", last_name="Coordinator",
+                       role=User.Role.COORDINATOR)
+
+
+@pytest.fixture
+def adam(db):
+    return UserFactory(email="adam@hospital.example", first_name="Adam", last_name="Admin",
+                       role=User.Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def ivan(db):
+    return IntervisorFactory(user__email="ivan@hospital.example", user__first_name="Ivan",
+                             user__last_name="Intervisor").user
+
+
+@pytest.fixture
+def iris(db):
+    return IntervisorFactory(user__email="iris@hospital.example", user__first_name="Iris",
+                             user__last_name="Other").user
+
+
+@pytest.fixture
+def group(ivan):
+    return GroupFactory(name="Tuesday group", intervisor=ivan.intervisor)
+
+
+@pytest.fixture
+def other_group(iris):
+    return GroupFactory(name="Thursday group", intervisor=iris.intervisor)
+
+
+@pytest.fixture
+def rosa(group):
+    resident = ResidentFactory(user__email="rosa@hospital.example", user__first_name="Rosa",
+                               user__last_name="Resident")
+    MembershipFactory(group=group, resident=resident)
+    return resident.user
+
+
+@pytest.fixture
+def ruben(group):
+    resident = ResidentFactory(user__email="ruben@hospital.example", user__first_name="Ruben",
+                               user__last_name="Resident")
+    MembershipFactory(group=group, resident=resident)
+    return resident.user
+
+
+@pytest.fixture
+def otto(other_group):
+    resident = ResidentFactory(user__email="otto@hospital.example", user__first_name="Otto",
+                               user__last_name="Outsider")
+    MembershipFactory(group=other_group, resident=resident)
+    return resident.user
+
+
+@pytest.fixture
+def personas(cora, adam, ivan, iris, rosa, ruben, otto):
+    return {"cora": cora, "adam": adam, "ivan": ivan, "iris": iris, "rosa": rosa,
+            "ruben": ruben, "otto": otto}
+
+
+@pytest.fixture
+def as_cora(cora):
+    return login(cora)
+
+
+@pytest.fixture
+def celery_eager(settings):
+    """Run tasks in-process for tests about what a task does, not how it is delivered."""
+    from intervision.celery import app
+
+    app.conf.task_always_eager = True
+    yield app
+    app.conf.task_always_eager = False
+
+
+__all__ = ["PASSWORD"]

@@ -22,6 +22,13 @@ from .factories import (
 from .helpers import login
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Argon2 is deliberately slow; the suite creates hundreds of users. One test below checks
+    # that the real settings hash with Argon2.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def cora(db):
     return UserFactory(email="cora@hospital.example", first_name="Cora", last_name="Coordinator",

@@ -1,0 +1,156 @@
+"""Every page of the project, asked for by every persona.
+
+The table below is the access policy. A new URL pattern fails
+``test_every_url_pattern_has_an_access_rule`` until it is added here, so no page can ship
+without a decision about who may open it.
+"""
+
+from urllib.parse import urlsplit
+
+import pytest
+from django.apps import apps
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from .helpers import login
+
+PERSONAS = ["anonymous", "cora", "adam", "ivan", "iris", "rosa", "otto"]
+LOGIN = "login"  # redirected to the log-in page
+
+# What each persona gets: a status code, or LOGIN. "*" is the default for unlisted personas.
+ANY_SIGNED_IN = {"anonymous": LOGIN, "*": 200}
+COORDINATOR_ONLY = {"anonymous": LOGIN, "cora": 200, "*": 403}
+COORDINATOR_POST_ONLY = {"anonymous": LOGIN, "cora": 405, "*": 403}
+GROUP_MEMBERS = {"anonymous": LOGIN, "cora": 200, "ivan": 200, "rosa": 200, "*": 404}
+PUBLIC = {"*": 200}
+
+
+def _rosa_resident(p):
+    return {"pk": p["rosa"].resident.pk}
+
+
+def _iris_intervisor(p):
+    return {"pk": p["iris"].intervisor.pk}
+
+
+def _group(p):
+    return {"pk": p["rosa"].resident.memberships.get().group_id}
+
+
+def _rosa_membership(p):
+    membership = p["rosa"].resident.memberships.get()
+    return {"pk": membership.group_id, "membership_pk": membership.pk}
+
+
+RULES = {
+    "home": (None, ANY_SIGNED_IN),
+    "healthz": (None, PUBLIC),
+    "resident_list": (None, COORDINATOR_ONLY),
+    "resident_create": (None, COORDINATOR_ONLY),
+    "resident_import": (None, COORDINATOR_ONLY),
+    "resident_import_example": (None, COORDINATOR_ONLY),
+    "resident_detail": (_rosa_resident, COORDINATOR_ONLY),
+    "resident_edit": (_rosa_resident, COORDINATOR_ONLY),
+    "resident_deactivate": (_rosa_resident, COORDINATOR_ONLY),
+    "user_reactivate": (lambda p: {"pk": p["rosa"].pk}, COORDINATOR_POST_ONLY),
+    "intervisor_list": (None, COORDINATOR_ONLY),
+    "intervisor_create": (None, COORDINATOR_ONLY),
+    "intervisor_edit": (_iris_intervisor, COORDINATOR_ONLY),
+    "intervisor_deactivate": (_iris_intervisor, COORDINATOR_ONLY),
+    "group_list": (None, {"anonymous": LOGIN, "adam": 403, "*": 200}),
+    "group_create": (None, COORDINATOR_ONLY),
+    "group_detail": (_group, GROUP_MEMBERS),
+    "group_edit": (_group, COORDINATOR_ONLY),
+    "membership_add": (_group, COORDINATOR_ONLY),
+    "membership_end": (_rosa_membership, COORDINATOR_ONLY),
+    # Django's own account pages.
+    "login": (None, PUBLIC),
+    "logout": (None, {"*": 405}),  # log-out is a POST (a link preview must not log you out)
+    "password_change": (None, ANY_SIGNED_IN),
+    "password_change_done": (None, ANY_SIGNED_IN),
+    "password_reset": (None, PUBLIC),
+    "password_reset_done": (None, PUBLIC),
+    "password_reset_confirm": (lambda p: {"uidb64": "MQ", "token": "bad-token"}, PUBLIC),
+    "password_reset_complete": (None, PUBLIC),
+    "set_language": (None, {"*": 302}),
+}
+
+
+def _url_names(resolver=None, namespace=None):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue  # the admin has its own test below
+            yield from _url_names(entry, entry.namespace or namespace)
+        elif isinstance(entry, URLPattern):
+            assert entry.name, f"URL pattern {entry.pattern} has no name"
+            yield f"{namespace}:{entry.name}" if namespace else entry.name
+
+
+def test_every_url_pattern_has_an_access_rule():
+    assert set(_url_names()) == set(RULES)
+
+
+def _client(personas, name) -> Client:
+    return Client() if name == "anonymous" else login(personas[name])
+
+
+@pytest.mark.parametrize("url_name", sorted(RULES))
+def test_each_persona_gets_the_expected_answer(personas, url_name):
+    kwargs_for, expected = RULES[url_name]
+    url = reverse(url_name, kwargs=kwargs_for(personas) if kwargs_for else None)
+    for persona in PERSONAS:
+        want = expected.get(persona, expected.get("*"))
+        response = _client(personas, persona).get(url)
+        if want == LOGIN:
+            assert response.status_code == 302, (url_name, persona, response.status_code)
+            assert urlsplit(response["Location"]).path == reverse("login"), (url_name, persona)
+        else:
+            assert response.status_code == want, (url_name, persona, response.status_code)
+
+
+def test_forged_ids_answer_404_for_the_coordinator_too(personas, as_cora):
+    assert as_cora.get(reverse("group_detail", kwargs={"pk": 999999})).status_code == 404
+    assert as_cora.get(reverse("resident_edit", kwargs={"pk": 999999})).status_code == 404
+    other = personas["otto"].resident.memberships.get()
+    url = reverse("membership_end", kwargs={"pk": _group(personas)["pk"], "membership_pk": other.pk})
+    assert as_cora.get(url).status_code == 404  # a membership of another group
+
+
+def _admin_urls():
+    for model in apps.get_models():
+        if model._meta.app_label in {"residents", "sessions_app"}:
+            info = (model._meta.app_label, model._meta.model_name)
+            yield reverse("admin:%s_%s_changelist" % info)
+            yield reverse("admin:%s_%s_add" % info)
+
+
+def test_the_admin_works_for_every_model_of_ours(personas):
+    client = login(personas["adam"])
+    urls = list(_admin_urls())
+    assert len(urls) >= 2 * 7
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+
+
+def test_the_admin_is_closed_to_everyone_but_administrators(personas):
+    url = reverse("admin:residents_resident_changelist")
+    for persona in ["anonymous", "cora", "ivan", "rosa"]:
+        response = _client(personas, persona).get(url)
+        assert response.status_code == 302
+        assert urlsplit(response["Location"]).path == reverse("admin:login")
+
+
+def test_the_admin_change_pages_open_for_the_personas_rows(personas):
+    client = login(personas["adam"])
+    resident = personas["rosa"].resident
+    membership = resident.memberships.get()
+    for url in [
+        reverse("admin:residents_user_change", args=[personas["rosa"].pk]),
+        reverse("admin:residents_resident_change", args=[resident.pk]),
+        reverse("admin:residents_intervisor_change", args=[personas["ivan"].intervisor.pk]),
+        reverse("admin:sessions_app_intervisiongroup_change", args=[membership.group_id]),
+        reverse("admin:sessions_app_membership_change", args=[membership.pk]),
+    ]:
+        assert client.get(url).status_code == 200, url

@@ -121,9 +121,9 @@ def test_forged_ids_answer_404_for_the_coordinator_too(personas, as_cora):
 def _admin_urls():
     for model in apps.get_models():
         if model._meta.app_label in {"residents", "sessions_app"}:
-            info = (model._meta.app_label, model._meta.model_name)
-            yield reverse("admin:%s_%s_changelist" % info)
-            yield reverse("admin:%s_%s_add" % info)
+            prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+            yield reverse(f"{prefix}_changelist")
+            yield reverse(f"{prefix}_add")
 
 
 def test_the_admin_works_for_every_model_of_ours(personas):

@@ -7,6 +7,8 @@
 - adam: an administrator (Django admin only)
 """
 
+import os
+
 import pytest
 
 from residents.models import User
@@ -20,6 +22,18 @@ from .factories import (
     UserFactory,
 )
 from .helpers import login
+
+
+def pytest_configure(config):
+    """In CI (REQUIRE_SERVICES=1) the suite must run on PostgreSQL and Redis, never fall back."""
+    if not os.environ.get("REQUIRE_SERVICES"):
+        return
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise pytest.UsageError("REQUIRE_SERVICES is set but DATABASE_URL is not PostgreSQL")
+    if not (settings.REDIS_URL and settings.CELERY_BROKER_URL.startswith("redis://")):
+        raise pytest.UsageError("REQUIRE_SERVICES is set but REDIS_URL is not a Redis broker")
 
 
 @pytest.fixture(autouse=True)

@@ -179,12 +179,12 @@ def membership_add(
 ) -> Membership:
     """Add ``resident`` to ``group`` from ``start_date``; refuse what would break a rule."""
     # Lock the group (its size) and the resident (their other memberships) for the checks.
-    group = IntervisionGroup.objects.select_for_update().select_related(
+    group = IntervisionGroup.objects.select_for_update(of=("self",)).select_related(
         "intervisor__user", "co_intervisor__user"
     ).get(pk=group.pk)
-    resident = Resident.objects.select_for_update().select_related("user", "department").get(
-        pk=resident.pk
-    )
+    resident = Resident.objects.select_for_update(of=("self",)).select_related(
+        "user", "department"
+    ).get(pk=resident.pk)
     if end_date is not None and end_date <= start_date:
         raise ValidationError({"end_date": _("The end date must be after the start date.")})
     if not group.is_active:

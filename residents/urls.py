@@ -8,6 +8,8 @@ urlpatterns = [
     path("residents/", views.resident_list, name="resident_list"),
     path("residents/new/", views.resident_create, name="resident_create"),
     path("residents/import/", views.resident_import, name="resident_import"),
+    path("residents/import/example.csv", views.resident_import_example,
+         name="resident_import_example"),
     path("residents/<int:pk>/", views.resident_detail, name="resident_detail"),
     path("residents/<int:pk>/edit/", views.resident_edit, name="resident_edit"),
     path("residents/<int:pk>/deactivate/", views.resident_deactivate, name="resident_deactivate"),

@@ -1,3 +1,5 @@
+import secrets
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -7,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -14,9 +17,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from intervision.celery import app as celery_app
 from sessions_app import selectors as group_selectors
 
-from . import services
+from . import importers, services
 from .access import coordinator_required
 from .forms import IntervisorForm, ResidentForm, apply_errors
+from .import_forms import ConfirmImportForm, ResidentImportForm
 from .models import Intervisor, Resident, User
 
 
@@ -217,6 +221,79 @@ def intervisor_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
+# --- Import ---------------------------------------------------------------------------------
+
+# The checked file waits in the session between the preview and its confirmation, under a
+# random token, so a stale or second preview cannot be confirmed by mistake.
+_IMPORT_SESSION_KEY = "resident_import"
+
+
 @coordinator_required
+@require_http_methods(["GET", "POST"])
 def resident_import(request: HttpRequest) -> HttpResponse:
-    return render(request, "residents/home_other.html")
+    if request.method == "POST" and "token" in request.POST:
+        return _resident_import_confirm(request)
+    if request.method == "GET":
+        return render(request, "residents/resident_import.html", {"form": ResidentImportForm()})
+    form = ResidentImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(request, "residents/resident_import.html", {"form": form}, status=400)
+    plan = importers.check_residents_csv(form.cleaned_data["file"])
+    if plan.problems:
+        return _resident_import_problems(request, plan.problems)
+    text, _problem = importers.decode(form.cleaned_data["file"])
+    return _resident_import_preview(request, plan, text)
+
+
+def _resident_import_problems(request: HttpRequest, problems: list[importers.Problem]) -> HttpResponse:
+    return render(request, "residents/resident_import.html",
+                  {"form": ResidentImportForm(), "problems": problems}, status=400)
+
+
+def _resident_import_preview(
+    request: HttpRequest, plan: importers.ImportPlan, text: str, *, outdated: bool = False
+) -> HttpResponse:
+    token = secrets.token_urlsafe(16)
+    request.session[_IMPORT_SESSION_KEY] = {"token": token, "text": text, "digest": plan.digest}
+    return render(request, "residents/resident_import_preview.html", {
+        "plan": plan,
+        "summary": plan.summary,
+        "created": plan.by_action(importers.Change.CREATE),
+        "updated": plan.by_action(importers.Change.UPDATE),
+        "unchanged": plan.by_action(importers.Change.UNCHANGED),
+        "form": ConfirmImportForm(initial={"token": token}),
+        "outdated": outdated,
+    })
+
+
+def _resident_import_confirm(request: HttpRequest) -> HttpResponse:
+    form = ConfirmImportForm(request.POST)
+    pending = request.session.get(_IMPORT_SESSION_KEY)
+    if not (form.is_valid() and pending
+            and constant_time_compare(pending["token"], form.cleaned_data["token"])):
+        messages.error(request, _("This preview has expired or was replaced by a newer one. "
+                                  "Nothing was imported; upload the file again."))
+        return redirect("resident_import")
+    # Check again: specialties, people and supervisors may have changed since the preview.
+    parsed = importers.read_residents_csv(pending["text"])
+    try:
+        if parsed.problems:
+            raise importers.ImportRefused(parsed.problems)
+        summary = importers.residents_import(rows=parsed.rows, expected_digest=pending["digest"])
+    except importers.ImportRefused as refused:
+        del request.session[_IMPORT_SESSION_KEY]
+        return _resident_import_problems(request, refused.problems)
+    except importers.ImportOutdated as outdated:
+        return _resident_import_preview(request, outdated.plan, pending["text"], outdated=True)
+    del request.session[_IMPORT_SESSION_KEY]
+    messages.success(request, _("Residents imported: %(summary)s.") % {"summary": summary})
+    return redirect("resident_list")
+
+
+@coordinator_required
+@require_GET
+def resident_import_example(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(
+        importers.EXAMPLE_FILE.read_bytes(), content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="residents.csv"'},
+    )

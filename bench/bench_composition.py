@@ -17,6 +17,7 @@ import math
 import random
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -65,18 +66,19 @@ def _members(n: int, rng: random.Random) -> list[Member]:
 
 
 def _with_history(members: list[Member], rng: random.Random) -> list[Member]:
-    """Residents beyond their first year were in a group last year: last year's groups were of
-    about 7, and some of their members have since finished or left."""
+    """Residents beyond their first year were in a group last year. Last year's cohort was about
+    as large (a steady state) and was composed by this engine's greedy with the default rules;
+    its final-year residents have since finished, so ~5-6 members per group return."""
     returning = [m for m in members if m.training_year > 1]
-    rng.shuffle(returning)
-    previous = {}
-    n_last_year = max(1, round(len(returning) / 5))  # ~7 per group, ~2 since left
-    for k, m in enumerate(returning):
-        previous[m.id] = f"prev-{k % n_last_year:03d}"
-    return [
-        Member(m.id, m.specialty, m.department, m.training_year, previous.get(m.id))
-        for m in members
-    ]
+    # Steady state: as many finished last year as started this year.
+    graduates = [replace(m, id=-m.id, training_year=6) for m in _members(len(members) - len(returning), rng)]
+    last_year = tuple(replace(m, training_year=m.training_year - 1) for m in returning)
+    last = Problem((*last_year, *graduates), (Leader(0, len(members)),), Rules())
+    grouping = greedy(last, rng.randrange(1 << 30), time_limit=5.0)
+    previous: dict[int, str] = {}
+    for g, group in enumerate(grouping.groups if grouping else ()):
+        previous.update({rid: f"prev-{g:03d}" for rid in group.member_ids})
+    return [replace(m, previous_group=previous.get(m.id)) for m in members]
 
 
 def _with_conflicts(members: list[Member], rng: random.Random) -> list[Member]:
@@ -91,8 +93,7 @@ def _with_conflicts(members: list[Member], rng: random.Random) -> list[Member]:
                 conflicts[m.id].add(senior.id)
                 conflicts[senior.id].add(m.id)
     return [
-        Member(m.id, m.specialty, m.department, m.training_year, m.previous_group,
-               frozenset(conflicts[m.id]))
+        Member(m.id, m.specialty, m.department, m.training_year, m.previous_group, frozenset(conflicts[m.id]))
         for m in members
     ]
 
@@ -139,9 +140,7 @@ def _row(n: int, time_limit: float, workers: int, seed: int) -> str:
 
     result = compose(problem, time_limit=time_limit, workers=workers, seed=seed)
     broken = check_proposal(problem, result.assignment) if result.assignment else []
-    never_worse = greedy_obj is None or (
-        result.objective is not None and result.objective <= greedy_obj
-    )
+    never_worse = greedy_obj is None or (result.objective is not None and result.objective <= greedy_obj)
     cells = [
         f"{n:>4}",
         f"{result.n_groups or 0:>3}",
@@ -170,13 +169,29 @@ def _pct(value: float | None) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="60,120,250,500")
-    parser.add_argument("--time-limit", type=float, default=None,
-                        help="seconds per size (default: 30, and 60 from 250 residents up)")
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=None,
+        help="seconds per size (default: 30, and 60 from 250 residents up)",
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    header = ["   n", "  G", "greedy", "  time", "solver", "  bound", "   gap", "  time",
-              "    status", "source", "broken", "never worse"]
+    header = [
+        "   n",
+        "  G",
+        "greedy",
+        "  time",
+        "solver",
+        "  bound",
+        "   gap",
+        "  time",
+        "    status",
+        "source",
+        "broken",
+        "never worse",
+    ]
     print("  ".join(header))
     for n in (int(s) for s in args.sizes.split(",")):
         limit = args.time_limit or (30.0 if n < 250 else 60.0)

@@ -220,14 +220,10 @@ class _Index:
         self.year = [m.training_year for m in members]
         prev_sizes = Counter(m.previous_group for m in members if m.previous_group is not None)
         # Only previous groups with two or more members in this cohort can be split.
-        self.prev_keys = (
-            sorted(k for k, c in prev_sizes.items() if c >= 2) if rules.keep_previous else []
-        )
+        self.prev_keys = sorted(k for k, c in prev_sizes.items() if c >= 2) if rules.keep_previous else []
         prev_pos = {k: p for p, k in enumerate(self.prev_keys)}
         self.prev = [prev_pos.get(m.previous_group or "", -1) for m in members]
-        self.conflict_pairs = self._pairs(
-            (m.id, other) for m in members for other in m.conflicts
-        )
+        self.conflict_pairs = self._pairs((m.id, other) for m in members for other in m.conflicts)
         self.apart_pairs = self._pairs(rules.keep_apart) - self.conflict_pairs
         self.together_pairs = self._pairs(rules.keep_together)
         self.partners: list[list[int]] = [[] for _ in range(self.n)]
@@ -244,8 +240,7 @@ class _Index:
             frozenset(
                 k
                 for k, m in enumerate(members)
-                if m.id in leader.forbidden_residents
-                or m.department in leader.forbidden_departments
+                if m.id in leader.forbidden_residents or m.department in leader.forbidden_departments
             )
             for leader in problem.leaders
         ]
@@ -331,9 +326,7 @@ def _rule_errors(rules: Rules) -> list[str]:
     if rules.min_size < 1:
         errors.append(f"the minimum group size must be at least 1, not {rules.min_size}")
     if rules.max_size < rules.min_size:
-        errors.append(
-            f"the minimum group size {rules.min_size} is larger than the maximum {rules.max_size}"
-        )
+        errors.append(f"the minimum group size {rules.min_size} is larger than the maximum {rules.max_size}")
     if rules.max_per_specialty is not None and rules.max_per_specialty < 1:
         errors.append("at most 0 residents per specialty leaves no room for anyone")
     if rules.n_groups is not None and rules.n_groups < 1:
@@ -366,13 +359,10 @@ def _count_errors(problem: Problem) -> list[str]:
                 f"but {_plural(g, 'group')} {'was' if g == 1 else 'were'} asked for"
             )
         if g * rules.min_size > n:
-            errors.append(
-                f"{n} residents cannot fill {_plural(g, 'group')} of at least {rules.min_size}"
-            )
+            errors.append(f"{n} residents cannot fill {_plural(g, 'group')} of at least {rules.min_size}")
         if g > capacity:
             errors.append(
-                f"{_plural(g, 'group')} need an intervisor each, "
-                f"but the intervisors can lead only {capacity}"
+                f"{_plural(g, 'group')} need an intervisor each, but the intervisors can lead only {capacity}"
             )
     elif lo_size > capacity:
         errors.append(
@@ -389,9 +379,7 @@ def _specialty_errors(problem: Problem) -> list[str]:
         return []
     n = len(problem.members)
     most = (
-        rules.n_groups
-        if rules.n_groups is not None
-        else min(n // rules.min_size, _total_capacity(problem))
+        rules.n_groups if rules.n_groups is not None else min(n // rules.min_size, _total_capacity(problem))
     )
     errors = []
     for specialty, count in sorted(Counter(m.specialty for m in problem.members).items()):
@@ -416,8 +404,7 @@ def _pair_errors(idx: _Index) -> list[str]:
         if idx.unit_of[a] == idx.unit_of[b] and (a, b) not in idx.together_pairs:
             kind = "a conflict" if (a, b) in idx.conflict_pairs else "a keep-apart pair"
             errors.append(
-                f"{idx.label(a)} and {idx.label(b)} are linked by keep-together pairs "
-                f"but are also {kind}"
+                f"{idx.label(a)} and {idx.label(b)} are linked by keep-together pairs but are also {kind}"
             )
     return errors
 
@@ -430,8 +417,7 @@ def _unit_errors(idx: _Index) -> list[str]:
         who = idx.labels(unit)
         if len(unit) > rules.max_size:
             errors.append(
-                f"keep-together residents {who} ({len(unit)}) exceed the maximum group size "
-                f"{rules.max_size}"
+                f"keep-together residents {who} ({len(unit)}) exceed the maximum group size {rules.max_size}"
             )
         if rules.max_per_specialty:
             for s, c in sorted(Counter(idx.spec[k] for k in unit).items()):
@@ -520,22 +506,16 @@ def _membership_violations(idx: _Index, assignment: Assignment) -> list[Violatio
     for g, group in enumerate(assignment.groups, start=1):
         for rid in group.member_ids:
             if rid not in idx.pos:
-                out.append(
-                    Violation("unknown_resident", f"Group {g}: {rid} is not in the cohort", g, (rid,))
-                )
+                out.append(Violation("unknown_resident", f"Group {g}: {rid} is not in the cohort", g, (rid,)))
             else:
                 seen.setdefault(rid, []).append(g)
     for m in idx.problem.members:
         where = seen.get(m.id, [])
         if not where:
-            out.append(
-                Violation("unassigned", f"{_member_label(m)} is in no group", None, (m.id,))
-            )
+            out.append(Violation("unassigned", f"{_member_label(m)} is in no group", None, (m.id,)))
         elif len(where) > 1:
             groups = " and ".join(str(g) for g in where)
-            out.append(
-                Violation("duplicate", f"{_member_label(m)} is in groups {groups}", None, (m.id,))
-            )
+            out.append(Violation("duplicate", f"{_member_label(m)} is in groups {groups}", None, (m.id,)))
     return out
 
 
@@ -543,13 +523,9 @@ def _group_violations(idx: _Index, g: int, ks: list[int]) -> list[Violation]:
     rules, members = idx.problem.rules, idx.problem.members
     out = []
     if len(ks) > rules.max_size:
-        out.append(
-            Violation("size", f"Group {g} has {len(ks)} members (at most {rules.max_size})", g)
-        )
+        out.append(Violation("size", f"Group {g} has {len(ks)} members (at most {rules.max_size})", g))
     if len(ks) < rules.min_size:
-        out.append(
-            Violation("size", f"Group {g} has {len(ks)} members (at least {rules.min_size})", g)
-        )
+        out.append(Violation("size", f"Group {g} has {len(ks)} members (at least {rules.min_size})", g))
     if rules.max_per_specialty:
         by_spec: dict[int, list[int]] = {}
         for k in ks:
@@ -621,10 +597,7 @@ def _together_violations(idx: _Index, group_of: dict[int, int]) -> list[Violatio
     for a, b in sorted(idx.together_pairs):
         ga, gb = group_of.get(a), group_of.get(b)
         if ga is not None and gb is not None and ga != gb:
-            text = (
-                f"{idx.label(a)} and {idx.label(b)} must be kept together "
-                f"but are in groups {ga} and {gb}"
-            )
+            text = f"{idx.label(a)} and {idx.label(b)} must be kept together but are in groups {ga} and {gb}"
             out.append(Violation("keep_together", text, None, (members[a].id, members[b].id)))
     return out
 
@@ -684,9 +657,7 @@ class _State:
         self.u_spec = [Counter(idx.spec[k] for k in unit) for unit in idx.units]
         self.u_year = [Counter(idx.year[k] for k in unit) for unit in idx.units]
         self.u_prev = [Counter(idx.prev[k] for k in unit if idx.prev[k] >= 0) for unit in idx.units]
-        self.u_forb = [
-            [sum(1 for k in unit if k in forb) for forb in idx.forbidden] for unit in idx.units
-        ]
+        self.u_forb = [[sum(1 for k in unit if k in forb) for forb in idx.forbidden] for unit in idx.units]
 
     # -- cost pieces -------------------------------------------------------------------------
     def _size_cost(self, s: int) -> int:
@@ -731,9 +702,7 @@ class _State:
             hard += self.u_forb[v][la] - self.u_forb[v][lb]
         return d + _HARD * hard
 
-    def _count_delta(
-        self, a: int, b: int, out: Counter[int], back: Counter[int] | None, kind: str
-    ) -> int:
+    def _count_delta(self, a: int, b: int, out: Counter[int], back: Counter[int] | None, kind: str) -> int:
         counts = self.spec if kind == "spec" else self.years
         keys = set(out) | set(back or ())
         d = 0
@@ -822,8 +791,11 @@ class _State:
             total += _outside(self.size[g], rules.min_size, rules.max_size)
             total += sum(max(0, c - self.cap) for c in self.spec[g].values())
             total += self.forb_in(self.leader_of[g], g)
-        total += sum(1 for a, b in self.idx.conflict_pairs | self.idx.apart_pairs
-                     if self.group_of[a] == self.group_of[b])
+        total += sum(
+            1
+            for a, b in self.idx.conflict_pairs | self.idx.apart_pairs
+            if self.group_of[a] == self.group_of[b]
+        )
         return total
 
 
@@ -889,8 +861,7 @@ def _improve_leaders(state: _State) -> bool:
                     h
                     for h in range(state.G)
                     if state.leader_of[h] == li
-                    and state.forb_in(li, g) + state.forb_in(cur, h)
-                    < here + state.forb_in(li, h)
+                    and state.forb_in(li, g) + state.forb_in(cur, h) < here + state.forb_in(li, h)
                 ),
                 None,
             )
@@ -989,6 +960,11 @@ def greedy(
 # ---------------------------------------------------------------------------------------------
 
 
+def _count_hint(ks: list[int], g: int, of_count: Callable[[int], int]) -> Callable[[list[int]], int]:
+    """Hint for a variable that is a function of how many of ``ks`` are in group ``g``."""
+    return lambda group_of: of_count(sum(group_of[k] == g for k in ks))
+
+
 class _Model:
     """The exact model. ``x[k][g]``: resident ``k`` in group ``g``; ``y[l][g]``: intervisor ``l``
     leads group ``g``. Groups are numbered in order of their first member (resident ``k`` may
@@ -1000,8 +976,8 @@ class _Model:
     def __init__(self, idx: _Index, g_count: int, *, with_objective: bool = True) -> None:
         self.idx, self.G = idx, g_count
         self.m = cp_model.CpModel()
-        self.hints: list[tuple[cp_model.IntVar, Callable[[Assignment, list[int], list[int]], int]]]
-        self.hints = []
+        # Auxiliary variables and how to compute their value from a resident → group list.
+        self.hints: list[tuple[cp_model.IntVar, Callable[[list[int]], int]]] = []
         self._assignment_vars()
         self._symmetry_breaking()
         self._hard_rules()
@@ -1075,7 +1051,7 @@ class _Model:
             excess = [m.new_int_var(0, top, "") for _ in range(G)]
             for g in range(G):
                 m.add(sum(x[k][g] for k in ks) - excess[g] <= 1)
-                self._hint(excess[g], lambda _a, gof, _l, ks=ks, g=g: max(0, sum(gof[k] == g for k in ks) - 1))
+                self._hint(excess[g], _count_hint(ks, g, lambda c: max(0, c - 1)))
             # Redundant but tightening: the excess no grouping can avoid.
             m.add(sum(excess) >= len(ks) - G)
             spec_terms += excess
@@ -1093,10 +1069,16 @@ class _Model:
                 for g in range(G):
                     for k in ks:
                         m.add_implication(x[k][g], present[g])
-                    self._hint(present[g], lambda _a, gof, _l, ks=ks, g=g: int(any(gof[k] == g for k in ks)))
+                    self._hint(present[g], _count_hint(ks, g, lambda c: int(c > 0)))
+                # Implied, but the LP does not see it through the implications alone.
+                m.add(sum(present) >= 1)
                 cont_terms.append(sum(present) - 1)
-        self.terms = {"specialty": spec_terms, "training_year": year_terms,
-                      "continuity": cont_terms, "size": size_terms}
+        self.terms = {
+            "specialty": spec_terms,
+            "training_year": year_terms,
+            "continuity": cont_terms,
+            "size": size_terms,
+        }
         m.minimize(
             w.specialty * sum(spec_terms)
             + w.training_year * sum(year_terms)
@@ -1114,11 +1096,11 @@ class _Model:
             m.add(dev >= count - hi)
             if lo > 0:
                 m.add(dev >= lo - count)
-            self._hint(dev, lambda _a, gof, _l, ks=ks, g=g: _outside(sum(gof[k] == g for k in ks), lo, hi))
+            self._hint(dev, _count_hint(ks, g, lambda c, lo=lo, hi=hi: _outside(c, lo, hi)))
             out.append(dev)
         return out
 
-    def _hint(self, var: cp_model.IntVar, value: Callable[[Assignment, list[int], list[int]], int]) -> None:
+    def _hint(self, var: cp_model.IntVar, value: Callable[[list[int]], int]) -> None:
         self.hints.append((var, value))
 
     def add_hint(self, assignment: Assignment) -> None:
@@ -1139,14 +1121,12 @@ class _Model:
             for g in range(self.G):
                 self.m.add_hint(self.y[li][g], leader_of[g] == li)
         for var, value in self.hints:
-            self.m.add_hint(var, value(assignment, group_of, leader_of))
+            self.m.add_hint(var, value(group_of))
 
     def assignment(self, solver: cp_model.CpSolver) -> Assignment:
         idx = self.idx
         group_of = [
-            next(g for g in range(self.G) if solver.boolean_value(self.x[k][g]))
-            if idx.n
-            else 0
+            next(g for g in range(self.G) if solver.boolean_value(self.x[k][g])) if idx.n else 0
             for k in range(idx.n)
         ]
         leader_of = [
@@ -1220,9 +1200,7 @@ def _solve(
     solver.parameters.random_seed = seed
     if progress is not None:
         reporter = _SolutionReporter(progress, time.monotonic(), time_limit, base)
-        solver.best_bound_callback = lambda bound: progress(
-            reporter.fraction(), f"Proven bound {bound:.0f}"
-        )
+        solver.best_bound_callback = lambda bound: progress(reporter.fraction(), f"Proven bound {bound:.0f}")
         status = solver.solve(model.m, reporter)
     else:
         status = solver.solve(model.m)
@@ -1267,7 +1245,12 @@ def _diagnose(problem: Problem, g_count: int, budget: float, workers: int) -> li
         if explain_infeasibility(relaxed):
             continue
         solver, _, status = _solve(
-            _Index(relaxed), g_count, None, time_limit=each, workers=workers, seed=0,
+            _Index(relaxed),
+            g_count,
+            None,
+            time_limit=each,
+            workers=workers,
+            seed=0,
             with_objective=False,
         )
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -1275,8 +1258,9 @@ def _diagnose(problem: Problem, g_count: int, budget: float, workers: int) -> li
     return culprits
 
 
-def _infeasible(messages: Sequence[str], start: float, g_count: int | None,
-                greedy_time: float = 0.0) -> CompositionResult:
+def _infeasible(
+    messages: Sequence[str], start: float, g_count: int | None, greedy_time: float = 0.0
+) -> CompositionResult:
     return CompositionResult(
         status=Status.INFEASIBLE,
         assignment=None,
@@ -1323,7 +1307,9 @@ def compose(
     greedy_start = time.monotonic()
     base = _GREEDY_SHARE
     hint = greedy(
-        problem, seed, time_limit=time_limit * _GREEDY_SHARE,
+        problem,
+        seed,
+        time_limit=time_limit * _GREEDY_SHARE,
         on_progress=lambda _f, msg: progress(0.05, msg),
     )
     greedy_time = time.monotonic() - greedy_start
@@ -1332,11 +1318,29 @@ def compose(
 
     remaining = time_limit - (time.monotonic() - start)
     solver, model, status = _solve(
-        idx, g_count, hint, time_limit=remaining, workers=workers, seed=seed,
-        progress=progress, base=base,
+        idx,
+        g_count,
+        hint,
+        time_limit=remaining,
+        workers=workers,
+        seed=seed,
+        progress=progress,
+        base=base,
     )
-    result = _result(problem, idx, g_count, solver, model, status, hint, greedy_obj,
-                     greedy_time, start, workers, time_limit)
+    result = _result(
+        problem,
+        idx,
+        g_count,
+        solver,
+        model,
+        status,
+        hint,
+        greedy_obj,
+        greedy_time,
+        start,
+        workers,
+        time_limit,
+    )
     progress(1.0, f"Done: {result.status}")
     return result
 
@@ -1373,11 +1377,16 @@ def _result(
         candidates.append((greedy_obj if greedy_obj is not None else 0, "greedy", hint))
     if not candidates:
         return CompositionResult(
-            status=Status.UNKNOWN, assignment=None, objective=None, bound=None, gap=None,
-            wall_time=time.monotonic() - start, greedy_objective=None, greedy_time=greedy_time,
+            status=Status.UNKNOWN,
+            assignment=None,
+            objective=None,
+            bound=None,
+            gap=None,
+            wall_time=time.monotonic() - start,
+            greedy_objective=None,
+            greedy_time=greedy_time,
             n_groups=g_count,
-            messages=("no grouping was found within the time limit; allow more time or relax "
-                      "the rules",),
+            messages=("no grouping was found within the time limit; allow more time or relax the rules",),
         )
     # Prefer the solver's grouping on ties: it is the one the bound was proven against.
     objective, source, assignment = min(candidates, key=lambda c: (c[0], c[1] != "solver"))

@@ -383,7 +383,7 @@ def _specialty_errors(problem: Problem) -> list[str]:
     )
     errors = []
     for specialty, count in sorted(Counter(m.specialty for m in problem.members).items()):
-        if count > most * cap:
+        if most >= 1 and count > most * cap:
             errors.append(
                 f"{count} {specialty} residents cannot be spread over {_plural(most, 'group')} "
                 f"with at most {cap} per group"
@@ -441,14 +441,17 @@ def explain_infeasibility(problem: Problem) -> list[str]:
     if errors:
         return errors
     errors = _count_errors(problem)
-    if not errors and problem.rules.n_groups is None:
+    if len(problem.members) < problem.rules.min_size:
+        return errors  # nothing else is worth saying about a cohort that fills no group
+    specialty = _specialty_errors(problem)
+    if not errors and not specialty and problem.rules.n_groups is None:
         lo, hi = _group_count_range(problem)
-        if lo > hi and not _specialty_errors(problem):
+        if lo > hi:
             errors.append(
                 f"no number of groups fits: the sizes and specialty cap need at least {lo}, "
                 f"the sizes and intervisor capacity allow at most {hi}"
             )
-    errors += _specialty_errors(problem)
+    errors += specialty
     idx = _Index(problem)
     return errors + _pair_errors(idx) + _unit_errors(idx)
 

@@ -428,8 +428,8 @@ def _unit_errors(idx: _Index) -> list[str]:
                     )
         if idx.leaders and all(any(k in f for k in unit) for f in idx.forbidden):
             errors.append(
-                f"no intervisor may lead {'resident' if len(unit) == 1 else 'keep-together residents'}"
-                f" {who}: every intervisor is excluded for them"
+                f"no intervisor may lead {who if len(unit) == 1 else 'keep-together residents ' + who}"
+                ": every intervisor is excluded for them"
             )
     return errors
 

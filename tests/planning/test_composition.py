@@ -213,9 +213,7 @@ def test_it_explains_sizes_that_no_split_can_meet():
 
 def test_it_explains_a_resident_no_intervisor_may_lead():
     problem = Problem(cohort(12), (ada(forbidden_residents=frozenset({4})),))
-    assert explain(problem) == [
-        "no intervisor may lead resident resident 4: every intervisor is excluded for them"
-    ]
+    assert explain(problem) == ["no intervisor may lead resident 4: every intervisor is excluded for them"]
 
 
 def test_it_explains_inconsistent_size_rules():

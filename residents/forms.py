@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -109,3 +110,15 @@ def apply_errors(form: forms.Form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Also reaches people who never had a password.
+
+    Residents created by a coordinator or a CSV import get no password; "Forgot your password?"
+    is how they choose their first one. Django's form skips such accounts, so it would answer
+    "check your e-mail" and send nothing.
+    """
+
+    def get_users(self, email):
+        return User.objects.filter(email__iexact=email, is_active=True)

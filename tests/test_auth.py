@@ -86,3 +86,20 @@ def test_the_project_settings_hash_passwords_with_argon2():
 def test_the_interface_speaks_dutch_when_asked(client, db):
     page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="nl").content.decode()
     assert 'lang="nl"' in page
+
+
+def test_someone_who_never_had_a_password_chooses_one_with_forgot_password(client, db):
+    from .factories import ResidentFactory
+
+    resident = ResidentFactory(user__email="new@hospital.example", user__password=None)
+    resident.user.set_unusable_password()
+    resident.user.save()
+    client.post(reverse("password_reset"), {"email": "new@hospital.example"})
+    assert len(mail.outbox) == 1
+
+
+def test_a_deactivated_person_gets_no_reset_link(client, rosa):
+    rosa.is_active = False
+    rosa.save()
+    client.post(reverse("password_reset"), {"email": "rosa@hospital.example"})
+    assert mail.outbox == []

@@ -174,10 +174,6 @@ def test_new_residents_get_no_usable_password(as_cora, catalogue):
     assert not User.objects.get(email="anna@hospital.example").has_usable_password()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Django's PasswordResetForm skips users without a usable password, so imported (and "
-    "hand-created) residents get no reset e-mail until the project's reset form allows it."
-))
 def test_an_imported_resident_can_choose_a_password_with_forgot_password(client, catalogue, mailoutbox):
     residents_import(rows=read_residents_csv(GOOD).rows)
     client.post(reverse("password_reset"), {"email": "anna@hospital.example"})

@@ -26,7 +26,7 @@ def test_racing_for_the_last_seat_admits_exactly_one():
         barrier = threading.Barrier(len(contenders))
         outcomes: list[str] = []
 
-        def join(resident):
+        def join(resident, group=group, barrier=barrier, outcomes=outcomes):
             try:
                 barrier.wait()
                 services.membership_add(group=group, resident=resident, start_date=dt.date(2026, 2, 2))

@@ -505,8 +505,7 @@ def _closed_dates(request: GroupRequest, rules: Rules, first: date, last: date) 
 def _candidate_starts(request: GroupRequest, rules: Rules, grid: _Grid, cells: int) -> int:
     """Bits of every grid cell where a slot may start: inside a window and the horizon."""
     zone = ZoneInfo(rules.tz)
-    # A day before the horizon's local date too: its window may still reach into the horizon.
-    first = request.horizon_start.astimezone(zone).date() - timedelta(days=1)
+    first = request.horizon_start.astimezone(zone).date()
     last = request.horizon_end.astimezone(zone).date()
     closed = _closed_dates(request, rules, first, last)
     horizon_low = grid.ceil(request.horizon_start)

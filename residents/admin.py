@@ -2,7 +2,17 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Department, Intervisor, Resident, Specialty, User
+from .models import (
+    Department,
+    Intervisor,
+    IntervisorAbsence,
+    Programme,
+    Resident,
+    RosterEntry,
+    RosterImport,
+    Specialty,
+    User,
+)
 
 
 @admin.register(User)
@@ -46,3 +56,38 @@ class IntervisorAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     autocomplete_fields = ["user", "must_not_lead_residents"]
     filter_horizontal = ["must_not_lead_departments"]
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return not Programme.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RosterEntry)
+class RosterEntryAdmin(admin.ModelAdmin):
+    list_display = ["resident", "kind", "start", "end", "source"]
+    list_filter = ["kind", "source"]
+    search_fields = ["resident__user__last_name", "external_id"]
+    list_select_related = ["resident__user"]
+    autocomplete_fields = ["resident"]
+    date_hierarchy = "start"
+    raw_id_fields = ["roster_import"]
+
+
+@admin.register(RosterImport)
+class RosterImportAdmin(admin.ModelAdmin):
+    list_display = ["filename", "source", "status", "created_at", "created_by"]
+    list_filter = ["status", "file_format"]
+    exclude = ["content"]
+    readonly_fields = ["summary", "problems"]
+
+
+@admin.register(IntervisorAbsence)
+class IntervisorAbsenceAdmin(admin.ModelAdmin):
+    list_display = ["intervisor", "start", "end", "reason"]
+    list_select_related = ["intervisor__user"]
+    autocomplete_fields = ["intervisor"]

@@ -3,6 +3,7 @@ intervisors."""
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -39,6 +40,10 @@ class UserManager(BaseUserManager["User"]):
         return self.get(email__iexact=username)
 
 
+def new_calendar_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
 class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("Coordinator")
     RESIDENT = "resident", _("Resident")
@@ -67,6 +72,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("admin access"), default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    calendar_token = models.CharField(
+        _("calendar feed token"), max_length=64, unique=True, default=new_calendar_token,
+        help_text=_("Secret part of the personal calendar feed address; reset it to revoke."),
+    )
 
     objects = UserManager()
 
@@ -236,3 +245,162 @@ class Intervisor(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+def default_give_way_kinds() -> list[str]:
+    return ["day", "outpatient"]
+
+
+class Programme(models.Model):
+    """The programme's own rules. One row (``Programme.get()``); edited in the admin."""
+
+    name = models.CharField(_("name"), max_length=200, default="Residency programme")
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Amsterdam")
+    country = models.CharField(
+        _("country for public holidays"), max_length=2, default="NL",
+        help_text=_("ISO 3166 code; sessions are not suggested on its public holidays."),
+    )
+    rest_after_night_hours = models.PositiveSmallIntegerField(
+        _("rest after a night shift (hours)"), default=14
+    )
+    rest_after_series_hours = models.PositiveSmallIntegerField(
+        _("rest after a series of nights (hours)"), default=46
+    )
+    night_series_length = models.PositiveSmallIntegerField(
+        _("nights that make a series"), default=3
+    )
+    give_way_kinds = models.JSONField(
+        _("duty that gives way to intervision"), default=default_give_way_kinds,
+        help_text=_("Roster kinds a resident is released from for a session, e.g. day, outpatient."),
+    )
+    min_share_available = models.DecimalField(
+        _("share of members that must be free"), max_digits=3, decimal_places=2,
+        default=Decimal("0.75"),
+    )
+    note_retention_months = models.PositiveSmallIntegerField(
+        _("keep session notes for (months)"), default=12
+    )
+    evaluation_threshold = models.PositiveSmallIntegerField(
+        _("answers needed before evaluations are shown"), default=5
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="programme_single_row"),
+            models.CheckConstraint(
+                condition=Q(min_share_available__gt=0, min_share_available__lte=1),
+                name="programme_min_share_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(evaluation_threshold__gte=3), name="programme_evaluation_threshold_min"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def get(cls) -> Programme:
+        programme, _created = cls.objects.get_or_create(pk=1)
+        return programme
+
+
+class RosterKind(models.TextChoices):
+    DAY = "day", _("Day shift")
+    EVENING = "evening", _("Evening shift")
+    NIGHT = "night", _("Night shift")
+    ON_CALL = "on_call", _("On call")
+    WEEKEND = "weekend", _("Weekend duty")
+    LEAVE = "leave", _("Leave")
+    COURSE = "course", _("Course")
+    OUTPATIENT = "outpatient", _("Outpatient clinic")
+    OTHER = "other", _("Other duty")
+
+
+class RosterImport(models.Model):
+    """One upload of a roster file: its checks, its progress while a worker applies it, and
+    its outcome. Entries it created point back to it."""
+
+    class Status(models.TextChoices):
+        CHECKED = "checked", _("Checked, waiting for confirmation")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    filename = models.CharField(max_length=255)
+    file_format = models.CharField(max_length=10, choices=[("csv", "CSV"), ("ics", "iCalendar")])
+    source = models.CharField(_("source"), max_length=100)
+    content = models.TextField(blank=True, help_text="The decoded file, kept until it is applied.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CHECKED)
+    period_start = models.DateTimeField(null=True, blank=True)
+    period_end = models.DateTimeField(null=True, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    summary = models.JSONField(default=dict, blank=True)
+    problems = models.JSONField(default=list, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(done__lte=models.F("total")), name="rosterimport_progress"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"
+
+
+class RosterEntry(models.Model):
+    """A stretch of a resident's duty or absence, from a rostering tool's export."""
+
+    Kind = RosterKind
+
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="roster_entries")
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    kind = models.CharField(_("kind"), max_length=20, choices=RosterKind.choices)
+    source = models.CharField(_("source"), max_length=100, default="manual")
+    external_id = models.CharField(_("external id"), max_length=255, blank=True)
+    roster_import = models.ForeignKey(
+        RosterImport, on_delete=models.SET_NULL, null=True, blank=True, related_name="entries"
+    )
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [models.Index(fields=["resident", "start"]), models.Index(fields=["start", "end"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")), name="rosterentry_end_after_start"
+            ),
+            models.CheckConstraint(condition=Q(kind__in=RosterKind.values), name="rosterentry_kind_valid"),
+            models.UniqueConstraint(
+                fields=["source", "external_id"], condition=~Q(external_id=""),
+                name="rosterentry_source_external_id_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident}: {self.get_kind_display()} {self.start:%Y-%m-%d %H:%M}"
+
+
+class IntervisorAbsence(models.Model):
+    """Time an intervisor cannot lead a session (holiday, other work)."""
+
+    intervisor = models.ForeignKey(Intervisor, on_delete=models.CASCADE, related_name="absences")
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")), name="intervisorabsence_end_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.intervisor}: {self.start:%Y-%m-%d}–{self.end:%Y-%m-%d}"

@@ -1,15 +1,14 @@
-"""Intervision groups and who belongs to them.
-
-Sessions, participation, notes, evaluations and the notification outbox join this module in
-their own issues.
-"""
+"""Groups and what happens in them: memberships, sessions, participation, the notification
+outbox, confidential notes, anonymous evaluations and composition runs."""
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from residents.models import Intervisor, Resident, User
@@ -136,3 +135,381 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resident} in {self.group}"
+
+
+# --- Sessions -------------------------------------------------------------------------------
+
+class SessionSeries(models.Model):
+    """Sessions planned together from a group's cadence: same weekday and local time."""
+
+    group = models.ForeignKey(IntervisionGroup, on_delete=models.CASCADE, related_name="series")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), help_text="0 = Monday")
+    local_start = models.TimeField(_("local start time"))
+    duration_minutes = models.PositiveSmallIntegerField(_("length (minutes)"))
+    cadence_weeks = models.PositiveSmallIntegerField(_("every (weeks)"))
+    first_date = models.DateField(_("first date"))
+    count = models.PositiveSmallIntegerField(_("number of sessions"))
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="series_weekday_range"),
+            models.CheckConstraint(condition=Q(count__gte=1, count__lte=52), name="series_count_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group}: {self.count} × every {self.cadence_weeks} weeks"
+
+
+class SessionKind(models.TextChoices):
+    GROUP = "group", _("Group session")
+    OPEN = "open", _("Open session")
+
+
+class SessionStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    SCHEDULED = "scheduled", _("Scheduled")
+    HELD = "held", _("Held")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Session(models.Model):
+    """One meeting: of a group, or an open (make-up / drop-in) session with seats to book.
+
+    Times are stored in UTC. ``sequence`` goes up on every change a calendar must see
+    (iCalendar SEQUENCE); ``uid`` never changes.
+    """
+
+    Kind = SessionKind
+    Status = SessionStatus
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=10, choices=SessionKind.choices, default=SessionKind.GROUP)
+    group = models.ForeignKey(
+        IntervisionGroup, on_delete=models.PROTECT, null=True, blank=True, related_name="sessions"
+    )
+    series = models.ForeignKey(
+        SessionSeries, on_delete=models.SET_NULL, null=True, blank=True, related_name="sessions"
+    )
+    intervisor = models.ForeignKey(
+        Intervisor, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("intervisor"),
+        help_text=_("Who leads it; for a group session, the group's intervisor."),
+    )
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    video_url = models.URLField(_("video link"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED
+    )
+    capacity = models.PositiveSmallIntegerField(_("seats"), null=True, blank=True)
+    sequence = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [models.Index(fields=["status", "start"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="session_end_after_start"),
+            models.CheckConstraint(condition=Q(status__in=SessionStatus.values), name="session_status_valid"),
+            models.CheckConstraint(
+                condition=(Q(kind=SessionKind.GROUP) & Q(group__isnull=False))
+                | (Q(kind=SessionKind.OPEN) & Q(capacity__gte=1)),
+                name="session_group_or_open_with_seats",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or (str(self.group) if self.group_id else gettext("Open session"))
+
+
+class SessionStatusChange(models.Model):
+    """The record of every status change: who, when, from what to what."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=10, choices=SessionStatus.choices, blank=True)
+    to_status = models.CharField(max_length=10, choices=SessionStatus.choices)
+    changed_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    changed_at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["changed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}: {self.from_status or '—'} → {self.to_status}"
+
+
+class Rsvp(models.TextChoices):
+    NONE = "", _("No answer")
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
+    MAYBE = "maybe", _("Maybe")
+
+
+class AbsenceReason(models.TextChoices):
+    NONE = "", _("—")
+    CLINICAL_DUTY = "clinical_duty", _("Clinical duty")
+    LEAVE = "leave", _("Leave")
+    ILLNESS = "illness", _("Illness")
+    PERSONAL = "personal", _("Personal")
+    OTHER = "other", _("Other")
+
+
+class Booking(models.TextChoices):
+    NONE = "", _("—")
+    BOOKED = "booked", _("Booked")
+    WAITLISTED = "waitlisted", _("On the waitlist")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Attendance(models.TextChoices):
+    UNKNOWN = "", _("Not recorded")
+    PRESENT = "present", _("Present")
+    ABSENT = "absent", _("Absent")
+    EXCUSED = "excused", _("Excused")
+
+
+class Participation(models.Model):
+    """A resident and a session: their answer, their seat (open sessions), their attendance."""
+
+    Rsvp = Rsvp
+    AbsenceReason = AbsenceReason
+    Booking = Booking
+    Attendance = Attendance
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="participations")
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="participations")
+    rsvp = models.CharField(_("answer"), max_length=10, choices=Rsvp.choices, blank=True, default="")
+    absence_reason = models.CharField(
+        _("reason"), max_length=20, choices=AbsenceReason.choices, blank=True, default=""
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    booking = models.CharField(max_length=10, choices=Booking.choices, blank=True, default="")
+    waitlist_position = models.PositiveIntegerField(null=True, blank=True)
+    booked_at = models.DateTimeField(null=True, blank=True)
+    attendance = models.CharField(
+        _("attendance"), max_length=10, choices=Attendance.choices, blank=True, default=""
+    )
+    left_early = models.BooleanField(_("left early for clinical duty"), default=False)
+    attendance_recorded_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    attendance_recorded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "resident"], name="participation_unique"),
+            models.UniqueConstraint(
+                fields=["session", "waitlist_position"], condition=Q(waitlist_position__isnull=False),
+                name="participation_waitlist_position_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(absence_reason="") | Q(rsvp=Rsvp.NO), name="participation_reason_only_for_no"
+            ),
+            models.CheckConstraint(
+                condition=Q(waitlist_position__isnull=True) | Q(booking=Booking.WAITLISTED),
+                name="participation_position_only_when_waitlisted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident} @ {self.session}"
+
+
+class NotificationKind(models.TextChoices):
+    RSVP_REQUEST = "rsvp_request", _("Request to answer")
+    REMINDER_7D = "reminder_7d", _("Reminder a week before")
+    REMINDER_24H = "reminder_24h", _("Reminder a day before")
+    NUDGE_3D = "nudge_3d", _("Nudge to answer")
+    ATTENDANCE_PROMPT = "attendance_prompt", _("Prompt to record attendance")
+    LOW_RSVP_DIGEST = "low_rsvp_digest", _("Weekly digest of low answers")
+    SESSION_CHANGED = "session_changed", _("Session changed")
+    SESSION_CANCELLED = "session_cancelled", _("Session cancelled")
+    WAITLIST_PROMOTED = "waitlist_promoted", _("Seat from the waitlist")
+    EVALUATION_INVITE = "evaluation_invite", _("Invitation to evaluate")
+    SUGGESTIONS_DIGEST = "suggestions_digest", _("Scheduling suggestions")
+    ROSTER_CLASH = "roster_clash", _("Planned session clashes with rosters")
+
+
+class Notification(models.Model):
+    """The outbox: one row per message that must be sent, unique per kind, recipient and scope.
+
+    ``scope`` names what the message is about ("session:12", "session:12:seq:3" for the third
+    change, "week:2026-W48" for a digest), so running the scheduler twice cannot create a
+    second row. A dispatcher claims a row with a conditional update before sending it.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    Kind = NotificationKind
+
+    kind = models.CharField(max_length=30, choices=NotificationKind.choices)
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    scope = models.CharField(max_length=100)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    due_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "due_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "recipient", "scope"], name="notification_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.recipient_id} ({self.scope})"
+
+
+# --- Confidential notes and anonymous evaluations ----------------------------------------------
+
+class NoteTheme(models.Model):
+    """A theme an intervisor may tag a note with; the programme maintains the list."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SessionNote(models.Model):
+    """An intervisor's confidential note on a session. The text is stored encrypted
+    (``body_encrypted``); only the group's intervisors may read it, through the services."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    body_encrypted = models.TextField()
+    themes = models.ManyToManyField(NoteTheme, blank=True, related_name="notes")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "author"], name="sessionnote_one_per_author"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Note #{self.pk} on session #{self.session_id}"  # never the content
+
+
+class NoteAccessEvent(models.Model):
+    """Audit trail of every read, write and delete of a note, and every refused attempt.
+    Holds ids, never content; survives the note's deletion."""
+
+    class Action(models.TextChoices):
+        READ = "read", _("Read")
+        CREATE = "create", _("Created")
+        UPDATE = "update", _("Changed")
+        DELETE = "delete", _("Deleted")
+        PURGE = "purge", _("Deleted after the retention period")
+        REFUSED = "refused", _("Refused")
+
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    note_id = models.BigIntegerField(null=True, blank=True)
+    session_id = models.BigIntegerField(null=True, blank=True)
+    path = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.action} of note {self.note_id} by user {self.actor_id}"
+
+
+class Evaluation(models.Model):
+    """One anonymous answer to the evaluation of a session. Nothing here points to a person;
+    ``EvaluationReceipt`` records who answered, separately, so nobody answers twice."""
+
+    SCALE = [(i, str(i)) for i in range(1, 6)]
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="evaluations")
+    safety = models.PositiveSmallIntegerField(choices=SCALE)
+    depth = models.PositiveSmallIntegerField(choices=SCALE)
+    guidance = models.PositiveSmallIntegerField(choices=SCALE)
+    value = models.PositiveSmallIntegerField(choices=SCALE)
+    exhaustion = models.PositiveSmallIntegerField(choices=SCALE)
+    comment = models.TextField(blank=True)
+    # Only the day, so the time of an answer cannot be matched to the time of a receipt.
+    submitted_on = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(safety__range=(1, 5), depth__range=(1, 5), guidance__range=(1, 5),
+                            value__range=(1, 5), exhaustion__range=(1, 5)),
+                name="evaluation_scale_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Evaluation #{self.pk} of session #{self.session_id}"
+
+
+class EvaluationReceipt(models.Model):
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="evaluation_receipts")
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="evaluation_receipts")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "resident"], name="evaluationreceipt_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Receipt for session #{self.session_id}"
+
+
+# --- Group composition --------------------------------------------------------------------------
+
+class CompositionRun(models.Model):
+    """A coordinator's request to compose groups, solved by a worker, then adjusted and accepted."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Solving")
+        DONE = "done", _("Proposal ready")
+        INFEASIBLE = "infeasible", _("Rules cannot all be met")
+        FAILED = "failed", _("Failed")
+        ACCEPTED = "accepted", _("Accepted")
+
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    progress = models.FloatField(default=0.0)
+    message = models.CharField(max_length=300, blank=True)
+    params = models.JSONField(default=dict)
+    result = models.JSONField(default=dict, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__gte=0, progress__lte=1), name="compositionrun_progress"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Composition #{self.pk} ({self.status})"

@@ -118,12 +118,27 @@ def test_forged_ids_answer_404_for_the_coordinator_too(personas, as_cora):
     assert as_cora.get(url).status_code == 404  # a membership of another group
 
 
+# Kept out of the admin on purpose: notes belong to the group's intervisors alone, and
+# evaluations are anonymous.
+NOT_IN_ADMIN = {"sessionnote", "evaluation", "evaluationreceipt"}
+READ_ONLY_IN_ADMIN = {"sessionstatuschange", "noteaccessevent"}
+
+
 def _admin_urls():
     for model in apps.get_models():
-        if model._meta.app_label in {"residents", "sessions_app"}:
-            prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        name = model._meta.model_name
+        if model._meta.app_label in {"residents", "sessions_app"} and name not in NOT_IN_ADMIN:
+            prefix = f"admin:{model._meta.app_label}_{name}"
             yield reverse(f"{prefix}_changelist")
-            yield reverse(f"{prefix}_add")
+            if name not in READ_ONLY_IN_ADMIN and name != "programme":
+                yield reverse(f"{prefix}_add")
+
+
+def test_notes_and_evaluations_are_not_in_the_admin():
+    from django.contrib import admin
+
+    registered = {model._meta.model_name for model in admin.site._registry}
+    assert not registered & NOT_IN_ADMIN
 
 
 def test_the_admin_works_for_every_model_of_ours(personas):

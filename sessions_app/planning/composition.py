@@ -823,18 +823,24 @@ def _leader_slots(idx: _Index, g_count: int, rng: random.Random) -> list[int]:
 def _construct(idx: _Index, g_count: int, rng: random.Random) -> _State:
     state = _State(idx, g_count, _leader_slots(idx, g_count, rng))
     spec_totals = Counter(idx.spec)
+    prev_sizes = Counter(p for p in idx.prev if p >= 0)
 
-    def difficulty(u: int) -> tuple[float, ...]:
+    def order(u: int) -> tuple[float, ...]:
         unit = idx.units[u]
+        prev = max((idx.prev[k] for k in unit), default=-1)
         return (
             -len(unit),
+            # Whole previous groups one after another, largest first, so each can settle into a
+            # group of its own; residents without one (first years) fill the gaps last.
+            -prev_sizes[prev] if prev >= 0 else 1,
+            prev,
             -sum(len(idx.forbidders[k]) for k in unit),
             -sum(len(idx.partners[k]) for k in unit),
             -max(spec_totals[idx.spec[k]] for k in unit),
             rng.random(),
         )
 
-    for u in sorted(range(len(idx.units)), key=difficulty):
+    for u in sorted(range(len(idx.units)), key=order):
         # Prefer the emptiest groups among equally good ones so all groups reach the minimum.
         best = min(range(g_count), key=lambda g: (state.add_cost(u, g), state.size[g], rng.random()))
         state.place(u, best)

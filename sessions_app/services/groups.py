@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from residents.models import Intervisor, Resident
 
-from .models import IntervisionGroup, Membership
+from ..models import IntervisionGroup, Membership
 
 
 def _fmt(day: dt.date) -> str:

@@ -11,9 +11,9 @@ from residents.access import coordinator_required
 from residents.forms import apply_errors
 from residents.models import Resident
 
-from . import selectors, services
-from .forms import GroupForm, MembershipAddForm, MembershipEndForm
-from .models import IntervisionGroup, Membership
+from .. import selectors, services
+from ..forms import GroupForm, MembershipAddForm, MembershipEndForm
+from ..models import IntervisionGroup, Membership
 
 
 def _get_group_for_user(request: HttpRequest, pk: int) -> IntervisionGroup:

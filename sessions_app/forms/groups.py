@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from residents.forms import DateInput
 from residents.models import Intervisor, Resident
 
-from .models import IntervisionGroup
+from ..models import IntervisionGroup
 
 
 class GroupForm(forms.ModelForm):

@@ -34,9 +34,10 @@ def session_scope(session: Session) -> str:
     return f"session:{session.pk}:seq:{session.sequence}"
 
 
-def _enqueue(
+def enqueue(
     kind: str, recipients: Iterable[User], session: Session | None, scope: str, due_at: dt.datetime
 ) -> None:
+    """Write outbox rows; a row that exists already (same kind, recipient, scope) is kept."""
     rows = [
         Notification(kind=kind, recipient=user, session=session, scope=scope, due_at=due_at)
         for user in recipients
@@ -64,8 +65,8 @@ def _schedule_reminders(session: Session) -> None:
     for kind, offset in REMINDER_OFFSETS.items():
         due = session.start - offset
         if due > now:
-            _enqueue(kind, residents, session, scope, due)
-    _enqueue(Kind.ATTENDANCE_PROMPT, _leaders_of(session), session, scope,
+            enqueue(kind, residents, session, scope, due)
+    enqueue(Kind.ATTENDANCE_PROMPT, _leaders_of(session), session, scope,
              session.end + ATTENDANCE_PROMPT_DELAY)
 
 
@@ -80,7 +81,7 @@ def _cancel_pending(session: Session, *, keep_scope: str | None = None) -> None:
 def notify_session_scheduled(*, session: Session) -> None:
     """A session became scheduled: ask its residents to answer and plan the reminders."""
     if session.kind == Session.Kind.GROUP:
-        _enqueue(Kind.RSVP_REQUEST, _residents_of(session), session, session_scope(session),
+        enqueue(Kind.RSVP_REQUEST, _residents_of(session), session, session_scope(session),
                  timezone.now())
     _schedule_reminders(session)
 
@@ -92,7 +93,7 @@ def notify_session_changed(*, session: Session) -> None:
     The caller has already raised ``session.sequence``."""
     scope = session_scope(session)
     _cancel_pending(session, keep_scope=scope)
-    _enqueue(Kind.SESSION_CHANGED, _residents_of(session) + _leaders_of(session), session, scope,
+    enqueue(Kind.SESSION_CHANGED, _residents_of(session) + _leaders_of(session), session, scope,
              timezone.now())
     if session.status == Session.Status.SCHEDULED:
         _schedule_reminders(session)
@@ -102,7 +103,7 @@ def notify_session_changed(*, session: Session) -> None:
 def notify_session_cancelled(*, session: Session) -> None:
     """A session was cancelled: nothing pending about it is sent; everyone is told."""
     _cancel_pending(session)
-    _enqueue(Kind.SESSION_CANCELLED, _residents_of(session) + _leaders_of(session), session,
+    enqueue(Kind.SESSION_CANCELLED, _residents_of(session) + _leaders_of(session), session,
              f"session:{session.pk}:cancelled", timezone.now())
 
 
@@ -110,6 +111,6 @@ def notify_session_cancelled(*, session: Session) -> None:
 def notify_waitlist_promoted(*, participation: Participation) -> None:
     """A resident moved from the waitlist to a seat."""
     session = participation.session
-    _enqueue(Kind.WAITLIST_PROMOTED, [participation.resident.user], session,
+    enqueue(Kind.WAITLIST_PROMOTED, [participation.resident.user], session,
              f"session:{session.pk}:promoted", timezone.now())
     _schedule_reminders(session)

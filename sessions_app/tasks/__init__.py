@@ -1,0 +1,2 @@
+"""Celery tasks of sessions_app, one module per area. Celery's autodiscovery imports this
+package, so each area module is imported here."""

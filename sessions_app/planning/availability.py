@@ -336,6 +336,12 @@ def availability_matrix(
     )
 
 
+def clear_caches() -> None:
+    """Forget cached window expansions and holidays (benchmarks time cold runs with it)."""
+    _window_starts.cache_clear()
+    _public_holidays.cache_clear()
+
+
 def rest_after_nights(
     nights: Iterable[tuple[datetime, datetime]], rules: Rules = DEFAULT_RULES
 ) -> list[tuple[datetime, datetime]]:
@@ -435,13 +441,50 @@ def _set_bits(bits: int) -> list[int]:
     str.find over the binary digits runs in C; peeling off the lowest bit would cost a
     big-int operation per bit.
     """
-    digits = bin(bits)[:1:-1]  # least significant digit first, without the "0b"
+    digits = bin(bits)  # "0b1…": the most significant digit first
+    top = len(digits) - 1  # the position of bit 0
     found = []
-    index = digits.find("1")
+    index = digits.find("1", 2)
     while index >= 0:
-        found.append(index)
+        found.append(top - index)
         index = digits.find("1", index + 1)
+    found.reverse()
     return found
+
+
+def _count(bitsets: Iterable[int]) -> list[int]:
+    """Per bit position, how many of ``bitsets`` have it set, as binary digit planes.
+
+    ``planes[j]`` holds digit j of every position's count: adding a bitset is a ripple-carry
+    addition done for all positions at once, a few big-int operations per member.
+    """
+    planes: list[int] = []
+    for carry in bitsets:
+        for j, plane in enumerate(planes):
+            planes[j], carry = plane ^ carry, plane & carry
+            if not carry:
+                break
+        if carry:
+            planes.append(carry)
+    return planes
+
+
+def _at_least(threshold: int, planes: list[int], universe: int) -> int:
+    """Positions in ``universe`` whose count (see ``_count``) is at least ``threshold``.
+
+    Compares every position's count with the threshold digit by digit from the top:
+    ``equal`` holds the positions whose leading digits match it so far.
+    """
+    if threshold.bit_length() > len(planes):
+        return 0 if threshold else universe
+    greater, equal = 0, universe
+    for j in range(len(planes) - 1, -1, -1):
+        if threshold >> j & 1:
+            equal &= planes[j]
+        else:
+            greater |= equal & planes[j]
+            equal &= ~planes[j]
+    return greater | equal
 
 
 # --------------------------------------------------------------------------- per person
@@ -451,7 +494,7 @@ def _set_bits(bits: int) -> list[int]:
 class _Profile:
     """One person's roster as bitsets on the grid."""
 
-    layers: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    layers: dict[str, int]  # kind (or REST) -> bitset, for the reasons
     blocking: int = 0  # every kind that does not give way, plus rest
     giving_way: int = 0
     worked: int = 0  # every rostered kind except leave, for the heavy-week rule
@@ -460,30 +503,43 @@ class _Profile:
 def _build_profiles(
     member_ids: Sequence[int], roster: Iterable[Busy], grid: _Grid, rules: Rules
 ) -> dict[int, _Profile]:
-    profiles = {pid: _Profile() for pid in member_ids}
+    layers_of: dict[int, dict[str, int]] = {pid: {} for pid in member_ids}
     nights: dict[int, list[tuple[datetime, datetime]]] = {pid: [] for pid in member_ids}
-    # The hot loop of the engine (hundreds of entries per group): grid.mask() inlined.
+    mine = [entry for entry in roster if entry.person_id in layers_of]
+    # The engine's hot loop (hundreds of entries per group). Timestamps are taken with map()
+    # and grid.mask() is inlined because here the interpreter's overhead per entry costs
+    # more than the big-int operations themselves.
     origin_ts, cells = grid.origin_ts, grid.cells
-    for entry in roster:
-        profile = profiles.get(entry.person_id)
-        if profile is None:
-            continue
-        if entry.kind == "night":
+    lows = map(datetime.timestamp, [entry.start for entry in mine])
+    highs = map(datetime.timestamp, [entry.end for entry in mine])
+    for entry, start_ts, end_ts in zip(mine, lows, highs, strict=True):
+        kind = entry.kind
+        if kind == "night":
             # Nights before the grid still matter: they can start a rest period inside it.
             nights[entry.person_id].append((entry.start, entry.end))
-        low = max(0, int((entry.start.timestamp() - origin_ts) // SECONDS_PER_CELL))
-        high = min(cells, -int((origin_ts - entry.end.timestamp()) // SECONDS_PER_CELL))
+        low = int((start_ts - origin_ts) // SECONDS_PER_CELL)
+        high = -int((origin_ts - end_ts) // SECONDS_PER_CELL)
+        if low < 0:
+            low = 0
+        if high > cells:
+            high = cells
         if high > low:
-            profile.layers[entry.kind] |= ((1 << (high - low)) - 1) << low
-    for pid, profile in profiles.items():
+            layers = layers_of[entry.person_id]
+            layers[kind] = layers.get(kind, 0) | (((1 << (high - low)) - 1) << low)
+    profiles = {}
+    for pid, layers in layers_of.items():
+        rest = 0
         for start, end in rest_after_nights(nights[pid], rules):
-            profile.layers[REST] |= grid.mask(start, end)
-        for kind, bits in profile.layers.items():
+            rest |= grid.mask(start, end)
+        if rest:
+            layers[REST] = rest
+        profile = profiles[pid] = _Profile(layers)
+        for kind, bits in layers.items():
             if kind in rules.give_way_kinds:
                 profile.giving_way |= bits
             else:
                 profile.blocking |= bits
-            if kind not in ("leave", REST):
+            if kind != "leave" and kind != REST:
                 profile.worked |= bits
     return profiles
 
@@ -513,27 +569,54 @@ def _public_holidays(country: str, year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays(country, years=year))
 
 
-def _closed_dates(request: GroupRequest, rules: Rules, first: date, last: date) -> set[date]:
-    closed = set(request.closed_dates)
-    if rules.country:
+def _closed_dates(
+    extra: frozenset[date], country: str | None, first: date, last: date
+) -> set[date]:
+    closed = set(extra)
+    if country:
         for year in range(first.year, last.year + 1):
-            closed |= _public_holidays(rules.country, year)
+            closed |= _public_holidays(country, year)
     return closed
 
 
-def _candidate_starts(request: GroupRequest, rules: Rules, grid: _Grid, cells: int) -> int:
-    """Bits of every grid cell where a slot may start: inside a window and the horizon."""
-    zone = ZoneInfo(rules.tz)
-    first = request.horizon_start.astimezone(zone).date()
-    last = request.horizon_end.astimezone(zone).date()
-    closed = _closed_dates(request, rules, first, last)
-    horizon_low = grid.ceil(request.horizon_start)
-    horizon_high = grid.floor(request.horizon_end) - cells  # last start that still fits
+def _candidate_starts(request: GroupRequest, rules: Rules, cells: int) -> int:
+    """Bits of every cell of the horizon's grid where a slot may start: inside a window
+    and the horizon, on a day that is not closed."""
+    return _window_starts(
+        request.windows,
+        request.horizon_start,
+        request.horizon_end,
+        request.closed_dates,
+        cells,
+        rules.tz,
+        rules.country,
+    )
+
+
+# A programme plans all its groups over one horizon, and groups share a handful of windows:
+# the expansion (a zoneinfo lookup per window and day) is done once per distinct set.
+@lru_cache(maxsize=256)
+def _window_starts(
+    windows: tuple[Window, ...],
+    horizon_start: datetime,
+    horizon_end: datetime,
+    closed_dates: frozenset[date],
+    cells: int,
+    tz: str,
+    country: str | None,
+) -> int:
+    grid = _Grid.spanning(horizon_start, horizon_end)
+    zone = ZoneInfo(tz)
+    first = horizon_start.astimezone(zone).date()
+    last = horizon_end.astimezone(zone).date()
+    closed = _closed_dates(closed_dates, country, first, last)
+    horizon_low = grid.ceil(horizon_start)
+    horizon_high = grid.floor(horizon_end) - cells  # last start that still fits
     starts = 0
     day = first
     while day <= last:
         if day not in closed:
-            for window in request.windows:
+            for window in windows:
                 if day.weekday() in window.weekdays:
                     # Local wall time → UTC here is what keeps 16:00 at 16:00 across DST.
                     low = max(horizon_low, grid.ceil(datetime.combine(day, window.start, zone)))
@@ -573,29 +656,35 @@ class _Plan:
     def slot_mask(self, index: int) -> int:
         return ((1 << self.cells) - 1) << index
 
-    def feasible(self) -> list[tuple[int, list[int], list[int]]]:
-        """(start cell, available member ids, released member ids) per feasible slot."""
-        starts = _candidate_starts(self.request, self.rules, self.grid, self.cells)
+    def feasible(self, with_released: bool = True) -> list[tuple[int, list[int], list[int]]]:
+        """(start cell, available member ids, released member ids) per feasible slot.
+
+        Members are counted for all candidate starts at once with bit-sliced counters, so
+        only the (usually few) feasible starts are ever visited one by one.
+        """
+        starts = _candidate_starts(self.request, self.rules, self.cells)
         starts &= ~_spread(self.intervisor, self.cells)
-        available: dict[int, list[int]] = {i: [] for i in _set_bits(starts)}
-        released: dict[int, list[int]] = {i: [] for i in available}
-        for pid in self.request.member_ids:
-            profile = self.profiles[pid]
-            free = starts & ~_spread(profile.blocking, self.cells)
-            for i in _set_bits(free):
-                available[i].append(pid)
-            for i in _set_bits(free & _spread(profile.giving_way, self.cells)):
-                released[i].append(pid)
+        free = {
+            pid: starts & ~_spread(self.profiles[pid].blocking, self.cells)
+            for pid in self.request.member_ids
+        }
         required = self.rules.required_members(len(self.request.member_ids))
-        return [
-            (i, members, released[i])
-            for i, members in available.items()
-            if len(members) >= required
-        ]
+        feasible = _at_least(required, _count(free.values()), starts)
+        available: dict[int, list[int]] = {i: [] for i in _set_bits(feasible)}
+        released: dict[int, list[int]] = {i: [] for i in available}
+        for pid, bits in free.items():
+            bits &= feasible
+            for i in _set_bits(bits):
+                available[i].append(pid)
+            if with_released:
+                giving_way = _spread(self.profiles[pid].giving_way, self.cells)
+                for i in _set_bits(bits & giving_way):
+                    released[i].append(pid)
+        return [(i, members, released[i]) for i, members in available.items()]
 
     def ranking_entries(self) -> Iterator[_Ranked]:
         target = self._cadence_target()
-        for index, members, _released in self.feasible():
+        for index, members, _released in self.feasible(with_released=False):
             fatigued = tuple(pid for pid in members if self._is_fatigued(pid, index))
             local = self.grid.when(index).astimezone(self.zone)
             distance = abs((local.date() - target).days) if target else None

@@ -974,6 +974,11 @@ def _count_hint(ks: list[int], g: int, of_count: Callable[[int], int]) -> Callab
     return lambda group_of: of_count(sum(group_of[k] == g for k in ks))
 
 
+def _spread_hint(ks: list[int]) -> Callable[[list[int]], int]:
+    """Hint for the number of extra groups the residents ``ks`` are spread over."""
+    return lambda group_of: len({group_of[k] for k in ks}) - 1
+
+
 class _Model:
     """The exact model. ``x[k][g]``: resident ``k`` in group ``g``; ``y[l][g]``: intervisor ``l``
     leads group ``g``. Groups are numbered in order of their first member (resident ``k`` may
@@ -1079,9 +1084,12 @@ class _Model:
                     for k in ks:
                         m.add_implication(x[k][g], present[g])
                     self._hint(present[g], _count_hint(ks, g, lambda c: int(c > 0)))
-                # Implied, but the LP does not see it through the implications alone.
-                m.add(sum(present) >= 1)
-                cont_terms.append(sum(present) - 1)
+                # A named, non-negative split count (rather than "sum - 1" in the objective) lets
+                # the solver's bound start at 0 instead of minus the number of previous groups.
+                splits = m.new_int_var(0, min(G, len(ks)) - 1, "")
+                m.add(splits == sum(present) - 1)
+                self._hint(splits, _spread_hint(ks))
+                cont_terms.append(splits)
         self.terms = {
             "specialty": spec_terms,
             "training_year": year_terms,
@@ -1186,6 +1194,7 @@ class _SolutionReporter(cp_model.CpSolverSolutionCallback):
 
 
 _GREEDY_SHARE = 0.15  # of the time limit; the solver gets the rest
+_FULL_PORTFOLIO = 8  # from this many workers CP-SAT's default portfolio includes core search
 
 
 def _solve(
@@ -1207,6 +1216,11 @@ def _solve(
     solver.parameters.max_time_in_seconds = max(0.01, time_limit)
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
+    if with_objective and workers < _FULL_PORTFOLIO:
+        # On few threads the default portfolio spends them on LP search, whose relaxation of
+        # this assignment model is weak (its bound barely moves). Core-based search proves
+        # lower bounds on a sum of small penalties far faster, and LNS still runs interleaved.
+        solver.parameters.subsolvers.extend(["core", "default_lp"])
     if progress is not None:
         reporter = _SolutionReporter(progress, time.monotonic(), time_limit, base)
         solver.best_bound_callback = lambda bound: progress(reporter.fraction(), f"Proven bound {bound:.0f}")
@@ -1282,6 +1296,14 @@ def _infeasible(
         n_groups=g_count,
         messages=tuple(messages),
     )
+
+
+def _counting_bound(idx: _Index, g_count: int) -> int:
+    """A lower bound no grouping beats: specialty ``s`` with ``n_s`` residents over ``G`` groups
+    has at least ``n_s - G`` residents beyond the first of their specialty in a group. Reported
+    when it is better than the solver's (which has it too, once its LP runs)."""
+    counts = Counter(idx.spec)
+    return idx.problem.rules.weights.specialty * sum(max(0, c - g_count) for c in counts.values())
 
 
 def _gap(objective: int, bound: float) -> float:
@@ -1377,7 +1399,7 @@ def _result(
         messages += [f"without {name} a grouping would be possible" for name in culprits]
         return _infeasible(messages, start, g_count, greedy_time)
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-    bound = solver.best_objective_bound if found or status == cp_model.UNKNOWN else None
+    bound = max(solver.best_objective_bound, _counting_bound(idx, g_count))
     candidates: list[tuple[int, str, Assignment]] = []
     if found:
         solved = model.assignment(solver)

@@ -21,7 +21,9 @@ How it works
 4. **Feasibility.** For a slot of ``n`` cells, ``spread(busy, n)`` marks every start whose
    slot would touch a busy cell; a handful of shifts and ORs per person replaces a loop over
    slots. A slot is feasible when the intervisor is free and at least
-   ``ceil(min_share * members)`` members are free of every duty that does not give way.
+   ``ceil(min_share * members)`` members are free of every duty that does not give way;
+   members are counted for all starts at once with bit-sliced counters (``_count``), so
+   only feasible starts are visited one by one.
 
 Rules of the domain
 -------------------

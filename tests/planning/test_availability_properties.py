@@ -72,7 +72,8 @@ def windows(draw) -> Window:
     start_minute = draw(st.integers(0, 22 * 60))
     if draw(st.booleans()):
         start_minute -= start_minute % 15
-    end_minute = draw(st.integers(start_minute + 1, 23 * 60 + 59))
+    # Mostly a few hours wide, sometimes very narrow: wide enough to hold slots often.
+    end_minute = min(23 * 60 + 59, start_minute + draw(st.integers(1, 10 * 60)))
     as_time = lambda m: time(m // 60, m % 60)  # noqa: E731
     return Window(weekdays, as_time(start_minute), as_time(end_minute))
 
@@ -94,14 +95,14 @@ def scenarios(draw) -> tuple[GroupRequest, list[Busy], Rules]:
     roster: list[Busy] = []
     for _ in range(draw(st.integers(0, 30))):
         start = draw(instants(low, span))
-        minutes = draw(st.integers(1, 30 * 60))
+        minutes = draw(st.integers(1, 14 * 60) | st.integers(1, 3 * 24 * 60))  # to 3 days
         kind = draw(st.sampled_from(sorted(KINDS)))
         roster.append(Busy(draw(people), start, start + timedelta(minutes=minutes), kind))
     for _ in range(draw(st.integers(0, 3))):
         roster.extend(draw(night_series(draw(people), low, span)))
 
     intervisor = []
-    for _ in range(draw(st.integers(0, 4))):
+    for _ in range(draw(st.integers(0, 3))):
         start = draw(instants(horizon_start - timedelta(days=1), span))
         intervisor.append((start, start + timedelta(minutes=draw(st.integers(1, 24 * 60)))))
 
@@ -209,7 +210,8 @@ def test_the_matrix_agrees_with_the_feasible_slots(scenario):
 
 def test_the_generated_scenarios_reach_feasible_slots_and_suggestions_in_utc():
     # Guard against a strategy so strict that the properties above hold vacuously.
-    @settings(max_examples=60, deadline=None, database=None)
+    # Derandomized: the guard checks the strategy, so it must not depend on luck.
+    @settings(max_examples=100, deadline=None, database=None, derandomize=True)
     @given(scenarios())
     def collect(scenario):
         request, roster, rules = scenario
@@ -219,4 +221,4 @@ def test_the_generated_scenarios_reach_feasible_slots_and_suggestions_in_utc():
 
     found: list[bool] = []
     collect()
-    assert sum(found) >= 5
+    assert sum(found) >= 10

@@ -30,7 +30,12 @@ Soft objective (minimised; a weighted sum of four penalties, weights in :class:`
 Pipeline of :func:`compose`: counting pre-checks that explain infeasibility in plain words →
 :func:`greedy` (construction + local search) → CP-SAT warm-started with the greedy grouping
 (``add_hint``), with the symmetry between interchangeable groups broken by numbering groups in
-order of their first member (a restricted growth string) → the better of the two.
+order of their first member (a restricted growth string) → the better of the two. The reported
+bound is the better of CP-SAT's proven bound and a counting bound on the specialty term.
+
+Use from Django (a later step): build a :class:`Problem` from the models, call :func:`compose`
+in a Celery task with ``on_progress`` updating the task state, store ``result.assignment``; after
+a coordinator edits groups by hand, show :func:`check_proposal` and :func:`objective_of`.
 """
 
 from __future__ import annotations
@@ -1143,8 +1148,7 @@ class _Model:
     def assignment(self, solver: cp_model.CpSolver) -> Assignment:
         idx = self.idx
         group_of = [
-            next(g for g in range(self.G) if solver.boolean_value(self.x[k][g])) if idx.n else 0
-            for k in range(idx.n)
+            next(g for g in range(self.G) if solver.boolean_value(self.x[k][g])) for k in range(idx.n)
         ]
         leader_of = [
             next(li for li in range(len(idx.leaders)) if solver.boolean_value(self.y[li][g]))
@@ -1195,6 +1199,8 @@ class _SolutionReporter(cp_model.CpSolverSolutionCallback):
 
 _GREEDY_SHARE = 0.15  # of the time limit; the solver gets the rest
 _FULL_PORTFOLIO = 8  # from this many workers CP-SAT's default portfolio includes core search
+_CORE_MAX_CELLS = 5_000  # residents × groups up to which core search pays off (bench: 120 × 17)
+_WRAP_UP = 0.1  # seconds kept back for reading the solution and scoring it
 
 
 def _solve(
@@ -1202,7 +1208,7 @@ def _solve(
     g_count: int,
     hint: Assignment | None,
     *,
-    time_limit: float,
+    deadline: float,
     workers: int,
     seed: int,
     progress: _Progress | None = None,
@@ -1212,14 +1218,18 @@ def _solve(
     model = _Model(idx, g_count, with_objective=with_objective)
     if hint is not None:
         model.add_hint(hint)
+    # Building the model takes time too (seconds at 500 residents): count it against the limit.
+    time_limit = deadline - time.monotonic() - _WRAP_UP
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.01, time_limit)
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
-    if with_objective and workers < _FULL_PORTFOLIO:
+    if with_objective and workers < _FULL_PORTFOLIO and idx.n * g_count <= _CORE_MAX_CELLS:
         # On few threads the default portfolio spends them on LP search, whose relaxation of
-        # this assignment model is weak (its bound barely moves). Core-based search proves
-        # lower bounds on a sum of small penalties far faster, and LNS still runs interleaved.
+        # this assignment model barely moves the bound. Core-based search proves lower bounds on
+        # a sum of small penalties far faster (120 residents: optimal in seconds instead of a
+        # gap near 100%); LNS still runs interleaved. On large models core search stalls and
+        # LP + LNS find better groupings, so those keep the default portfolio.
         solver.parameters.subsolvers.extend(["core", "default_lp"])
     if progress is not None:
         reporter = _SolutionReporter(progress, time.monotonic(), time_limit, base)
@@ -1271,7 +1281,7 @@ def _diagnose(problem: Problem, g_count: int, budget: float, workers: int) -> li
             _Index(relaxed),
             g_count,
             None,
-            time_limit=each,
+            deadline=time.monotonic() + each,
             workers=workers,
             seed=0,
             with_objective=False,
@@ -1321,9 +1331,12 @@ def compose(
     """Compose groups: pre-checks, greedy warm start, CP-SAT; never worse than the greedy.
 
     ``time_limit`` (seconds) covers the whole call: the greedy gets up to 15% of it, the solver
-    the rest. ``on_progress(fraction, message)`` is called with non-decreasing fractions, last with
-    1.0. User-caused infeasibility is reported in ``messages`` with status ``infeasible``, never
-    raised.
+    the rest; only when the solver proves the rules infeasible does a diagnosis (which single
+    rule family, dropped, makes them feasible) take up to another ``max(1, 0.2 * time_limit)``.
+    ``workers`` is CP-SAT's thread count (match the machine's cores). ``on_progress(fraction,
+    message)`` is called from this and the solver's threads, one call at a time, with
+    non-decreasing fractions, last with 1.0. User-caused infeasibility is reported in
+    ``messages`` with status ``infeasible``, never raised.
     """
     start = time.monotonic()
     progress = _Progress(on_progress)
@@ -1347,12 +1360,11 @@ def compose(
     greedy_obj = objective_of(problem, hint) if hint is not None else None
     progress(base, f"Greedy grouping scored {greedy_obj}" if hint else "No greedy grouping found")
 
-    remaining = time_limit - (time.monotonic() - start)
     solver, model, status = _solve(
         idx,
         g_count,
         hint,
-        time_limit=remaining,
+        deadline=start + time_limit,
         workers=workers,
         seed=seed,
         progress=progress,

@@ -41,6 +41,11 @@ class GroupQuerySet(models.QuerySet["IntervisionGroup"]):
         return self.none()
 
 
+def default_candidate_windows() -> list[dict]:
+    """Weekdays 16:00–18:00 local time: after day work, before evening duty."""
+    return [{"weekdays": [0, 1, 2, 3, 4], "start": "16:00", "end": "18:00"}]
+
+
 class IntervisionGroup(models.Model):
     """A fixed group of residents that meets every few weeks with its intervisor."""
 
@@ -62,6 +67,11 @@ class IntervisionGroup(models.Model):
     min_size = models.PositiveSmallIntegerField(_("minimum size"), default=6)
     max_size = models.PositiveSmallIntegerField(_("maximum size"), default=8)
     is_active = models.BooleanField(_("active"), default=True)
+    candidate_windows = models.JSONField(
+        _("candidate windows"), default=default_candidate_windows, blank=True,
+        help_text=_("Weekly local times sessions may be suggested in: "
+                    '[{"weekdays": [0..6], "start": "HH:MM", "end": "HH:MM"}], 0 = Monday.'),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = GroupQuerySet.as_manager()
@@ -513,3 +523,52 @@ class CompositionRun(models.Model):
 
     def __str__(self) -> str:
         return f"Composition #{self.pk} ({self.status})"
+
+
+# --- Scheduling around rosters ----------------------------------------------------------------
+
+class SessionClash(models.Model):
+    """A planned session that rosters now rule out for its intervisor or for more than a
+    quarter of its members, found after a roster import. One row per session, refreshed by
+    every check; ``cleared_at`` is set when a later check finds the clash gone."""
+
+    session = models.OneToOneField(Session, on_delete=models.CASCADE, related_name="clash")
+    detected_at = models.DateTimeField()
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    intervisor_unavailable = models.BooleanField(default=False)
+    member_count = models.PositiveSmallIntegerField(default=0)
+    # [{"resident_id": 3, "name": "…", "reasons": ["night shift"]}, …]
+    unavailable = models.JSONField(default=list, blank=True)
+    # The best alternatives when detected: [{"start": iso, "end": iso, "attending": 6}, …]
+    alternatives = models.JSONField(default=list, blank=True)
+    roster_import = models.ForeignKey(
+        "residents.RosterImport", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-detected_at"]
+
+    def __str__(self) -> str:
+        return f"Clash for session #{self.session_id}"
+
+
+class SuggestionSnapshot(models.Model):
+    """Suggestions the nightly task prepared for a group, kept for the digest e-mail."""
+
+    group = models.ForeignKey(IntervisionGroup, on_delete=models.CASCADE, related_name="snapshots")
+    prepared_on = models.DateField()
+    prepared_at = models.DateTimeField()
+    horizon_start = models.DateTimeField()
+    horizon_end = models.DateTimeField()
+    # [{"start": iso, "end": iso, "attending": 6, "member_count": 7, "unavailable": [...],
+    #   "released": [...]}, …], best first
+    suggestions = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-prepared_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "prepared_on"], name="suggestionsnapshot_once_a_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Suggestions for {self.group_id} on {self.prepared_on}"

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import groups
+from .views import participation as participation_views
 
 urlpatterns = [
     path("groups/", groups.group_list, name="group_list"),
@@ -10,4 +11,18 @@ urlpatterns = [
     path("groups/<int:pk>/members/add/", groups.membership_add, name="membership_add"),
     path("groups/<int:pk>/members/<int:membership_pk>/end/", groups.membership_end,
          name="membership_end"),
+    # RSVPs, bookings, attendance
+    path("answer/<int:session_pk>/<str:token>/", participation_views.answer_link, name="answer_link"),
+    path("my/sessions/", participation_views.my_sessions, name="my_sessions"),
+    path("sessions/<int:pk>/rsvp/", participation_views.session_rsvp, name="session_rsvp"),
+    path("sessions/<int:pk>/answers/", participation_views.session_answers, name="session_answers"),
+    path("sessions/open/", participation_views.open_sessions, name="open_sessions"),
+    path("sessions/<int:pk>/book/", participation_views.session_book, name="session_book"),
+    path("sessions/<int:pk>/book/cancel/", participation_views.session_book_cancel,
+         name="session_book_cancel"),
+    path("sessions/<int:pk>/attendance/", participation_views.session_attendance,
+         name="session_attendance"),
+    path("my/attendance/", participation_views.attendance_statement, name="attendance_statement"),
+    path("my/attendance/statement.pdf", participation_views.attendance_statement_pdf,
+         name="attendance_statement_pdf"),
 ]

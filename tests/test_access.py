@@ -42,6 +42,45 @@ def _rosa_membership(p):
     return {"pk": membership.group_id, "membership_pk": membership.pk}
 
 
+# RSVP, bookings, attendance
+RESIDENTS_ONLY = {"anonymous": LOGIN, "rosa": 200, "otto": 200, "*": 403}
+RESIDENT_POST_ONLY = {"anonymous": LOGIN, "rosa": 405, "otto": 405, "*": 403}
+ROSAS_SESSION_RESIDENT = {"anonymous": LOGIN, "rosa": 200, "otto": 404, "*": 403}
+ROSAS_SESSION_LEADERS = {"anonymous": LOGIN, "cora": 200, "ivan": 200, "iris": 404, "*": 403}
+
+
+def _rosas_session(p):
+    import datetime as dt
+
+    from sessions_app.services.sessions import session_plan
+
+    group = p["rosa"].resident.memberships.get().group
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=10)
+    return session_plan(group=group, start=start, by=p["cora"])
+
+
+def _open_session(p, *, book_for=None):
+    import datetime as dt
+
+    from sessions_app.models import Session
+    from sessions_app.services.participation import participation_book
+
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=12)
+    session = Session.objects.create(kind=Session.Kind.OPEN, intervisor=p["iris"].intervisor, capacity=4,
+                                     start=start, end=start + dt.timedelta(minutes=90))
+    if book_for:
+        participation_book(session=session, resident=p[book_for].resident)
+    return {"pk": session.pk}
+
+
+def _answer_link(p):
+    from sessions_app.answer_links import answer_token
+
+    session = _rosas_session(p)
+    participation = session.participations.get(resident=p["rosa"].resident)
+    return {"session_pk": session.pk, "token": answer_token(participation=participation, answer="yes")}
+
+
 RULES = {
     "home": (None, ANY_SIGNED_IN),
     "healthz": (None, PUBLIC),
@@ -63,6 +102,17 @@ RULES = {
     "group_edit": (_group, COORDINATOR_ONLY),
     "membership_add": (_group, COORDINATOR_ONLY),
     "membership_end": (_rosa_membership, COORDINATOR_ONLY),
+    # RSVP, bookings, attendance
+    "answer_link": (_answer_link, PUBLIC),  # the signed token is the credential
+    "my_sessions": (None, RESIDENTS_ONLY),
+    "session_rsvp": (lambda p: {"pk": _rosas_session(p).pk}, ROSAS_SESSION_RESIDENT),
+    "session_answers": (lambda p: {"pk": _rosas_session(p).pk}, ROSAS_SESSION_LEADERS),
+    "session_attendance": (lambda p: {"pk": _rosas_session(p).pk}, ROSAS_SESSION_LEADERS),
+    "open_sessions": (None, RESIDENTS_ONLY),
+    "session_book": (_open_session, RESIDENT_POST_ONLY),
+    "session_book_cancel": (lambda p: _open_session(p, book_for="rosa"), ROSAS_SESSION_RESIDENT),
+    "attendance_statement": (None, RESIDENTS_ONLY),
+    "attendance_statement_pdf": (None, RESIDENTS_ONLY),
     # Django's own account pages.
     "login": (None, PUBLIC),
     "logout": (None, {"*": 405}),  # log-out is a POST (a link preview must not log you out)

@@ -1,0 +1,341 @@
+"""RSVPs, bookings of open sessions with their waitlist, and attendance.
+
+Locking order, everywhere in this module: the session row first, then the resident row. The
+session lock serialises everything that counts seats or reads the session's status (so a
+cancellation and an answer cannot interleave); the resident lock serialises one resident's
+bookings and answers across sessions, so two simultaneous bookings cannot both pass the
+overlap check. Both are taken with ``of=("self",)``.
+
+Outbox rows are written in the same transaction as the change, through ``notifications``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Max, Q
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from residents.models import Resident, User
+
+from ..models import (
+    AbsenceReason,
+    Attendance,
+    Booking,
+    Membership,
+    Participation,
+    Rsvp,
+    Session,
+)
+from . import notifications
+from .sessions import session_set_status
+
+ANSWERS = (Rsvp.YES, Rsvp.NO, Rsvp.MAYBE)
+RECORDABLE = (Attendance.PRESENT, Attendance.ABSENT, Attendance.EXCUSED)
+# Far above any real waitlist: renumbering moves rows up by this first, so the partial unique
+# index on (session, waitlist_position) never sees two rows on one number mid-statement.
+_RENUMBER_OFFSET = 1_000_000
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+def _lock_session(session: Session) -> Session:
+    return Session.objects.select_for_update(of=("self",)).select_related("group").get(pk=session.pk)
+
+
+def _lock_resident(resident: Resident) -> Resident:
+    return Resident.objects.select_for_update(of=("self",)).select_related("user").get(pk=resident.pk)
+
+
+def _when(session: Session) -> str:
+    return formats.date_format(timezone.localtime(session.start), "DATETIME_FORMAT")
+
+
+def _refuse_unless_open_for_answers(session: Session, now: dt.datetime) -> None:
+    if session.status == Session.Status.CANCELLED:
+        raise ValidationError(_("This session was cancelled."), code="cancelled")
+    if session.start <= now or session.status == Session.Status.HELD:
+        raise ValidationError(
+            _("This session has started; answers can no longer be changed."), code="started"
+        )
+    if session.status != Session.Status.SCHEDULED:
+        raise ValidationError(
+            _("This session is not scheduled yet; you can answer once it is."), code="not_scheduled"
+        )
+
+
+def clashes_for(*, resident: Resident, start: dt.datetime, end: dt.datetime,
+                exclude_session: Session | None = None) -> list[Session]:
+    """Scheduled sessions overlapping [start, end) that the resident has committed to: a group
+    session they said yes or maybe to, or an open session they booked or wait for (a waitlist
+    place can turn into a seat without asking them again, so it counts as a commitment)."""
+    committed = Q(session__kind=Session.Kind.GROUP, rsvp__in=[Rsvp.YES, Rsvp.MAYBE]) | Q(
+        session__kind=Session.Kind.OPEN, booking__in=[Booking.BOOKED, Booking.WAITLISTED]
+    )
+    rows = Participation.objects.filter(
+        committed, resident=resident, session__status=Session.Status.SCHEDULED,
+        session__start__lt=end, session__end__gt=start,
+    )
+    if exclude_session is not None:
+        rows = rows.exclude(session=exclude_session)
+    return [p.session for p in rows.select_related("session", "session__group").order_by("session__start")]
+
+
+def _refuse_clash(*, resident: Resident, session: Session) -> None:
+    clashes = clashes_for(resident=resident, start=session.start, end=session.end, exclude_session=session)
+    if clashes:
+        other = clashes[0]
+        raise ValidationError(
+            _("This overlaps with %(session)s on %(when)s, which you are already going to.")
+            % {"session": other, "when": _when(other)},
+            code="clash",
+        )
+
+
+# --- RSVPs --------------------------------------------------------------------------------------
+
+@transaction.atomic
+def participation_answer(
+    *, session: Session, resident: Resident, answer: str, reason: str = "", now: dt.datetime | None = None
+) -> Participation:
+    """Record a resident's yes / no / maybe for a session of their group.
+
+    Only scheduled sessions that have not started can be answered; a "no" needs a reason and
+    the other answers carry none. A member who joined after the session was planned gets their
+    participation row here.
+    """
+    now = now or timezone.now()
+    session = _lock_session(session)
+    if session.kind != Session.Kind.GROUP:
+        raise ValidationError(
+            _("Open sessions are booked, not answered; cancel the booking if you cannot come."),
+            code="open_session",
+        )
+    _refuse_unless_open_for_answers(session, now)
+    if answer not in ANSWERS:
+        raise ValidationError({"answer": _("Choose yes, no or maybe.")})
+    if answer == Rsvp.NO:
+        if reason not in AbsenceReason.values or not reason:
+            raise ValidationError({"reason": _("Tell us why you cannot come.")})
+    else:
+        reason = ""
+    resident = _lock_resident(resident)
+    participation = Participation.objects.filter(session=session, resident=resident).first()
+    if participation is None:
+        is_member = Membership.objects.filter(group=session.group_id, resident=resident).on(
+            timezone.localdate(session.start)
+        ).exists()
+        if not is_member:
+            raise ValidationError(_("You are not a member of this group."), code="not_member")
+        participation = Participation(session=session, resident=resident)
+    if answer in (Rsvp.YES, Rsvp.MAYBE):
+        _refuse_clash(resident=resident, session=session)
+    participation.rsvp = answer
+    participation.absence_reason = reason
+    participation.answered_at = now
+    participation.save()
+    participation.session = session
+    return participation
+
+
+# --- Booking open sessions ----------------------------------------------------------------------
+
+def _refuse_unless_bookable(session: Session, now: dt.datetime) -> None:
+    if session.kind != Session.Kind.OPEN:
+        raise ValidationError(_("Only open sessions can be booked."), code="not_open")
+    if session.status == Session.Status.CANCELLED:
+        raise ValidationError(_("This session was cancelled."), code="cancelled")
+    if session.status != Session.Status.SCHEDULED or session.start <= now:
+        raise ValidationError(_("This session can no longer be booked."), code="closed")
+
+
+def _renumber_waitlist(session: Session) -> None:
+    """Close the gaps in the waitlist, keeping the order (two statements, no transient clash)."""
+    waiting = Participation.objects.filter(session=session, booking=Booking.WAITLISTED)
+    waiting.update(waitlist_position=F("waitlist_position") + _RENUMBER_OFFSET)
+    for number, pk in enumerate(waiting.order_by("waitlist_position").values_list("pk", flat=True), 1):
+        Participation.objects.filter(pk=pk).update(waitlist_position=number)
+
+
+def booked_count(session: Session) -> int:
+    return Participation.objects.filter(session=session, booking=Booking.BOOKED).count()
+
+
+@transaction.atomic
+def participation_book(
+    *, session: Session, resident: Resident, now: dt.datetime | None = None
+) -> Participation:
+    """Book a seat in an open session, or a place on its waitlist when it is full.
+
+    The session row is locked while the seats are counted, so with any number of simultaneous
+    requests for the last seat exactly one gets it and the others queue up in the order their
+    turn came. Booking again while booked or waiting changes nothing.
+    """
+    now = now or timezone.now()
+    session = _lock_session(session)
+    _refuse_unless_bookable(session, now)
+    resident = _lock_resident(resident)
+    if not resident.user.is_active:
+        raise ValidationError(_("This account is no longer active."), code="inactive")
+    participation = Participation.objects.filter(session=session, resident=resident).first()
+    if participation is not None and participation.booking in (Booking.BOOKED, Booking.WAITLISTED):
+        participation.session = session
+        return participation
+    _refuse_clash(resident=resident, session=session)
+    participation = participation or Participation(session=session, resident=resident)
+    participation.booked_at = now
+    if booked_count(session) < session.capacity:
+        participation.booking = Booking.BOOKED
+        participation.waitlist_position = None
+    else:
+        last = Participation.objects.filter(session=session, booking=Booking.WAITLISTED).aggregate(
+            last=Max("waitlist_position")
+        )["last"]
+        participation.booking = Booking.WAITLISTED
+        participation.waitlist_position = (last or 0) + 1
+    participation.save()
+    participation.session = session
+    if participation.booking == Booking.BOOKED:
+        # Plans this resident's reminders (and the intervisor's attendance prompt); rows that
+        # exist already are kept, so this adds only what the new seat needs.
+        notifications.notify_session_scheduled(session=session)
+    return participation
+
+
+@transaction.atomic
+def participation_cancel_booking(
+    *, session: Session, resident: Resident, now: dt.datetime | None = None
+) -> Participation | None:
+    """Give up a seat or a waitlist place. A freed seat goes to the first on the waitlist, who
+    is told; the places behind move up. Returns the promoted participation, if any."""
+    now = now or timezone.now()
+    session = _lock_session(session)
+    if session.kind != Session.Kind.OPEN:
+        raise ValidationError(_("Only open sessions are booked."), code="not_open")
+    if session.start <= now or session.status != Session.Status.SCHEDULED:
+        raise ValidationError(_("This session can no longer be changed."), code="closed")
+    participation = (
+        Participation.objects.select_for_update(of=("self",))
+        .filter(session=session, resident=resident).first()
+    )
+    if participation is None or participation.booking not in (Booking.BOOKED, Booking.WAITLISTED):
+        raise ValidationError(_("You have no booking for this session."), code="not_booked")
+    had_seat = participation.booking == Booking.BOOKED
+    participation.booking = Booking.CANCELLED
+    participation.waitlist_position = None
+    participation.save(update_fields=["booking", "waitlist_position"])
+    promoted = None
+    if had_seat and booked_count(session) < session.capacity:
+        promoted = (
+            Participation.objects.select_for_update(of=("self",))
+            .filter(session=session, booking=Booking.WAITLISTED)
+            .select_related("resident__user")
+            .order_by("waitlist_position")
+            .first()
+        )
+        if promoted is not None:
+            promoted.booking = Booking.BOOKED
+            promoted.waitlist_position = None
+            promoted.save(update_fields=["booking", "waitlist_position"])
+            promoted.session = session
+            notifications.notify_waitlist_promoted(participation=promoted)
+    _renumber_waitlist(session)
+    return promoted
+
+
+# --- Attendance ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AttendanceEntry:
+    participation_id: int
+    attendance: str
+    left_early: bool = False
+
+
+def expected_participations(session: Session):
+    """Who attendance is recorded for: every member invited to a group session; the booked
+    residents of an open session (not those still waiting or who cancelled)."""
+    rows = Participation.objects.filter(session=session)
+    if session.kind == Session.Kind.OPEN:
+        rows = rows.filter(booking=Booking.BOOKED)
+    return rows
+
+
+def attendance_prefill(participation: Participation) -> str:
+    """What the attendance form suggests, from what the resident told us beforehand.
+
+    - yes or maybe, or a seat booked in an open session → present;
+    - no, with any reason → excused: they said so in advance, which is what "excused" means
+      here; the reason itself (clinical duty, …) stays on the RSVP and feeds the climate view;
+    - no answer → absent.
+    The intervisor corrects what did not go as announced.
+    """
+    if participation.attendance:
+        return participation.attendance
+    if participation.rsvp in (Rsvp.YES, Rsvp.MAYBE) or participation.booking == Booking.BOOKED:
+        return Attendance.PRESENT
+    if participation.rsvp == Rsvp.NO:
+        return Attendance.EXCUSED
+    return Attendance.ABSENT
+
+
+def may_record_attendance(user: User, session: Session) -> bool:
+    """The session's intervisor, or the co-intervisor of its group."""
+    if not user.is_authenticated or not user.is_intervisor:
+        return False
+    leaders = {session.intervisor.user_id}
+    if session.group_id and session.group.co_intervisor_id:
+        leaders.add(session.group.co_intervisor.user_id)
+    return user.pk in leaders
+
+
+@transaction.atomic
+def attendance_record(
+    *, session: Session, entries: Iterable[AttendanceEntry], by: User, now: dt.datetime | None = None
+) -> list[Participation]:
+    """Record attendance for everyone expected at the session, all at once.
+
+    Allowed from the session's start, for the session's intervisor or co-intervisor; every
+    expected participant needs an entry. A session still ``scheduled`` becomes ``held``.
+    Recording again corrects the earlier record. Returns the participations as recorded.
+    """
+    now = now or timezone.now()
+    session = _lock_session(session)
+    if not may_record_attendance(by, session):
+        raise ValidationError(_("Only the session's intervisors record attendance."), code="not_leader")
+    if session.status not in (Session.Status.SCHEDULED, Session.Status.HELD):
+        raise ValidationError(_("Attendance is recorded only for sessions that took place."),
+                              code="not_held")
+    if session.start > now:
+        raise ValidationError(_("Attendance can be recorded once the session has started."),
+                              code="not_started")
+    rows = {p.pk: p for p in expected_participations(session).select_for_update(of=("self",))}
+    given = {}
+    for entry in entries:
+        if entry.participation_id not in rows:
+            raise ValidationError(_("Someone in the list is not part of this session."), code="stranger")
+        if entry.attendance not in RECORDABLE:
+            raise ValidationError(_("Choose present, absent or excused for everyone."), code="choice")
+        if entry.left_early and entry.attendance != Attendance.PRESENT:
+            raise ValidationError(_("Only someone present can have left early."), code="left_early")
+        given[entry.participation_id] = entry
+    if set(given) != set(rows):
+        raise ValidationError(_("Record attendance for everyone in the list."), code="incomplete")
+    for pk, entry in given.items():
+        row = rows[pk]
+        row.attendance = entry.attendance
+        row.left_early = entry.left_early
+        row.attendance_recorded_by = by
+        row.attendance_recorded_at = now
+    Participation.objects.bulk_update(
+        rows.values(), ["attendance", "left_early", "attendance_recorded_by", "attendance_recorded_at"]
+    )
+    if session.status == Session.Status.SCHEDULED:
+        session_set_status(session=session, status=Session.Status.HELD, by=by,
+                           note="attendance recorded")
+    return sorted(rows.values(), key=lambda p: p.pk)

@@ -1,0 +1,278 @@
+"""Pages for answering (signed in, and from an e-mail link), booking open sessions, the
+coordinator's view of the answers, recording attendance and the attendance statement."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from residents.access import role_required
+from residents.forms import apply_errors
+from residents.models import User
+
+from .. import selectors_participation as selectors
+from ..answer_links import AnswerLinkError, answer_link_verify
+from ..forms.participation import AnswerLinkForm, AttendanceForm, RsvpForm, StatementPeriodForm
+from ..models import Booking, Participation, Rsvp, Session
+from ..services import participation as services
+from ..statement import statement_pdf
+
+resident_required = role_required(User.Role.RESIDENT)
+TEMPLATES = "sessions_app/participation/"
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _get_session_for_user(request: HttpRequest, pk: int) -> Session:
+    """The session, if the person asking may see it; 404 otherwise (ids reveal nothing)."""
+    try:
+        return selectors.sessions_visible_to(request.user).get(pk=pk)
+    except Session.DoesNotExist:
+        raise Http404 from None
+
+
+def _first_message(error: ValidationError) -> str:
+    return error.messages[0] if error.messages else _("That did not work.")
+
+
+# --- one-click answer links (no log-in: the signature is the credential) ------------------------
+
+@require_http_methods(["GET", "POST"])
+def answer_link(request: HttpRequest, session_pk: int, token: str) -> HttpResponse:
+    """GET shows what the link would answer and asks to confirm; only the POST records it, so
+    a mail scanner that opens the link changes nothing."""
+    try:
+        link = answer_link_verify(session_pk=session_pk, token=token)
+    except AnswerLinkError as error:
+        return render(request, TEMPLATES + "answer_link_refused.html",
+                      {"expired": error.status == 410}, status=error.status)
+    participation, session = link.participation, link.participation.session
+    form = AnswerLinkForm(request.POST or None, answer=link.answer)
+    recorded = False
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                participation = services.participation_answer(
+                    session=session, resident=participation.resident, answer=link.answer,
+                    reason=form.cleaned_data.get("reason", ""),
+                )
+            except ValidationError as error:
+                apply_errors(form, error)
+                status = 409
+            else:
+                recorded = True
+        else:
+            status = 400
+    response = render(request, TEMPLATES + "answer_link.html", {
+        "form": form, "participation": participation, "session": session, "answer": link.answer,
+        "answer_label": Rsvp(link.answer).label, "recorded": recorded,
+    }, status=status)
+    # The address is the credential: keep it out of Referer headers and shared caches.
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- RSVPs (signed in) --------------------------------------------------------------------------
+
+@resident_required
+@require_http_methods(["GET", "POST"])
+def session_rsvp(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _get_session_for_user(request, pk)
+    if session.kind != Session.Kind.GROUP:
+        raise Http404
+    resident = request.user.resident
+    participation = (Participation.objects.filter(session=session, resident=resident).first()
+                     or Participation(session=session, resident=resident))
+    form = RsvpForm(request.POST or None, initial={
+        "answer": participation.rsvp or None, "reason": participation.absence_reason or None,
+    })
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                participation = services.participation_answer(
+                    session=session, resident=resident, **form.cleaned_data
+                )
+            except ValidationError as error:
+                apply_errors(form, error)
+                status = 409
+            else:
+                text = _("Your answer is recorded: %(answer)s.") % {
+                    "answer": Rsvp(participation.rsvp).label.lower()}
+                if _is_htmx(request):
+                    return render(request, TEMPLATES + "_rsvp_block.html", {
+                        "session": session, "participation": participation,
+                        "form": RsvpForm(initial={"answer": participation.rsvp,
+                                                  "reason": participation.absence_reason or None}),
+                        "saved": text,
+                    })
+                messages.success(request, text)
+                return redirect("session_rsvp", pk=session.pk)
+        else:
+            status = 400
+    context = {"session": session, "participation": participation, "form": form}
+    template = "_rsvp_block.html" if _is_htmx(request) else "rsvp.html"
+    return render(request, TEMPLATES + template, context, status=status)
+
+
+@resident_required
+def my_sessions(request: HttpRequest) -> HttpResponse:
+    """The resident's group sessions still to come, each with its answer."""
+    rows = selectors.upcoming_answers_for(request.user.resident, timezone.now())
+    return render(request, TEMPLATES + "my_sessions.html", {"rows": rows})
+
+
+# --- the coordinator's view of the answers ------------------------------------------------------
+
+@role_required(User.Role.COORDINATOR, User.Role.INTERVISOR)
+def session_answers(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _get_session_for_user(request, pk)
+    return render(request, TEMPLATES + "answers.html", {"answers": selectors.session_answers(session)})
+
+
+# --- booking open sessions ----------------------------------------------------------------------
+
+@resident_required
+def open_sessions(request: HttpRequest) -> HttpResponse:
+    sessions = selectors.open_sessions_for(request.user.resident, timezone.now())
+    return render(request, TEMPLATES + "open_sessions.html", {"sessions": sessions})
+
+
+def _open_session_or_404(request: HttpRequest, pk: int) -> Session:
+    try:
+        return Session.objects.get(pk=pk, kind=Session.Kind.OPEN)
+    except Session.DoesNotExist:
+        raise Http404 from None
+
+
+def _booking_row(request: HttpRequest, session: Session, *, message: str, level: str,
+                 status: int = 200) -> HttpResponse:
+    row = selectors.open_session_for(request.user.resident, session.pk, timezone.now())
+    return render(request, TEMPLATES + "_open_session_row.html",
+                  {"s": row or session, "gone": row is None, "message": message, "level": level},
+                  status=status)
+
+
+def _booking_message(p: Participation) -> tuple[str, str]:
+    if p.booking == Booking.BOOKED:
+        return _("You have a seat in %(session)s.") % {"session": p.session}, "success"
+    return (_("Full — you are on the waitlist at position %(position)s.")
+            % {"position": p.waitlist_position}, "warning")
+
+
+@resident_required
+@require_POST
+def session_book(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _open_session_or_404(request, pk)
+    try:
+        participation = services.participation_book(session=session, resident=request.user.resident)
+    except ValidationError as error:
+        if _is_htmx(request):
+            return _booking_row(request, session, message=_first_message(error), level="danger", status=409)
+        messages.error(request, _first_message(error))
+        return redirect("open_sessions")
+    text, level = _booking_message(participation)
+    if _is_htmx(request):
+        # A partial update that did not get a seat answers 409: the row says where they stand.
+        status = 409 if participation.booking == Booking.WAITLISTED else 200
+        return _booking_row(request, session, message=text, level=level, status=status)
+    getattr(messages, level)(request, text)
+    return redirect("open_sessions")
+
+
+@resident_required
+@require_http_methods(["GET", "POST"])
+def session_book_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _open_session_or_404(request, pk)
+    mine = Participation.objects.filter(
+        session=session, resident=request.user.resident, booking__in=[Booking.BOOKED, Booking.WAITLISTED]
+    ).first()
+    if mine is None:
+        raise Http404
+    if request.method == "POST":
+        try:
+            services.participation_cancel_booking(session=session, resident=request.user.resident)
+        except ValidationError as error:
+            messages.error(request, _first_message(error))
+        else:
+            messages.success(request, _("Your booking for %(session)s is cancelled.") % {"session": session})
+        return redirect("open_sessions")
+    return render(request, TEMPLATES + "book_cancel.html", {"session": session, "mine": mine})
+
+
+# --- attendance ---------------------------------------------------------------------------------
+
+@role_required(User.Role.COORDINATOR, User.Role.INTERVISOR)
+@require_http_methods(["GET", "POST"])
+def session_attendance(request: HttpRequest, pk: int) -> HttpResponse:
+    """The session's intervisors record attendance; coordinators see it."""
+    session = _get_session_for_user(request, pk)
+    rows = selectors.attendance_rows(session)
+    may_record = services.may_record_attendance(request.user, session)
+    if request.method == "POST" and not may_record:
+        raise PermissionDenied
+    now = timezone.now()
+    can_record_now = may_record and session.start <= now and session.status in (
+        Session.Status.SCHEDULED, Session.Status.HELD)
+    form = AttendanceForm(request.POST or None, participations=rows, initial_for=services.attendance_prefill)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            entries = [services.AttendanceEntry(pk, attendance, early)
+                       for pk, attendance, early in form.entries()]
+            try:
+                services.attendance_record(session=session, entries=entries, by=request.user)
+            except ValidationError as error:
+                apply_errors(form, error)
+                status = 409
+            else:
+                messages.success(request, _("Attendance for %(session)s is saved.") % {"session": session})
+                return redirect("session_attendance", pk=session.pk)
+        else:
+            status = 400
+    return render(request, TEMPLATES + "attendance.html", {
+        "session": session, "form": form, "rows": rows, "may_record": may_record,
+        "can_record_now": can_record_now,
+    }, status=status)
+
+
+# --- attendance statement -----------------------------------------------------------------------
+
+def _statement(request: HttpRequest):
+    data = request.GET if ("year" in request.GET or "start" in request.GET) else {
+        "year": StatementPeriodForm().fields["year"].choices[1][0]}
+    form = StatementPeriodForm(data)
+    statement = None
+    if form.is_valid():
+        statement = selectors.attendance_statement(
+            request.user.resident, form.cleaned_data["start"], form.cleaned_data["end"]
+        )
+    return form, statement
+
+
+@resident_required
+def attendance_statement(request: HttpRequest) -> HttpResponse:
+    form, statement = _statement(request)
+    return render(request, TEMPLATES + "statement.html", {
+        "form": form, "statement": statement, "query": request.GET.urlencode() if form.is_valid() else "",
+    }, status=200 if statement else 400)
+
+
+@resident_required
+def attendance_statement_pdf(request: HttpRequest) -> HttpResponse:
+    form, statement = _statement(request)
+    if statement is None:
+        return render(request, TEMPLATES + "statement.html", {"form": form, "statement": None}, status=400)
+    response = HttpResponse(statement_pdf(statement), content_type="application/pdf")
+    name = f"attendance-{statement.start:%Y%m%d}-{statement.end:%Y%m%d}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -26,6 +26,11 @@ resident_required = role_required(User.Role.RESIDENT)
 TEMPLATES = "sessions_app/participation/"
 
 
+def _posted(request: HttpRequest):
+    """The submitted data, bound even when empty (an empty POST must show what is missing)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
@@ -54,7 +59,7 @@ def answer_link(request: HttpRequest, session_pk: int, token: str) -> HttpRespon
         return render(request, TEMPLATES + "answer_link_refused.html",
                       {"expired": error.status == 410}, status=error.status)
     participation, session = link.participation, link.participation.session
-    form = AnswerLinkForm(request.POST or None, answer=link.answer)
+    form = AnswerLinkForm(_posted(request), answer=link.answer)
     recorded = False
     status = 200
     if request.method == "POST":
@@ -92,7 +97,7 @@ def session_rsvp(request: HttpRequest, pk: int) -> HttpResponse:
     resident = request.user.resident
     participation = (Participation.objects.filter(session=session, resident=resident).first()
                      or Participation(session=session, resident=resident))
-    form = RsvpForm(request.POST or None, initial={
+    form = RsvpForm(_posted(request), initial={
         "answer": participation.rsvp or None, "reason": participation.absence_reason or None,
     })
     status = 200
@@ -223,7 +228,7 @@ def session_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
     can_record_now = may_record and session.start <= now and session.status in (
         Session.Status.SCHEDULED, Session.Status.HELD)
-    form = AttendanceForm(request.POST or None, participations=rows, initial_for=services.attendance_prefill)
+    form = AttendanceForm(_posted(request), participations=rows, initial_for=services.attendance_prefill)
     status = 200
     if request.method == "POST":
         if form.is_valid():

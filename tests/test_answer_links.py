@@ -1,0 +1,157 @@
+"""One-click answer links from e-mails: signed, single-purpose, expiring, tied to one resident,
+one session and one answer, and answering only from the confirmation page's POST."""
+
+import datetime as dt
+from urllib.parse import urlsplit
+
+import pytest
+import time_machine
+from django.core import signing
+from django.test import Client
+
+from sessions_app import answer_links
+from sessions_app.answer_links import answer_token, answer_url
+from sessions_app.models import Participation
+from sessions_app.services.sessions import session_plan
+
+NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+START = dt.datetime(2026, 3, 17, 15, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def session(group, rosa, ruben, cora):
+    return session_plan(group=group, start=START, by=cora)
+
+
+@pytest.fixture
+def rosas(session, rosa):
+    return Participation.objects.get(session=session, resident=rosa.resident)
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path
+
+
+def _reload(p):
+    p.refresh_from_db()
+    return p
+
+
+def test_the_url_is_absolute_on_the_site(rosas, settings):
+    settings.SITE_URL = "https://intervision.hospital.example"
+    url = answer_url(participation=rosas, answer="no")
+    assert url.startswith(f"https://intervision.hospital.example/answer/{rosas.session_id}/")
+
+
+def test_opening_the_link_asks_to_confirm_and_changes_nothing(rosas):
+    client = Client()  # not logged in: the link is the credential
+    url = _path(answer_url(participation=rosas, answer="no"))
+    for _scanner_and_person in range(3):
+        response = client.get(url)
+        assert response.status_code == 200
+    body = response.content.decode()
+    assert "Answer “no” to Tuesday group?" in body
+    assert "Clinical duty" in body
+    assert response["Cache-Control"] == "private, no-store"
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert _reload(rosas).rsvp == ""
+    assert client.head(url).status_code == 405  # scanners that HEAD get nothing either
+
+
+def test_confirming_records_the_answer_with_the_reason(rosas):
+    client = Client()
+    url = _path(answer_url(participation=rosas, answer="no"))
+    response = client.post(url, {"reason": "clinical_duty"})
+    assert response.status_code == 200
+    assert "is recorded" in response.content.decode()
+    rosas = _reload(rosas)
+    assert (rosas.rsvp, rosas.absence_reason, rosas.answered_at) == ("no", "clinical_duty", NOW)
+
+
+def test_a_no_without_a_reason_is_not_recorded(rosas):
+    response = Client().post(_path(answer_url(participation=rosas, answer="no")), {})
+    assert response.status_code == 400
+    assert "Tell us why you cannot come." in response.content.decode()
+    assert _reload(rosas).rsvp == ""
+
+
+def test_a_yes_link_needs_no_reason(rosas):
+    Client().post(_path(answer_url(participation=rosas, answer="yes")), {"reason": "illness"})
+    rosas = _reload(rosas)
+    assert (rosas.rsvp, rosas.absence_reason) == ("yes", "")
+
+
+def test_the_page_shows_only_the_link_holders_session(rosas, ruben):
+    body = Client().get(_path(answer_url(participation=rosas, answer="yes"))).content.decode()
+    assert "Ruben" not in body and ruben.email not in body
+
+
+def _refused(url, status, rosas):
+    client = Client()
+    get, post = client.get(url), client.post(url, {"reason": "illness"})
+    assert (get.status_code, post.status_code) == (status, status)
+    assert "Nothing was recorded." in post.content.decode()
+    assert _reload(rosas).rsvp == ""
+
+
+def test_a_tampered_token_is_refused(rosas):
+    token = answer_token(participation=rosas, answer="no")
+    flipped = token[:-3] + ("AAA" if token[-3:] != "AAA" else "BBB")
+    _refused(f"/answer/{rosas.session_id}/{flipped}/", 400, rosas)
+
+
+def test_a_token_for_another_answer_or_person_cannot_be_forged(rosas, ruben):
+    rubens = Participation.objects.get(session=rosas.session, resident=ruben.resident)
+    forged = signing.dumps({"p": rubens.pk, "s": rosas.session_id, "r": rubens.resident_id, "a": "no"},
+                           salt="another purpose", compress=True)
+    _refused(f"/answer/{rosas.session_id}/{forged}/", 400, rosas)
+    assert _reload(rubens).rsvp == ""
+
+
+def test_a_token_reused_for_another_session_is_refused(rosas, group, cora):
+    other = session_plan(group=group, start=START + dt.timedelta(days=42), by=cora)
+    token = answer_token(participation=rosas, answer="yes")
+    _refused(f"/answer/{other.pk}/{token}/", 400, rosas)
+    assert not other.participations.exclude(rsvp="").exists()
+
+
+def test_a_token_for_a_participation_that_moved_is_refused(rosas, otto):
+    token = answer_token(participation=rosas, answer="yes")
+    Participation.objects.filter(pk=rosas.pk).update(resident=otto.resident)
+    response = Client().get(f"/answer/{rosas.session_id}/{token}/")
+    assert response.status_code == 400
+
+
+def test_a_link_expires_when_the_session_starts(rosas):
+    url = _path(answer_url(participation=rosas, answer="yes"))
+    with time_machine.travel(START, tick=False):
+        _refused(url, 410, rosas)
+        assert "This link has expired" in Client().get(url).content.decode()
+
+
+def test_a_link_expires_after_its_maximum_age(group, rosa, cora):
+    far = session_plan(group=group, start=NOW + answer_links.MAX_AGE + dt.timedelta(days=30), by=cora)
+    rosas = Participation.objects.get(session=far, resident=rosa.resident)
+    url = _path(answer_url(participation=rosas, answer="yes"))
+    with time_machine.travel(NOW + answer_links.MAX_AGE - dt.timedelta(minutes=1), tick=False):
+        assert Client().get(url).status_code == 200
+    with time_machine.travel(NOW + answer_links.MAX_AGE + dt.timedelta(minutes=1), tick=False):
+        _refused(url, 410, rosas)
+
+
+def test_a_deactivated_residents_link_is_refused(rosas, rosa):
+    url = _path(answer_url(participation=rosas, answer="yes"))
+    rosa.is_active = False
+    rosa.save()
+    _refused(url, 400, rosas)
+
+
+def test_only_answers_can_be_signed(rosas):
+    with pytest.raises(ValueError):
+        answer_url(participation=rosas, answer="cancel")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_rosters
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -19,4 +19,18 @@ urlpatterns = [
     path("intervisors/<int:pk>/edit/", views.intervisor_edit, name="intervisor_edit"),
     path("intervisors/<int:pk>/deactivate/", views.intervisor_deactivate,
          name="intervisor_deactivate"),
+    # Rosters, workload and intervisors' absences (issue 5).
+    path("rosters/import/", views_rosters.roster_import, name="roster_import"),
+    path("rosters/import/<int:pk>/", views_rosters.roster_import_detail, name="roster_import_detail"),
+    path("rosters/import/<int:pk>/confirm/", views_rosters.roster_import_confirm,
+         name="roster_import_confirm"),
+    path("rosters/example.<str:fmt>", views_rosters.roster_import_example, name="roster_import_example"),
+    path("residents/<int:pk>/roster/", views_rosters.resident_roster, name="resident_roster"),
+    path("me/roster/", views_rosters.my_roster, name="my_roster"),
+    path("workload/", views_rosters.workload, name="workload"),
+    path("intervisors/<int:pk>/absences/", views_rosters.intervisor_absences,
+         name="intervisor_absences"),
+    path("intervisors/<int:pk>/absences/<int:absence_pk>/delete/",
+         views_rosters.intervisor_absence_delete, name="intervisor_absence_delete"),
+    path("me/absences/", views_rosters.my_absences, name="my_absences"),
 ]

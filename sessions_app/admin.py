@@ -16,8 +16,10 @@ from .models import (
     Notification,
     Participation,
     Session,
+    SessionClash,
     SessionSeries,
     SessionStatusChange,
+    SuggestionSnapshot,
 )
 
 
@@ -115,3 +117,15 @@ class NoteAccessEventAdmin(ReadOnlyAdmin):
 class CompositionRunAdmin(admin.ModelAdmin):
     list_display = ["created_at", "created_by", "status", "progress"]
     readonly_fields = ["params", "result"]
+
+
+@admin.register(SessionClash)
+class SessionClashAdmin(admin.ModelAdmin):
+    list_display = ["session", "detected_at", "cleared_at", "intervisor_unavailable", "member_count"]
+    raw_id_fields = ["session", "roster_import"]
+
+
+@admin.register(SuggestionSnapshot)
+class SuggestionSnapshotAdmin(admin.ModelAdmin):
+    list_display = ["group", "prepared_on", "prepared_at"]
+    list_filter = ["prepared_on"]

@@ -81,6 +81,25 @@ def _answer_link(p):
     return {"session_pk": session.pk, "token": answer_token(participation=participation, answer="yes")}
 
 
+def _roster_import(p):
+    from residents.models import RosterImport
+
+    imp = RosterImport.objects.create(filename="roster.csv", file_format="csv", source="roster",
+                                      status=RosterImport.Status.DONE)
+    return {"pk": imp.pk}
+
+
+def _iris_absence(p):
+    import datetime as dt
+
+    from residents.models import IntervisorAbsence
+
+    start = dt.datetime(2026, 7, 1, tzinfo=dt.UTC)
+    absence = IntervisorAbsence.objects.create(intervisor=p["iris"].intervisor, start=start,
+                                               end=start + dt.timedelta(days=14))
+    return {"pk": p["iris"].intervisor.pk, "absence_pk": absence.pk}
+
+
 RULES = {
     "home": (None, ANY_SIGNED_IN),
     "healthz": (None, PUBLIC),
@@ -113,6 +132,20 @@ RULES = {
     "session_book_cancel": (lambda p: _open_session(p, book_for="rosa"), ROSAS_SESSION_RESIDENT),
     "attendance_statement": (None, RESIDENTS_ONLY),
     "attendance_statement_pdf": (None, RESIDENTS_ONLY),
+    # Rosters, workload, intervisors' absences and scheduling suggestions (issue 5).
+    "roster_import": (None, COORDINATOR_ONLY),
+    "roster_import_detail": (_roster_import, COORDINATOR_ONLY),
+    "roster_import_confirm": (_roster_import, COORDINATOR_POST_ONLY),
+    "roster_import_example": (lambda p: {"fmt": "csv"}, COORDINATOR_ONLY),
+    "resident_roster": (_rosa_resident, {"anonymous": LOGIN, "cora": 200, "rosa": 200,
+                                         "otto": 404, "*": 403}),
+    "my_roster": (None, {"anonymous": LOGIN, "rosa": 302, "otto": 302, "*": 403}),
+    "workload": (None, COORDINATOR_ONLY),
+    "intervisor_absences": (_iris_intervisor, {"anonymous": LOGIN, "cora": 200, "iris": 200,
+                                               "ivan": 404, "*": 403}),
+    "intervisor_absence_delete": (_iris_absence, {"anonymous": LOGIN, "cora": 405, "iris": 405,
+                                                  "ivan": 405, "*": 403}),
+    "my_absences": (None, {"anonymous": LOGIN, "ivan": 302, "iris": 302, "*": 403}),
     # Django's own account pages.
     "login": (None, PUBLIC),
     "logout": (None, {"*": 405}),  # log-out is a POST (a link preview must not log you out)

@@ -1,0 +1,320 @@
+"""Scheduling suggestions: the database side of ``planning/availability.py``.
+
+Loads what the pure engine needs — members, roster entries, the intervisors' absences and the
+sessions they already lead, the group's windows and habits, the programme's rules — in a
+fixed number of queries however many groups are asked for, runs the engine, and turns its
+ids back into people. Also finds planned sessions that rosters now rule out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q
+from django.utils import timezone
+
+from residents.models import IntervisorAbsence, Programme, Resident, RosterEntry
+from sessions_app.planning import availability as engine
+from sessions_app.planning.availability import Busy, GroupRequest, Rules, Window
+
+from .models import IntervisionGroup, Membership, Session
+
+DEFAULT_WEEKS = 12
+# Sessions that hold their time: the intervisor is busy then, and clashes are looked for.
+PLANNED = (Session.Status.PROPOSED, Session.Status.SCHEDULED)
+CLASH_SHARE = 0.25  # a session clashes when more than a quarter of its members cannot come
+
+
+# --- rules and windows ------------------------------------------------------------------------
+
+def rules_for(programme: Programme) -> Rules:
+    kinds = frozenset(programme.give_way_kinds or ()) & engine.KINDS
+    return Rules(
+        give_way_kinds=kinds,
+        rest_after_night=dt.timedelta(hours=programme.rest_after_night_hours),
+        rest_after_series=dt.timedelta(hours=programme.rest_after_series_hours),
+        series_length=max(1, programme.night_series_length),
+        min_share=float(programme.min_share_available),
+        country=programme.country or None,
+        tz=programme.time_zone,
+    )
+
+
+def rules_for_programme() -> Rules:
+    return rules_for(Programme.get())
+
+
+def parse_windows(data: object) -> list[Window]:
+    """A group's ``candidate_windows`` JSON → engine windows; ValueError when malformed."""
+    if not isinstance(data, list):
+        raise ValueError("candidate windows must be a list")
+    windows = []
+    for item in data:
+        if not isinstance(item, dict):
+            raise ValueError("each window is an object with weekdays, start and end")
+        weekdays = frozenset(int(d) for d in item.get("weekdays", ()))
+        if not weekdays:
+            raise ValueError("a window needs at least one weekday")
+        windows.append(Window(weekdays, dt.time.fromisoformat(str(item["start"])),
+                              dt.time.fromisoformat(str(item["end"]))))
+    return windows
+
+
+def windows_of(group: IntervisionGroup) -> tuple[Window, ...]:
+    try:
+        return tuple(parse_windows(group.candidate_windows))
+    except (ValueError, KeyError, TypeError):
+        # A window edited into nonsense in the admin must not break the page: use the default.
+        from .models import default_candidate_windows
+
+        return tuple(parse_windows(default_candidate_windows()))
+
+
+def windows_to_json(windows: Iterable[Window]) -> list[dict]:
+    return [
+        {"weekdays": sorted(w.weekdays), "start": w.start.strftime("%H:%M"),
+         "end": w.end.strftime("%H:%M")}
+        for w in windows
+    ]
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+def default_horizon(weeks: int = DEFAULT_WEEKS, *, now: dt.datetime | None = None,
+                    tz: str | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """From local midnight tomorrow, ``weeks`` weeks long (the day itself is too late to plan)."""
+    zone = ZoneInfo(tz or Programme.get().time_zone)
+    today = (now or timezone.now()).astimezone(zone).date()
+    start = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(0), zone)
+    return start, start + dt.timedelta(weeks=weeks)
+
+
+def load_roster(resident_ids: Iterable[int], start: dt.datetime, end: dt.datetime) -> list[Busy]:
+    """The entries the engine needs: from ``LOOKBACK`` before the horizon to its end. One query."""
+    since = start - engine.LOOKBACK - dt.timedelta(days=1)
+    rows = RosterEntry.objects.filter(
+        resident_id__in=list(resident_ids), end__gt=since, start__lt=end
+    ).values_list("resident_id", "start", "end", "kind")
+    return [Busy(pid, begin, finish, kind) for pid, begin, finish, kind in rows.iterator(chunk_size=5000)]
+
+
+def _intervisor_busy(intervisor_ids: set[int], start: dt.datetime, end: dt.datetime,
+                     exclude_session: int | None = None) -> dict[int, list[tuple[dt.datetime, dt.datetime]]]:
+    """Absences and the sessions each intervisor already leads (two queries)."""
+    busy: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+    absences = IntervisorAbsence.objects.filter(
+        intervisor_id__in=intervisor_ids, end__gt=start, start__lt=end
+    ).values_list("intervisor_id", "start", "end")
+    for pid, begin, finish in absences:
+        busy[pid].append((begin, finish))
+    sessions = Session.objects.filter(
+        Q(intervisor_id__in=intervisor_ids) | Q(group__co_intervisor_id__in=intervisor_ids),
+        status__in=PLANNED, end__gt=start, start__lt=end,
+    )
+    if exclude_session is not None:
+        sessions = sessions.exclude(pk=exclude_session)
+    for leader, co_leader, begin, finish in sessions.values_list(
+            "intervisor_id", "group__co_intervisor_id", "start", "end"):
+        for pid in {leader, co_leader} & intervisor_ids:
+            busy[pid].append((begin, finish))
+    return busy
+
+
+@dataclass
+class GroupPlan:
+    """One group ready for the engine: its members (in display order) and its request."""
+
+    group: IntervisionGroup
+    members: list[Resident]
+    request: GroupRequest
+    rules: Rules
+    last_session: dt.datetime | None = None
+
+    @property
+    def names(self) -> dict[int, str]:
+        return {r.pk: r.user.get_full_name() for r in self.members}
+
+
+def group_plans(
+    groups: Sequence[IntervisionGroup], start: dt.datetime, end: dt.datetime, *,
+    rules: Rules | None = None, exclude_session: int | None = None,
+) -> list[GroupPlan]:
+    """Requests for ``groups`` over [start, end) in four queries, whatever their number."""
+    rules = rules or rules_for(Programme.get())
+    zone = ZoneInfo(rules.tz)
+    on = start.astimezone(zone).date()
+    group_ids = [g.pk for g in groups]
+    members: dict[int, list[Resident]] = defaultdict(list)
+    memberships = Membership.objects.on(on).filter(group_id__in=group_ids).select_related(
+        "resident__user").order_by("resident__user__last_name", "resident__user__first_name")
+    for membership in memberships:
+        members[membership.group_id].append(membership.resident)
+    intervisor_ids = {i for g in groups for i in (g.intervisor_id, g.co_intervisor_id) if i}
+    busy = _intervisor_busy(intervisor_ids, start - engine.LOOKBACK, end, exclude_session)
+    last: dict[int, dt.datetime] = {}
+    previous = Session.objects.filter(
+        group_id__in=group_ids, start__lt=start,
+        status__in=[Session.Status.SCHEDULED, Session.Status.HELD],
+    ).order_by("group_id", "start").values_list("group_id", "start")
+    for group_id, begin in previous:
+        last[group_id] = begin  # ordered by start: the latest wins
+    plans = []
+    for group in groups:
+        leaders = {i for i in (group.intervisor_id, group.co_intervisor_id) if i}
+        last_start = last.get(group.pk)
+        local = last_start.astimezone(zone) if last_start else None
+        request = GroupRequest(
+            member_ids=tuple(r.pk for r in members[group.pk]),
+            intervisor_busy=tuple(sorted(span for pid in leaders for span in busy.get(pid, ()))),
+            windows=windows_of(group),
+            duration=dt.timedelta(minutes=_round_to_cell(group.default_duration_minutes)),
+            horizon_start=start,
+            horizon_end=end,
+            last_session_start=last_start,
+            cadence_weeks=group.cadence_weeks,
+            usual_weekday=local.weekday() if local else None,
+            usual_start=local.time().replace(tzinfo=None, second=0, microsecond=0) if local else None,
+        )
+        plans.append(GroupPlan(group, members[group.pk], request, rules, last_start))
+    return plans
+
+
+def _round_to_cell(minutes: int) -> int:
+    return -(-minutes // 15) * 15
+
+
+# --- suggestions ------------------------------------------------------------------------------
+
+@dataclass
+class GroupSuggestions:
+    """What the suggestions page shows for one group."""
+
+    plan: GroupPlan
+    suggestions: list[engine.Suggestion]
+    matrix: engine.AvailabilityMatrix | None = None
+    names: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def required(self) -> int:
+        return self.plan.rules.required_members(len(self.plan.members))
+
+
+def suggest_for_group(
+    group: IntervisionGroup, *, weeks: int = DEFAULT_WEEKS, start: dt.datetime | None = None,
+    limit: int = 10, with_matrix: bool = True,
+) -> GroupSuggestions:
+    """Ranked suggestions for one group and, for the grid, who can come to each of them."""
+    rules = rules_for(Programme.get())
+    if start is None:
+        start, end = default_horizon(weeks, tz=rules.tz)
+    else:
+        end = start + dt.timedelta(weeks=weeks)
+    (plan,) = group_plans([group], start, end, rules=rules)
+    roster = load_roster(plan.request.member_ids, start, end)
+    suggestions = engine.suggest_slots(plan.request, roster, rules, limit=limit) if plan.members else []
+    matrix = None
+    if with_matrix and suggestions:
+        matrix = engine.availability_matrix(plan.request, roster, [s.slot for s in suggestions], rules)
+    return GroupSuggestions(plan, suggestions, matrix, plan.names)
+
+
+def suggest_for_groups(
+    groups: Sequence[IntervisionGroup], *, start: dt.datetime, end: dt.datetime,
+    limit: int = 5, rules: Rules | None = None,
+) -> dict[int, GroupSuggestions]:
+    """Suggestions for many groups with one roster query for all their members."""
+    rules = rules or rules_for(Programme.get())
+    plans = group_plans(groups, start, end, rules=rules)
+    roster = load_roster({pid for p in plans for pid in p.request.member_ids}, start, end)
+    by_person: dict[int, list[Busy]] = defaultdict(list)
+    for entry in roster:
+        by_person[entry.person_id].append(entry)
+    results = {}
+    for plan in plans:
+        mine = [entry for pid in plan.request.member_ids for entry in by_person[pid]]
+        found = engine.suggest_slots(plan.request, mine, rules, limit=limit) if plan.members else []
+        results[plan.group.pk] = GroupSuggestions(plan, found, None, plan.names)
+    return results
+
+
+def suggestion_json(suggestion: engine.Suggestion, names: dict[int, str]) -> dict:
+    """A suggestion as plain data (for snapshots, clashes and e-mails)."""
+    return {
+        "start": suggestion.start.isoformat(),
+        "end": suggestion.end.isoformat(),
+        "attending": suggestion.attending,
+        "member_count": suggestion.member_count,
+        "unavailable": [{"name": names.get(s.person_id, "?"), "reasons": list(s.reasons)}
+                        for s in suggestion.unavailable],
+        "released": [{"name": names.get(s.person_id, "?"), "reasons": list(s.reasons)}
+                     for s in suggestion.released],
+    }
+
+
+# --- clashes ----------------------------------------------------------------------------------
+
+@dataclass
+class Clash:
+    session: Session
+    intervisor_unavailable: bool
+    member_count: int
+    unavailable: list[dict]  # {"resident_id", "name", "reasons"}
+    alternatives: list[dict] = field(default_factory=list)
+
+    @property
+    def is_clash(self) -> bool:
+        return self.intervisor_unavailable or len(self.unavailable) > CLASH_SHARE * self.member_count
+
+
+def session_clash(session: Session, *, rules: Rules | None = None,
+                  alternatives: int = 3) -> Clash:
+    """Who can no longer come to a planned group session, and the best alternatives if
+    rosters rule it out (the intervisor cannot come, or more than a quarter of the members)."""
+    rules = rules or rules_for(Programme.get())
+    group = session.group
+    (plan,) = group_plans([group], session.start, session.end, rules=rules,
+                          exclude_session=session.pk)
+    roster = load_roster(plan.request.member_ids, session.start, session.end)
+    slot = engine.Slot(session.start, session.end)
+    matrix = engine.availability_matrix(plan.request, roster, [slot], rules)
+    names = plan.names
+    unavailable = [
+        {"resident_id": row[0].person_id, "name": names[row[0].person_id], "reasons": list(row[0].reasons)}
+        for row in matrix.rows if row[0].state == engine.UNAVAILABLE
+    ]
+    clash = Clash(session, not matrix.intervisor_free[0], len(plan.members), unavailable)
+    if clash.is_clash and alternatives:
+        found = suggest_for_group(group, limit=alternatives, with_matrix=False)
+        clash.alternatives = [suggestion_json(s, found.names) for s in found.suggestions]
+    return clash
+
+
+def upcoming_sessions(*, since: dt.datetime | None = None, residents: Iterable[int] | None = None):
+    """Planned group sessions from ``since`` on, optionally only of groups these residents are in."""
+    sessions = Session.objects.filter(
+        kind=Session.Kind.GROUP, status__in=PLANNED, start__gte=since or timezone.now()
+    ).select_related("group", "group__intervisor__user")
+    if residents is not None:
+        groups = Membership.objects.filter(resident_id__in=list(residents)).values("group_id")
+        sessions = sessions.filter(group_id__in=groups)
+    return sessions.order_by("start")
+
+
+def groups_needing_a_session(*, now: dt.datetime | None = None) -> list[IntervisionGroup]:
+    """Active groups with members and no session planned within their cadence from now."""
+    now = now or timezone.now()
+    groups = list(
+        IntervisionGroup.objects.active().select_related("intervisor__user").order_by("name")
+    )
+    planned = defaultdict(list)
+    for group_id, begin in Session.objects.filter(
+            group__in=groups, status__in=PLANNED, start__gte=now).values_list("group_id", "start"):
+        planned[group_id].append(begin)
+    return [
+        g for g in groups
+        if not any(b <= now + dt.timedelta(weeks=g.cadence_weeks) for b in planned[g.pk])
+    ]

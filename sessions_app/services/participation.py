@@ -176,8 +176,9 @@ def participation_book(
     requests for the last seat exactly one gets it and the others queue up in the order their
     turn came. Booking again while booked or waiting changes nothing.
     """
-    now = now or timezone.now()
     session = _lock_session(session)
+    # Taken under the lock: ``booked_at`` orders the requests as they got their turn.
+    now = now or timezone.now()
     _refuse_unless_bookable(session, now)
     resident = _lock_resident(resident)
     if not resident.user.is_active:

@@ -2,6 +2,7 @@ from django.urls import path
 
 from .views import groups
 from .views import participation as participation_views
+from .views import suggestions as suggestion_views
 
 urlpatterns = [
     path("groups/", groups.group_list, name="group_list"),
@@ -11,6 +12,11 @@ urlpatterns = [
     path("groups/<int:pk>/members/add/", groups.membership_add, name="membership_add"),
     path("groups/<int:pk>/members/<int:membership_pk>/end/", groups.membership_end,
          name="membership_end"),
+    # Scheduling suggestions (issue 5)
+    path("groups/<int:pk>/suggestions/", suggestion_views.group_suggestions, name="group_suggestions"),
+    path("groups/<int:pk>/suggestions/plan/", suggestion_views.group_suggestion_plan,
+         name="group_suggestion_plan"),
+    path("groups/<int:pk>/windows/", suggestion_views.group_windows, name="group_windows"),
     # RSVPs, bookings, attendance
     path("answer/<int:session_pk>/<str:token>/", participation_views.answer_link, name="answer_link"),
     path("my/sessions/", participation_views.my_sessions, name="my_sessions"),

@@ -146,6 +146,9 @@ RULES = {
     "intervisor_absence_delete": (_iris_absence, {"anonymous": LOGIN, "cora": 405, "iris": 405,
                                                   "ivan": 405, "*": 403}),
     "my_absences": (None, {"anonymous": LOGIN, "ivan": 302, "iris": 302, "*": 403}),
+    "group_suggestions": (_group, COORDINATOR_ONLY),
+    "group_suggestion_plan": (_group, COORDINATOR_POST_ONLY),
+    "group_windows": (_group, COORDINATOR_ONLY),
     # Django's own account pages.
     "login": (None, PUBLIC),
     "logout": (None, {"*": 405}),  # log-out is a POST (a link preview must not log you out)

@@ -87,3 +87,25 @@ def roster_clashes_check(*, roster_import: RosterImport | None = None,
         notifications.enqueue(NotificationKind.ROSTER_CLASH, _coordinators(), session,
                               f"{notifications.session_scope(session)}:clash", now)
     return flagged
+
+
+@transaction.atomic
+def group_windows_update(*, group, windows) -> None:
+    """Replace the weekly windows sessions of ``group`` may be suggested in."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    if not windows:
+        raise ValidationError(_("Give at least one window, or no time can ever be suggested."))
+    group.candidate_windows = suggestions.windows_to_json(windows)
+    group.save(update_fields=["candidate_windows"])
+
+
+def open_clashes(group) -> list[SessionClash]:
+    """Clashes of the group's upcoming sessions that no later check has cleared (one query)."""
+    return list(
+        SessionClash.objects.filter(session__group=group, cleared_at__isnull=True,
+                                    session__start__gte=timezone.now(),
+                                    session__status__in=suggestions.PLANNED)
+        .select_related("session").order_by("session__start")
+    )

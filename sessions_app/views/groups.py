@@ -62,6 +62,10 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "resident__user"
         ).order_by("-start_date")
         context["add_form"] = MembershipAddForm(residents=selectors.residents_addable_to(group, today))
+        # Planned sessions the latest rosters rule out (issue 5: flagged after roster imports).
+        from ..services.suggestions import open_clashes
+
+        context["clashes"] = open_clashes(group)
     return render(request, "sessions_app/group_detail.html", context)
 
 

@@ -1,0 +1,176 @@
+"""Scheduling suggestions for a group: the ranked list, the members × slots grid, planning a
+suggestion in one step, and the group's candidate windows."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from residents.access import coordinator_required
+from residents.models import Programme
+
+from .. import suggestions
+from ..planning import availability as engine
+from ..services import suggestions as services
+from ..services.sessions import session_plan
+from .groups import _get_group_for_coordinator
+
+WEEKDAYS = [(0, gettext_lazy("Mon")), (1, gettext_lazy("Tue")), (2, gettext_lazy("Wed")),
+            (3, gettext_lazy("Thu")), (4, gettext_lazy("Fri")), (5, gettext_lazy("Sat")),
+            (6, gettext_lazy("Sun"))]
+
+
+# The engine explains in plain English words; these make them translatable.
+REASON_LABELS = {
+    "night shift": gettext_lazy("night shift"), "rest after nights": gettext_lazy("rest after nights"),
+    "on call": gettext_lazy("on call"), "evening shift": gettext_lazy("evening shift"),
+    "weekend duty": gettext_lazy("weekend duty"), "leave": gettext_lazy("leave"),
+    "course": gettext_lazy("course"), "other duty": gettext_lazy("other duty"),
+    "day duty": gettext_lazy("day duty"), "outpatient clinic": gettext_lazy("outpatient clinic"),
+}
+
+
+def _reasons(reasons) -> str:
+    return ", ".join(str(REASON_LABELS.get(r, r)) for r in reasons)
+
+
+class HorizonForm(forms.Form):
+    weeks = forms.IntegerField(label=gettext_lazy("Weeks ahead"), min_value=1, max_value=26,
+                               initial=suggestions.DEFAULT_WEEKS)
+
+
+class PlanSuggestionForm(forms.Form):
+    start = forms.DateTimeField(widget=forms.HiddenInput)
+    end = forms.DateTimeField(widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] <= data["start"]:
+            raise forms.ValidationError(_("A session must end after it starts."))
+        return data
+
+
+class WindowForm(forms.Form):
+    weekdays = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("Days"), choices=WEEKDAYS, coerce=int,
+        widget=forms.CheckboxSelectMultiple, required=False)
+    start = forms.TimeField(label=gettext_lazy("From"), widget=forms.TimeInput(attrs={"type": "time"}),
+                            required=False)
+    end = forms.TimeField(label=gettext_lazy("Until"), widget=forms.TimeInput(attrs={"type": "time"}),
+                          required=False)
+
+    def clean(self):
+        data = super().clean()
+        filled = data.get("weekdays") or data.get("start") or data.get("end")
+        if filled and not (data.get("weekdays") and data.get("start") and data.get("end")):
+            raise forms.ValidationError(_("Give the days, the start and the end, or leave the row empty."))
+        if data.get("start") and data.get("end") and data["end"] <= data["start"]:
+            self.add_error("end", _("A window must end after it starts."))
+        return data
+
+
+WindowFormSet = forms.formset_factory(WindowForm, extra=2, max_num=7)
+
+
+def _people(statuses, names) -> list[dict]:
+    return [{"name": names.get(s.person_id, "?"), "reasons": _reasons(s.reasons)}
+            for s in statuses]
+
+
+def _view_model(result: suggestions.GroupSuggestions, zone: ZoneInfo) -> dict:
+    names = result.names
+    rows = []
+    for rank, s in enumerate(result.suggestions, start=1):
+        rows.append({
+            "rank": rank, "start": s.start.astimezone(zone), "end": s.end.astimezone(zone),
+            "attending": s.attending, "member_count": s.member_count,
+            "released": _people(s.released, names), "unavailable": _people(s.unavailable, names),
+            "fatigued": [names.get(pid, "?") for pid in s.fatigued],
+            "cadence_distance": s.cadence_distance_days, "habit_breaks": s.habit_breaks,
+            "form": PlanSuggestionForm(initial={"start": s.start.isoformat(), "end": s.end.isoformat()}),
+        })
+    grid = []
+    if result.matrix is not None:
+        for pid, cells in zip(result.matrix.member_ids, result.matrix.rows, strict=True):
+            grid.append({"name": names.get(pid, "?"), "cells": [
+                {"state": c.state, "reasons": _reasons(c.reasons)} for c in cells]})
+    return {"rows": rows, "grid": grid,
+            "intervisor_free": result.matrix.intervisor_free if result.matrix else ()}
+
+
+@coordinator_required
+@require_GET
+def group_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
+    group = _get_group_for_coordinator(request, pk)
+    form = HorizonForm(request.GET or None)
+    weeks = form.cleaned_data["weeks"] if form.is_valid() else suggestions.DEFAULT_WEEKS
+    zone = ZoneInfo(Programme.get().time_zone)
+    result = suggestions.suggest_for_group(group, weeks=weeks)
+    context = {
+        "group": group, "form": form if form.is_bound else HorizonForm(), "weeks": weeks,
+        "result": result, "required": result.required, "members": result.plan.members,
+        "windows": suggestions.windows_of(group), "weekday_names": dict(WEEKDAYS),
+        "AVAILABLE": engine.AVAILABLE, "RELEASED": engine.RELEASED, **_view_model(result, zone),
+    }
+    template = ("sessions_app/suggestions/_results.html" if request.headers.get("HX-Request")
+                else "sessions_app/suggestions/page.html")
+    return render(request, template, context)
+
+
+@coordinator_required
+@require_POST
+def group_suggestion_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    """Turn a suggestion into a planned session in one step."""
+    group = _get_group_for_coordinator(request, pk)
+    form = PlanSuggestionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("That suggestion could not be read; nothing was planned."))
+        return redirect("group_suggestions", pk=group.pk)
+    try:
+        session = session_plan(group=group, start=form.cleaned_data["start"],
+                               end=form.cleaned_data["end"], by=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("group_suggestions", pk=group.pk)
+    local = session.start.astimezone(ZoneInfo(Programme.get().time_zone))
+    messages.success(request, _("A session of %(group)s is planned on %(when)s.")
+                     % {"group": group, "when": local.strftime("%Y-%m-%d %H:%M")})
+    try:
+        return redirect(reverse("session_detail", kwargs={"pk": session.pk}))
+    except NoReverseMatch:  # the sessions pages have not landed: the group page lists it
+        return redirect("group_detail", pk=group.pk)
+
+
+@coordinator_required
+@require_http_methods(["GET", "POST"])
+def group_windows(request: HttpRequest, pk: int) -> HttpResponse:
+    group = _get_group_for_coordinator(request, pk)
+    initial = [{"weekdays": sorted(w.weekdays), "start": w.start, "end": w.end}
+               for w in suggestions.windows_of(group)]
+    formset = WindowFormSet(request.POST or None, initial=initial)
+    if request.method == "POST" and formset.is_valid():
+        windows = [engine.Window(frozenset(f.cleaned_data["weekdays"]), f.cleaned_data["start"],
+                                 f.cleaned_data["end"])
+                   for f in formset if f.cleaned_data.get("weekdays")]
+        try:
+            services.group_windows_update(group=group, windows=windows)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The candidate windows of %(group)s were saved.") % {"group": group})
+            return redirect("group_suggestions", pk=group.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "sessions_app/suggestions/windows.html",
+                  {"group": group, "formset": formset}, status=status)
+
+

@@ -108,8 +108,8 @@ def test_it_refuses_before_the_start_and_for_cancelled_sessions(session, ivan, c
         attendance_record(session=session, entries=entries, by=ivan)
 
 
-def test_it_refuses_an_incomplete_list_or_a_stranger_and_saves_nothing(session, ivan, after, other_group,
-                                                                        cora):
+def test_it_refuses_an_incomplete_list_or_a_stranger_and_saves_nothing(session, ivan, after, otto,
+                                                                        other_group, cora):
     rosas = Participation.objects.get(session=session, resident__user__first_name="Rosa")
     with pytest.raises(ValidationError, match="everyone"):
         attendance_record(session=session, entries=[AttendanceEntry(rosas.pk, "present")], by=ivan)

@@ -668,9 +668,9 @@ def plan_roster_import(
     from .models import Resident
 
     plan = RosterPlan(source=source, problems=list(parsed.problems), skipped=parsed.skipped)
-    if parsed.problems:
-        return plan
     period = period or parsed.period(tz)
+    if period is None:
+        return plan
     plan.period_start, plan.period_end = period
     emails = {row.email for row in parsed.rows}
     residents = {
@@ -687,6 +687,7 @@ def plan_roster_import(
                 "The entry starts outside the period of the import."
             )))
     if plan.problems:
+        plan.problems.sort(key=lambda p: p.line or 0)
         return plan
 
     resident_ids = {residents[e].pk for e in emails}

@@ -23,4 +23,17 @@ app.conf.beat_schedule = {
         "task": "sessions_app.tasks.suggestions.prepare_suggestions",
         "schedule": crontab(hour=5, minute=15),
     },
+    # The outbox: hand every due notification (RSVP requests, reminders, changes …) to a
+    # worker, and put back rows whose worker died. Every two minutes, so a reminder is at most
+    # that late; a run with nothing due costs two queries.
+    "dispatch-notifications": {
+        "task": "sessions_app.tasks.notifications.dispatch_notifications",
+        "schedule": 120.0,
+    },
+    # Monday morning, local time: each coordinator's digest of sessions in the next two weeks
+    # with few answers, while there is still time to chase them.
+    "low-rsvp-digests": {
+        "task": "sessions_app.tasks.notifications.enqueue_low_rsvp_digests",
+        "schedule": crontab(hour=7, minute=30, day_of_week="mon"),
+    },
 }

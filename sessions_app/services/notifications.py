@@ -1,25 +1,66 @@
-"""The outbox: what must be told to whom, written in the same transaction as the change.
+"""The outbox: what must be told to whom, written in the same transaction as the change, and
+sent later by Celery.
 
-Rows are unique per (kind, recipient, scope), so recording the same event twice is harmless.
-Reminders are written ahead with the time they fall due; their scope carries the session's
-``sequence``, so moving a session cancels the pending reminders for the old time and writes new
-ones. A dispatcher (beat, every few minutes) claims due rows with a conditional update and
-sends them; see ``tasks.py``.
+Writing. Rows are unique per (kind, recipient, scope), so recording the same event twice is
+harmless. Reminders are written ahead with the time they fall due; their scope carries the
+session's ``sequence``, so moving a session cancels the pending reminders for the old time and
+writes new ones, and a row whose scope names an older sequence is never sent.
+
+Sending. Beat runs ``dispatch_notifications`` every two minutes: it hands each due row to a
+worker (``notifications_hand_out``: a ``send_notification`` task per row), and the task sends
+it (``notification_send``). The task first *claims* the row with a conditional update
+pending → sending; a second delivery of the same task, or a second dispatcher, finds nothing to
+claim and stops. Just before sending, the row is checked against the database as it is now
+(``KIND_RULES``): a reminder for someone who has since answered "no", or for a cancelled or
+moved session, is cancelled with the reason in ``last_error`` instead of sent.
+
+Failures. A temporary SMTP failure puts the row back to pending with a later ``due_at``
+(exponential backoff) until ``MAX_ATTEMPTS``; a permanent one fails it at once. A row left in
+``sending`` by a worker that died is put back after ``STUCK_AFTER``. Delivery is therefore at
+least once: only a worker dying between the SMTP server's "250 OK" and the update that records
+it can send a message twice.
+
+Adding a kind: write its templates (``sessions_app/emails.py``), call ``enqueue`` where the
+event happens, and, if it needs more than the default checks, add a ``KindRule``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import logging
+import re
+import smtplib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import F
+from django.template import TemplateDoesNotExist
 from django.utils import timezone
 
 from residents.models import User
 
-from ..models import Notification, NotificationKind, Participation, Session
+from .. import emails
+from ..models import (
+    Attendance,
+    Booking,
+    Notification,
+    NotificationKind,
+    Participation,
+    Rsvp,
+    Session,
+)
+from ..selectors_notifications import (
+    due_notifications,
+    low_rsvp_sessions,
+    notification_for_sending,
+    participation_of,
+)
+
+logger = logging.getLogger(__name__)
 
 Kind = NotificationKind
+Status = Notification.Status
 
 REMINDER_OFFSETS = {
     Kind.REMINDER_7D: dt.timedelta(days=7),
@@ -27,11 +68,36 @@ REMINDER_OFFSETS = {
     Kind.REMINDER_24H: dt.timedelta(hours=24),
 }
 ATTENDANCE_PROMPT_DELAY = dt.timedelta(hours=1)
+DIGEST_HORIZON_DAYS = 14
 
+MAX_ATTEMPTS = 6
+FIRST_RETRY_DELAY = dt.timedelta(minutes=2)
+MAX_RETRY_DELAY = dt.timedelta(hours=2)
+# Longer than the task's hard time limit (10 minutes): a row still "sending" after this has
+# lost its worker.
+STUCK_AFTER = dt.timedelta(minutes=15)
+HAND_OUT_BATCH = 500
+
+
+# --- Writing the outbox -------------------------------------------------------------------------
 
 def session_scope(session: Session) -> str:
     """Scope of messages about a session as it stands now (changes with every move)."""
     return f"session:{session.pk}:seq:{session.sequence}"
+
+
+# "session:12:seq:3", also with a suffix ("session:12:seq:3:clash").
+_SEQUENCE_IN_SCOPE = re.compile(r":seq:(\d+)(?::|$)")
+
+
+def scope_sequence(scope: str) -> int | None:
+    match = _SEQUENCE_IN_SCOPE.search(scope)
+    return int(match.group(1)) if match else None
+
+
+def week_scope(day: dt.date) -> str:
+    year, week, _weekday = day.isocalendar()
+    return f"week:{year}-W{week:02d}"
 
 
 def enqueue(
@@ -59,6 +125,8 @@ def _leaders_of(session: Session) -> list[User]:
 
 
 def _schedule_reminders(session: Session) -> None:
+    # Who gets a reminder is decided when it is sent, from the answers as they are then; here
+    # every participant gets a row.
     now = timezone.now()
     scope = session_scope(session)
     residents = _residents_of(session)
@@ -67,14 +135,14 @@ def _schedule_reminders(session: Session) -> None:
         if due > now:
             enqueue(kind, residents, session, scope, due)
     enqueue(Kind.ATTENDANCE_PROMPT, _leaders_of(session), session, scope,
-             session.end + ATTENDANCE_PROMPT_DELAY)
+            session.end + ATTENDANCE_PROMPT_DELAY)
 
 
-def _cancel_pending(session: Session, *, keep_scope: str | None = None) -> None:
-    pending = Notification.objects.filter(session=session, status=Notification.Status.PENDING)
+def _cancel_pending(session: Session, *, reason: str, keep_scope: str | None = None) -> None:
+    pending = Notification.objects.filter(session=session, status=Status.PENDING)
     if keep_scope is not None:
         pending = pending.exclude(scope=keep_scope)
-    pending.update(status=Notification.Status.CANCELLED)
+    pending.update(status=Status.CANCELLED, last_error=reason)
 
 
 @transaction.atomic
@@ -82,7 +150,7 @@ def notify_session_scheduled(*, session: Session) -> None:
     """A session became scheduled: ask its residents to answer and plan the reminders."""
     if session.kind == Session.Kind.GROUP:
         enqueue(Kind.RSVP_REQUEST, _residents_of(session), session, session_scope(session),
-                 timezone.now())
+                timezone.now())
     _schedule_reminders(session)
 
 
@@ -92,9 +160,9 @@ def notify_session_changed(*, session: Session) -> None:
 
     The caller has already raised ``session.sequence``."""
     scope = session_scope(session)
-    _cancel_pending(session, keep_scope=scope)
+    _cancel_pending(session, reason="superseded: the session changed", keep_scope=scope)
     enqueue(Kind.SESSION_CHANGED, _residents_of(session) + _leaders_of(session), session, scope,
-             timezone.now())
+            timezone.now())
     if session.status == Session.Status.SCHEDULED:
         _schedule_reminders(session)
 
@@ -102,9 +170,9 @@ def notify_session_changed(*, session: Session) -> None:
 @transaction.atomic
 def notify_session_cancelled(*, session: Session) -> None:
     """A session was cancelled: nothing pending about it is sent; everyone is told."""
-    _cancel_pending(session)
+    _cancel_pending(session, reason="superseded: the session was cancelled")
     enqueue(Kind.SESSION_CANCELLED, _residents_of(session) + _leaders_of(session), session,
-             f"session:{session.pk}:cancelled", timezone.now())
+            f"session:{session.pk}:cancelled", timezone.now())
 
 
 @transaction.atomic
@@ -112,5 +180,308 @@ def notify_waitlist_promoted(*, participation: Participation) -> None:
     """A resident moved from the waitlist to a seat."""
     session = participation.session
     enqueue(Kind.WAITLIST_PROMOTED, [participation.resident.user], session,
-             f"session:{session.pk}:promoted", timezone.now())
+            f"session:{session.pk}:promoted", timezone.now())
     _schedule_reminders(session)
+
+
+@transaction.atomic
+def low_rsvp_digests_enqueue(*, now: dt.datetime | None = None) -> None:
+    """One digest per active coordinator per ISO week (in the programme's zone). What it
+    reports is worked out when it is sent."""
+    now = now or timezone.now()
+    coordinators = User.objects.filter(role=User.Role.COORDINATOR, is_active=True)
+    scope = week_scope(timezone.localtime(now, emails.programme_zone()).date())
+    enqueue(Kind.LOW_RSVP_DIGEST, coordinators, None, scope, now)
+
+
+# --- What each kind needs at sending time --------------------------------------------------------
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether to send: ``skip`` names why not; ``context`` adds to the e-mail's context."""
+
+    skip: str = ""
+    context: dict = field(default_factory=dict)
+
+
+SEND = Decision()
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the checks look at, loaded once per row."""
+
+    notification: Notification
+    participation: Participation | None
+    now: dt.datetime
+
+    @property
+    def session(self) -> Session | None:
+        return self.notification.session
+
+    @property
+    def recipient(self) -> User:
+        return self.notification.recipient
+
+
+def _is_leader(facts: Facts) -> bool:
+    session = facts.session
+    if session is None:
+        return False
+    if session.intervisor.user_id == facts.recipient.pk:
+        return True
+    return bool(session.group_id and session.group.co_intervisor_id
+                and session.group.co_intervisor.user_id == facts.recipient.pk)
+
+
+def _takes_part(p: Participation | None, session: Session) -> bool:
+    if p is None:
+        return False
+    if session.kind == Session.Kind.OPEN:
+        return p.booking == Booking.BOOKED
+    return True
+
+
+def _before_start(facts: Facts) -> Decision:
+    if facts.session.start <= facts.now:
+        return Decision(skip="too late: the session has started")
+    return SEND
+
+
+def _participant_before_start(facts: Facts) -> Decision:
+    if not _takes_part(facts.participation, facts.session):
+        return Decision(skip="not taking part in the session")
+    return _before_start(facts)
+
+
+def _rsvp_request(facts: Facts) -> Decision:
+    decision = _participant_before_start(facts)
+    if decision.skip:
+        return decision
+    if facts.participation.rsvp != Rsvp.NONE:
+        return Decision(skip="already answered")
+    return SEND
+
+
+# A week's reminder or a nudge that is so late that the day-before reminder is due (the
+# dispatcher was down) says nothing that one does not; only the latest is sent.
+SUPERSEDED_AT = {
+    Kind.REMINDER_7D: REMINDER_OFFSETS[Kind.REMINDER_24H],
+    Kind.NUDGE_3D: REMINDER_OFFSETS[Kind.REMINDER_24H],
+}
+
+
+def _not_superseded(facts: Facts) -> Decision:
+    offset = SUPERSEDED_AT.get(facts.notification.kind)
+    if offset is not None and facts.now >= facts.session.start - offset:
+        return Decision(skip="too late: a later reminder has taken its place")
+    return SEND
+
+
+def _reminder(facts: Facts) -> Decision:
+    decision = _participant_before_start(facts)
+    if not decision.skip:
+        decision = _not_superseded(facts)
+    if decision.skip:
+        return decision
+    if facts.participation.rsvp == Rsvp.NO:
+        return Decision(skip="answered no")
+    return SEND
+
+
+def _nudge(facts: Facts) -> Decision:
+    decision = _participant_before_start(facts)
+    if not decision.skip:
+        decision = _not_superseded(facts)
+    if decision.skip:
+        return decision
+    if facts.session.kind == Session.Kind.OPEN:
+        return Decision(skip="open sessions are booked, not answered")
+    if facts.participation.rsvp != Rsvp.NONE:
+        return Decision(skip="already answered")
+    return SEND
+
+
+def _attendance_prompt(facts: Facts) -> Decision:
+    if not _is_leader(facts):
+        return Decision(skip="no longer leads the session")
+    expected = Participation.objects.filter(session=facts.session).exclude(
+        booking__in=[Booking.CANCELLED, Booking.WAITLISTED]
+    )
+    if not expected.filter(attendance=Attendance.UNKNOWN).exists():
+        return Decision(skip="attendance already recorded")
+    return Decision(context={"attendance_url": emails.attendance_url(facts.session)})
+
+
+def _told_about_session(facts: Facts) -> Decision:
+    """Changes and cancellations: to the session's leaders and to residents taking part."""
+    if _is_leader(facts):
+        return SEND
+    p = facts.participation
+    if p is None or p.booking == Booking.CANCELLED:
+        return Decision(skip="not taking part in the session")
+    return SEND
+
+
+def _session_changed(facts: Facts) -> Decision:
+    decision = _told_about_session(facts)
+    return decision if decision.skip else _before_start(facts)
+
+
+def _low_rsvp_digest(facts: Facts) -> Decision:
+    if not facts.recipient.is_coordinator:
+        return Decision(skip="no longer a coordinator")
+    rows = low_rsvp_sessions(now=facts.now, days=DIGEST_HORIZON_DAYS)
+    if not rows:
+        return Decision(skip="nothing to report")
+    zone = emails.programme_zone()
+    language = emails.language_of(facts.recipient)
+    return Decision(context={
+        "rows": [
+            {"row": row, "name": emails.session_name(row.session, language),
+             "start": timezone.localtime(row.session.start, zone),
+             "url": emails.answers_url(row.session)}
+            for row in rows
+        ],
+        "horizon_days": DIGEST_HORIZON_DAYS,
+    })
+
+
+def _always(facts: Facts) -> Decision:
+    return SEND
+
+
+@dataclass(frozen=True)
+class KindRule:
+    """How one kind is checked and dressed just before sending."""
+
+    check: Callable[[Facts], Decision] = _always
+    # "REQUEST" or "CANCEL": attach a calendar invitation with that method.
+    ics_method: str | None = None
+    # Yes / no / maybe links for a resident of a group session.
+    answer_links: bool = False
+    # Sent about a cancelled session too (only the cancellation itself).
+    for_cancelled_session: bool = False
+
+
+KIND_RULES: dict[str, KindRule] = {
+    Kind.RSVP_REQUEST: KindRule(check=_rsvp_request, ics_method="REQUEST", answer_links=True),
+    Kind.REMINDER_7D: KindRule(check=_reminder, answer_links=True),
+    Kind.REMINDER_24H: KindRule(check=_reminder, answer_links=True),
+    Kind.NUDGE_3D: KindRule(check=_nudge, answer_links=True),
+    Kind.ATTENDANCE_PROMPT: KindRule(check=_attendance_prompt),
+    Kind.LOW_RSVP_DIGEST: KindRule(check=_low_rsvp_digest),
+    Kind.SESSION_CHANGED: KindRule(check=_session_changed, ics_method="REQUEST", answer_links=True),
+    Kind.SESSION_CANCELLED: KindRule(check=_told_about_session, ics_method="CANCEL",
+                                     for_cancelled_session=True),
+    Kind.WAITLIST_PROMOTED: KindRule(check=_participant_before_start, ics_method="REQUEST"),
+}
+DEFAULT_RULE = KindRule()
+
+
+def rule_for(kind: str) -> KindRule:
+    return KIND_RULES.get(kind, DEFAULT_RULE)
+
+
+def relevance(facts: Facts, rule: KindRule) -> Decision:
+    """The checks every kind shares, then the kind's own."""
+    if not facts.recipient.is_active:
+        return Decision(skip="recipient inactive")
+    session = facts.session
+    if session is not None:
+        if session.status == Session.Status.CANCELLED and not rule.for_cancelled_session:
+            return Decision(skip="stale: the session was cancelled")
+        sequence = scope_sequence(facts.notification.scope)
+        if sequence is not None and sequence != session.sequence:
+            return Decision(skip="stale: the session changed since")
+    return rule.check(facts)
+
+
+# --- Sending ------------------------------------------------------------------------------------
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """2, 4, 8, 16 … minutes after the first, second, third … failed attempt, at most 2 hours."""
+    return min(FIRST_RETRY_DELAY * 2 ** max(attempts - 1, 0), MAX_RETRY_DELAY)
+
+
+@transaction.atomic
+def notifications_hand_out(*, now: dt.datetime | None = None, limit: int = HAND_OUT_BATCH) -> list[int]:
+    """Pick up to ``limit`` due rows for workers and mark them handed out (``claimed_at`` on a
+    pending row), so the next dispatcher run does not hand them out again. Concurrent
+    dispatchers skip each other's locked rows. The caller enqueues one task per id."""
+    now = now or timezone.now()
+    ids = list(
+        due_notifications(now).select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit]
+    )
+    if ids:
+        Notification.objects.filter(pk__in=ids).update(claimed_at=now)
+    return ids
+
+
+@transaction.atomic
+def notifications_reclaim_stuck(*, now: dt.datetime | None = None) -> int:
+    """Put rows back whose worker died while sending; give up on those out of attempts."""
+    now = now or timezone.now()
+    stuck = Notification.objects.filter(status=Status.SENDING, claimed_at__lt=now - STUCK_AFTER)
+    stuck.filter(attempts__gte=MAX_ATTEMPTS).update(
+        status=Status.FAILED, last_error="the worker stopped while sending; out of attempts"
+    )
+    return stuck.update(status=Status.PENDING, claimed_at=None, due_at=now,
+                        last_error="the worker stopped while sending")
+
+
+def _finish(pk: int, claim: dt.datetime, **fields) -> None:
+    # Conditional on our own claim: a row reclaimed meanwhile is no longer ours to record.
+    Notification.objects.filter(pk=pk, status=Status.SENDING, claimed_at=claim).update(**fields)
+
+
+def notification_send(*, notification_id: int, now: dt.datetime | None = None) -> str:
+    """Claim one due row, check it still makes sense, send its e-mail, record the outcome.
+
+    Not one transaction on purpose: the claim must be committed before the e-mail leaves, so
+    that a concurrent duplicate sees it, and no transaction stays open while SMTP talks.
+    Returns what happened ("sent", "skipped: …", "retry: …", "failed: …", "not claimed").
+    """
+    now = now or timezone.now()
+    claimed = Notification.objects.filter(
+        pk=notification_id, status=Status.PENDING, due_at__lte=now
+    ).update(status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    if claimed != 1:
+        return "not claimed"  # sent, cancelled, not yet due, or another worker has it
+
+    notification = notification_for_sending(notification_id)
+    rule = rule_for(notification.kind)
+    participation = None
+    if notification.session is not None and notification.recipient.is_resident:
+        participation = participation_of(session=notification.session, user=notification.recipient)
+    decision = relevance(Facts(notification, participation, now), rule)
+    if decision.skip:
+        _finish(notification.pk, now, status=Status.CANCELLED, last_error=decision.skip[:500])
+        return f"skipped: {decision.skip}"
+
+    try:
+        message = emails.compose(
+            notification=notification, participation=participation,
+            extra_context=decision.context, ics_method=rule.ics_method,
+            with_answer_links=rule.answer_links and notification.session.kind == Session.Kind.GROUP,
+        )
+    except TemplateDoesNotExist as error:
+        _finish(notification.pk, now, status=Status.FAILED, last_error=f"no template: {error}"[:500])
+        return f"failed: no template {error}"
+
+    try:
+        emails.send(message)
+    except (smtplib.SMTPException, OSError) as error:
+        described = f"{type(error).__name__}: {error}"[:500]
+        attempts = notification.attempts  # already counts this attempt
+        if emails.is_temporary(error) and attempts < MAX_ATTEMPTS:
+            _finish(notification.pk, now, status=Status.PENDING, claimed_at=None,
+                    due_at=timezone.now() + retry_delay(attempts), last_error=described)
+            logger.warning("notification %s: temporary failure, retrying: %s", notification.pk, described)
+            return f"retry: {described}"
+        _finish(notification.pk, now, status=Status.FAILED, last_error=described)
+        logger.error("notification %s failed: %s", notification.pk, described)
+        return f"failed: {described}"
+
+    _finish(notification.pk, now, status=Status.SENT, sent_at=timezone.now(), last_error="")
+    return "sent"

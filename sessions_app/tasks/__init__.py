@@ -1,4 +1,4 @@
 """Celery tasks of sessions_app, one module per area. Celery's autodiscovery imports this
 package, so each area module is imported here."""
 
-from . import suggestions  # noqa: F401
+from . import notifications, suggestions  # noqa: F401

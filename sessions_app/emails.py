@@ -1,0 +1,197 @@
+"""Rendering and sending one notification e-mail.
+
+Each kind of notification is three templates per language under ``templates/emails/<lang>/``:
+``<kind>.subject.txt``, ``<kind>.txt`` and ``<kind>.html``. Adding a kind means adding its six
+templates (English and Dutch); the context every template gets is built here. Templates are
+kept per language rather than translated through message catalogues because an e-mail is
+written as a whole text, and a natural Dutch e-mail is not a sentence-by-sentence translation.
+
+E-mails never carry what was said in a session (notes) and name no other resident, except the
+coordinators' digest, whose purpose is to say who has not answered yet.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+import time
+from email.mime.text import MIMEText
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+
+from residents.models import Programme, User
+
+from .models import Notification, Participation, Session
+
+LANGUAGES = ("en", "nl")
+ICS_FILENAME = "invite.ics"
+
+OPEN_SESSION_NAME = {"en": "open intervision session", "nl": "open intervisiebijeenkomst"}
+
+# Errors worth trying again later: the server or the network is temporarily away. A 4xx reply
+# is the server's own "try again later"; a 5xx reply is final.
+TEMPORARY_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, socket.timeout,
+                    ConnectionError)
+
+
+def is_temporary(error: BaseException) -> bool:
+    """Whether a failed send may succeed when tried again later."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _msg in error.recipients.values()]
+        return bool(codes) and all(400 <= code < 500 for code in codes)
+    if isinstance(error, TEMPORARY_ERRORS):
+        return True
+    if isinstance(error, smtplib.SMTPResponseException):
+        return 400 <= error.smtp_code < 500
+    return False
+
+
+# The programme's zone is read from the database; a worker sending thousands of messages need
+# not read it for each one. A change in the admin shows in e-mails within this many seconds.
+_ZONE_TTL = 300.0
+_zone_cache: tuple[float, ZoneInfo] | None = None
+
+
+def programme_zone() -> ZoneInfo:
+    global _zone_cache
+    now = time.monotonic()
+    if _zone_cache is None or _zone_cache[0] < now:
+        _zone_cache = (now + _ZONE_TTL, ZoneInfo(Programme.get().time_zone))
+    return _zone_cache[1]
+
+
+def language_of(user: User) -> str:
+    return user.language if user.language in LANGUAGES else "en"
+
+
+def session_name(session: Session, language: str) -> str:
+    if session.title:
+        return session.title
+    if session.group_id:
+        return session.group.name
+    return OPEN_SESSION_NAME[language]
+
+
+def _first_url(*names_and_args: tuple[str, list]) -> str:
+    """The first of several pages that exists; the site's home as the last resort."""
+    for name, args in names_and_args:
+        try:
+            return settings.SITE_URL + reverse(name, args=args)
+        except NoReverseMatch:
+            continue
+    return settings.SITE_URL + "/"
+
+
+def session_url(session: Session) -> str:
+    return _first_url(("session_detail", [session.pk]), ("my_sessions", []))
+
+
+def attendance_url(session: Session) -> str:
+    return _first_url(("session_attendance", [session.pk]))
+
+
+def answers_url(session: Session) -> str:
+    """The coordinator's view of who answered what."""
+    return _first_url(("session_answers", [session.pk]))
+
+
+def answer_links(participation: Participation) -> dict[str, str]:
+    """One-click links for yes / no / maybe (each opens a confirmation page)."""
+    from .answer_links import answer_url
+
+    return {answer: answer_url(participation=participation, answer=answer)
+            for answer in ("yes", "no", "maybe")}
+
+
+def ics_part(*, session: Session, recipient: User, method: str) -> MIMEText:
+    """The calendar invitation (REQUEST) or cancellation (CANCEL) as an attachment that mail
+    programs offer to put in the calendar."""
+    from .calendar import invitation_ics
+
+    body = invitation_ics(session=session, recipient=recipient, method=method)
+    part = MIMEText(body.decode("utf-8"), "calendar", "utf-8")
+    part.set_param("method", method)
+    part.add_header("Content-Disposition", "attachment", filename=ICS_FILENAME)
+    return part
+
+
+def base_context(notification: Notification, language: str, zone: ZoneInfo) -> dict:
+    recipient = notification.recipient
+    context: dict = {
+        "recipient": recipient,
+        "first_name": recipient.first_name or recipient.get_full_name() or recipient.email,
+        "site_url": settings.SITE_URL,
+        "kind": notification.kind,
+        "zone": zone,
+    }
+    session = notification.session
+    if session is not None:
+        leaders = [session.intervisor.user.get_full_name()]
+        if session.group_id and session.group.co_intervisor_id:
+            leaders.append(session.group.co_intervisor.user.get_full_name())
+        context.update(
+            session=session,
+            session_name=session_name(session, language),
+            is_open_session=session.kind == Session.Kind.OPEN,
+            start=timezone.localtime(session.start, zone),
+            end=timezone.localtime(session.end, zone),
+            location=session.location,
+            video_url=session.video_url,
+            leaders=leaders,
+            session_url=session_url(session),
+        )
+    return context
+
+
+def render(kind: str, language: str, context: dict, zone: ZoneInfo) -> tuple[str, str, str]:
+    """Subject, plain text and HTML of one message, in ``language``, times in ``zone``."""
+    base = f"emails/{language}/{kind}"
+    with translation.override(language), timezone.override(zone):
+        subject = render_to_string(f"{base}.subject.txt", context)
+        text = render_to_string(f"{base}.txt", context)
+        html = render_to_string(f"{base}.html", context)
+    # A subject is one line; templates may wrap it for readability.
+    return " ".join(subject.split()), text, html
+
+
+def compose(
+    *,
+    notification: Notification,
+    participation: Participation | None,
+    extra_context: dict | None = None,
+    ics_method: str | None = None,
+    with_answer_links: bool = False,
+) -> EmailMultiAlternatives:
+    """The e-mail for one outbox row, ready to send."""
+    recipient = notification.recipient
+    language = language_of(recipient)
+    zone = programme_zone()
+    context = base_context(notification, language, zone)
+    context["participation"] = participation
+    context["answer_links"] = (
+        answer_links(participation) if with_answer_links and participation is not None else None
+    )
+    context.update(extra_context or {})
+    subject, text, html = render(notification.kind, language, context, zone)
+    message = EmailMultiAlternatives(
+        subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[recipient.email],
+        headers={
+            # RFC 3834: an automatic message; out-of-office replies should not answer it.
+            "Auto-Submitted": "auto-generated",
+            "X-Intervision-Notification": str(notification.pk),
+        },
+    )
+    message.attach_alternative(html, "text/html")
+    if ics_method is not None and notification.session is not None:
+        message.attach(ics_part(session=notification.session, recipient=recipient, method=ics_method))
+    return message
+
+
+def send(message: EmailMultiAlternatives) -> None:
+    """Hand one message to the configured backend; errors propagate for the caller to judge."""
+    message.send(fail_silently=False)

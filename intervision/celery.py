@@ -15,6 +15,12 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    # Nightly, at a quiet hour: delete session notes older than the programme keeps them
+    # (Programme.note_retention_months after the session), with an audit row per note.
+    "purge-expired-notes": {
+        "task": "sessions_app.tasks.retention.purge_expired_notes",
+        "schedule": crontab(hour=3, minute=40),
+    },
     # Proves in the worker log that beat and a worker are alive; cheap, touches nothing.
     "heartbeat": {"task": "residents.tasks.heartbeat", "schedule": 60.0},
     # Nightly, before coordinators start their day: suggest times for groups whose next

@@ -62,6 +62,35 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "development-only-key-never-use-in-production"  # noqa: S105
 
+# Session notes are encrypted with their own keys, never with SECRET_KEY: comma-separated
+# Fernet keys, newest first. The newest encrypts; every key in the list decrypts, so a new key
+# goes in front, `manage.py rotate_note_keys` re-encrypts, and then the old key can be removed.
+NOTES_ENCRYPTION_KEYS = env_list("NOTES_ENCRYPTION_KEYS", [])
+if not NOTES_ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "NOTES_ENCRYPTION_KEYS is not set. Set it in the environment (DEBUG=1 allows a"
+            " development key); make one with: python -c \"from cryptography.fernet import"
+            " Fernet; print(Fernet.generate_key().decode())\""
+        )
+    NOTES_ENCRYPTION_KEYS = ["ZGV2ZWxvcG1lbnQtb25seS1ub3Rlcy1rZXktMzJieXQ="]  # development only
+
+
+def _check_fernet_keys(name: str, keys: list[str]) -> None:
+    from cryptography.fernet import Fernet
+
+    for number, key in enumerate(keys, 1):
+        try:
+            Fernet(key)
+        except ValueError:
+            # Never echo the key itself: it is a secret even when malformed.
+            raise ImproperlyConfigured(
+                f"{name}: key number {number} is not a Fernet key (32 url-safe base64-encoded bytes)"
+            ) from None
+
+
+_check_fernet_keys("NOTES_ENCRYPTION_KEYS", NOTES_ENCRYPTION_KEYS)
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import groups
+from .views import notes as notes_views
 from .views import participation as participation_views
 from .views import suggestions as suggestion_views
 
@@ -31,4 +32,8 @@ urlpatterns = [
     path("my/attendance/", participation_views.attendance_statement, name="attendance_statement"),
     path("my/attendance/statement.pdf", participation_views.attendance_statement_pdf,
          name="attendance_statement_pdf"),
+    # Notes, evaluations, privacy (issue 4)
+    path("notes/", notes_views.note_list, name="note_list"),
+    path("sessions/<int:pk>/notes/", notes_views.session_notes, name="session_notes"),
+    path("sessions/<int:pk>/notes/delete/", notes_views.session_note_delete, name="session_note_delete"),
 ]

@@ -100,6 +100,30 @@ def _iris_absence(p):
     return {"pk": p["iris"].intervisor.pk, "absence_pk": absence.pk}
 
 
+# Notes, evaluations, privacy (issue 4). Everyone but the session's intervisors gets the same
+# 404 from a note page as for an id that does not exist (and the attempt is audited).
+NOTE_KEEPERS = {"anonymous": LOGIN, "ivan": 200, "*": 404}
+
+
+def _rosas_held_session(p, *, note_by=None, present=()):
+    import datetime as dt
+
+    from sessions_app.crypto import encrypt
+    from sessions_app.models import Participation, Session, SessionNote
+
+    group = p["rosa"].resident.memberships.get().group
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=2)
+    session = Session.objects.create(kind=Session.Kind.GROUP, group=group, intervisor=group.intervisor,
+                                     start=start, end=start + dt.timedelta(minutes=90),
+                                     status=Session.Status.HELD)
+    for name in present:
+        Participation.objects.create(session=session, resident=p[name].resident,
+                                     attendance=Participation.Attendance.PRESENT)
+    if note_by:
+        SessionNote.objects.create(session=session, author=p[note_by], body_encrypted=encrypt("A note."))
+    return {"pk": session.pk}
+
+
 RULES = {
     "home": (None, ANY_SIGNED_IN),
     "healthz": (None, PUBLIC),
@@ -149,6 +173,10 @@ RULES = {
     "group_suggestions": (_group, COORDINATOR_ONLY),
     "group_suggestion_plan": (_group, COORDINATOR_POST_ONLY),
     "group_windows": (_group, COORDINATOR_ONLY),
+    # Notes, evaluations, privacy (issue 4)
+    "note_list": (None, {"anonymous": LOGIN, "ivan": 200, "iris": 200, "*": 403}),
+    "session_notes": (lambda p: _rosas_held_session(p, note_by="ivan"), NOTE_KEEPERS),
+    "session_note_delete": (lambda p: _rosas_held_session(p, note_by="ivan"), NOTE_KEEPERS),
     # Django's own account pages.
     "login": (None, PUBLIC),
     "logout": (None, {"*": 405}),  # log-out is a POST (a link preview must not log you out)

@@ -2,3 +2,4 @@
 package, so each area module is imported here."""
 
 from . import notifications, suggestions  # noqa: F401
+from . import retention  # noqa: F401

@@ -13,7 +13,6 @@ coordinators' digest, whose purpose is to say who has not answered yet.
 from __future__ import annotations
 
 import smtplib
-import socket
 import time
 from email.mime.text import MIMEText
 from zoneinfo import ZoneInfo
@@ -35,7 +34,8 @@ OPEN_SESSION_NAME = {"en": "open intervision session", "nl": "open intervisiebij
 
 # Errors worth trying again later: the server or the network is temporarily away. A 4xx reply
 # is the server's own "try again later"; a 5xx reply is final.
-TEMPORARY_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, socket.timeout,
+# (socket.timeout is TimeoutError.)
+TEMPORARY_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, TimeoutError,
                     ConnectionError)
 
 

@@ -1,0 +1,227 @@
+"""The dispatcher and the send task: each message is claimed before it is sent, so repeated
+runs and duplicate deliveries send it once; stale messages are not sent; only temporary SMTP
+failures are tried again, later."""
+
+import datetime as dt
+import smtplib
+from collections import Counter
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
+
+from sessions_app.models import Notification, Session
+from sessions_app.services import notifications
+from sessions_app.services.notifications import MAX_ATTEMPTS, Kind, notification_send
+from sessions_app.services.sessions import session_plan, session_set_status
+from sessions_app.tasks.notifications import dispatch_notifications, send_notification
+
+NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+START = dt.datetime(2026, 3, 17, 15, 0, tzinfo=dt.UTC)
+
+pytestmark = pytest.mark.usefixtures("celery_eager")
+
+
+class FailingBackend(LocmemBackend):
+    """The SMTP server's side of the story: raises the queued errors one send at a time, then
+    delivers to ``mail.outbox`` like the test backend."""
+
+    errors: list[BaseException] = []
+
+    def send_messages(self, messages):
+        if FailingBackend.errors:
+            raise FailingBackend.errors.pop(0)
+        return super().send_messages(messages)
+
+
+@pytest.fixture
+def smtp_fails(settings):
+    settings.EMAIL_BACKEND = "tests.test_dispatcher.FailingBackend"
+    FailingBackend.errors = []
+    yield FailingBackend.errors
+    FailingBackend.errors = []
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def session(group, rosa, ruben, cora):
+    return session_plan(group=group, start=START, by=cora)
+
+
+def _sent_keys():
+    """(kind, session, recipient) of every e-mail that left, read back through its outbox row."""
+    ids = [int(m.extra_headers["X-Intervision-Notification"]) for m in mail.outbox]
+    rows = Notification.objects.in_bulk(ids)
+    return Counter((rows[i].kind, rows[i].session_id, rows[i].recipient_id) for i in ids)
+
+
+def _reminder(session, user):
+    return Notification.objects.get(kind=Kind.REMINDER_24H, session=session, recipient=user)
+
+
+# --- Exactly once -------------------------------------------------------------------------------
+
+def test_three_runs_and_duplicate_deliveries_send_each_message_once(
+    session, other_group, otto, cora, _frozen
+):
+    session_plan(group=other_group, start=START + dt.timedelta(days=1), by=cora)
+    _frozen.move_to(START + dt.timedelta(days=2))  # everything of both sessions is due
+    for _ in range(3):
+        dispatch_notifications.apply()
+    everything = list(Notification.objects.values_list("pk", flat=True))
+    for pk in everything:  # the broker delivers every task a second time
+        send_notification.apply(args=[pk])
+
+    sent = _sent_keys()
+    assert sent, "nothing was sent"
+    assert set(sent.values()) == {1}
+    assert len(mail.outbox) == Notification.objects.filter(status="sent").count()
+    assert not Notification.objects.filter(status__in=["pending", "sending"]).exists()
+
+
+def test_a_task_finds_nothing_to_claim_in_a_row_another_worker_is_sending(session, rosa, _frozen):
+    _frozen.move_to(START - dt.timedelta(hours=23))
+    row = _reminder(session, rosa)
+    Notification.objects.filter(pk=row.pk).update(status="sending", claimed_at=NOW)
+    assert notification_send(notification_id=row.pk) == "not claimed"
+    assert mail.outbox == []
+
+
+def test_a_task_that_arrives_before_its_row_is_due_sends_nothing(session, rosa):
+    row = _reminder(session, rosa)
+    assert send_notification.apply(args=[row.pk]).get() == "not claimed"
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("pending", 0)
+
+
+def test_a_handed_out_row_is_handed_out_again_only_when_its_task_was_lost(session, _frozen):
+    Notification.objects.update(due_at=NOW)
+    first = notifications.notifications_hand_out()
+    assert len(first) == Notification.objects.count()
+    assert notifications.notifications_hand_out() == []
+    _frozen.shift(dt.timedelta(minutes=11))
+    assert sorted(notifications.notifications_hand_out()) == sorted(first)
+
+
+def test_a_row_left_sending_by_a_dead_worker_is_sent_after_the_timeout(session, rosa, _frozen):
+    _frozen.move_to(START - dt.timedelta(hours=23))
+    crashed = _reminder(session, rosa)
+    Notification.objects.filter(pk=crashed.pk).update(status="sending", claimed_at=dt.datetime.now(dt.UTC),
+                                                        attempts=1)
+    _frozen.shift(dt.timedelta(minutes=14))
+    dispatch_notifications.apply()
+    assert Notification.objects.get(pk=crashed.pk).status == "sending"
+    _frozen.shift(dt.timedelta(minutes=2))
+    dispatch_notifications.apply()
+    crashed.refresh_from_db()
+    assert (crashed.status, crashed.attempts) == ("sent", 2)
+
+
+# --- Stale messages -------------------------------------------------------------------------------
+
+def test_a_cancelled_session_sends_only_its_cancellation(session, rosa, ruben, ivan, cora, _frozen):
+    session_set_status(session=session, status=Session.Status.CANCELLED, by=cora)
+    _frozen.move_to(START + dt.timedelta(days=1))
+    dispatch_notifications.apply()
+    kinds = Counter(kind for kind, _session, _user in _sent_keys())
+    assert kinds == {Kind.SESSION_CANCELLED: 3}  # rosa, ruben and ivan
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([rosa.email, ruben.email, ivan.email])
+    assert not Notification.objects.exclude(kind=Kind.SESSION_CANCELLED).exclude(status="cancelled").exists()
+
+
+def test_a_moved_session_sends_its_reminders_at_the_new_time_only(session, rosa, ruben, _frozen):
+    new_start = START + dt.timedelta(days=2)
+    session.start, session.end = new_start, new_start + dt.timedelta(minutes=90)
+    session.sequence += 1
+    session.save()
+    notifications.notify_session_changed(session=session)
+
+    _frozen.move_to(START - dt.timedelta(hours=24))  # the old reminder time
+    dispatch_notifications.apply()
+    assert Kind.REMINDER_24H not in {kind for kind, _s, _u in _sent_keys()}
+
+    mail.outbox.clear()
+    _frozen.move_to(new_start - dt.timedelta(hours=24))
+    dispatch_notifications.apply()
+    reminders = Notification.objects.filter(kind=Kind.REMINDER_24H, status="sent")
+    assert {r.scope for r in reminders} == {f"session:{session.pk}:seq:1"}
+    assert sorted(m.to[0] for m in mail.outbox if m.subject.startswith("Tomorrow")) == [
+        rosa.email, ruben.email
+    ]
+    assert set(
+        Notification.objects.filter(scope=f"session:{session.pk}:seq:0", kind=Kind.REMINDER_24H)
+        .values_list("status", flat=True)
+    ) == {"cancelled"}
+
+
+# --- Failures ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("error", [
+    smtplib.SMTPServerDisconnected("gone"),
+    smtplib.SMTPConnectError(421, b"busy"),
+    smtplib.SMTPResponseException(451, b"try again later"),
+    smtplib.SMTPRecipientsRefused({"rosa@hospital.example": (450, b"mailbox busy")}),
+    TimeoutError("timed out"),  # socket.timeout
+    ConnectionRefusedError("refused"),
+], ids=lambda e: type(e).__name__)
+def test_a_temporary_failure_is_tried_again_later(session, rosa, smtp_fails, error, _frozen):
+    at = START - dt.timedelta(hours=23)
+    _frozen.move_to(at)
+    row = _reminder(session, rosa)
+    smtp_fails.append(error)
+    assert notification_send(notification_id=row.pk).startswith("retry")
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.due_at) == ("pending", 1, at + dt.timedelta(minutes=2))
+    assert type(error).__name__ in row.last_error
+
+    dispatch_notifications.apply()
+    assert _reminder(session, rosa).status == "pending"  # not yet
+    _frozen.shift(dt.timedelta(minutes=2))
+    dispatch_notifications.apply()
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.last_error) == ("sent", 2, "")
+
+
+@pytest.mark.parametrize("error", [
+    smtplib.SMTPResponseException(550, b"no such user"),
+    smtplib.SMTPRecipientsRefused({"rosa@hospital.example": (550, b"no such user")}),
+    smtplib.SMTPDataError(554, b"rejected as spam"),
+    smtplib.SMTPAuthenticationError(535, b"bad credentials"),
+], ids=lambda e: type(e).__name__)
+def test_a_permanent_failure_fails_at_once(session, rosa, smtp_fails, error, _frozen):
+    _frozen.move_to(START - dt.timedelta(hours=23))
+    row = _reminder(session, rosa)
+    smtp_fails.append(error)
+    assert notification_send(notification_id=row.pk).startswith("failed")
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("failed", 1)
+    assert type(error).__name__ in row.last_error
+    _frozen.shift(dt.timedelta(hours=3))
+    dispatch_notifications.apply()
+    assert _reminder(session, rosa).status == "failed"
+    assert rosa.email not in [m.to[0] for m in mail.outbox if m.subject.startswith("Tomorrow")]
+
+
+def test_temporary_failures_back_off_and_give_up_after_the_last_attempt(session, rosa, smtp_fails, _frozen):
+    _frozen.move_to(START - dt.timedelta(hours=23))
+    row = _reminder(session, rosa)
+    smtp_fails.extend(smtplib.SMTPServerDisconnected("gone") for _ in range(MAX_ATTEMPTS))
+    waits = []
+    for _attempt in range(MAX_ATTEMPTS - 1):
+        before = dt.datetime.now(dt.UTC)
+        notification_send(notification_id=row.pk)
+        row.refresh_from_db()
+        assert row.status == "pending"
+        waits.append(row.due_at - before)
+        _frozen.move_to(row.due_at)
+    assert waits == [dt.timedelta(minutes=m) for m in (2, 4, 8, 16, 32)]
+    assert notification_send(notification_id=row.pk).startswith("failed")
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("failed", MAX_ATTEMPTS)
+    assert "SMTPServerDisconnected" in row.last_error

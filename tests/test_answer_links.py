@@ -59,7 +59,7 @@ def test_opening_the_link_asks_to_confirm_and_changes_nothing(rosas):
     assert "Answer “no” to Tuesday group?" in body
     assert "Clinical duty" in body
     assert response["Cache-Control"] == "private, no-store"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert _reload(rosas).rsvp == ""
     assert client.head(url).status_code == 405  # scanners that HEAD get nothing either
 

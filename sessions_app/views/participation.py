@@ -80,8 +80,10 @@ def answer_link(request: HttpRequest, session_pk: int, token: str) -> HttpRespon
         "form": form, "participation": participation, "session": session, "answer": link.answer,
         "answer_label": Rsvp(link.answer).label, "recorded": recorded,
     }, status=status)
-    # The address is the credential: keep it out of Referer headers and shared caches.
-    response["Referrer-Policy"] = "no-referrer"
+    # The address is the credential: keep it out of shared caches and of Referer headers sent
+    # to other sites. ("no-referrer" would make the browser send "Origin: null" with the
+    # confirming POST, which the CSRF check rightly refuses.)
+    response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -1,0 +1,79 @@
+"""Invitations attached to e-mails: METHOD:REQUEST with an attendee who can accept, and
+METHOD:CANCEL with the same UID and a higher SEQUENCE."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from icalendar import Calendar
+
+from sessions_app.calendar import invitation_ics
+from sessions_app.models import Session
+from sessions_app.services.sessions import session_plan, session_set_status
+
+NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+START = dt.datetime(2026, 3, 17, 15, 0, tzinfo=dt.UTC)  # 16:00 in Amsterdam
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def planned(group, rosa, cora):
+    return session_plan(group=group, start=START, by=cora)
+
+
+def _event(ics: bytes):
+    calendar = Calendar.from_ical(ics)
+    events = calendar.events
+    assert len(events) == 1
+    return calendar, events[0]
+
+
+def test_a_request_invites_the_recipient_to_answer(planned, rosa, settings):
+    settings.DEFAULT_FROM_EMAIL = "Intervision <planning@hospital.example>"
+    settings.SITE_URL = "https://intervision.hospital.example"
+    calendar, event = _event(invitation_ics(session=planned, recipient=rosa, method="REQUEST"))
+
+    assert calendar["METHOD"] == "REQUEST"
+    assert calendar["VERSION"] == "2.0"
+    assert calendar["PRODID"]
+    assert str(event["UID"]) == f"{planned.uid}@intervision.hospital.example"
+    assert str(event["ORGANIZER"]) == "mailto:planning@hospital.example"
+    attendee = event["ATTENDEE"]
+    assert str(attendee) == "mailto:rosa@hospital.example"
+    assert attendee.params["PARTSTAT"] == "NEEDS-ACTION"
+    assert attendee.params["RSVP"] == "TRUE"
+    assert event["STATUS"] == "CONFIRMED"
+    assert event["SEQUENCE"] == 0
+    assert event["DTSTAMP"].dt == NOW
+    start = event["DTSTART"]
+    assert start.params["TZID"] == "Europe/Amsterdam"
+    assert start.dt.replace(tzinfo=None) == dt.datetime(2026, 3, 17, 16, 0)
+    assert [tz.tz_name for tz in calendar.timezones] == ["Europe/Amsterdam"]
+
+
+def test_a_cancellation_keeps_the_uid_and_raises_the_sequence(planned, rosa, cora):
+    _cal, request = _event(invitation_ics(session=planned, recipient=rosa, method="REQUEST"))
+    cancelled = session_set_status(session=planned, status=Session.Status.CANCELLED, by=cora)
+    calendar, cancel = _event(invitation_ics(session=cancelled, recipient=rosa, method="CANCEL"))
+
+    assert calendar["METHOD"] == "CANCEL"
+    assert cancel["UID"] == request["UID"]
+    assert cancel["SEQUENCE"] > request["SEQUENCE"]
+    assert cancel["STATUS"] == "CANCELLED"
+    assert "RSVP" not in cancel["ATTENDEE"].params
+
+
+def test_an_invitation_names_no_other_resident(planned, rosa, ruben):
+    ics = invitation_ics(session=planned, recipient=rosa, method="REQUEST").decode()
+    assert "Ruben" not in ics
+    assert "ruben@" not in ics
+
+
+def test_it_refuses_an_unknown_method(planned, rosa):
+    with pytest.raises(ValueError, match="PUBLISH"):
+        invitation_ics(session=planned, recipient=rosa, method="PUBLISH")

@@ -307,7 +307,8 @@ def test_a_coordinator_uploads_previews_confirms_and_sees_it_done(
         "anna@hospital.example,2026-03-06 22:00,2026-03-07 08:00,nacht,a2"))
     response = as_cora.post(reverse("roster_import"), {"file": upload, "source": "roster"})
     imp = RosterImport.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("roster_import_detail", args=[imp.pk])
+    assert response.status_code == 302
+    assert response["Location"] == reverse("roster_import_detail", args=[imp.pk])
     preview = as_cora.get(response["Location"]).content.decode()
     assert "2 entries added" in preview and "anna@hospital.example" in preview
     assert not RosterEntry.objects.exists()  # nothing before the confirmation
@@ -331,7 +332,8 @@ def test_a_running_import_polls_every_second_and_offers_a_refresh_link(as_cora, 
 def test_an_upload_with_problems_shows_them_and_keeps_nothing(as_cora, anna):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    upload = SimpleUploadedFile("bad.csv", csv("ghost@hospital.example,2026-03-02 08:00,2026-03-02 17:00,day,1"))
+    upload = SimpleUploadedFile(
+        "bad.csv", csv("ghost@hospital.example,2026-03-02 08:00,2026-03-02 17:00,day,1"))
     response = as_cora.post(reverse("roster_import"), {"file": upload, "source": "roster"})
     assert response.status_code == 400
     assert b"No resident with this e-mail address" in response.content

@@ -178,7 +178,8 @@ def test_a_roster_import_flags_a_session_that_now_clashes_with_alternatives(worl
     RosterEntry.objects.filter(resident__in=[world["rosa"], world["noor"]]).delete()
     services.roster_clashes_check()
     assert SessionClash.objects.get().cleared_at is not None
-    assert "clashes with the rosters" not in as_cora.get(reverse("group_detail", args=[group.pk])).content.decode()
+    page = as_cora.get(reverse("group_detail", args=[group.pk])).content.decode()
+    assert "clashes with the rosters" not in page
 
 
 def test_one_member_in_four_away_is_no_clash_but_the_intervisors_absence_is(world, cora):
@@ -202,3 +203,24 @@ def test_the_clash_check_runs_after_an_import(world, cora, celery_eager, django_
     with django_capture_on_commit_callbacks(execute=True):
         roster_services.roster_import_confirm(roster_import=checked, by=cora)
     assert SessionClash.objects.get().session == session
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_the_digest_and_the_clash_e_mails_render_in_both_languages(world, cora, language):
+    from sessions_app import emails
+    from sessions_app.services.notifications import Facts
+
+    cora.language = language
+    cora.save()
+    services.suggestions_prepare_nightly()
+    session = session_plan(group=world["group"], start=at(3, 3, 16), by=cora)
+    services.roster_clashes_check()
+    for kind, decide in [(Notification.Kind.SUGGESTIONS_DIGEST, services.digest_decision),
+                         (Notification.Kind.ROSTER_CLASH, services.clash_decision)]:
+        note = Notification.objects.get(kind=kind, recipient=cora)
+        decision = decide(Facts(note, None, NOW))
+        assert not decision.skip
+        message = emails.compose(notification=note, participation=None, extra_context=decision.context)
+        expected = "Tuesday group" if kind == Notification.Kind.SUGGESTIONS_DIGEST else "Rosa Resident"
+        assert expected in message.body and expected in message.alternatives[0][0]
+    assert session.pk

@@ -233,3 +233,17 @@ def test_the_answers_page_needs_the_same_queries_for_a_big_group(session, cora, 
     with django_assert_num_queries(4):
         response = client.get(url)
     assert response.context["answers"].total == 14
+
+
+def test_the_session_page_block_links_each_role_to_its_pages(session, cora, ivan, rosa):
+    from django.template.loader import render_to_string
+
+    def links(user):
+        return render_to_string("sessions_app/participation/_session_links.html",
+                                {"session": session, "user": user})
+
+    answers = reverse("session_answers", kwargs={"pk": session.pk})
+    attendance = reverse("session_attendance", kwargs={"pk": session.pk})
+    assert answers in links(cora) and attendance in links(ivan)
+    assert reverse("session_rsvp", kwargs={"pk": session.pk}) in links(rosa)
+    assert answers not in links(rosa)

@@ -351,6 +351,18 @@ def _always(facts: Facts) -> Decision:
     return SEND
 
 
+def _suggestions_digest(facts: Facts) -> Decision:
+    from .suggestions import digest_decision  # suggestions imports this module
+
+    return digest_decision(facts)
+
+
+def _roster_clash(facts: Facts) -> Decision:
+    from .suggestions import clash_decision
+
+    return clash_decision(facts)
+
+
 @dataclass(frozen=True)
 class KindRule:
     """How one kind is checked and dressed just before sending."""
@@ -375,6 +387,9 @@ KIND_RULES: dict[str, KindRule] = {
     Kind.SESSION_CANCELLED: KindRule(check=_told_about_session, ics_method="CANCEL",
                                      for_cancelled_session=True),
     Kind.WAITLIST_PROMOTED: KindRule(check=_participant_before_start, ics_method="REQUEST"),
+    # Scheduling around rosters (services/suggestions.py): to coordinators.
+    Kind.SUGGESTIONS_DIGEST: KindRule(check=_suggestions_digest),
+    Kind.ROSTER_CLASH: KindRule(check=_roster_clash),
 }
 DEFAULT_RULE = KindRule()
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import groups
+from .views import composition as composition_views
 from .views import notes as notes_views
 from .views import participation as participation_views
 from .views import suggestions as suggestion_views
@@ -36,4 +37,9 @@ urlpatterns = [
     path("notes/", notes_views.note_list, name="note_list"),
     path("sessions/<int:pk>/notes/", notes_views.session_notes, name="session_notes"),
     path("sessions/<int:pk>/notes/delete/", notes_views.session_note_delete, name="session_note_delete"),
+    # Composition and dashboard (issue 6)
+    path("compose/", composition_views.composition_start, name="composition_start"),
+    path("compose/<int:pk>/", composition_views.composition_detail, name="composition_detail"),
+    path("compose/<int:pk>/move/", composition_views.composition_move, name="composition_move"),
+    path("compose/<int:pk>/accept/", composition_views.composition_accept, name="composition_accept"),
 ]

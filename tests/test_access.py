@@ -124,6 +124,22 @@ def _rosas_held_session(p, *, note_by=None, present=()):
     return {"pk": session.pk}
 
 
+# Composition and dashboard (issue 6)
+def _composition_run(p):
+    import datetime as dt
+
+    from sessions_app.models import CompositionRun
+
+    rosa, ivan = p["rosa"].resident, p["ivan"].intervisor
+    run = CompositionRun.objects.create(
+        created_by=p["cora"], status=CompositionRun.Status.DONE,
+        params={"cohort": "ungrouped", "on": dt.date.today().isoformat(), "min_size": 1, "max_size": 8,
+                "resident_ids": [rosa.pk], "intervisor_ids": [ivan.pk]},
+        result={"groups": [{"resident_ids": [rosa.pk], "intervisor_id": ivan.pk}]},
+    )
+    return {"pk": run.pk}
+
+
 RULES = {
     "home": (None, ANY_SIGNED_IN),
     "healthz": (None, PUBLIC),
@@ -177,6 +193,11 @@ RULES = {
     "note_list": (None, {"anonymous": LOGIN, "ivan": 200, "iris": 200, "*": 403}),
     "session_notes": (lambda p: _rosas_held_session(p, note_by="ivan"), NOTE_KEEPERS),
     "session_note_delete": (lambda p: _rosas_held_session(p, note_by="ivan"), NOTE_KEEPERS),
+    # Composition and dashboard
+    "composition_start": (None, COORDINATOR_ONLY),
+    "composition_detail": (_composition_run, COORDINATOR_ONLY),
+    "composition_move": (_composition_run, COORDINATOR_POST_ONLY),
+    "composition_accept": (_composition_run, COORDINATOR_ONLY),
     # Django's own account pages.
     "login": (None, PUBLIC),
     "logout": (None, {"*": 405}),  # log-out is a POST (a link preview must not log you out)

@@ -3,3 +3,4 @@ package, so each area module is imported here."""
 
 from . import notifications, suggestions  # noqa: F401
 from . import retention  # noqa: F401
+from . import composition  # noqa: F401

@@ -28,7 +28,15 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from residents.models import Department, Intervisor, Resident, Specialty, User
+from residents.models import (
+    Department,
+    Intervisor,
+    IntervisorAbsence,
+    Resident,
+    RosterEntry,
+    Specialty,
+    User,
+)
 from residents.services import intervisor_create
 from sessions_app.models import IntervisionGroup, Membership
 from sessions_app.services import group_create, membership_add
@@ -46,6 +54,7 @@ PEOPLE_DOMAIN = f"demo.{DOMAIN}"
 RESIDENT_COUNT = 120
 PLACED_TARGET = 110
 GROUP_COUNT = 16
+DEMO_SOURCE = "demo"  # roster entries the demo made; a real import uses its own source
 
 # Specialty → (number of residents, years of training, home department). Large specialties
 # train many more residents than small ones; that imbalance is what makes mixing groups hard.
@@ -173,6 +182,11 @@ class Command(BaseCommand):
             self._wipe()
         elif User.objects.filter(email__iexact=COORDINATOR_EMAIL).exists():
             self.stdout.write("Demo data already loaded.")
+            if not RosterEntry.objects.filter(source=DEMO_SOURCE).exists():
+                # A site loaded before demo rosters existed gets them now.
+                with transaction.atomic():
+                    count = _Rosters(random.Random(SEED), timezone.localdate()).load()
+                self.stdout.write(f"Added {count} demo roster entries.")
             self._print_logins()
             return
         started = time.monotonic()
@@ -266,6 +280,8 @@ class _Loader:
         groups = self._groups(intervisors)
         self._place(residents, groups)
         self._known_accounts()
+        roster_count = _Rosters(self.rng, self.today).load()
+        self.write(f"{roster_count} roster entries over a year, intervisors' holidays.")
         sizes = Counter(m.group_id for m in Membership.objects.filter(group__in=groups))
         self.write(
             f"{len(residents)} residents, {len(staff)} supervising staff, {len(intervisors)} "
@@ -425,3 +441,93 @@ class _Loader:
             user = User.objects.get(email=email)
             user.set_password(PASSWORD)
             user.save(update_fields=["password"])
+
+
+class _Rosters:
+    """A year of rosters for every resident (from four weeks ago), and each intervisor's
+    holidays: day work with outpatient afternoons, weeks of evenings, series of nights,
+    on-call evenings, weekend duty, courses and leave, in local time so they follow DST.
+    Bulk-inserted; seeded, so every machine gets the same year."""
+
+    WEEKS = 52
+
+    def __init__(self, rng: random.Random, today: dt.date) -> None:
+        from zoneinfo import ZoneInfo
+
+        self.rng = rng
+        self.zone = ZoneInfo(settings.TIME_ZONE)
+        monday = today - dt.timedelta(days=today.weekday())
+        self.first_monday = monday - dt.timedelta(weeks=4)
+        self.entries: list[RosterEntry] = []
+
+    def _at(self, day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+        return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=self.zone)
+
+    def _add(self, resident: Resident, day: dt.date, start: tuple[int, int], hours: float,
+             kind: str) -> None:
+        begin = self._at(day, *start)
+        # Shift lengths are wall-clock lengths: a night across a DST change is 9 or 11 hours.
+        end_wall = (dt.datetime.combine(day, dt.time(*start)) + dt.timedelta(hours=hours))
+        end = end_wall.replace(tzinfo=self.zone)
+        self.entries.append(RosterEntry(
+            resident=resident, start=begin, end=end, kind=kind, source=DEMO_SOURCE,
+            external_id=f"demo-{resident.pk}-{len(self.entries)}",
+        ))
+
+    def _week(self, resident: Resident, monday: dt.date) -> int:
+        """One week of one resident; returns how many weeks it used (leave may take more)."""
+        rng = self.rng
+        roll = rng.random()
+        if roll < 0.08:
+            weeks = rng.choice([1, 1, 2, 3])
+            self.entries.append(RosterEntry(
+                resident=resident, start=self._at(monday, 0),
+                end=self._at(monday + dt.timedelta(weeks=weeks), 0) - dt.timedelta(days=2),
+                kind="leave", source=DEMO_SOURCE, external_id=f"demo-{resident.pk}-{len(self.entries)}",
+            ))
+            return weeks
+        if roll < 0.18:  # a series of nights, Monday or Thursday on
+            length = rng.randint(3, 5)
+            first = monday + dt.timedelta(days=rng.choice([0, 3]) if length <= 4 else 0)
+            for d in range(length):
+                self._add(resident, first + dt.timedelta(days=d), (22, 0), 10, "night")
+            return 1
+        if roll < 0.25:
+            for d in range(5):
+                self._add(resident, monday + dt.timedelta(days=d), (15, 30), 8, "evening")
+            return 1
+        clinic = set(rng.sample(range(5), rng.randint(0, 2)))
+        for d in range(5):
+            day = monday + dt.timedelta(days=d)
+            if rng.random() < 0.03:
+                self._add(resident, day, (9, 0), 8, "course")
+            elif d in clinic:
+                self._add(resident, day, (8, 0), 4.5, "day")
+                self._add(resident, day, (13, 0), 4, "outpatient")
+            else:
+                self._add(resident, day, rng.choice([(7, 30), (8, 0), (8, 30)]), 9, "day")
+        if rng.random() < 0.2:
+            day = monday + dt.timedelta(days=rng.randrange(4))
+            self._add(resident, day, (17, 30), 14.5, "on_call")
+        if rng.random() < 0.2:
+            for d in (5, 6):
+                self._add(resident, monday + dt.timedelta(days=d), (8, 0), 12, "weekend")
+        return 1
+
+    def load(self) -> int:
+        residents = list(Resident.objects.filter(user__email__iendswith=DOMAIN).order_by("pk"))
+        for resident in residents:
+            week = 0
+            while week < self.WEEKS:
+                week += self._week(resident, self.first_monday + dt.timedelta(weeks=week))
+        RosterEntry.objects.bulk_create(self.entries, batch_size=5000)
+        absences = []
+        for intervisor in Intervisor.objects.filter(user__email__iendswith=DOMAIN).order_by("pk"):
+            for week in sorted(self.rng.sample(range(2, self.WEEKS), 3)):
+                monday = self.first_monday + dt.timedelta(weeks=week)
+                absences.append(IntervisorAbsence(
+                    intervisor=intervisor, start=self._at(monday, 0),
+                    end=self._at(monday + dt.timedelta(days=7), 0), reason="Holiday",
+                ))
+        IntervisorAbsence.objects.bulk_create(absences)
+        return len(self.entries)

@@ -1,0 +1,174 @@
+"""End to end through a real SMTP server on 127.0.0.1 (aiosmtpd): the dispatcher sends an RSVP
+request over SMTP, and what arrived is parsed back with the ``email`` package and ``icalendar``.
+The same server answers 4xx and 5xx to show how the outbox treats each."""
+
+import datetime as dt
+import email
+import email.policy
+import socket
+
+import icalendar
+import pytest
+import time_machine
+from aiosmtpd.controller import Controller
+
+from residents.models import User
+from sessions_app.models import Notification
+from sessions_app.services.notifications import Kind
+from sessions_app.services.sessions import session_plan
+from sessions_app.tasks.notifications import dispatch_notifications
+
+NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+START = dt.datetime(2026, 3, 17, 15, 0, tzinfo=dt.UTC)
+
+pytestmark = pytest.mark.usefixtures("celery_eager")
+
+
+class Mailbox:
+    """aiosmtpd handler: keeps what it accepts; refuses the recipients it is told to."""
+
+    def __init__(self):
+        self.received = []
+        self.refuse: dict[str, str] = {}
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        self.received.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(settings):
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 10
+    settings.DEFAULT_FROM_EMAIL = "Intervision <intervision@hospital.example>"
+    yield mailbox
+    controller.stop()
+
+
+@pytest.fixture(autouse=True)
+def _clock():
+    with time_machine.travel(NOW) as traveller:  # ticking: the server's event loop runs on
+        yield traveller
+
+
+@pytest.fixture
+def session(group, rosa, cora):
+    return session_plan(group=group, start=START, by=cora)
+
+
+def _arrived(mailbox, address):
+    [envelope] = [e for e in mailbox.received if e.rcpt_tos == [address]]
+    return envelope, email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+
+
+def _parts(message):
+    """text/plain, text/html and the calendar attachment of a received message."""
+    assert message.get_content_type() == "multipart/mixed"
+    plain = message.get_body(preferencelist=("plain",))
+    html = message.get_body(preferencelist=("html",))
+    [attachment] = list(message.iter_attachments())
+    return plain, html, attachment
+
+
+def test_an_rsvp_request_arrives_over_smtp_with_headers_both_parts_and_the_invitation(
+    smtp_server, session, rosa
+):
+    dispatch_notifications.apply()
+    envelope, message = _arrived(smtp_server, rosa.email)
+    assert envelope.mail_from == "intervision@hospital.example"
+
+    assert message["From"] == "Intervision <intervision@hospital.example>"
+    assert message["To"] == rosa.email
+    assert message["Subject"] == "Intervision Tuesday group on Tuesday 17 March: will you be there?"
+    assert message["Date"].endswith("-0000")  # RFC 5322: UTC, the sender's offset not told
+    sent_at = message["Date"].datetime.replace(tzinfo=dt.UTC)
+    assert abs(sent_at - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)
+    assert message["Message-ID"].startswith("<") and message["Message-ID"].endswith(">")
+    assert message["Auto-Submitted"] == "auto-generated"
+
+    plain, html, attachment = _parts(message)
+    assert plain.get_content_type() == "text/plain"
+    assert "Tuesday 17 March 2026, 16:00–17:30 (CET)" in plain.get_content()
+    assert html.get_content_type() == "text/html"
+    assert "<strong>Tuesday 17 March 2026</strong>" in html.get_content()
+    assert plain.get_content().count("/answer/") == 3
+
+    assert attachment.get_content_type() == "text/calendar"
+    assert attachment.get_param("method") == "REQUEST"
+    assert attachment.get_filename() == "invite.ics"
+    calendar = icalendar.Calendar.from_ical(attachment.get_content())
+    assert calendar["METHOD"] == "REQUEST"
+    [event] = calendar.walk("VEVENT")
+    assert event["UID"] == f"{session.uid}@localhost"
+    assert event["SEQUENCE"] == 0
+    assert event.decoded("DTSTART") == START
+    assert str(event["ATTENDEE"]) == f"mailto:{rosa.email}"
+
+    row = Notification.objects.get(kind=Kind.RSVP_REQUEST, recipient=rosa)
+    assert (row.status, row.attempts) == ("sent", 1)
+
+
+def test_a_dutch_resident_receives_dutch_in_both_parts(smtp_server, session, rosa):
+    User.objects.filter(pk=rosa.pk).update(language="nl")
+    dispatch_notifications.apply()
+    _envelope, message = _arrived(smtp_server, rosa.email)
+    assert message["Subject"] == "Intervisie Tuesday group op dinsdag 17 maart: ben je erbij?"
+    plain, html, _attachment = _parts(message)
+    assert "Antwoord met één klik" in plain.get_content()
+    assert "dinsdag 17 maart 2026, 16:00–17:30 uur" in plain.get_content()
+    assert "Nee, ik kan niet</a>" in html.get_content()
+
+
+def test_a_4xx_from_the_server_is_tried_again_later(smtp_server, session, rosa, _clock):
+    smtp_server.refuse[rosa.email] = "450 4.2.1 Mailbox busy, try later"
+    dispatch_notifications.apply()
+    row = Notification.objects.get(kind=Kind.RSVP_REQUEST, recipient=rosa)
+    assert (row.status, row.attempts) == ("pending", 1)
+    assert "450" in row.last_error
+
+    del smtp_server.refuse[rosa.email]
+    _clock.shift(dt.timedelta(minutes=3))
+    dispatch_notifications.apply()
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("sent", 2)
+    assert len([e for e in smtp_server.received if e.rcpt_tos == [rosa.email]]) == 1
+
+
+def test_a_5xx_from_the_server_fails_the_message_at_once(smtp_server, session, rosa, _clock):
+    smtp_server.refuse[rosa.email] = "550 5.1.1 No such user"
+    dispatch_notifications.apply()
+    row = Notification.objects.get(kind=Kind.RSVP_REQUEST, recipient=rosa)
+    assert (row.status, row.attempts) == ("failed", 1)
+    assert "550" in row.last_error
+    _clock.shift(dt.timedelta(hours=3))
+    dispatch_notifications.apply()
+    assert Notification.objects.get(pk=row.pk).status == "failed"
+
+
+def test_a_server_that_is_down_is_tried_again_later(settings, session, rosa):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", _free_port()  # nobody listens
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    dispatch_notifications.apply()
+    row = Notification.objects.get(kind=Kind.RSVP_REQUEST, recipient=rosa)
+    assert (row.status, row.attempts) == ("pending", 1)
+    assert "ConnectionRefusedError" in row.last_error

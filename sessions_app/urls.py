@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .views import evaluations as evaluation_views
 from .views import groups
 from .views import composition as composition_views
 from .views import notes as notes_views
@@ -37,6 +38,9 @@ urlpatterns = [
     path("notes/", notes_views.note_list, name="note_list"),
     path("sessions/<int:pk>/notes/", notes_views.session_notes, name="session_notes"),
     path("sessions/<int:pk>/notes/delete/", notes_views.session_note_delete, name="session_note_delete"),
+    path("my/evaluations/", evaluation_views.my_evaluations, name="my_evaluations"),
+    path("sessions/<int:pk>/evaluate/", evaluation_views.evaluation_form, name="evaluation_form"),
+    path("evaluations/", evaluation_views.evaluation_report, name="evaluation_report"),
     # Composition and dashboard (issue 6)
     path("compose/", composition_views.composition_start, name="composition_start"),
     path("compose/<int:pk>/", composition_views.composition_detail, name="composition_detail"),

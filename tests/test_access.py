@@ -193,6 +193,10 @@ RULES = {
     "note_list": (None, {"anonymous": LOGIN, "ivan": 200, "iris": 200, "*": 403}),
     "session_notes": (lambda p: _rosas_held_session(p, note_by="ivan"), NOTE_KEEPERS),
     "session_note_delete": (lambda p: _rosas_held_session(p, note_by="ivan"), NOTE_KEEPERS),
+    "my_evaluations": (None, RESIDENTS_ONLY),
+    "evaluation_form": (lambda p: _rosas_held_session(p, present=["rosa"]),
+                        {"anonymous": LOGIN, "rosa": 200, "otto": 404, "*": 403}),
+    "evaluation_report": (None, {"anonymous": LOGIN, "cora": 200, "ivan": 200, "iris": 200, "*": 403}),
     # Composition and dashboard
     "composition_start": (None, COORDINATOR_ONLY),
     "composition_detail": (_composition_run, COORDINATOR_ONLY),

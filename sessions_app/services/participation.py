@@ -339,4 +339,9 @@ def attendance_record(
     if session.status == Session.Status.SCHEDULED:
         session_set_status(session=session, status=Session.Status.HELD, by=by,
                            note="attendance recorded")
+    # Those present are invited to the anonymous evaluation; recording again (a correction)
+    # invites only those not invited yet.
+    from .evaluations import evaluation_invite_present
+
+    evaluation_invite_present(session=session)
     return sorted(rows.values(), key=lambda p: p.pk)

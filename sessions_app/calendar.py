@@ -18,12 +18,13 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from residents.models import User
+from residents.models import User, new_calendar_token
 
 from .models import Session
 
@@ -167,3 +168,20 @@ def invitation_ics(*, session: Session, recipient: User, method: str) -> bytes:
     calendar.add_component(event)
     _add_timezones(calendar, [session])
     return calendar.to_ical()
+
+
+# --- The personal feed's address ------------------------------------------------------------------
+
+def feed_urls(user: User) -> dict[str, str]:
+    """The feed's address for calendar apps: as a web link (``https`` on a real site) and as
+    ``webcal:``, which phones and desktop calendars open as a subscription."""
+    web = settings.SITE_URL + reverse("calendar_feed", kwargs={"token": user.calendar_token})
+    return {"web": web, "webcal": "webcal://" + web.split("://", 1)[1]}
+
+
+@transaction.atomic
+def calendar_token_reset(*, user: User) -> User:
+    """Give ``user`` a new secret feed address; the old one answers 404 from now on."""
+    user.calendar_token = new_calendar_token()  # secrets.token_urlsafe(32)
+    user.save(update_fields=["calendar_token"])
+    return user

@@ -1,0 +1,288 @@
+"""Pages for planning sessions and series, the coordinator's session list, the session page,
+moving, cancelling and the status flow, and open sessions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from residents.access import coordinator_required, role_required
+from residents.forms import apply_errors
+from residents.models import User
+
+from .. import selectors_sessions as selectors
+from ..forms.sessions import (
+    FOLLOWING,
+    CancelForm,
+    OpenSessionForm,
+    RescheduleForm,
+    SeriesForm,
+    SeriesKeepForm,
+    SessionFilterForm,
+    SessionPlanForm,
+    StatusForm,
+    parse_moment,
+)
+from ..models import Session
+from ..services import sessions as services
+from .groups import _get_group_for_coordinator
+
+TEMPLATES = "sessions_app/sessions/"
+PAGE_SIZE = 50
+signed_in = role_required(*User.Role.values)
+
+
+def _get_session_for_user(request: HttpRequest, pk: int) -> Session:
+    """The session, if the person asking may see it; 404 otherwise (ids reveal nothing)."""
+    try:
+        return selectors.sessions_visible_to(request.user).get(pk=pk)
+    except Session.DoesNotExist:
+        raise Http404 from None
+
+
+def _get_session_for_coordinator(request: HttpRequest, pk: int) -> Session:
+    return get_object_or_404(
+        Session.objects.select_related("group", "intervisor__user", "series"), pk=pk
+    )
+
+
+def _when(session: Session) -> str:
+    return formats.date_format(timezone.localtime(session.start, services.programme_zone()),
+                               "DATETIME_FORMAT")
+
+
+# --- The list and the session page ---------------------------------------------------------------
+
+@coordinator_required
+@require_GET
+def session_list(request: HttpRequest) -> HttpResponse:
+    form = SessionFilterForm(request.GET or None)
+    group = None
+    upcoming = True
+    if form.is_valid():
+        group = form.cleaned_data["group"]
+        upcoming = form.cleaned_data["when"] != "past"
+    sessions = selectors.session_list(upcoming=upcoming, now=timezone.now(), group=group)
+    page = Paginator(sessions, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, TEMPLATES + "list.html", {
+        "form": form if form.is_bound else SessionFilterForm(), "page": page, "upcoming": upcoming,
+        "group": group, "query": request.GET.copy(),
+    })
+
+
+@signed_in
+@require_GET
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _get_session_for_user(request, pk)
+    user = request.user
+    leads = session.intervisor.user_id == user.pk or bool(
+        session.group_id and session.group.co_intervisor_id
+        and session.group.co_intervisor.user_id == user.pk
+    )
+    context = {
+        "session": session, "leads": leads,
+        "changeable": session.status in services.CHANGEABLE,
+        "started": session.start <= timezone.now(),
+    }
+    if user.is_coordinator or leads:
+        context["history"] = selectors.status_history(session)
+    return render(request, TEMPLATES + "detail.html", context)
+
+
+# --- Planning ------------------------------------------------------------------------------------
+
+@coordinator_required
+@require_http_methods(["GET", "POST"])
+def session_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    """Plan one session of a group. ``?start=…&end=…`` (ISO 8601 with offset, as a scheduling
+    suggestion gives them) fill in the time, so planning a suggestion is one click and a
+    confirmation."""
+    group = _get_group_for_coordinator(request, pk)
+    suggested = parse_moment(request.GET.get("start"))
+    initial = SessionPlanForm.initial_for_group(group, start=suggested,
+                                                end=parse_moment(request.GET.get("end")))
+    form = SessionPlanForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            session = services.session_plan(
+                group=group, start=data["start"], end=data["end"], location=data["location"],
+                video_url=data["video_url"], status=data["status"], by=request.user,
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("A session of %(group)s is planned on %(when)s.")
+                             % {"group": group, "when": _when(session)})
+            return redirect("session_detail", pk=session.pk)
+    return render(request, TEMPLATES + "plan.html", {
+        "group": group, "form": form, "from_suggestion": suggested is not None,
+    })
+
+
+@coordinator_required
+@require_http_methods(["GET", "POST"])
+def series_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    """Plan a series in two steps: the rhythm, then the list of dates to confirm (nothing is
+    planned before the coordinator has seen every date)."""
+    group = _get_group_for_coordinator(request, pk)
+    form = SeriesForm(request.POST or None,
+                      initial=SeriesForm.initial_for_group(group, timezone.localdate()))
+    context = {"group": group, "form": form}
+    if request.method == "POST" and form.is_valid():
+        try:
+            preview = services.series_preview(group=group, **form.series_arguments())
+        except ValidationError as error:
+            apply_errors(form, error)
+            return render(request, TEMPLATES + "series.html", context)
+        days = [item.day for item in preview]
+        confirming = request.POST.get("action") == "confirm"
+        keep_form = SeriesKeepForm(
+            request.POST if confirming else None, days=days,
+            initial={"keep": [i.day.isoformat() for i in preview if not i.skipped_by_default]},
+        )
+        posted_days = request.POST.getlist("day")
+        if confirming and posted_days != [d.isoformat() for d in days]:
+            messages.warning(request, _("The dates changed with what you entered; check them again."))
+            keep_form = SeriesKeepForm(days=days, initial=keep_form.initial)
+            confirming = False
+        if confirming and keep_form.is_valid():
+            keep = set(keep_form.cleaned_data["keep"])
+            data = form.cleaned_data
+            try:
+                series = services.series_plan(
+                    group=group, **form.series_arguments(), skip=[d for d in days if d not in keep],
+                    location=data["location"], video_url=data["video_url"], status=data["status"],
+                    by=request.user,
+                )
+            except ValidationError as error:
+                apply_errors(keep_form, error)
+            else:
+                messages.success(request, ngettext(
+                    "%(n)s session of %(group)s is planned.", "%(n)s sessions of %(group)s are planned.",
+                    series.count) % {"n": series.count, "group": group})
+                return redirect("group_detail", pk=group.pk)
+        keep_values = {str(v) for v in (keep_form["keep"].value() or [])}
+        context.update(preview=[(item, item.day.isoformat() in keep_values) for item in preview],
+                       keep_form=keep_form)
+    return render(request, TEMPLATES + "series.html", context)
+
+
+@coordinator_required
+@require_http_methods(["GET", "POST"])
+def open_session_create(request: HttpRequest) -> HttpResponse:
+    form = OpenSessionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            session = services.open_session_create(
+                intervisor=data["intervisor"], start=data["start"], end=data["end"],
+                capacity=data["capacity"], location=data["location"], video_url=data["video_url"],
+                title=data["title"], status=data["status"], by=request.user,
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("The open session on %(when)s is planned.")
+                             % {"when": _when(session)})
+            return redirect("session_detail", pk=session.pk)
+    return render(request, TEMPLATES + "open_form.html", {"form": form})
+
+
+# --- Changing ------------------------------------------------------------------------------------
+
+@coordinator_required
+@require_http_methods(["GET", "POST"])
+def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a session or change its place (one, or the rest of its series); seats of an open
+    session."""
+    session = _get_session_for_coordinator(request, pk)
+    if session.status not in services.CHANGEABLE:
+        messages.error(request, _("A %(status)s session cannot be changed.")
+                       % {"status": session.get_status_display().lower()})
+        return redirect("session_detail", pk=session.pk)
+    form = RescheduleForm(request.POST or None, session=session)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["scope"] == FOLLOWING:
+                moved = services.series_reschedule(
+                    session=session, start=data["start"], end=data["end"], location=data["location"],
+                    video_url=data["video_url"], by=request.user,
+                )
+            else:
+                moved = [services.session_reschedule(
+                    session=session, start=data["start"], end=data["end"], location=data["location"],
+                    video_url=data["video_url"], capacity=data.get("capacity"), by=request.user,
+                )]
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, ngettext(
+                "The session is changed; everyone taking part is told.",
+                "%(n)s sessions are changed; everyone taking part is told.", len(moved),
+            ) % {"n": len(moved)})
+            return redirect("session_detail", pk=session.pk)
+    return render(request, TEMPLATES + "edit.html", {"session": session, "form": form})
+
+
+@coordinator_required
+@require_http_methods(["GET", "POST"])
+def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks for confirmation; only the POST cancels."""
+    session = _get_session_for_coordinator(request, pk)
+    if session.status not in services.CHANGEABLE:
+        messages.error(request, _("A %(status)s session cannot be cancelled.")
+                       % {"status": session.get_status_display().lower()})
+        return redirect("session_detail", pk=session.pk)
+    form = CancelForm(request.POST or None, session=session)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cancelled = services.session_cancel(
+                session=session, by=request.user, note=form.cleaned_data["note"],
+                following=form.cleaned_data["scope"] == FOLLOWING,
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, ngettext(
+                "The session is cancelled; everyone taking part is told.",
+                "%(n)s sessions are cancelled; everyone taking part is told.", len(cancelled),
+            ) % {"n": len(cancelled)})
+            return redirect("session_detail", pk=session.pk)
+    following = services.series_following(session) if session.series_id else [session]
+    return render(request, TEMPLATES + "cancel.html", {
+        "session": session, "form": form, "following": following,
+    })
+
+
+@coordinator_required
+@require_POST
+def session_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm a proposed session (→ scheduled) or record that it was held."""
+    session = _get_session_for_coordinator(request, pk)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("That status change could not be read; nothing changed."))
+        return redirect("session_detail", pk=session.pk)
+    status = form.cleaned_data["status"]
+    if status == Session.Status.HELD and session.start > timezone.now():
+        messages.error(request, _("A session can be marked held once it has started."))
+        return redirect("session_detail", pk=session.pk)
+    try:
+        session = services.session_set_status(session=session, status=status, by=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The session is now %(status)s.")
+                         % {"status": session.get_status_display().lower()})
+    return redirect("session_detail", pk=session.pk)
+

@@ -12,6 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q
@@ -93,13 +94,30 @@ def default_horizon(weeks: int = DEFAULT_WEEKS, *, now: dt.datetime | None = Non
     return start, start + dt.timedelta(weeks=weeks)
 
 
-def load_roster(resident_ids: Iterable[int], start: dt.datetime, end: dt.datetime) -> list[Busy]:
-    """The entries the engine needs: from ``LOOKBACK`` before the horizon to its end. One query."""
+class RosterRow(NamedTuple):
+    """A roster entry as the engine reads it (the attributes of ``availability.Busy``).
+
+    ``Busy`` checks its input in ``__post_init__``; rows from the database are already
+    guaranteed by its constraints (aware times, end after start, a known kind), and skipping
+    the check halves the time it takes to hand tens of thousands of rows to the engine."""
+
+    person_id: int
+    start: dt.datetime
+    end: dt.datetime
+    kind: str
+
+
+def roster_query(resident_ids: Iterable[int], start: dt.datetime, end: dt.datetime):
+    """The rows the engine needs: from ``LOOKBACK`` (plus a day) before the horizon to its end."""
     since = start - engine.LOOKBACK - dt.timedelta(days=1)
-    rows = RosterEntry.objects.filter(
+    return RosterEntry.objects.filter(
         resident_id__in=list(resident_ids), end__gt=since, start__lt=end
     ).values_list("resident_id", "start", "end", "kind")
-    return [Busy(pid, begin, finish, kind) for pid, begin, finish, kind in rows.iterator(chunk_size=5000)]
+
+
+def load_roster(resident_ids: Iterable[int], start: dt.datetime, end: dt.datetime) -> list[RosterRow]:
+    """The entries the engine needs, in one query."""
+    return list(map(RosterRow._make, roster_query(resident_ids, start, end)))
 
 
 def _intervisor_busy(intervisor_ids: set[int], start: dt.datetime, end: dt.datetime,

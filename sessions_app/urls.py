@@ -3,6 +3,7 @@ from django.urls import path
 from .views import evaluations as evaluation_views
 from .views import groups
 from .views import composition as composition_views
+from .views import dashboard as dashboard_views
 from .views import notes as notes_views
 from .views import participation as participation_views
 from .views import suggestions as suggestion_views
@@ -46,4 +47,6 @@ urlpatterns = [
     path("compose/<int:pk>/", composition_views.composition_detail, name="composition_detail"),
     path("compose/<int:pk>/move/", composition_views.composition_move, name="composition_move"),
     path("compose/<int:pk>/accept/", composition_views.composition_accept, name="composition_accept"),
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("dashboard/export/<slug:table>.csv", dashboard_views.dashboard_export, name="dashboard_export"),
 ]

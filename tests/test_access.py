@@ -202,6 +202,8 @@ RULES = {
     "composition_detail": (_composition_run, COORDINATOR_ONLY),
     "composition_move": (_composition_run, COORDINATOR_POST_ONLY),
     "composition_accept": (_composition_run, COORDINATOR_ONLY),
+    "dashboard": (None, COORDINATOR_ONLY),
+    "dashboard_export": (lambda p: {"table": "groups"}, COORDINATOR_ONLY),
     # Django's own account pages.
     "login": (None, PUBLIC),
     "logout": (None, {"*": 405}),  # log-out is a POST (a link preview must not log you out)

@@ -478,7 +478,8 @@ class _Rosters:
         """One week of one resident; returns how many weeks it used (leave may take more)."""
         rng = self.rng
         roll = rng.random()
-        if roll < 0.08:
+        # About five weeks of leave a year, taken as one to three whole weeks at a time.
+        if roll < 0.055:
             weeks = rng.choice([1, 1, 2, 3])
             self.entries.append(RosterEntry(
                 resident=resident, start=self._at(monday, 0),
@@ -486,13 +487,13 @@ class _Rosters:
                 kind="leave", source=DEMO_SOURCE, external_id=f"demo-{resident.pk}-{len(self.entries)}",
             ))
             return weeks
-        if roll < 0.18:  # a series of nights, Monday or Thursday on
+        if roll < 0.155:  # a series of nights, Monday or Thursday on
             length = rng.randint(3, 5)
             first = monday + dt.timedelta(days=rng.choice([0, 3]) if length <= 4 else 0)
             for d in range(length):
                 self._add(resident, first + dt.timedelta(days=d), (22, 0), 10, "night")
             return 1
-        if roll < 0.25:
+        if roll < 0.225:
             for d in range(5):
                 self._add(resident, monday + dt.timedelta(days=d), (15, 30), 8, "evening")
             return 1
@@ -530,4 +531,24 @@ class _Rosters:
                     end=self._at(monday + dt.timedelta(days=7), 0), reason="Holiday",
                 ))
         IntervisorAbsence.objects.bulk_create(absences)
+        self._windows()
         return len(self.entries)
+
+    # The mix of candidate windows programmes use: after day work, the protected education
+    # afternoon, or early afternoons on two fixed days (day work and clinics give way to it).
+    WINDOWS = [
+        [{"weekdays": [0, 1, 2, 3, 4], "start": "16:00", "end": "18:00"}],
+        [{"weekdays": [0, 1, 2, 3, 4], "start": "16:00", "end": "18:00"}],
+        [{"weekdays": [1], "start": "13:00", "end": "17:00"}],
+        [{"weekdays": [0, 3], "start": "12:30", "end": "17:30"}],
+        [{"weekdays": [0, 1, 2, 3, 4], "start": "13:00", "end": "18:00"}],
+    ]
+
+    def _windows(self) -> None:
+        from sessions_app.models import IntervisionGroup
+
+        groups = list(IntervisionGroup.objects.filter(
+            intervisor__user__email__iendswith=DOMAIN).order_by("pk"))
+        for group in groups:
+            group.candidate_windows = self.rng.choice(self.WINDOWS)
+        IntervisionGroup.objects.bulk_update(groups, ["candidate_windows"])

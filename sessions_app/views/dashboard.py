@@ -1,0 +1,280 @@
+"""The coordinator's dashboard: one page of charts, each with its table and a CSV download.
+
+Charts are SVG drawn here on the server: no script, no inline style (the Content-Security-Policy
+allows neither), readable by screen readers through ``<title>`` and the table beside each chart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from residents.access import coordinator_required
+
+from .. import selectors_dashboard as selectors
+from ..csv_export import csv_response
+from ..forms.dashboard import DashboardFilterForm, default_period
+from ..models import AbsenceReason
+
+REASON_COLOURS = {
+    AbsenceReason.CLINICAL_DUTY: "#c0392b",  # the climate signal stands out
+    AbsenceReason.LEAVE: "#7f8c8d",
+    AbsenceReason.ILLNESS: "#95a5a6",
+    AbsenceReason.PERSONAL: "#b2bec3",
+    AbsenceReason.OTHER: "#dfe6e9",
+}
+UNEXPLAINED_COLOUR = "#f1f2f6"
+BAR_COLOUR = "#0d6efd"
+
+
+# --- Tables: what the page shows beside each chart and what the CSV holds ----------------------
+
+@dataclass
+class Table:
+    slug: str
+    title: str
+    headers: list[str]
+    rows: list[list[object]] = field(default_factory=list)
+
+
+def _pct(rate: float | None) -> str:
+    return "—" if rate is None else f"{round(rate * 100)}%"
+
+
+def _month(day: dt.date) -> str:
+    return date_format(day, "M Y")
+
+
+def build_tables(data: dict) -> dict[str, Table]:
+    tables = {}
+    t = Table("upcoming", _("Upcoming sessions"), [
+        _("Session"), _("Starts"), _("Intervisor"), _("Yes"), _("No"), _("Maybe"), _("No answer"),
+        _("Waiting for"),
+    ])
+    for r in data["upcoming"]:
+        start = timezone.localtime(r.session.start)
+        t.rows.append([str(r.session), date_format(start, "D j M Y H:i"), str(r.session.intervisor.user),
+                       r.yes, r.no, r.maybe, r.unanswered, ", ".join(r.waiting_for)])
+    tables[t.slug] = t
+
+    t = Table("groups", _("Groups: cadence, continuity and attendance"), [
+        _("Group"), _("Held"), _("Cadence asks for"), _("Cadence kept"), _("Still planned"),
+        _("Cancelled"), _("Intervisors who led"), _("Attendance"),
+    ])
+    for r in data["groups"]:
+        kept = "—" if r.cadence_kept is None else (_("yes") if r.cadence_kept else _("no"))
+        t.rows.append([r.group.name, r.held, r.expected, kept, r.planned, r.cancelled, r.intervisors,
+                       _pct(r.attendance)])
+    tables[t.slug] = t
+
+    timeline = data["timeline"]
+    t = Table("attendance", _("Attendance per month"),
+              [_("Series")] + [_month(m) for m in timeline.months])
+    for label, cells in [(_("All"), timeline.overall), *timeline.series.items()]:
+        t.rows.append([label] + [_pct(cells.get(m, selectors.Cell()).rate) for m in timeline.months])
+    tables[t.slug] = t
+
+    labels = dict(AbsenceReason.choices)
+    t = Table("absences", _("Absence reasons by department"), [
+        _("Department"), *(str(labels[r]) for r in selectors.REASONS), _("No reason given"),
+        _("Share clinical duty"), _("Left early for clinical duty"),
+    ])
+    for r in data["absences"]:
+        t.rows.append([r.department, *(r.counts[reason] for reason in selectors.REASONS), r.unexplained,
+                       _pct(r.clinical_share), r.left_early])
+    tables[t.slug] = t
+
+    ev = data["evaluations"]
+    t = Table("evaluations", _("Evaluations (averages, 1–5)"), [
+        _("Group"), _("Answers"), _("Safety"), _("Depth"), _("Guidance"), _("Value"), _("Exhaustion"),
+    ])
+    for row in [ev.overall, *ev.groups]:
+        if row.averages is None:
+            hidden = _("fewer than %(n)d answers: not shown") % {"n": ev.threshold}
+            t.rows.append([row.label, hidden] + ["—"] * len(selectors.EVALUATION_ITEMS))
+        else:
+            t.rows.append([row.label, row.answers]
+                          + [round(row.averages[i], 1) for i in selectors.EVALUATION_ITEMS])
+    tables[t.slug] = t
+
+    themes = data["themes"]
+    t = Table("themes", _("Themes of session notes (number of notes)"), [_("Theme"), _("Notes")])
+    t.rows += [[name, count] for name, count in themes.shown]
+    tables[t.slug] = t
+    return tables
+
+
+# --- Charts -----------------------------------------------------------------------------------------
+
+LABEL_W, BAR_W, VALUE_W, ROW_H = 170, 300, 70, 22
+
+
+def _short(text: str, n: int = 24) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def hbar_chart(title: str, bars: list[dict]) -> dict:
+    """Horizontal bars. Each bar: label, segments [(fraction, colour, title)], value text,
+    optional marker (fraction) and link."""
+    rows = []
+    for n, bar in enumerate(bars):
+        x, segments = LABEL_W, []
+        for fraction, colour, seg_title in bar["segments"]:
+            width = round(max(0.0, min(1.0, fraction)) * BAR_W, 1)
+            segments.append({"x": x, "width": width, "fill": colour, "title": seg_title})
+            x += width
+        marker = bar.get("marker")
+        rows.append({
+            "y": n * ROW_H, "text_y": n * ROW_H + 15, "label": _short(bar["label"]), "full": bar["label"],
+            "segments": segments, "value": bar["value"], "link": bar.get("link"),
+            "marker_x": None if marker is None else LABEL_W + round(min(1.0, marker) * BAR_W, 1),
+        })
+    return {
+        "title": title, "rows": rows, "height": max(1, len(rows)) * ROW_H + 4,
+        "width": LABEL_W + BAR_W + VALUE_W, "value_x": LABEL_W + BAR_W + 6, "bar_x": LABEL_W, "bar_w": BAR_W,
+        "label_x": LABEL_W - 6, "row_h": ROW_H - 6,
+    }
+
+
+def _blue(rate: float | None) -> str:
+    """A single-hue scale (readable for colour-blind people): pale for low, dark for high."""
+    if rate is None:
+        return "#eeeeee"
+    light, dark = (227, 238, 250), (13, 71, 161)
+    r, g, b = (round(lo + (hi - lo) * rate) for lo, hi in zip(light, dark, strict=True))
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+CELL_W = 34
+
+
+def heatmap(title: str, timeline: selectors.Timeline) -> dict:
+    series = [(_("All"), timeline.overall), *timeline.series.items()]
+    rows = []
+    for n, (label, cells) in enumerate(series):
+        row = {"y": n * ROW_H, "text_y": n * ROW_H + 15, "label": _short(label), "cells": []}
+        for m, month in enumerate(timeline.months):
+            cell = cells.get(month, selectors.Cell())
+            rate = cell.rate
+            facts = {"series": label, "month": _month(month), "rate": _pct(rate),
+                     "present": cell.present, "recorded": cell.recorded}
+            text = (_("%(series)s, %(month)s: no attendance recorded") % facts if rate is None else
+                    _("%(series)s, %(month)s: %(rate)s present (%(present)d of %(recorded)d)") % facts)
+            row["cells"].append({"x": LABEL_W + m * CELL_W, "fill": _blue(rate), "title": text})
+        rows.append(row)
+    months = [{"x": LABEL_W + m * CELL_W + CELL_W / 2, "label": date_format(month, "M"),
+               "year": date_format(month, "y")}
+              for m, month in enumerate(timeline.months)]
+    return {
+        "title": title, "rows": rows, "months": months, "cell_w": CELL_W - 2, "row_h": ROW_H - 4,
+        "width": LABEL_W + max(1, len(timeline.months)) * CELL_W + 4,
+        "height": len(rows) * ROW_H + 30, "axis_y": len(rows) * ROW_H + 14, "label_x": LABEL_W - 6,
+    }
+
+
+def build_charts(data: dict, query: dict) -> dict:
+    groups = data["groups"]
+    charts = {
+        "attendance_by_group": hbar_chart(_("Attendance rate per group"), [
+            {"label": r.group.name, "value": _pct(r.attendance),
+             "segments": [(r.attendance or 0, BAR_COLOUR, _("%(group)s: %(rate)s present")
+                           % {"group": r.group.name, "rate": _pct(r.attendance)})]}
+            for r in groups
+        ]),
+    }
+    most = max([r.held for r in groups] + [r.expected for r in groups] + [1])
+    charts["cadence"] = hbar_chart(_("Sessions held (bar) against what the cadence asks for (line)"), [
+        {"label": r.group.name, "value": f"{r.held} / {r.expected}",
+         "segments": [(r.held / most, "#198754" if r.cadence_kept in (True, None) else "#fd7e14",
+                       _("%(group)s: %(held)d held, cadence asks for %(expected)d")
+                       % {"group": r.group.name, "held": r.held, "expected": r.expected})],
+         "marker": r.expected / most}
+        for r in groups
+    ])
+    labels = dict(AbsenceReason.choices)
+    absence_bars = []
+    for r in data["absences"]:
+        total = r.total or 1
+        segments = [(r.counts[reason] / total, REASON_COLOURS[reason],
+                     f"{r.department}: {labels[reason]} {r.counts[reason]}") for reason in selectors.REASONS]
+        segments.append((r.unexplained / total, UNEXPLAINED_COLOUR,
+                         f"{r.department}: {_('No reason given')} {r.unexplained}"))
+        absence_bars.append({
+            "label": r.department, "segments": segments,
+            "value": _("%(share)s clinical") % {"share": _pct(r.clinical_share)},
+            "link": "?" + urlencode({**query, "department": r.department_id}),
+        })
+    charts["absences"] = hbar_chart(_("Absence reasons by department (clinical duty in red)"), absence_bars)
+    charts["absence_legend"] = [
+        {"label": labels[reason], "fill": REASON_COLOURS[reason]} for reason in selectors.REASONS
+    ] + [{"label": _("No reason given"), "fill": UNEXPLAINED_COLOUR}]
+    charts["timeline"] = heatmap(_("Attendance per month"), data["timeline"])
+    overall = data["evaluations"].overall
+    item_labels = {"safety": _("Safety"), "depth": _("Depth"), "guidance": _("Guidance"),
+                   "value": _("Value"), "exhaustion": _("Exhaustion")}
+    charts["evaluations"] = None if overall.averages is None else hbar_chart(
+        _("Average answers across groups (1–5)"), [
+            {"label": item_labels[i], "value": f"{overall.averages[i]:.1f}",
+             "segments": [(overall.averages[i] / 5, BAR_COLOUR,
+                           f"{item_labels[i]}: {overall.averages[i]:.1f}")]}
+            for i in selectors.EVALUATION_ITEMS
+        ])
+    shown = data["themes"].shown
+    top = max([c for _n, c in shown] + [1])
+    charts["themes"] = hbar_chart(_("Themes of session notes"), [
+        {"label": name, "value": str(count), "segments": [(count / top, BAR_COLOUR, f"{name}: {count}")]}
+        for name, count in shown
+    ])
+    return charts
+
+
+# --- Views ---------------------------------------------------------------------------------------
+
+def _load(request: HttpRequest) -> tuple[DashboardFilterForm, selectors.Filters, dict]:
+    now = timezone.now()
+    today = timezone.localdate(now)
+    start, end = default_period(today)
+    form = DashboardFilterForm(request.GET or None, initial={"start": start, "end": end})
+    filters = form.filters(today)
+    return form, filters, selectors.dashboard(filters, now=now)
+
+
+def _query(form: DashboardFilterForm, filters: selectors.Filters) -> dict:
+    query = {"start": filters.start.isoformat(), "end": filters.end.isoformat(), "by": filters.by}
+    if filters.department is not None:
+        query["department"] = filters.department.pk
+    if filters.specialty is not None:
+        query["specialty"] = filters.specialty.pk
+    return query
+
+
+@coordinator_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    form, filters, data = _load(request)
+    query = _query(form, filters)
+    return render(request, "sessions_app/dashboard/dashboard.html", {
+        "form": form, "filters": filters, "data": data, "tables": build_tables(data),
+        "charts": build_charts(data, {k: v for k, v in query.items() if k != "department"}),
+        "query": urlencode(query), "by_choices": DashboardFilterForm.base_fields["by"].choices,
+    })
+
+
+@coordinator_required
+@require_GET
+def dashboard_export(request: HttpRequest, table: str) -> HttpResponse:
+    _form, filters, data = _load(request)
+    tables = build_tables(data)
+    if table not in tables:
+        raise Http404
+    t = tables[table]
+    filename = f"intervision-{t.slug}-{filters.start.isoformat()}-{filters.end.isoformat()}.csv"
+    return csv_response(filename, t.headers, t.rows)

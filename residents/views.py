@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from intervision.celery import app as celery_app
 from sessions_app import selectors as group_selectors
+from sessions_app.selectors_sessions import attach_next_sessions
 
 from . import importers, services
 from .access import coordinator_required
@@ -33,9 +34,10 @@ def home(request: HttpRequest) -> HttpResponse:
             "counts": group_selectors.programme_counts(today),
         })
     if user.is_resident or user.is_intervisor:
-        return render(request, "residents/home_member.html", {
-            "groups": group_selectors.group_cards_for(user, today),
-        })
+        cards = group_selectors.group_cards_for(user, today)
+        # Each card lists the group's next sessions (sessions_app/selectors_sessions.py).
+        attach_next_sessions([card.group for card in cards], now=timezone.now())
+        return render(request, "residents/home_member.html", {"groups": cards})
     return render(request, "residents/home_other.html")
 
 

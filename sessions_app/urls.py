@@ -6,6 +6,8 @@ from .views import composition as composition_views
 from .views import dashboard as dashboard_views
 from .views import notes as notes_views
 from .views import participation as participation_views
+from .views import calendar as calendar_views
+from .views import sessions as session_views
 from .views import suggestions as suggestion_views
 
 urlpatterns = [
@@ -21,6 +23,18 @@ urlpatterns = [
     path("groups/<int:pk>/suggestions/plan/", suggestion_views.group_suggestion_plan,
          name="group_suggestion_plan"),
     path("groups/<int:pk>/windows/", suggestion_views.group_windows, name="group_windows"),
+    # Sessions and calendars
+    path("sessions/", session_views.session_list, name="session_list"),
+    path("sessions/<int:pk>/", session_views.session_detail, name="session_detail"),
+    path("sessions/<int:pk>/edit/", session_views.session_edit, name="session_edit"),
+    path("sessions/<int:pk>/cancel/", session_views.session_cancel, name="session_cancel"),
+    path("sessions/<int:pk>/status/", session_views.session_status, name="session_status"),
+    path("sessions/open/new/", session_views.open_session_create, name="open_session_create"),
+    path("groups/<int:pk>/sessions/new/", session_views.session_plan, name="session_plan"),
+    path("groups/<int:pk>/series/new/", session_views.series_plan, name="series_plan"),
+    path("my/calendar/", calendar_views.my_calendar, name="my_calendar"),
+    path("my/calendar/reset/", calendar_views.calendar_reset, name="calendar_reset"),
+    path("calendar/<str:token>.ics", calendar_views.calendar_feed, name="calendar_feed"),
     # RSVPs, bookings, attendance
     path("answer/<int:session_pk>/<str:token>/", participation_views.answer_link, name="answer_link"),
     path("my/sessions/", participation_views.my_sessions, name="my_sessions"),

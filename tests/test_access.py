@@ -204,6 +204,18 @@ RULES = {
     "composition_accept": (_composition_run, COORDINATOR_ONLY),
     "dashboard": (None, COORDINATOR_ONLY),
     "dashboard_export": (lambda p: {"table": "groups"}, COORDINATOR_ONLY),
+    # Sessions and calendars
+    "session_list": (None, COORDINATOR_ONLY),
+    "session_detail": (lambda p: {"pk": _rosas_session(p).pk}, GROUP_MEMBERS),
+    "session_edit": (lambda p: {"pk": _rosas_session(p).pk}, COORDINATOR_ONLY),
+    "session_cancel": (lambda p: {"pk": _rosas_session(p).pk}, COORDINATOR_ONLY),
+    "session_status": (lambda p: {"pk": _rosas_session(p).pk}, COORDINATOR_POST_ONLY),
+    "open_session_create": (None, COORDINATOR_ONLY),
+    "session_plan": (_group, COORDINATOR_ONLY),
+    "series_plan": (_group, COORDINATOR_ONLY),
+    "my_calendar": (None, ANY_SIGNED_IN),
+    "calendar_reset": (None, ANY_SIGNED_IN),  # GET asks to confirm; only the POST resets
+    "calendar_feed": (lambda p: {"token": p["rosa"].calendar_token}, PUBLIC),  # the token is the key
     # Django's own account pages.
     "login": (None, PUBLIC),
     "logout": (None, {"*": 405}),  # log-out is a POST (a link preview must not log you out)

@@ -14,6 +14,9 @@ from residents.models import Resident
 from .. import selectors, services
 from ..forms import GroupForm, MembershipAddForm, MembershipEndForm
 from ..models import IntervisionGroup, Membership
+from ..selectors_sessions import attach_next_sessions
+
+GROUP_PAGE_SESSIONS = 10
 
 
 def _get_group_for_user(request: HttpRequest, pk: int) -> IntervisionGroup:
@@ -56,6 +59,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "resident__user", "resident__specialty", "resident__department"
         ).order_by("resident__user__last_name")
     )
+    attach_next_sessions([group], now=timezone.now(), per_group=GROUP_PAGE_SESSIONS)
     context = {"group": group, "current": current}
     if request.user.is_coordinator:
         context["history"] = group.memberships.exclude(pk__in=[m.pk for m in current]).select_related(

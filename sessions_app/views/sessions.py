@@ -39,6 +39,11 @@ PAGE_SIZE = 50
 signed_in = role_required(*User.Role.values)
 
 
+def _posted(request: HttpRequest):
+    """The submitted data, bound even when empty (a bare confirmation button posts nothing)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _get_session_for_user(request: HttpRequest, pk: int) -> Session:
     """The session, if the person asking may see it; 404 otherwise (ids reveal nothing)."""
     try:
@@ -108,7 +113,7 @@ def session_plan(request: HttpRequest, pk: int) -> HttpResponse:
     suggested = parse_moment(request.GET.get("start"))
     initial = SessionPlanForm.initial_for_group(group, start=suggested,
                                                 end=parse_moment(request.GET.get("end")))
-    form = SessionPlanForm(request.POST or None, initial=initial)
+    form = SessionPlanForm(_posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -133,7 +138,7 @@ def series_plan(request: HttpRequest, pk: int) -> HttpResponse:
     """Plan a series in two steps: the rhythm, then the list of dates to confirm (nothing is
     planned before the coordinator has seen every date)."""
     group = _get_group_for_coordinator(request, pk)
-    form = SeriesForm(request.POST or None,
+    form = SeriesForm(_posted(request),
                       initial=SeriesForm.initial_for_group(group, timezone.localdate()))
     context = {"group": group, "form": form}
     if request.method == "POST" and form.is_valid():
@@ -178,7 +183,7 @@ def series_plan(request: HttpRequest, pk: int) -> HttpResponse:
 @coordinator_required
 @require_http_methods(["GET", "POST"])
 def open_session_create(request: HttpRequest) -> HttpResponse:
-    form = OpenSessionForm(request.POST or None)
+    form = OpenSessionForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -208,7 +213,7 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("A %(status)s session cannot be changed.")
                        % {"status": session.get_status_display().lower()})
         return redirect("session_detail", pk=session.pk)
-    form = RescheduleForm(request.POST or None, session=session)
+    form = RescheduleForm(_posted(request), session=session)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -242,7 +247,7 @@ def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("A %(status)s session cannot be cancelled.")
                        % {"status": session.get_status_display().lower()})
         return redirect("session_detail", pk=session.pk)
-    form = CancelForm(request.POST or None, session=session)
+    form = CancelForm(_posted(request), session=session)
     if request.method == "POST" and form.is_valid():
         try:
             cancelled = services.session_cancel(

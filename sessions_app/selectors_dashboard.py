@@ -53,7 +53,7 @@ class Filters:
     end: dt.date  # inclusive
     department: Department | None = None
     specialty: Specialty | None = None
-    by: str = "group"
+    by: str = "department"
 
     @property
     def zone(self) -> ZoneInfo:

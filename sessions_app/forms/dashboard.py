@@ -60,5 +60,6 @@ class DashboardFilterForm(forms.Form):
         return Filters(
             start=data.get("start") or start, end=data.get("end") or end,
             department=data.get("department"), specialty=data.get("specialty"),
-            by=data.get("by") or "group",
+            # By department: the climate view, and eight rows read faster than sixty groups.
+            by=data.get("by") or "department",
         )

@@ -8,16 +8,22 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
+from html import escape as _escape
 from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from residents.access import coordinator_required
+from residents.models import Department, Specialty
 
 from .. import selectors_dashboard as selectors
 from ..csv_export import csv_response
@@ -112,6 +118,81 @@ def build_tables(data: dict) -> dict[str, Table]:
     return tables
 
 
+# --- Markup ------------------------------------------------------------------------------------------
+# Charts and tables are written here rather than by template loops: with 60 groups over twelve
+# months they hold about two thousand cells, which the template engine renders several times
+# slower than string joins do (bench/bench_dashboard.py). Every text is escaped.
+
+def escape(value: object) -> str:
+    # The standard library's escape: Django's wraps every call for lazy strings, which costs
+    # more than the escaping itself over a few thousand cells.
+    return _escape(str(value), quote=True)
+
+
+def _svg_open(chart: dict, ident: str) -> str:
+    return (f'<svg class="d-block mw-100" role="img" aria-labelledby="{ident}-title" '
+            f'viewBox="0 0 {chart["width"]} {chart["height"]}" width="{chart["width"]}" '
+            f'preserveAspectRatio="xMinYMin meet"><title id="{ident}-title">{escape(chart["title"])}</title>')
+
+
+def _ident(title: str) -> str:
+    return "chart-" + slugify(title)[:40]
+
+
+def _hbar_svg(chart: dict) -> SafeString:
+    out = [_svg_open(chart, _ident(chart["title"]))]
+    for row in chart["rows"]:
+        label = (f'<text x="{chart["label_x"]}" y="{row["text_y"]}" text-anchor="end" font-size="12" '
+                 f'fill="{"#0a58ca" if row["link"] else "#212529"}"><title>{escape(row["full"])}</title>'
+                 f'{escape(row["label"])}</text>')
+        if row["link"]:
+            label = f'<a href="{escape(row["link"])}">{label}</a>'
+        out.append(f'<g>{label}<rect x="{chart["bar_x"]}" y="{row["y"] + 3}" width="{chart["bar_w"]}" '
+                   f'height="{chart["row_h"]}" fill="#f8f9fa"></rect>')
+        for seg in row["segments"]:
+            out.append(f'<rect x="{seg["x"]}" y="{row["y"] + 3}" width="{seg["width"]}" '
+                       f'height="{chart["row_h"]}" fill="{seg["fill"]}">'
+                       f'<title>{escape(seg["title"])}</title></rect>')
+        if row["marker_x"] is not None:
+            out.append(f'<line x1="{row["marker_x"]}" x2="{row["marker_x"]}" y1="{row["y"] + 1}" '
+                       f'y2="{row["y"] + 20}" stroke="#212529" stroke-width="2"></line>')
+        out.append(f'<text x="{chart["value_x"]}" y="{row["text_y"]}" font-size="12" fill="#212529">'
+                   f'{escape(row["value"])}</text></g>')
+    out.append("</svg>")
+    return mark_safe("".join(out))  # noqa: S308 - every text above is escaped
+
+
+def _heatmap_svg(chart: dict) -> SafeString:
+    out = [_svg_open(chart, _ident(chart["title"]))]
+    for row in chart["rows"]:
+        out.append(f'<g><text x="{chart["label_x"]}" y="{row["text_y"]}" text-anchor="end" font-size="12" '
+                   f'fill="#212529">{escape(row["label"])}</text>')
+        out += [f'<rect x="{c["x"]}" y="{row["y"] + 2}" width="{chart["cell_w"]}" height="{chart["row_h"]}" '
+                f'fill="{c["fill"]}"><title>{escape(c["title"])}</title></rect>' for c in row["cells"]]
+        out.append("</g>")
+    out += [f'<text x="{m["x"]}" y="{chart["axis_y"]}" text-anchor="middle" font-size="10" '
+            f'fill="#495057">{escape(m["label"])}</text>' for m in chart["months"]]
+    out.append("</svg>")
+    return mark_safe("".join(out))  # noqa: S308 - every text above is escaped
+
+
+def table_html(table: Table, query: str) -> SafeString:
+    link = reverse("dashboard_export", kwargs={"table": table.slug}) + "?" + query
+    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in table.headers)
+    body = "".join(
+        "<tr>" + "".join(f'<th scope="row">{escape(c)}</th>' if i == 0 else f"<td>{escape(c)}</td>"
+                         for i, c in enumerate(row)) + "</tr>"
+        for row in table.rows
+    ) or (f'<tr><td colspan="{len(table.headers)}" class="text-muted">'
+          f'{escape(_("Nothing in this period."))}</td></tr>')
+    return mark_safe(  # noqa: S308 - every text is escaped
+        f'<div class="table-responsive"><table class="table table-sm table-striped small" '
+        f'id="table-{table.slug}"><caption class="caption-top">{escape(table.title)} · '
+        f'<a href="{escape(link)}" download>{escape(_("Download CSV"))}</a></caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+    )
+
+
 # --- Charts -----------------------------------------------------------------------------------------
 
 LABEL_W, BAR_W, VALUE_W, ROW_H = 170, 300, 70, 22
@@ -137,20 +218,25 @@ def hbar_chart(title: str, bars: list[dict]) -> dict:
             "segments": segments, "value": bar["value"], "link": bar.get("link"),
             "marker_x": None if marker is None else LABEL_W + round(min(1.0, marker) * BAR_W, 1),
         })
-    return {
+    chart = {
         "title": title, "rows": rows, "height": max(1, len(rows)) * ROW_H + 4,
         "width": LABEL_W + BAR_W + VALUE_W, "value_x": LABEL_W + BAR_W + 6, "bar_x": LABEL_W, "bar_w": BAR_W,
         "label_x": LABEL_W - 6, "row_h": ROW_H - 6,
     }
+    chart["svg"] = _hbar_svg(chart)
+    return chart
+
+
+@lru_cache(maxsize=128)
+def _shade(percent: int) -> str:
+    light, dark = (227, 238, 250), (13, 71, 161)
+    r, g, b = (round(lo + (hi - lo) * percent / 100) for lo, hi in zip(light, dark, strict=True))
+    return f"#{r:02x}{g:02x}{b:02x}"
 
 
 def _blue(rate: float | None) -> str:
     """A single-hue scale (readable for colour-blind people): pale for low, dark for high."""
-    if rate is None:
-        return "#eeeeee"
-    light, dark = (227, 238, 250), (13, 71, 161)
-    r, g, b = (round(lo + (hi - lo) * rate) for lo, hi in zip(light, dark, strict=True))
-    return f"#{r:02x}{g:02x}{b:02x}"
+    return "#eeeeee" if rate is None else _shade(round(rate * 100))
 
 
 CELL_W = 34
@@ -158,26 +244,32 @@ CELL_W = 34
 
 def heatmap(title: str, timeline: selectors.Timeline) -> dict:
     series = [(_("All"), timeline.overall), *timeline.series.items()]
+    month_names = [_month(m) for m in timeline.months]
+    empty_text = _("%(series)s, %(month)s: no attendance recorded")
+    rate_text = _("%(series)s, %(month)s: %(rate)s present (%(present)d of %(recorded)d)")
     rows = []
     for n, (label, cells) in enumerate(series):
         row = {"y": n * ROW_H, "text_y": n * ROW_H + 15, "label": _short(label), "cells": []}
         for m, month in enumerate(timeline.months):
-            cell = cells.get(month, selectors.Cell())
-            rate = cell.rate
-            facts = {"series": label, "month": _month(month), "rate": _pct(rate),
-                     "present": cell.present, "recorded": cell.recorded}
-            text = (_("%(series)s, %(month)s: no attendance recorded") % facts if rate is None else
-                    _("%(series)s, %(month)s: %(rate)s present (%(present)d of %(recorded)d)") % facts)
+            cell = cells.get(month)
+            rate = cell.rate if cell else None
+            facts = {"series": label, "month": month_names[m]}
+            if rate is None:
+                text = empty_text % facts
+            else:
+                text = rate_text % {**facts, "rate": _pct(rate), "present": cell.present,
+                                    "recorded": cell.recorded}
             row["cells"].append({"x": LABEL_W + m * CELL_W, "fill": _blue(rate), "title": text})
         rows.append(row)
-    months = [{"x": LABEL_W + m * CELL_W + CELL_W / 2, "label": date_format(month, "M"),
-               "year": date_format(month, "y")}
+    months = [{"x": LABEL_W + m * CELL_W + CELL_W / 2, "label": date_format(month, "M")}
               for m, month in enumerate(timeline.months)]
-    return {
+    chart = {
         "title": title, "rows": rows, "months": months, "cell_w": CELL_W - 2, "row_h": ROW_H - 4,
         "width": LABEL_W + max(1, len(timeline.months)) * CELL_W + 4,
         "height": len(rows) * ROW_H + 30, "axis_y": len(rows) * ROW_H + 14, "label_x": LABEL_W - 6,
     }
+    chart["svg"] = _heatmap_svg(chart)
+    return chart
 
 
 def build_charts(data: dict, query: dict) -> dict:
@@ -261,10 +353,14 @@ def _query(form: DashboardFilterForm, filters: selectors.Filters) -> dict:
 def dashboard(request: HttpRequest) -> HttpResponse:
     form, filters, data = _load(request)
     query = _query(form, filters)
+    tables = build_tables(data)
     return render(request, "sessions_app/dashboard/dashboard.html", {
-        "form": form, "filters": filters, "data": data, "tables": build_tables(data),
+        "form": form, "filters": filters, "data": data, "tables": tables,
+        "tables_html": {slug: table_html(t, urlencode(query)) for slug, t in tables.items()},
         "charts": build_charts(data, {k: v for k, v in query.items() if k != "department"}),
         "query": urlencode(query), "by_choices": DashboardFilterForm.base_fields["by"].choices,
+        "departments": list(Department.objects.order_by("name")),
+        "specialties": list(Specialty.objects.order_by("name")),
     })
 
 

@@ -243,7 +243,8 @@ def test_a_new_video_link_is_a_change_calendars_must_see(as_cora, planned):
 
 
 def test_it_refuses_to_move_a_session_into_the_past(as_cora, planned):
-    response = as_cora.post(reverse("session_edit", args=[planned.pk]), _edit_form(planned, date="2026-03-01"))
+    response = as_cora.post(reverse("session_edit", args=[planned.pk]),
+                            _edit_form(planned, date="2026-03-01"))
     assert response.status_code == 200
     assert "still to come" in response.content.decode()
     planned.refresh_from_db()
@@ -312,7 +313,8 @@ def test_cancelling_the_rest_of_a_series_spares_earlier_sessions(as_cora, group,
 
 def test_a_cancelled_session_cannot_be_changed_again(as_cora, planned, cora):
     as_cora.post(reverse("session_cancel", args=[planned.pk]))
-    response = as_cora.post(reverse("session_edit", args=[planned.pk]), _edit_form(planned, start_time="18:00"))
+    response = as_cora.post(reverse("session_edit", args=[planned.pk]),
+                            _edit_form(planned, start_time="18:00"))
     assert response.status_code == 302
     planned.refresh_from_db()
     assert planned.start == START

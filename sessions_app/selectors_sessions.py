@@ -19,7 +19,7 @@ FEED_PAST = dt.timedelta(days=180)
 
 
 def _with_names(sessions: QuerySet[Session]) -> QuerySet[Session]:
-    return sessions.select_related("group", "intervisor__user", "series")
+    return sessions.select_related("group__co_intervisor", "intervisor__user", "series")
 
 
 def sessions_led_by(user: User) -> Q:

@@ -121,7 +121,7 @@ def group_rows(filters: Filters, today: dt.date) -> list[GroupRow]:
     """Per group in the period: sessions held, cancelled and still planned against what its
     cadence asks for so far, how many intervisors led its held sessions, and attendance.
     Three queries."""
-    groups = list(groups_in_scope(filters).select_related("intervisor__user"))
+    groups = list(groups_in_scope(filters).only("name", "cadence_weeks", "created_at"))
     rows = {g.pk: GroupRow(group=g) for g in groups}
     in_period = Q(start__gte=filters.start_at, start__lt=filters.end_at)
     sessions = (
@@ -187,6 +187,8 @@ def upcoming(filters: Filters, now: dt.datetime) -> list[UpcomingRow]:
         )
     sessions = list(
         sessions.select_related("group", "intervisor__user")
+        .only("start", "title", "kind", "group__name", "intervisor__user__first_name",
+              "intervisor__user__last_name", "intervisor__user__email")
         .annotate(
             yes=Count("participations", filter=narrowed & Q(participations__rsvp=Rsvp.YES)),
             no=Count("participations", filter=narrowed & Q(participations__rsvp=Rsvp.NO)),
@@ -200,11 +202,11 @@ def upcoming(filters: Filters, now: dt.datetime) -> list[UpcomingRow]:
     waiting = (
         Participation.objects.filter(filters.residents_q(), session__in=list(rows), rsvp=Rsvp.NONE)
         .exclude(booking="cancelled")
-        .select_related("resident__user")
         .order_by("resident__user__last_name", "resident__user__first_name")
+        .values_list("session_id", "resident__user__first_name", "resident__user__last_name")
     )
-    for p in waiting:
-        rows[p.session_id].waiting_for.append(p.resident.user.get_full_name())
+    for session_id, first, last in waiting:
+        rows[session_id].waiting_for.append(f"{first} {last}".strip())
     return list(rows.values())
 
 

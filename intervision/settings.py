@@ -6,6 +6,7 @@ the variable instead of silently falling back. Without any variables set the pro
 an SQLite file and Celery's filesystem broker, so a fresh machine needs no servers.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -105,6 +106,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    "axes",
+    "csp",
     "residents",
     "sessions_app",
 ]
@@ -119,6 +122,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "residents.middleware.SessionLimitsMiddleware",
+    # Last, as django-axes asks: it turns a lock-out raised during log-in into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "intervision.urls"
@@ -172,6 +179,11 @@ else:
 
 # --- Authentication -------------------------------------------------------------------------
 AUTH_USER_MODEL = "residents.User"
+# django-axes first: it refuses a locked-out username + address before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "residents.middleware.LoginThrottleBackend",  # django-axes' AxesStandaloneBackend
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -261,6 +273,54 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# HTTPS only in production: redirect plain HTTP (the container's health check excepted, which
+# asks http://localhost directly) and tell browsers to remember it (HSTS). A plain-HTTP trial
+# (SECURE_COOKIES=0) switches both off.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SESSION_COOKIE_SECURE)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365 if SESSION_COOKIE_SECURE else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+
+# Sessions end after 30 minutes without a request and 12 hours after log-in however active
+# (residents.middleware.SessionLimitsMiddleware). The time of the last request is saved when it
+# is over a minute old, which renews the cookie, rather than with a write on every request.
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
+SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_HOURS", 12) * 60 * 60
+SESSION_ACTIVITY_RESOLUTION = 60
+
+# Log-in throttling (django-axes): 5 failed attempts for one username from one address lock
+# that pair out for 15 minutes; a successful log-in clears the count. The lock-out does not
+# depend on whether the account exists, so it reveals nothing about which addresses do.
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "residents.middleware.lockout_response"
+AXES_USERNAME_FORM_FIELD = "username"
+# The client's address: behind our proxy, the one it appended to X-Forwarded-For.
+AXES_CLIENT_IP_CALLABLE = "residents.middleware.client_ip"
+AXES_SENSITIVE_PARAMETERS = ["password", "password1", "password2", "new_password1", "new_password2"]
+
+# Content-Security-Policy (django-csp): everything from our own origin, no inline scripts or
+# styles, no framing, forms post only to ourselves.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # Bootstrap draws some icons (the menu button, form checks) as data: SVG images.
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # --- Crispy forms ---------------------------------------------------------------------------
 # Links typed without a scheme (video links) are taken as https.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_rosters
+from . import views, views_privacy, views_rosters
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,6 +13,10 @@ urlpatterns = [
     path("residents/<int:pk>/", views.resident_detail, name="resident_detail"),
     path("residents/<int:pk>/edit/", views.resident_edit, name="resident_edit"),
     path("residents/<int:pk>/deactivate/", views.resident_deactivate, name="resident_deactivate"),
+    # Privacy (issue 4)
+    path("privacy/", views_privacy.privacy, name="privacy"),
+    path("privacy/my-data.json", views_privacy.privacy_export, name="privacy_export"),
+    path("residents/<int:pk>/erase/", views_privacy.resident_erase_view, name="resident_erase"),
     path("people/<int:pk>/reactivate/", views.user_reactivate, name="user_reactivate"),
     path("intervisors/", views.intervisor_list, name="intervisor_list"),
     path("intervisors/new/", views.intervisor_create, name="intervisor_create"),

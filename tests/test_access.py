@@ -197,6 +197,9 @@ RULES = {
     "evaluation_form": (lambda p: _rosas_held_session(p, present=["rosa"]),
                         {"anonymous": LOGIN, "rosa": 200, "otto": 404, "*": 403}),
     "evaluation_report": (None, {"anonymous": LOGIN, "cora": 200, "ivan": 200, "iris": 200, "*": 403}),
+    "privacy": (None, PUBLIC),
+    "privacy_export": (None, ANY_SIGNED_IN),
+    "resident_erase": (_rosa_resident, COORDINATOR_ONLY),
     # Composition and dashboard
     "composition_start": (None, COORDINATOR_ONLY),
     "composition_detail": (_composition_run, COORDINATOR_ONLY),

@@ -161,3 +161,11 @@ def test_a_move_must_be_posted(as_cora, solved):
 
 def test_an_unknown_run_is_not_found(as_cora):
     assert as_cora.get(reverse("composition_detail", kwargs={"pk": 99999})).status_code == 404
+
+
+def test_an_accepted_proposal_reads_as_history(as_cora, solved):
+    as_cora.post(reverse("composition_accept", kwargs={"pk": solved.pk}), {"start_date": "2026-04-01"})
+    page = as_cora.get(reverse("composition_detail", kwargs={"pk": solved.pk})).content.decode()
+    assert "Accepted: the groups start on 1 Apr 2026." in page
+    assert "border-danger" not in page
+    assert reverse("composition_move", kwargs={"pk": solved.pk}) not in page

@@ -48,7 +48,8 @@ def composition_start(request: HttpRequest) -> HttpResponse:
 def _proposal(run: CompositionRun) -> dict:
     """The proposal as the page shows it: groups with their people, and what the rules say."""
     snapshot = services.build_problem(run.params)
-    violations = services.proposal_check(run, snapshot)
+    # An accepted proposal is history: its groups now use the capacity it was checked against.
+    violations = services.proposal_check(run, snapshot) if run.status == CompositionRun.Status.DONE else []
     flagged_groups = {v.group for v in violations if v.group}
     flagged_residents = {rid for v in violations for rid in v.resident_ids}
     groups = []

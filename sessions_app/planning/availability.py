@@ -1,6 +1,6 @@
 """Availability and slot suggestion: rosters in, ranked candidate slots out.
 
-Pure Python, no Django: the caller turns model rows into the plain dataclasses below.
+Python and numpy, no Django: the caller turns model rows into the plain dataclasses below.
 
 How it works
 ------------
@@ -8,22 +8,31 @@ How it works
    origin just before the horizon (the origin lies ``LOOKBACK`` earlier, so fatigue can look
    at the week before a slot). Counting real quarter hours keeps the arithmetic right across
    DST changes: a night in the short March night simply has fewer cells. The 15-minute UTC
-   grid is also the local 15-minute grid in every zone in current use.
-2. **Bitsets.** Every person's roster becomes Python ints used as bitsets, one per kind of
-   duty plus one for the rest after nights. An entry marks every cell it touches, so an entry
-   ending at 16:05 blocks the 16:00 cell. Because slots start and end on cell edges, "the slot
-   touches a busy cell" is *exactly* "the slot overlaps the busy interval" — the engine and the
-   interval-based reference in ``reference.py`` agree slot for slot.
-3. **Windows.** Candidate windows (weekdays, local start, local end) are expanded day by day
-   in the programme's local time (``Rules.tz``), so a 16:00 window stays 16:00 local across
-   DST. Public holidays of ``Rules.country`` and the request's closed dates are skipped.
-   Slots start on the grid, inside the window and the horizon, and must end inside both.
-4. **Feasibility.** For a slot of ``n`` cells, ``spread(busy, n)`` marks every start whose
-   slot would touch a busy cell; a handful of shifts and ORs per person replaces a loop over
-   slots. A slot is feasible when the intervisor is free and at least
-   ``ceil(min_share * members)`` members are free of every duty that does not give way;
-   members are counted for all starts at once with bit-sliced counters (``_count``), so
-   only feasible starts are visited one by one.
+   grid is also the local 15-minute grid in every zone in current use. An entry marks every
+   cell it touches, so an entry ending at 16:05 blocks the 16:00 cell. Because slots start and
+   end on cell edges, "the slot touches a busy cell" is *exactly* "the slot overlaps the busy
+   interval" — the engine and the interval-based reference in ``reference.py`` agree slot for
+   slot.
+2. **Windows.** Candidate windows (weekdays, local start, local end) are expanded day by day
+   in the programme's local time (``Rules.tz``), so a 16:00–18:00 window stays 16:00 local
+   across DST. Public holidays of ``Rules.country`` and the request's closed dates are
+   skipped. Slots start on the grid, inside the window and the horizon, and must end inside
+   both. The expansion is cached per set of windows: groups share a handful.
+3. **Only the cells that matter.** Feasibility never looks outside the candidate slots, so
+   it works on those cells alone (``_Space``), renumbered without the gaps: about 8 of every
+   96 cells for a 16:00–18:00 window. Everything per cell is that much smaller, and entries
+   that touch none of those cells (most nights, evenings, weekends) drop out early.
+4. **Arrays.** The roster is read once into numpy arrays (who, which kind, start and end as
+   POSIX seconds), rest after nights is added as rows of its own, and one pass turns all of it
+   into a boolean matrix (members' blocking duty, members' give-way duty, the intervisor) ×
+   cells. A slot of ``n`` cells starting at cell s is blocked when a busy cell lies in
+   s .. s+n-1 (``_blocked_starts``); counting free members per start is a column sum, so only
+   feasible starts are ever visited one by one. Reading each entry (two ``timestamp()``
+   calls) is the only per-entry Python work left, and most of the engine's time.
+5. **Ranking** needs the week before each feasible slot: rather than grid-wide bitsets, the
+   fatigue rules ask the union of a member's intervals how much of [a, b) it covers, by
+   binary search (``_Cover``). Reasons for a slot come from per-kind bitsets (Python ints) on
+   the candidate cells, built only when suggestions are explained.
 
 Rules of the domain
 -------------------
@@ -63,15 +72,23 @@ of nights and fatigue look back that far) to ``horizon_end``; older entries are 
 from __future__ import annotations
 
 import math
+import operator
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 from functools import lru_cache
+from itertools import compress
 from zoneinfo import ZoneInfo
 
 import holidays
+import numpy as np
+import numpy.typing as npt
+
+_Ints = npt.NDArray[np.int64]
+_Floats = npt.NDArray[np.float64]
+_Flags = npt.NDArray[np.bool_]
 
 CELL = timedelta(minutes=15)
 SECONDS_PER_CELL = 900
@@ -323,12 +340,14 @@ def availability_matrix(
     """
     slots = tuple(slots)
     grid = _Grid.covering(slots) if slots else _Grid.for_horizon(request)
-    profiles = _build_profiles(request.member_ids, roster, grid, rules)
-    intervisor = _intervisor_bits(request, grid)
-    masks = [grid.mask(slot.start, slot.end) for slot in slots]
+    space = _Space.keeping(grid, _union(grid.mask(slot.start, slot.end) for slot in slots))
+    duty = _Duty.of(request.member_ids, roster, rules)
+    layers = _layers(duty, space, len(request.member_ids))
+    intervisor = _intervisor_bits(request, space)
+    masks = [space.mask(slot.start, slot.end) for slot in slots]
     rows = tuple(
-        tuple(_status(pid, profiles[pid], mask, rules) for mask in masks)
-        for pid in request.member_ids
+        tuple(_status(pid, mine, mask, rules) for mask in masks)
+        for pid, mine in zip(request.member_ids, layers, strict=True)
     )
     return AvailabilityMatrix(
         slots=slots,
@@ -340,7 +359,7 @@ def availability_matrix(
 
 def clear_caches() -> None:
     """Forget cached window expansions and holidays (benchmarks time cold runs with it)."""
-    _window_starts.cache_clear()
+    _candidates.cache_clear()
     _public_holidays.cache_clear()
 
 
@@ -353,20 +372,29 @@ def rest_after_nights(
     module docstring for what makes a series); both configurable in ``rules``.
     """
     ordered = sorted((_utc(start), _utc(end)) for start, end in nights if end > start)
-    periods: list[tuple[datetime, datetime]] = []
+    joined = [
+        index > 0 and start - ordered[index - 1][1] <= rules.series_gap
+        for index, (start, _end) in enumerate(ordered)
+    ]
+    return [
+        (end, end + (rules.rest_after_series if long else rules.rest_after_night))
+        for (_start, end), long in zip(ordered, _ends_long_series(joined, rules), strict=True)
+    ]
+
+
+def _ends_long_series(joined: Sequence[bool], rules: Rules) -> list[bool]:
+    """Per night, in order: does it end a series of ``series_length`` nights or more?
+
+    ``joined[i]`` says night ``i`` continues the series of night ``i - 1``. Shared by
+    ``rest_after_nights`` (datetimes) and the engine (seconds) so the rule lives in one place.
+    """
+    long = []
     run = 0
-    for index, (start, end) in enumerate(ordered):
-        previous_end = ordered[index - 1][1] if index else None
-        run = run + 1 if previous_end is not None and start - previous_end <= rules.series_gap else 1
-        following = ordered[index + 1][0] if index + 1 < len(ordered) else None
-        ends_series = following is None or following - end > rules.series_gap
-        rest = (
-            rules.rest_after_series
-            if ends_series and run >= rules.series_length
-            else rules.rest_after_night
-        )
-        periods.append((end, end + rest))
-    return periods
+    for index, joins in enumerate(joined):
+        run = run + 1 if joins else 1
+        ends_series = index + 1 == len(joined) or not joined[index + 1]
+        long.append(ends_series and run >= rules.series_length)
+    return long
 
 
 # --------------------------------------------------------------------------- the grid
@@ -384,8 +412,8 @@ class _Grid:
     """``cells`` quarter hours from ``origin`` (UTC, on a quarter hour).
 
     Indices come from POSIX timestamps, which count real seconds whatever the zone: the
-    arithmetic stays right across DST without thinking about it, and it is several times
-    faster than timedelta arithmetic in the hot loop.
+    arithmetic stays right across DST without thinking about it, and numpy can do it for a
+    whole roster at once (``cells_of``).
     """
 
     __slots__ = ("origin", "cells", "origin_ts")
@@ -417,11 +445,128 @@ class _Grid:
     def when(self, index: int) -> datetime:
         return self.origin + index * CELL
 
+    def cells_of(self, start: _Floats, end: _Floats) -> tuple[_Ints, _Ints]:
+        """``touched`` for arrays of POSIX seconds: [low, high) per interval, clipped.
+
+        floor/ceil of the quotient equal ``floor``/``ceil``: the difference of two timestamps
+        is exact, and a quotient by 900 that is not whole cannot round to a whole number.
+        """
+        low = np.floor((start - self.origin_ts) / SECONDS_PER_CELL)
+        high = np.ceil((end - self.origin_ts) / SECONDS_PER_CELL)
+        return (
+            np.clip(low, 0, self.cells).astype(np.int64),
+            np.clip(high, 0, self.cells).astype(np.int64),
+        )
+
+    def touched(self, start: datetime, end: datetime) -> tuple[int, int]:
+        """[low, high): the cells that [start, end) touches, clipped to the grid."""
+        return max(0, self.floor(start)), min(self.cells, self.ceil(end))
+
     def mask(self, start: datetime, end: datetime) -> int:
         """Bits of every cell that [start, end) touches, clipped to the grid."""
-        low = max(0, self.floor(start))
-        high = min(self.cells, self.ceil(end))
+        low, high = self.touched(start, end)
         return ((1 << (high - low)) - 1) << low if high > low else 0
+
+
+class _Space:
+    """The cells of a grid that can matter, renumbered 0, 1, 2, … without the gaps.
+
+    Feasibility only ever looks at cells inside some candidate slot: a 16:00–18:00 window
+    keeps 8 of every 96 cells, so matrices over these cells alone are an order of magnitude
+    smaller, and roster entries that touch none of them (most nights, evenings and weekends)
+    drop out before any cell is marked. A slot's cells are consecutive on the grid and stay
+    consecutive here, which is all that ``_blocked_starts`` and slot masks need.
+    """
+
+    __slots__ = ("grid", "kept", "rank")
+
+    def __init__(self, grid: _Grid, kept: list[int], rank: _Ints) -> None:
+        self.grid = grid
+        self.kept = kept  # space cell -> grid cell
+        self.rank = rank  # grid cell c (0 ..= cells) -> how many kept cells lie before c
+
+    @classmethod
+    def keeping(cls, grid: _Grid, bits: int) -> _Space:
+        """The space of the grid cells set in ``bits``."""
+        flags = _unpack(bits, grid.cells)
+        rank = np.zeros(grid.cells + 1, dtype=np.int64)
+        np.cumsum(flags, out=rank[1:])
+        return cls(grid, np.flatnonzero(flags).tolist(), rank)
+
+    @property
+    def size(self) -> int:
+        return len(self.kept)
+
+    def cell(self, grid_cell: int) -> int:
+        """The space cell of a kept grid cell."""
+        return int(self.rank[grid_cell])
+
+    def mask(self, start: datetime, end: datetime) -> int:
+        """Bits of every kept cell that [start, end) touches."""
+        low, high = self.grid.touched(start, end)
+        if high <= low:
+            return 0
+        low, high = self.cell(low), self.cell(high)
+        return ((1 << (high - low)) - 1) << low
+
+    def coverage(self, rows: _Ints, start: _Floats, end: _Floats, count: int) -> _Flags:
+        """A (count, size) matrix: does any interval of row r touch kept cell c?
+
+        ``rows``, ``start`` and ``end`` (POSIX seconds) are parallel arrays, one interval each.
+        An interval touches every cell it overlaps even partly, as ``_Grid.mask`` says.
+        """
+        low, high = self.grid.cells_of(start, end)
+        # The number of kept cells before a grid cell turns [low, high) on the grid into
+        # [low, high) here; intervals between kept cells come out empty.
+        low, high = self.rank[low], self.rank[high]
+        touching = high > low
+        return _covered(rows[touching], low[touching], high[touching], count, self.size)
+
+    def bitsets(self, rows: _Ints, start: _Floats, end: _Floats, count: int) -> list[int]:
+        """``coverage`` with each row packed into an int bitset (bit c = kept cell c)."""
+        packed = np.packbits(self.coverage(rows, start, end, count), axis=1, bitorder="little")
+        raw, length = packed.tobytes(), packed.shape[1]
+        return [int.from_bytes(raw[r * length : (r + 1) * length], "little") for r in range(count)]
+
+
+def _covered(rows: _Ints, low: _Ints, high: _Ints, count: int, width: int) -> _Flags:
+    """A (count, width) matrix: is cell c inside some [low, high) interval of row r?
+
+    A difference array per row (+1 where an interval starts, -1 where it ends) summed up
+    gives how many intervals cover each cell.
+    """
+    stride = width + 1  # room for the -1 of an interval ending at the last cell
+    size = count * stride
+    delta = np.bincount(rows * stride + low, minlength=size)
+    delta -= np.bincount(rows * stride + high, minlength=size)
+    # Each row's +1s and -1s cancel within the row, so one running sum over the flattened
+    # rows (faster than one per row) restarts every row at zero.
+    return (np.cumsum(delta) > 0).reshape(count, stride)[:, :width]
+
+
+def _blocked_starts(busy: _Flags, cells: int) -> _Flags:
+    """Per row, the starts whose slot of ``cells`` cells touches a busy cell: cell s is set
+    iff any of cells s .. s+cells-1 is busy (``_spread`` on every row at once)."""
+    blocked = busy.copy()
+    covered = 1
+    while covered < cells:
+        step = min(covered, cells - covered)
+        blocked[:, :-step] |= blocked[:, step:]
+        covered += step
+    return blocked
+
+
+def _unpack(bits: int, width: int) -> _Flags:
+    """An int's lowest ``width`` bits as an array of flags, bit 0 first."""
+    raw = np.frombuffer(bits.to_bytes((width + 7) // 8, "little"), dtype=np.uint8)
+    return np.unpackbits(raw, count=width, bitorder="little").view(np.bool_)
+
+
+def _union(masks: Iterable[int]) -> int:
+    bits = 0
+    for mask in masks:
+        bits |= mask
+    return bits
 
 
 def _spread(bits: int, width: int) -> int:
@@ -437,124 +582,186 @@ def _spread(bits: int, width: int) -> int:
     return bits
 
 
-def _set_bits(bits: int) -> list[int]:
-    """Indices of the set bits, lowest first.
-
-    str.find over the binary digits runs in C; peeling off the lowest bit would cost a
-    big-int operation per bit.
-    """
-    digits = bin(bits)  # "0b1…": the most significant digit first
-    top = len(digits) - 1  # the position of bit 0
-    found = []
-    index = digits.find("1", 2)
-    while index >= 0:
-        found.append(top - index)
-        index = digits.find("1", index + 1)
-    found.reverse()
-    return found
-
-
-def _count(bitsets: Iterable[int]) -> list[int]:
-    """Per bit position, how many of ``bitsets`` have it set, as binary digit planes.
-
-    ``planes[j]`` holds digit j of every position's count: adding a bitset is a ripple-carry
-    addition done for all positions at once, a few big-int operations per member.
-    """
-    planes: list[int] = []
-    for carry in bitsets:
-        for j, plane in enumerate(planes):
-            planes[j], carry = plane ^ carry, plane & carry
-            if not carry:
-                break
-        if carry:
-            planes.append(carry)
-    return planes
-
-
-def _at_least(threshold: int, planes: list[int], universe: int) -> int:
-    """Positions in ``universe`` whose count (see ``_count``) is at least ``threshold``.
-
-    Compares every position's count with the threshold digit by digit from the top:
-    ``equal`` holds the positions whose leading digits match it so far.
-    """
-    if threshold.bit_length() > len(planes):
-        return 0 if threshold else universe
-    greater, equal = 0, universe
-    for j in range(len(planes) - 1, -1, -1):
-        if threshold >> j & 1:
-            equal &= planes[j]
-        else:
-            greater |= equal & planes[j]
-            equal &= ~planes[j]
-    return greater | equal
-
-
 # --------------------------------------------------------------------------- per person
 
+# Layers are numbered so a whole roster fits in integer arrays: one per kind, then REST.
+_LAYERS: tuple[str, ...] = (*sorted(KINDS), REST)
+_LAYER_CODE = {name: code for code, name in enumerate(_LAYERS)}
+_NIGHT, _LEAVE, _REST = _LAYER_CODE["night"], _LAYER_CODE["leave"], _LAYER_CODE[REST]
 
-@dataclass
-class _Profile:
-    """One person's roster as bitsets on the grid."""
-
-    layers: dict[str, int]  # kind (or REST) -> bitset, for the reasons
-    blocking: int = 0  # every kind that does not give way, plus rest
-    giving_way: int = 0
-    worked: int = 0  # every rostered kind except leave, for the heavy-week rule
-
-
-def _build_profiles(
-    member_ids: Sequence[int], roster: Iterable[Busy], grid: _Grid, rules: Rules
-) -> dict[int, _Profile]:
-    layers_of: dict[int, dict[str, int]] = {pid: {} for pid in member_ids}
-    nights: dict[int, list[tuple[datetime, datetime]]] = {pid: [] for pid in member_ids}
-    mine = [entry for entry in roster if entry.person_id in layers_of]
-    # The engine's hot loop (hundreds of entries per group). Timestamps are taken with map()
-    # and grid.mask() is inlined because here the interpreter's overhead per entry costs
-    # more than the big-int operations themselves.
-    origin_ts, cells = grid.origin_ts, grid.cells
-    lows = map(datetime.timestamp, [entry.start for entry in mine])
-    highs = map(datetime.timestamp, [entry.end for entry in mine])
-    for entry, start_ts, end_ts in zip(mine, lows, highs, strict=True):
-        kind = entry.kind
-        if kind == "night":
-            # Nights before the grid still matter: they can start a rest period inside it.
-            nights[entry.person_id].append((entry.start, entry.end))
-        low = int((start_ts - origin_ts) // SECONDS_PER_CELL)
-        high = -int((origin_ts - end_ts) // SECONDS_PER_CELL)
-        if low < 0:
-            low = 0
-        if high > cells:
-            high = cells
-        if high > low:
-            layers = layers_of[entry.person_id]
-            layers[kind] = layers.get(kind, 0) | (((1 << (high - low)) - 1) << low)
-    profiles = {}
-    for pid, layers in layers_of.items():
-        rest = 0
-        for start, end in rest_after_nights(nights[pid], rules):
-            rest |= grid.mask(start, end)
-        if rest:
-            layers[REST] = rest
-        profile = profiles[pid] = _Profile(layers)
-        for kind, bits in layers.items():
-            if kind in rules.give_way_kinds:
-                profile.giving_way |= bits
-            else:
-                profile.blocking |= bits
-            if kind != "leave" and kind != REST:
-                profile.worked |= bits
-    return profiles
+_PERSON_ID = operator.attrgetter("person_id")
+_KIND = operator.attrgetter("kind")
+_START = operator.attrgetter("start")
+_END = operator.attrgetter("end")
 
 
-def _intervisor_bits(request: GroupRequest, grid: _Grid) -> int:
-    bits = 0
-    for start, end in request.intervisor_busy:
-        bits |= grid.mask(start, end)
-    return bits
+def _timestamps(values: Iterable[datetime]) -> _Floats:
+    # One C-level timestamp() per instant is the only per-entry work left in Python.
+    return np.array(list(map(datetime.timestamp, values)), dtype=np.float64)
 
 
-def _status(pid: int, profile: _Profile, mask: int, rules: Rules) -> MemberStatus:
-    touching = [kind for kind in REASONS if profile.layers.get(kind, 0) & mask]
+@dataclass(frozen=True)
+class _Duty:
+    """The members' roster, rest after nights included, as parallel arrays (one row each).
+
+    Converting some 600 entries a group one at a time into grid cells used to be most of the
+    engine's time; as arrays, everything after reading the entries runs in numpy.
+    """
+
+    member: _Ints  # position in the request's member_ids
+    layer: _Ints  # code of the kind, or of REST, in _LAYERS
+    start: _Floats  # POSIX seconds
+    end: _Floats
+
+    @classmethod
+    def of(cls, member_ids: Sequence[int], roster: Iterable[Busy], rules: Rules) -> _Duty:
+        entries = roster if isinstance(roster, Sequence) else list(roster)
+        count = len(entries)
+        people = np.fromiter(map(_PERSON_ID, entries), dtype=np.int64, count=count)
+        member = _positions(member_ids, people)
+        codes = map(_LAYER_CODE.__getitem__, map(_KIND, entries))
+        layer = np.fromiter(codes, dtype=np.int64, count=count)
+        start = _timestamps(map(_START, entries))
+        end = _timestamps(map(_END, entries))
+        # Other people's entries go, and so do empty ones, which overlap nothing.
+        keep = (member >= 0) & (end > start)
+        duty = cls(member[keep], layer[keep], start[keep], end[keep])
+        return duty.plus(duty.rest_after_nights(rules))
+
+    def plus(self, other: _Duty) -> _Duty:
+        return _Duty(
+            np.concatenate((self.member, other.member)),
+            np.concatenate((self.layer, other.layer)),
+            np.concatenate((self.start, other.start)),
+            np.concatenate((self.end, other.end)),
+        )
+
+    def where(self, keep: _Flags) -> _Duty:
+        return _Duty(self.member[keep], self.layer[keep], self.start[keep], self.end[keep])
+
+    def rest_after_nights(self, rules: Rules) -> _Duty:
+        """The rest owed after the nights as REST rows; the rule of ``rest_after_nights``.
+
+        It needs every night, also those before the grid: they can start rest inside it.
+        """
+        nights = self.where(self.layer == _NIGHT)
+        # By member, then in the order rest_after_nights sorts one person's nights.
+        nights = nights.where(np.lexsort((nights.end, nights.start, nights.member)))
+        joined = np.zeros(len(nights.member), dtype=np.bool_)
+        joined[1:] = (nights.member[1:] == nights.member[:-1]) & (
+            nights.start[1:] - nights.end[:-1] <= rules.series_gap.total_seconds()
+        )
+        long = np.array(_ends_long_series(joined.tolist(), rules), dtype=np.bool_)
+        rest = np.where(
+            long, rules.rest_after_series.total_seconds(), rules.rest_after_night.total_seconds()
+        )
+        return _Duty(
+            nights.member, np.full_like(nights.layer, _REST), nights.end, nights.end + rest
+        )
+
+
+def _positions(member_ids: Sequence[int], people: _Ints) -> _Ints:
+    """Each person's position in ``member_ids``, or -1 for people outside the group."""
+    if not member_ids:
+        return np.full(len(people), -1, dtype=np.int64)
+    ids = np.array(member_ids, dtype=np.int64)
+    order = np.argsort(ids)
+    found = np.minimum(np.searchsorted(ids[order], people), len(ids) - 1)
+    return np.where(ids[order][found] == people, order[found], -1)
+
+
+def _busy(duty: _Duty, request: GroupRequest, space: _Space, rules: Rules) -> _Flags:
+    """All that feasibility needs, as one matrix over ``space`` (one numpy pass, not three).
+
+    Rows 0 .. m-1: each member's blocking duty (every kind that does not give way, and rest);
+    rows m .. 2m-1: each member's duty that gives way; row 2m: the intervisor's busy time.
+    """
+    members = len(request.member_ids)
+    gives_way = np.array([name in rules.give_way_kinds for name in _LAYERS], dtype=np.int64)
+    intervisor = request.intervisor_busy
+    rows = np.concatenate(
+        (duty.member + members * gives_way[duty.layer], np.full(len(intervisor), 2 * members))
+    )
+    start = np.concatenate((duty.start, _timestamps(start for start, _end in intervisor)))
+    end = np.concatenate((duty.end, _timestamps(end for _start, end in intervisor)))
+    return space.coverage(rows, start, end, 2 * members + 1)
+
+
+def _layers(duty: _Duty, space: _Space, members: int) -> list[dict[str, int]]:
+    """Per member: kind (or REST) -> bitset on ``space``, for the reasons."""
+    bits = space.bitsets(
+        len(_LAYERS) * duty.member + duty.layer, duty.start, duty.end, len(_LAYERS) * members
+    )
+    width = len(_LAYERS)
+    return [
+        {name: layer for name, layer in zip(_LAYERS, bits[at : at + width], strict=True) if layer}
+        for at in range(0, len(bits), width)
+    ]
+
+
+class _Cover:
+    """The union of members' intervals on the grid, asked "how many cells of [a, b) does it
+    cover?" with a binary search, for the fatigue rules.
+
+    Those rules look a whole week back from each slot, so grid-wide bitsets would be needed;
+    they are only asked at the (few) feasible starts, and this needs no per-cell work at all.
+    Member m's cells are numbered from ``m * stride``, so all members share one sorted line.
+    """
+
+    def __init__(self, duty: _Duty, grid: _Grid) -> None:
+        self.stride = grid.cells + 1
+        low, high = grid.cells_of(duty.start, duty.end)
+        low, high = low + duty.member * self.stride, high + duty.member * self.stride
+        order = np.argsort(low, kind="stable")
+        low, high = low[order], high[order]
+        reach = np.maximum.accumulate(high) if len(high) else high
+        # A block of the union starts at an interval beginning past all before it; the reach
+        # at its last interval is where it ends. A zero-length block at -1 leads, so every
+        # point has a block at or before it.
+        first = np.ones(len(low), dtype=np.bool_)
+        first[1:] = low[1:] > reach[:-1]
+        starts = np.flatnonzero(first)
+        last = np.append(starts[1:] - 1, len(low) - 1) if len(low) else starts
+        self.low = np.concatenate(([-1], low[starts]))
+        self.high = np.concatenate(([-1], reach[last]))
+        self.before = np.concatenate(([0], np.cumsum(self.high - self.low)))  # covered before block
+
+    def count(self, member: _Ints, low: _Ints, high: _Ints) -> _Ints:
+        """Cells of [low, high) that ``member``'s intervals cover (arrays broadcast)."""
+        base = member * self.stride
+        return self._covered_before(base + high) - self._covered_before(base + low)
+
+    def _covered_before(self, point: _Ints) -> _Ints:
+        block = np.searchsorted(self.low, point, side="right") - 1
+        inside = np.clip(point - self.low[block], 0, self.high[block] - self.low[block])
+        return self.before[block] + inside
+
+
+def _fatigued(
+    duty: _Duty, grid: _Grid, rules: Rules, members: int, starts: list[int]
+) -> list[list[bool]]:
+    """Per member and start cell: just off nights, or in a heavy week before it?"""
+    member = np.arange(members)[:, None]  # members × starts, by broadcasting
+    at = np.array(starts, dtype=np.int64)[None, :]
+    nights = _Cover(duty.where(duty.layer == _NIGHT), grid)
+    night_cells = -(-rules.fatigue_after_night // CELL)
+    off_nights = nights.count(member, np.maximum(at - night_cells, 0), at) > 0
+    # Worked is every rostered kind except leave (rest is not rostered).
+    worked = _Cover(duty.where((duty.layer != _LEAVE) & (duty.layer != _REST)), grid)
+    week = worked.count(member, np.maximum(at - 7 * 24 * 4, 0), at)
+    heavy = week / 4 > rules.heavy_week_hours
+    return (off_nights | heavy).tolist()
+
+
+def _intervisor_bits(request: GroupRequest, space: _Space) -> int:
+    busy = request.intervisor_busy
+    start = _timestamps(start for start, _end in busy)
+    end = _timestamps(end for _start, end in busy)
+    return space.bitsets(np.zeros(len(busy), dtype=np.int64), start, end, 1)[0]
+
+
+def _status(pid: int, layers: dict[str, int], mask: int, rules: Rules) -> MemberStatus:
+    touching = [kind for kind in REASONS if layers.get(kind, 0) & mask]
     blocking = [REASONS[k] for k in touching if k not in rules.give_way_kinds]
     if blocking:
         return MemberStatus(pid, UNAVAILABLE, tuple(blocking))
@@ -581,10 +788,16 @@ def _closed_dates(
     return closed
 
 
-def _candidate_starts(request: GroupRequest, rules: Rules, cells: int) -> int:
-    """Bits of every cell of the horizon's grid where a slot may start: inside a window
-    and the horizon, on a day that is not closed."""
-    return _window_starts(
+@dataclass(frozen=True)
+class _Candidates:
+    """Where slots of one length may start over a horizon, and the cells they can cover."""
+
+    space: _Space  # every grid cell some candidate slot covers
+    starts: _Flags  # per cell of ``space``: may a slot start here?
+
+
+def _candidates_for(request: GroupRequest, rules: Rules, cells: int) -> _Candidates:
+    return _candidates(
         request.windows,
         request.horizon_start,
         request.horizon_end,
@@ -598,7 +811,29 @@ def _candidate_starts(request: GroupRequest, rules: Rules, cells: int) -> int:
 # A programme plans all its groups over one horizon, and groups share a handful of windows:
 # the expansion (a zoneinfo lookup per window and day) is done once per distinct set.
 @lru_cache(maxsize=256)
+def _candidates(
+    windows: tuple[Window, ...],
+    horizon_start: datetime,
+    horizon_end: datetime,
+    closed_dates: frozenset[date],
+    cells: int,
+    tz: str,
+    country: str | None,
+) -> _Candidates:
+    grid = _Grid.spanning(horizon_start, horizon_end)
+    starts = _window_starts(
+        grid, windows, horizon_start, horizon_end, closed_dates, cells, tz, country
+    )
+    # Cell c is covered iff a slot starts in c-cells+1 .. c: shift the starts up by
+    # cells-1, then _spread marks every cell with a shifted start in c .. c+cells-1.
+    space = _Space.keeping(grid, _spread(starts << (cells - 1), cells) if starts else 0)
+    flags = _unpack(starts, grid.cells)[space.kept]
+    flags.setflags(write=False)  # shared through the cache
+    return _Candidates(space, flags)
+
+
 def _window_starts(
+    grid: _Grid,
     windows: tuple[Window, ...],
     horizon_start: datetime,
     horizon_end: datetime,
@@ -607,7 +842,8 @@ def _window_starts(
     tz: str,
     country: str | None,
 ) -> int:
-    grid = _Grid.spanning(horizon_start, horizon_end)
+    """Bits of every grid cell where a slot may start: inside a window and the horizon, on
+    a day that is not closed."""
     zone = ZoneInfo(tz)
     first = horizon_start.astimezone(zone).date()
     last = horizon_end.astimezone(zone).date()
@@ -635,7 +871,7 @@ def _window_starts(
 
 @dataclass(frozen=True)
 class _Ranked:
-    index: int  # start cell
+    index: int  # start cell on the grid
     key: tuple[int, int, int, int, int]
     available: tuple[int, ...]
     fatigued: tuple[int, ...]
@@ -644,50 +880,61 @@ class _Ranked:
 
 
 class _Plan:
-    """One request's grid and bitsets, shared by feasibility, ranking and explanations."""
+    """One request's grid and bitsets, shared by feasibility, ranking and explanations.
+
+    Feasibility works on the candidate cells only (``_Space``); the fatigue rules look at
+    whole days before a slot and get bitsets on the whole grid, built only when ranking.
+    """
 
     def __init__(self, request: GroupRequest, roster: Iterable[Busy], rules: Rules) -> None:
         self.request = request
         self.rules = rules
         self.zone = ZoneInfo(rules.tz)
-        self.grid = _Grid.for_horizon(request)
         self.cells = request.duration // CELL
-        self.profiles = _build_profiles(request.member_ids, roster, self.grid, rules)
-        self.intervisor = _intervisor_bits(request, self.grid)
-
-    def slot_mask(self, index: int) -> int:
-        return ((1 << self.cells) - 1) << index
+        candidates = _candidates_for(request, rules, self.cells)
+        self.space = candidates.space
+        self.grid = self.space.grid
+        self.starts = candidates.starts
+        self.members = len(request.member_ids)
+        self.duty = _Duty.of(request.member_ids, roster, rules)
+        self.busy = _busy(self.duty, request, self.space, rules)
+        self._layers: list[dict[str, int]] | None = None
 
     def feasible(self, with_released: bool = True) -> list[tuple[int, list[int], list[int]]]:
-        """(start cell, available member ids, released member ids) per feasible slot.
+        """(start cell on the grid, available member ids, released member ids) per feasible
+        slot.
 
-        Members are counted for all candidate starts at once with bit-sliced counters, so
-        only the (usually few) feasible starts are ever visited one by one.
+        Every member is checked at every candidate start at once, as boolean matrices
+        (members × cells); only the (usually few) feasible starts are visited one by one.
         """
-        starts = _candidate_starts(self.request, self.rules, self.cells)
-        starts &= ~_spread(self.intervisor, self.cells)
-        free = {
-            pid: starts & ~_spread(self.profiles[pid].blocking, self.cells)
-            for pid in self.request.member_ids
-        }
-        required = self.rules.required_members(len(self.request.member_ids))
-        feasible = _at_least(required, _count(free.values()), starts)
-        available: dict[int, list[int]] = {i: [] for i in _set_bits(feasible)}
-        released: dict[int, list[int]] = {i: [] for i in available}
-        for pid, bits in free.items():
-            bits &= feasible
-            for i in _set_bits(bits):
-                available[i].append(pid)
-            if with_released:
-                giving_way = _spread(self.profiles[pid].giving_way, self.cells)
-                for i in _set_bits(bits & giving_way):
-                    released[i].append(pid)
-        return [(i, members, released[i]) for i, members in available.items()]
+        members, ids = self.members, self.request.member_ids
+        blocked = _blocked_starts(self.busy, self.cells)
+        starts = self.starts & ~blocked[2 * members]  # the intervisor is free
+        free = starts & ~blocked[:members]
+        enough = free.sum(axis=0) >= self.rules.required_members(members)
+        feasible = np.flatnonzero(starts & enough)
+        free = free[:, feasible]
+        available = [list(compress(ids, column)) for column in free.T.tolist()]
+        if with_released:
+            released_cells = free & blocked[members : 2 * members, feasible]
+            released = [list(compress(ids, column)) for column in released_cells.T.tolist()]
+        else:
+            released = [[] for _ in available]
+        kept = self.space.kept
+        return [
+            (kept[i], came, freed)
+            for i, came, freed in zip(feasible.tolist(), available, released, strict=True)
+        ]
 
     def ranking_entries(self) -> Iterator[_Ranked]:
         target = self._cadence_target()
-        for index, members, _released in self.feasible(with_released=False):
-            fatigued = tuple(pid for pid in members if self._is_fatigued(pid, index))
+        position = {pid: at for at, pid in enumerate(self.request.member_ids)}
+        feasible = self.feasible(with_released=False)
+        tired = _fatigued(
+            self.duty, self.grid, self.rules, self.members, [i for i, _, _ in feasible]
+        )
+        for slot, (index, members, _released) in enumerate(feasible):
+            fatigued = tuple(pid for pid in members if tired[position[pid]][slot])
             local = self.grid.when(index).astimezone(self.zone)
             distance = abs((local.date() - target).days) if target else None
             breaks = self._habit_breaks(local)
@@ -709,24 +956,16 @@ class _Plan:
             breaks += 1
         return breaks
 
-    def _is_fatigued(self, pid: int, index: int) -> bool:
-        profile = self.profiles[pid]
-        night_cells = -(-self.rules.fatigue_after_night // CELL)
-        before = max(0, index - night_cells)
-        if (profile.layers.get("night", 0) >> before) & ((1 << (index - before)) - 1):
-            return True
-        week = 7 * 24 * 4
-        start = max(0, index - week)
-        worked_cells = ((profile.worked >> start) & ((1 << (index - start)) - 1)).bit_count()
-        return worked_cells / 4 > self.rules.heavy_week_hours
-
     def local_date(self, index: int) -> date:
         return self.grid.when(index).astimezone(self.zone).date()
 
     def explain(self, entry: _Ranked) -> Suggestion:
-        mask = self.slot_mask(entry.index)
+        if self._layers is None:
+            self._layers = _layers(self.duty, self.space, self.members)
+        mask = ((1 << self.cells) - 1) << self.space.cell(entry.index)
         statuses = [
-            _status(pid, self.profiles[pid], mask, self.rules) for pid in self.request.member_ids
+            _status(pid, layers, mask, self.rules)
+            for pid, layers in zip(self.request.member_ids, self._layers, strict=True)
         ]
         return Suggestion(
             start=self.grid.when(entry.index),

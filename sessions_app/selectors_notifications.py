@@ -26,20 +26,20 @@ def due_notifications(now: dt.datetime) -> QuerySet[Notification]:
     )
 
 
-def notification_for_sending(pk: int) -> Notification | None:
+def notification_for_sending(pk: int) -> Notification:
     """One row with its recipient and session (group, leaders) loaded in one query."""
-    return (
-        Notification.objects.select_related(
-            "recipient", "session", "session__group", "session__intervisor__user",
-            "session__group__co_intervisor__user",
-        )
-        .filter(pk=pk)
-        .first()
-    )
+    return Notification.objects.select_related(
+        "recipient", "session", "session__group", "session__intervisor__user",
+        "session__group__co_intervisor__user",
+    ).get(pk=pk)
 
 
 def participation_of(*, session: Session, user: User) -> Participation | None:
-    return Participation.objects.filter(session=session, resident__user=user).first()
+    # At most one row (unique per session and resident); get() spares first()'s ORDER BY.
+    try:
+        return Participation.objects.get(session=session, resident__user=user)
+    except Participation.DoesNotExist:
+        return None
 
 
 @dataclass

@@ -22,13 +22,16 @@ def dispatch_notifications(limit: int = DISPATCH_LIMIT) -> int:
     worker. Returns how many were handed out."""
     notifications.notifications_reclaim_stuck()
     handed = 0
-    while handed < limit:
-        ids = notifications.notifications_hand_out(limit=min(notifications.HAND_OUT_BATCH, limit - handed))
-        if not ids:
-            break
-        for pk in ids:
-            send_notification.delay(pk)
-        handed += len(ids)
+    # One broker connection for the whole run rather than one from the pool per message.
+    with dispatch_notifications.app.producer_or_acquire() as producer:
+        while handed < limit:
+            ids = notifications.notifications_hand_out(
+                limit=min(notifications.HAND_OUT_BATCH, limit - handed))
+            if not ids:
+                break
+            for pk in ids:
+                send_notification.apply_async((pk,), producer=producer)
+            handed += len(ids)
     return handed
 
 

@@ -13,7 +13,6 @@ coordinators' digest, whose purpose is to say who has not answered yet.
 from __future__ import annotations
 
 import smtplib
-import time
 from email.mime.text import MIMEText
 from zoneinfo import ZoneInfo
 
@@ -23,7 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
-from residents.models import Programme, User
+from residents.models import User
 
 from .models import Notification, Participation, Session
 
@@ -51,18 +50,10 @@ def is_temporary(error: BaseException) -> bool:
     return False
 
 
-# The programme's zone is read from the database; a worker sending thousands of messages need
-# not read it for each one. A change in the admin shows in e-mails within this many seconds.
-_ZONE_TTL = 300.0
-_zone_cache: tuple[float, ZoneInfo] | None = None
-
-
 def programme_zone() -> ZoneInfo:
-    global _zone_cache
-    now = time.monotonic()
-    if _zone_cache is None or _zone_cache[0] < now:
-        _zone_cache = (now + _ZONE_TTL, ZoneInfo(Programme.get().time_zone))
-    return _zone_cache[1]
+    """The zone times are shown in: the one sessions are planned in and calendar invitations
+    carry (``settings.TIME_ZONE``), so the e-mail and its attachment agree."""
+    return ZoneInfo(settings.TIME_ZONE)
 
 
 def language_of(user: User) -> str:

@@ -10,11 +10,13 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from sessions_app.models import Notification, Session
 from sessions_app.services import notifications
 from sessions_app.services.notifications import MAX_ATTEMPTS, Kind, notification_send
-from sessions_app.services.sessions import session_plan, session_set_status
+from sessions_app.services.sessions import session_plan, session_reschedule, session_set_status
 from sessions_app.tasks.notifications import dispatch_notifications, send_notification
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -135,12 +137,10 @@ def test_a_cancelled_session_sends_only_its_cancellation(session, rosa, ruben, i
     assert not Notification.objects.exclude(kind=Kind.SESSION_CANCELLED).exclude(status="cancelled").exists()
 
 
-def test_a_moved_session_sends_its_reminders_at_the_new_time_only(session, rosa, ruben, _frozen):
+def test_a_moved_session_sends_its_reminders_at_the_new_time_only(session, rosa, ruben, cora, _frozen):
     new_start = START + dt.timedelta(days=2)
-    session.start, session.end = new_start, new_start + dt.timedelta(minutes=90)
-    session.sequence += 1
-    session.save()
-    notifications.notify_session_changed(session=session)
+    session_reschedule(session=session, start=new_start, end=new_start + dt.timedelta(minutes=90),
+                       location=session.location, by=cora)
 
     _frozen.move_to(START - dt.timedelta(hours=24))  # the old reminder time
     dispatch_notifications.apply()
@@ -225,3 +225,35 @@ def test_temporary_failures_back_off_and_give_up_after_the_last_attempt(session,
     row.refresh_from_db()
     assert (row.status, row.attempts) == ("failed", MAX_ATTEMPTS)
     assert "SMTPServerDisconnected" in row.last_error
+
+
+# --- Cost -------------------------------------------------------------------------------------------
+
+def test_sending_one_reminder_costs_four_queries(session, ruben, _frozen, django_assert_num_queries):
+    _frozen.move_to(START - dt.timedelta(hours=23))
+    row = _reminder(session, ruben)
+    # 1. claim: UPDATE … SET status = 'sending' WHERE id = … AND status = 'pending' AND due_at <= now
+    # 2. the row with recipient, session, group, intervisor and co-intervisor (one SELECT)
+    # 3. the recipient's participation (answer and seat)
+    # 4. record: UPDATE … SET status = 'sent' WHERE id = … AND status = 'sending' AND claimed_at = …
+    with django_assert_num_queries(4):
+        assert notification_send(notification_id=row.pk) == "sent"
+    assert mail.outbox[-1].to == [ruben.email]
+
+
+def test_handing_out_costs_two_queries_however_many_rows_are_due(session):
+    Notification.objects.update(due_at=NOW)
+    due = Notification.objects.count()
+    with CaptureQueriesContext(connection) as many:
+        handed = notifications.notifications_hand_out()
+    assert len(handed) == due > 5
+    Notification.objects.filter(pk=handed[0]).update(claimed_at=None)
+    with CaptureQueriesContext(connection) as one:
+        assert notifications.notifications_hand_out() == [handed[0]]
+
+    def real(captured):  # the savepoints of the atomic block aside
+        return [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+
+    # SELECT id … WHERE status = 'pending' AND due_at <= now … FOR UPDATE SKIP LOCKED LIMIT 500;
+    # UPDATE … SET claimed_at = now WHERE id IN (…)
+    assert len(real(many)) == len(real(one)) == 2

@@ -325,7 +325,13 @@ def _told_about_session(facts: Facts) -> Decision:
 
 def _session_changed(facts: Facts) -> Decision:
     decision = _told_about_session(facts)
-    return decision if decision.skip else _before_start(facts)
+    if decision.skip:
+        return decision
+    if facts.participation is not None and facts.participation.booking == Booking.WAITLISTED:
+        # The invitation would put a seat they do not have in their calendar; the message
+        # that gives them a seat shows the time as it is then.
+        return Decision(skip="on the waitlist")
+    return _before_start(facts)
 
 
 def _low_rsvp_digest(facts: Facts) -> Decision:

@@ -376,24 +376,24 @@ def rest_after_nights(
         index > 0 and start - ordered[index - 1][1] <= rules.series_gap
         for index, (start, _end) in enumerate(ordered)
     ]
+    long = _ends_long_series(np.array(joined, dtype=np.bool_), rules).tolist()
     return [
-        (end, end + (rules.rest_after_series if long else rules.rest_after_night))
-        for (_start, end), long in zip(ordered, _ends_long_series(joined, rules), strict=True)
+        (end, end + (rules.rest_after_series if ends else rules.rest_after_night))
+        for (_start, end), ends in zip(ordered, long, strict=True)
     ]
 
 
-def _ends_long_series(joined: Sequence[bool], rules: Rules) -> list[bool]:
-    """Per night, in order: does it end a series of ``series_length`` nights or more?
+def _ends_long_series(joined: _Flags, rules: Rules) -> _Flags:
+    """Per night, in order: is it the last night of a series of ``series_length`` or more?
 
     ``joined[i]`` says night ``i`` continues the series of night ``i - 1``. Shared by
     ``rest_after_nights`` (datetimes) and the engine (seconds) so the rule lives in one place.
     """
-    long = []
-    run = 0
-    for index, joins in enumerate(joined):
-        run = run + 1 if joins else 1
-        ends_series = index + 1 == len(joined) or not joined[index + 1]
-        long.append(ends_series and run >= rules.series_length)
+    long = np.zeros(len(joined), dtype=np.bool_)
+    if len(joined):
+        first = np.flatnonzero(~joined)  # where each series starts (night 0 never joins)
+        last = np.append(first[1:], len(joined)) - 1  # ... and where it ends
+        long[last[last - first + 1 >= rules.series_length]] = True
     return long
 
 
@@ -651,9 +651,10 @@ class _Duty:
         joined[1:] = (nights.member[1:] == nights.member[:-1]) & (
             nights.start[1:] - nights.end[:-1] <= rules.series_gap.total_seconds()
         )
-        long = np.array(_ends_long_series(joined.tolist(), rules), dtype=np.bool_)
         rest = np.where(
-            long, rules.rest_after_series.total_seconds(), rules.rest_after_night.total_seconds()
+            _ends_long_series(joined, rules),
+            rules.rest_after_series.total_seconds(),
+            rules.rest_after_night.total_seconds(),
         )
         return _Duty(
             nights.member, np.full_like(nights.layer, _REST), nights.end, nights.end + rest

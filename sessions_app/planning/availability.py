@@ -72,7 +72,6 @@ of nights and fatigue look back that far) to ``horizon_end``; older entries are 
 from __future__ import annotations
 
 import math
-import operator
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -304,8 +303,8 @@ def feasible_slots(
     plan = _Plan(request, roster, rules)
     return [
         FeasibleSlot(
-            start=plan.grid.when(i),
-            end=plan.grid.when(i + plan.cells),
+            start=(start := plan.grid.when(i)),
+            end=start + request.duration,
             available=frozenset(available),
             released=frozenset(released),
         )
@@ -589,16 +588,6 @@ _LAYERS: tuple[str, ...] = (*sorted(KINDS), REST)
 _LAYER_CODE = {name: code for code, name in enumerate(_LAYERS)}
 _NIGHT, _LEAVE, _REST = _LAYER_CODE["night"], _LAYER_CODE["leave"], _LAYER_CODE[REST]
 
-_PERSON_ID = operator.attrgetter("person_id")
-_KIND = operator.attrgetter("kind")
-_START = operator.attrgetter("start")
-_END = operator.attrgetter("end")
-
-
-def _timestamps(values: Iterable[datetime]) -> _Floats:
-    # One C-level timestamp() per instant is the only per-entry work left in Python.
-    return np.array(list(map(datetime.timestamp, values)), dtype=np.float64)
-
 
 @dataclass(frozen=True)
 class _Duty:
@@ -616,13 +605,13 @@ class _Duty:
     @classmethod
     def of(cls, member_ids: Sequence[int], roster: Iterable[Busy], rules: Rules) -> _Duty:
         entries = roster if isinstance(roster, Sequence) else list(roster)
-        count = len(entries)
-        people = np.fromiter(map(_PERSON_ID, entries), dtype=np.int64, count=count)
+        # These four comprehensions are the only per-entry Python work left, and the two
+        # timestamp() calls are most of the engine's time; everything after runs in numpy.
+        people = np.array([entry.person_id for entry in entries], dtype=np.int64)
+        layer = np.array([_LAYER_CODE[entry.kind] for entry in entries], dtype=np.int64)
+        start = np.array([entry.start.timestamp() for entry in entries], dtype=np.float64)
+        end = np.array([entry.end.timestamp() for entry in entries], dtype=np.float64)
         member = _positions(member_ids, people)
-        codes = map(_LAYER_CODE.__getitem__, map(_KIND, entries))
-        layer = np.fromiter(codes, dtype=np.int64, count=count)
-        start = _timestamps(map(_START, entries))
-        end = _timestamps(map(_END, entries))
         # Other people's entries go, and so do empty ones, which overlap nothing.
         keep = (member >= 0) & (end > start)
         duty = cls(member[keep], layer[keep], start[keep], end[keep])
@@ -683,8 +672,8 @@ def _busy(duty: _Duty, request: GroupRequest, space: _Space, rules: Rules) -> _F
     rows = np.concatenate(
         (duty.member + members * gives_way[duty.layer], np.full(len(intervisor), 2 * members))
     )
-    start = np.concatenate((duty.start, _timestamps(start for start, _end in intervisor)))
-    end = np.concatenate((duty.end, _timestamps(end for _start, end in intervisor)))
+    start = np.concatenate((duty.start, [start.timestamp() for start, _end in intervisor]))
+    end = np.concatenate((duty.end, [end.timestamp() for _start, end in intervisor]))
     return space.coverage(rows, start, end, 2 * members + 1)
 
 
@@ -756,8 +745,8 @@ def _fatigued(
 
 def _intervisor_bits(request: GroupRequest, space: _Space) -> int:
     busy = request.intervisor_busy
-    start = _timestamps(start for start, _end in busy)
-    end = _timestamps(end for _start, end in busy)
+    start = np.array([start.timestamp() for start, _end in busy], dtype=np.float64)
+    end = np.array([end.timestamp() for _start, end in busy], dtype=np.float64)
     return space.bitsets(np.zeros(len(busy), dtype=np.int64), start, end, 1)[0]
 
 

@@ -176,7 +176,7 @@ def test_no_page_template_has_inline_script_or_style_the_csp_would_block():
 # --- production settings ------------------------------------------------------------------------
 
 def _production_env(**extra):
-    dropped = ("DEBUG", "SECRET_KEY", "NOTES_", "SECURE_")
+    dropped = ("DEBUG", "SECRET_KEY", "NOTES_", "SECURE_", "DJANGO_ALLOW_ASYNC_UNSAFE")
     env = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
     env.update(DEBUG="0", SECRET_KEY=secrets.token_urlsafe(64), ALLOWED_HOSTS="intervision.example",
                NOTES_ENCRYPTION_KEYS=Fernet.generate_key().decode(),

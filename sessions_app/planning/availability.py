@@ -672,8 +672,8 @@ def _busy(duty: _Duty, request: GroupRequest, space: _Space, rules: Rules) -> _F
     rows = np.concatenate(
         (duty.member + members * gives_way[duty.layer], np.full(len(intervisor), 2 * members))
     )
-    start = np.concatenate((duty.start, [start.timestamp() for start, _end in intervisor]))
-    end = np.concatenate((duty.end, [end.timestamp() for _start, end in intervisor]))
+    start = np.concatenate((duty.start, [begin.timestamp() for begin, _ in intervisor]))
+    end = np.concatenate((duty.end, [until.timestamp() for _, until in intervisor]))
     return space.coverage(rows, start, end, 2 * members + 1)
 
 
@@ -745,8 +745,8 @@ def _fatigued(
 
 def _intervisor_bits(request: GroupRequest, space: _Space) -> int:
     busy = request.intervisor_busy
-    start = np.array([start.timestamp() for start, _end in busy], dtype=np.float64)
-    end = np.array([end.timestamp() for _start, end in busy], dtype=np.float64)
+    start = np.array([begin.timestamp() for begin, _ in busy], dtype=np.float64)
+    end = np.array([until.timestamp() for _, until in busy], dtype=np.float64)
     return space.bitsets(np.zeros(len(busy), dtype=np.int64), start, end, 1)[0]
 
 

@@ -446,6 +446,22 @@ def test_the_engine_and_the_reference_agree_on_a_busy_week():
     assert len(engine) > 50
 
 
+def test_empty_and_backwards_entries_block_nothing_as_in_the_reference():
+    # They overlap no slot; marking the quarter hour they sit in would block 16:00.
+    roster = [
+        Busy(ANNA, local("2026-06-01", 16, 5), local("2026-06-01", 16, 5), "course"),
+        Busy(BRAM, local("2026-06-01", 16, 10), local("2026-06-01", 16, 5), "leave"),
+        Busy(CEES, local("2026-06-01", 3), local("2026-06-01", 3), "night"),
+    ]
+    engine = {(s.start, s.available, s.released) for s in feasible_slots(request(), roster)}
+    reference = {
+        (s.start, s.available, s.released) for s in reference_feasible_slots(request(), roster)
+    }
+    assert engine == reference
+    first = min(engine)
+    assert first[0] == local("2026-06-01", 16) and first[1] == frozenset(GROUP)
+
+
 # --------------------------------------------------------------------------- validation
 
 

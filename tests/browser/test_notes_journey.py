@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from sessions_app import crypto
-from sessions_app.models import NoteAccessEvent, Notification, SessionNote
+from sessions_app.models import NoteAccessEvent, NoteTheme, Notification, SessionNote
 from sessions_app.services.sessions import session_plan
 
 from .conftest import log_in
@@ -18,6 +18,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_an_intervisor_records_attendance_and_writes_a_note_the_coordinator_cannot_open(
         page, ivan, cora, rosa, ruben, group):
+    # The default themes come from a data migration, which transactional tests flush away.
+    NoteTheme.objects.get_or_create(name="Workload")
     start = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=3)
     session = session_plan(group=group, start=start, by=cora)
     session.participations.filter(resident=rosa.resident).update(rsvp="yes")  # prefilled present

@@ -605,13 +605,13 @@ class _Duty:
     @classmethod
     def of(cls, member_ids: Sequence[int], roster: Iterable[Busy], rules: Rules) -> _Duty:
         entries = roster if isinstance(roster, Sequence) else list(roster)
+        position = {pid: at for at, pid in enumerate(member_ids)}.get  # -1: not a member
         # These four comprehensions are the only per-entry Python work left, and the two
         # timestamp() calls are most of the engine's time; everything after runs in numpy.
-        people = np.array([entry.person_id for entry in entries], dtype=np.int64)
+        member = np.array([position(entry.person_id, -1) for entry in entries], dtype=np.int64)
         layer = np.array([_LAYER_CODE[entry.kind] for entry in entries], dtype=np.int64)
         start = np.array([entry.start.timestamp() for entry in entries], dtype=np.float64)
         end = np.array([entry.end.timestamp() for entry in entries], dtype=np.float64)
-        member = _positions(member_ids, people)
         # Other people's entries go, and so do empty ones, which overlap nothing.
         keep = (member >= 0) & (end > start)
         duty = cls(member[keep], layer[keep], start[keep], end[keep])
@@ -648,16 +648,6 @@ class _Duty:
         return _Duty(
             nights.member, np.full_like(nights.layer, _REST), nights.end, nights.end + rest
         )
-
-
-def _positions(member_ids: Sequence[int], people: _Ints) -> _Ints:
-    """Each person's position in ``member_ids``, or -1 for people outside the group."""
-    if not member_ids:
-        return np.full(len(people), -1, dtype=np.int64)
-    ids = np.array(member_ids, dtype=np.int64)
-    order = np.argsort(ids)
-    found = np.minimum(np.searchsorted(ids[order], people), len(ids) - 1)
-    return np.where(ids[order][found] == people, order[found], -1)
 
 
 def _busy(duty: _Duty, request: GroupRequest, space: _Space, rules: Rules) -> _Flags:

@@ -454,6 +454,9 @@ class Evaluation(models.Model):
 
     SCALE = [(i, str(i)) for i in range(1, 6)]
 
+    # A random key, not a counter: receipts are numbered in order, and answers numbered in the
+    # same order could be paired with them by anyone reading the tables.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="evaluations")
     safety = models.PositiveSmallIntegerField(choices=SCALE)
     depth = models.PositiveSmallIntegerField(choices=SCALE)
@@ -474,7 +477,7 @@ class Evaluation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Evaluation #{self.pk} of session #{self.session_id}"
+        return f"Evaluation of session #{self.session_id}"
 
 
 class EvaluationReceipt(models.Model):

@@ -261,10 +261,11 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 600)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 540)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Celery closes the database connection around every task unless told to reuse it; opening a
-# PostgreSQL connection per task cost more than sending a reminder (bench/bench_reminders.py).
-# Reused for this many tasks, then opened afresh.
-CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 100)
+# Celery closes the database connection around every task unless told to reuse it for this
+# many tasks; on PostgreSQL a new connection per task costs more than sending a reminder
+# (bench/bench_reminders.py: about 26 against 11 ms a message). Unset: Celery's default, a
+# connection per task (in-process test workers then leave no connection behind).
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 0) or None
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = TIME_ZONE

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Q
@@ -255,7 +256,6 @@ class Programme(models.Model):
     """The programme's own rules. One row (``Programme.get()``); edited in the admin."""
 
     name = models.CharField(_("name"), max_length=200, default="Residency programme")
-    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Amsterdam")
     country = models.CharField(
         _("country for public holidays"), max_length=2, default="NL",
         help_text=_("ISO 3166 code; sessions are not suggested on its public holidays."),
@@ -298,6 +298,12 @@ class Programme(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def time_zone(self) -> str:
+        """The programme's IANA zone. One source for every page, e-mail and calendar: the
+        TIME_ZONE setting (environment), so a database row cannot disagree with it."""
+        return settings.TIME_ZONE
 
     @classmethod
     def get(cls) -> Programme:

@@ -179,7 +179,9 @@ def compose(
     )
     message.attach_alternative(html, "text/html")
     if ics_method is not None and notification.session is not None:
-        message.attach(ics_part(session=notification.session, recipient=recipient, method=ics_method))
+        with translation.override(language):  # the event's title and description too
+            part = ics_part(session=notification.session, recipient=recipient, method=ics_method)
+        message.attach(part)
     return message
 
 

@@ -107,7 +107,8 @@ def test_a_dutch_resident_gets_dutch(session, rosa):
     assert 'lang="nl"' in _html(message)
     for english in ("Hello", "When", "Answer with one click", "Tuesday 17"):
         assert english not in message.body
-    _calendar(message, "REQUEST")
+    [event] = _calendar(message, "REQUEST").walk("VEVENT")
+    assert event["SUMMARY"] == "Intervisie: Tuesday group"
 
 
 def test_times_are_shown_in_the_programme_zone_in_summer_too(group, rosa, cora):

@@ -16,8 +16,16 @@ from django.test.utils import CaptureQueriesContext
 from sessions_app.models import Notification, Session
 from sessions_app.services import notifications
 from sessions_app.services.notifications import MAX_ATTEMPTS, Kind, notification_send
-from sessions_app.services.sessions import session_plan, session_reschedule, session_set_status
+from sessions_app.services.participation import participation_book, participation_cancel_booking
+from sessions_app.services.sessions import (
+    open_session_create,
+    session_plan,
+    session_reschedule,
+    session_set_status,
+)
 from sessions_app.tasks.notifications import dispatch_notifications, send_notification
+
+from .factories import ResidentFactory
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 START = dt.datetime(2026, 3, 17, 15, 0, tzinfo=dt.UTC)
@@ -158,6 +166,27 @@ def test_a_moved_session_sends_its_reminders_at_the_new_time_only(session, rosa,
         Notification.objects.filter(scope=f"session:{session.pk}:seq:0", kind=Kind.REMINDER_24H)
         .values_list("status", flat=True)
     ) == {"cancelled"}
+
+
+def test_a_seat_from_the_waitlist_is_still_told_when_the_session_moves_before_the_e_mail_left(
+    ivan, cora, _frozen
+):
+    first, second = ResidentFactory(), ResidentFactory()
+    session = open_session_create(
+        intervisor=ivan.intervisor, start=START, end=START + dt.timedelta(minutes=90), capacity=1,
+        by=cora, title="Make-up session", location="Room 2",
+    )
+    participation_book(session=session, resident=first)
+    participation_book(session=session, resident=second)
+    participation_cancel_booking(session=session, resident=first)
+    moved = START + dt.timedelta(hours=2)
+    session_reschedule(session=session, start=moved, end=moved + dt.timedelta(minutes=90),
+                       location="Room 2", by=cora)
+    dispatch_notifications.apply()
+    kinds = {kind for kind, _s, user in _sent_keys() if user == second.user_id}
+    assert kinds == {Kind.WAITLIST_PROMOTED, Kind.SESSION_CHANGED}
+    [seat] = [m for m in mail.outbox if m.subject.startswith("You have a seat")]
+    assert "Tuesday 17 March 2026, 18:00–19:30" in seat.body  # as it stands when sent
 
 
 # --- Failures ---------------------------------------------------------------------------------------

@@ -139,9 +139,15 @@ def _schedule_reminders(session: Session) -> None:
 
 
 def _cancel_pending(session: Session, *, reason: str, keep_scope: str | None = None) -> None:
+    """Cancel what is pending about ``session``; with ``keep_scope``, only what was written for
+    an earlier version of it (a seat from the waitlist is still true after a move)."""
     pending = Notification.objects.filter(session=session, status=Status.PENDING)
     if keep_scope is not None:
-        pending = pending.exclude(scope=keep_scope)
+        pending = (
+            pending.filter(scope__startswith=f"session:{session.pk}:seq:")
+            .exclude(scope=keep_scope)
+            .exclude(scope__startswith=f"{keep_scope}:")
+        )
     pending.update(status=Status.CANCELLED, last_error=reason)
 
 

@@ -1,6 +1,9 @@
 """Availability and slot suggestion: rosters in, ranked candidate slots out.
 
 Python and numpy, no Django: the caller turns model rows into the plain dataclasses below.
+A roster entry may also be a plain ``(person_id, start, end, kind)`` tuple, the order of
+``Busy``'s fields, as a database cursor returns it (unchecked: the database's constraints
+already hold what ``Busy.__post_init__`` checks).
 
 How it works
 ------------
@@ -31,8 +34,10 @@ How it works
    calls) is the only per-entry Python work left, and most of the engine's time.
 5. **Ranking** needs the week before each feasible slot: rather than grid-wide bitsets, the
    fatigue rules ask the union of a member's intervals how much of [a, b) it covers, by
-   binary search (``_Cover``). Reasons for a slot come from per-kind bitsets (Python ints) on
-   the candidate cells, built only when suggestions are explained.
+   binary search (``_Cover``). The ranking keys of all feasible slots are arrays sorted with
+   one ``lexsort``; reasons for the chosen slots come from per-kind running counts on the
+   candidate cells, built only when suggestions are explained (the grid view of
+   ``availability_matrix`` uses per-kind bitsets, Python ints, on any slots).
 
 Rules of the domain
 -------------------
@@ -78,7 +83,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 from functools import lru_cache
-from itertools import compress
+from itertools import compress, repeat
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -321,9 +326,8 @@ def suggest_slots(
 ) -> list[Suggestion]:
     """The ``limit`` best slots, ranked as the module docstring describes."""
     plan = _Plan(request, roster, rules)
-    ranked = sorted(plan.ranking_entries(), key=lambda entry: entry.key)
-    chosen = _spread_over_days(ranked, plan, limit, max_per_day)
-    return [plan.explain(entry) for entry in chosen]
+    chosen = _spread_over_days(plan.ranked(), plan, limit, max_per_day)
+    return plan.explain(chosen)
 
 
 def availability_matrix(
@@ -477,11 +481,12 @@ class _Space:
     consecutive here, which is all that ``_blocked_starts`` and slot masks need.
     """
 
-    __slots__ = ("grid", "kept", "rank")
+    __slots__ = ("grid", "kept", "kept_array", "rank")
 
-    def __init__(self, grid: _Grid, kept: list[int], rank: _Ints) -> None:
+    def __init__(self, grid: _Grid, kept: _Ints, rank: _Ints) -> None:
         self.grid = grid
-        self.kept = kept  # space cell -> grid cell
+        self.kept_array = kept  # space cell -> grid cell
+        self.kept: list[int] = kept.tolist()  # the same, for indexing one at a time
         self.rank = rank  # grid cell c (0 ..= cells) -> how many kept cells lie before c
 
     @classmethod
@@ -490,7 +495,7 @@ class _Space:
         flags = _unpack(bits, grid.cells)
         rank = np.zeros(grid.cells + 1, dtype=np.int64)
         np.cumsum(flags, out=rank[1:])
-        return cls(grid, np.flatnonzero(flags).tolist(), rank)
+        return cls(grid, np.flatnonzero(flags), rank)
 
     @property
     def size(self) -> int:
@@ -587,6 +592,17 @@ def _spread(bits: int, width: int) -> int:
 _LAYERS: tuple[str, ...] = (*sorted(KINDS), REST)
 _LAYER_CODE = {name: code for code, name in enumerate(_LAYERS)}
 _NIGHT, _LEAVE, _REST = _LAYER_CODE["night"], _LAYER_CODE["leave"], _LAYER_CODE[REST]
+# Explanations list reasons in REASONS's order: each layer's place in it.
+_REASON_ORDER: tuple[str, ...] = tuple(REASONS)
+_REASON_OF_LAYER = np.array([_REASON_ORDER.index(name) for name in _LAYERS], dtype=np.int64)
+
+
+_BUSY_FIELDS = ("person_id", "start", "end", "kind")
+
+
+def _is_row_tuple(entry: object) -> bool:
+    """A plain tuple, or a named one with Busy's fields in Busy's order (read by position)."""
+    return isinstance(entry, tuple) and getattr(type(entry), "_fields", _BUSY_FIELDS) == _BUSY_FIELDS
 
 
 @dataclass(frozen=True)
@@ -605,13 +621,23 @@ class _Duty:
     @classmethod
     def of(cls, member_ids: Sequence[int], roster: Iterable[Busy], rules: Rules) -> _Duty:
         entries = roster if isinstance(roster, Sequence) else list(roster)
+        count = len(entries)
         position = {pid: at for at, pid in enumerate(member_ids)}.get  # -1: not a member
-        # These four comprehensions are the only per-entry Python work left, and the two
-        # timestamp() calls are most of the engine's time; everything after runs in numpy.
-        member = np.array([position(entry.person_id, -1) for entry in entries], dtype=np.int64)
-        layer = np.array([_LAYER_CODE[entry.kind] for entry in entries], dtype=np.int64)
-        start = np.array([entry.start.timestamp() for entry in entries], dtype=np.float64)
-        end = np.array([entry.end.timestamp() for entry in entries], dtype=np.float64)
+        if count and _is_row_tuple(entries[0]):
+            # Tuples in Busy's field order, as a database cursor returns them: one transposition
+            # in C touches each row once, three times faster than reading it four times over.
+            who, begin, until, kind = zip(*entries, strict=True)
+        else:
+            who = [entry.person_id for entry in entries]
+            begin = [entry.start for entry in entries]
+            until = [entry.end for entry in entries]
+            kind = [entry.kind for entry in entries]
+        # Reading the entries is the only per-entry Python work left, and the two timestamp()
+        # passes are most of it; everything after runs in numpy.
+        member = np.fromiter(map(position, who, repeat(-1)), np.int64, count)
+        layer = np.fromiter(map(_LAYER_CODE.__getitem__, kind), np.int64, count)
+        start = np.fromiter(map(datetime.timestamp, begin), np.float64, count)
+        end = np.fromiter(map(datetime.timestamp, until), np.float64, count)
         # Other people's entries go, and so do empty ones, which overlap nothing.
         keep = (member >= 0) & (end > start)
         duty = cls(member[keep], layer[keep], start[keep], end[keep])
@@ -717,12 +743,11 @@ class _Cover:
         return self.before[block] + inside
 
 
-def _fatigued(
-    duty: _Duty, grid: _Grid, rules: Rules, members: int, starts: list[int]
-) -> list[list[bool]]:
-    """Per member and start cell: just off nights, or in a heavy week before it?"""
+def _fatigued(duty: _Duty, grid: _Grid, rules: Rules, members: int, starts: _Ints) -> _Flags:
+    """Per member and start cell (members × starts): just off nights, or in a heavy week
+    before it?"""
     member = np.arange(members)[:, None]  # members × starts, by broadcasting
-    at = np.array(starts, dtype=np.int64)[None, :]
+    at = starts[None, :]
     nights = _Cover(duty.where(duty.layer == _NIGHT), grid)
     night_cells = -(-rules.fatigue_after_night // CELL)
     off_nights = nights.count(member, np.maximum(at - night_cells, 0), at) > 0
@@ -730,7 +755,7 @@ def _fatigued(
     worked = _Cover(duty.where((duty.layer != _LEAVE) & (duty.layer != _REST)), grid)
     week = worked.count(member, np.maximum(at - 7 * 24 * 4, 0), at)
     heavy = week / 4 > rules.heavy_week_hours
-    return (off_nights | heavy).tolist()
+    return off_nights | heavy
 
 
 def _intervisor_bits(request: GroupRequest, space: _Space) -> int:
@@ -860,10 +885,10 @@ class _Ranked:
 
 
 class _Plan:
-    """One request's grid and bitsets, shared by feasibility, ranking and explanations.
+    """One request's grid and busy matrix, shared by feasibility, ranking and explanations.
 
-    Feasibility works on the candidate cells only (``_Space``); the fatigue rules look at
-    whole days before a slot and get bitsets on the whole grid, built only when ranking.
+    Feasibility and explanations work on the candidate cells only (``_Space``); the fatigue
+    rules look at whole days before a slot and ask ``_Cover``, only when ranking.
     """
 
     def __init__(self, request: GroupRequest, roster: Iterable[Busy], rules: Rules) -> None:
@@ -878,48 +903,74 @@ class _Plan:
         self.members = len(request.member_ids)
         self.duty = _Duty.of(request.member_ids, roster, rules)
         self.busy = _busy(self.duty, request, self.space, rules)
-        self._layers: list[dict[str, int]] | None = None
 
-    def feasible(self, with_released: bool = True) -> list[tuple[int, list[int], list[int]]]:
-        """(start cell on the grid, available member ids, released member ids) per feasible
-        slot.
+    def _free(self) -> tuple[_Flags, _Ints, _Flags]:
+        """Blocked starts per row of ``busy``, the feasible starts (cells of ``space``), and
+        who is free at each of them (members × feasible starts).
 
         Every member is checked at every candidate start at once, as boolean matrices
-        (members × cells); only the (usually few) feasible starts are visited one by one.
+        (members × cells); what follows only looks at the (usually few) feasible starts.
         """
-        members, ids = self.members, self.request.member_ids
+        members = self.members
         blocked = _blocked_starts(self.busy, self.cells)
         starts = self.starts & ~blocked[2 * members]  # the intervisor is free
         free = starts & ~blocked[:members]
         enough = free.sum(axis=0) >= self.rules.required_members(members)
         feasible = np.flatnonzero(starts & enough)
-        free = free[:, feasible]
+        return blocked, feasible, free[:, feasible]
+
+    def feasible(self) -> list[tuple[int, list[int], list[int]]]:
+        """(start cell on the grid, available member ids, released member ids) per feasible
+        slot."""
+        members, ids = self.members, self.request.member_ids
+        blocked, feasible, free = self._free()
         available = [list(compress(ids, column)) for column in free.T.tolist()]
-        if with_released:
-            released_cells = free & blocked[members : 2 * members, feasible]
-            released = [list(compress(ids, column)) for column in released_cells.T.tolist()]
-        else:
-            released = [[] for _ in available]
+        released_cells = free & blocked[members : 2 * members, feasible]
+        released = [list(compress(ids, column)) for column in released_cells.T.tolist()]
         kept = self.space.kept
         return [
             (kept[i], came, freed)
             for i, came, freed in zip(feasible.tolist(), available, released, strict=True)
         ]
 
-    def ranking_entries(self) -> Iterator[_Ranked]:
+    def ranked(self) -> Iterator[_Ranked]:
+        """Feasible slots, best first, as the module docstring ranks them.
+
+        The keys are computed for all feasible slots at once and sorted with ``lexsort``;
+        an entry (who comes, who is tired) is only built when the caller takes it, and
+        ``_spread_over_days`` takes just enough to fill its list.
+        """
+        _blocked, feasible, free = self._free()
+        if not len(feasible):
+            return
+        index = self.space.kept_array[feasible]
+        tired = free & _fatigued(self.duty, self.grid, self.rules, self.members, index)
+        attending, fatigued = free.sum(axis=0), tired.sum(axis=0)
+        local = [self.grid.when(i).astimezone(self.zone) for i in index.tolist()]
+        day = np.fromiter(map(datetime.toordinal, local), np.int64, len(local))
         target = self._cadence_target()
-        position = {pid: at for at, pid in enumerate(self.request.member_ids)}
-        feasible = self.feasible(with_released=False)
-        tired = _fatigued(
-            self.duty, self.grid, self.rules, self.members, [i for i, _, _ in feasible]
-        )
-        for slot, (index, members, _released) in enumerate(feasible):
-            fatigued = tuple(pid for pid in members if tired[position[pid]][slot])
-            local = self.grid.when(index).astimezone(self.zone)
-            distance = abs((local.date() - target).days) if target else None
-            breaks = self._habit_breaks(local)
-            key = (-len(members), len(fatigued), distance or 0, breaks, index)
-            yield _Ranked(index, key, tuple(members), fatigued, distance, breaks)
+        distance = np.abs(day - target.toordinal()) if target else np.zeros_like(day)
+        breaks = np.zeros_like(day)
+        usual_day, usual_start = self.request.usual_weekday, self.request.usual_start
+        if usual_day is not None:
+            breaks += np.fromiter(map(datetime.weekday, local), np.int64, len(local)) != usual_day
+        if usual_start is not None:
+            breaks += np.fromiter((when.time() != usual_start for when in local), np.bool_, len(local))
+        # lexsort sorts by its last key first: attendance, fatigue, cadence, habit, start.
+        order = np.lexsort((index, breaks, distance, fatigued, -attending))
+        ids = self.request.member_ids
+        came, tired_rows = free.T.tolist(), tired.T.tolist()
+        for at in order.tolist():
+            key = (-int(attending[at]), int(fatigued[at]), int(distance[at]), int(breaks[at]),
+                   int(index[at]))
+            yield _Ranked(
+                index=key[4],
+                key=key,
+                available=tuple(compress(ids, came[at])),
+                fatigued=tuple(compress(ids, tired_rows[at])),
+                cadence_distance=key[2] if target else None,
+                habit_breaks=key[3],
+            )
 
     def _cadence_target(self) -> date | None:
         last, weeks = self.request.last_session_start, self.request.cadence_weeks
@@ -927,41 +978,58 @@ class _Plan:
             return None
         return last.astimezone(self.zone).date() + timedelta(weeks=weeks)
 
-    def _habit_breaks(self, local: datetime) -> int:
-        usual_day, usual_start = self.request.usual_weekday, self.request.usual_start
-        breaks = 0
-        if usual_day is not None and local.weekday() != usual_day:
-            breaks += 1
-        if usual_start is not None and local.time().replace(tzinfo=None) != usual_start:
-            breaks += 1
-        return breaks
-
     def local_date(self, index: int) -> date:
         return self.grid.when(index).astimezone(self.zone).date()
 
-    def explain(self, entry: _Ranked) -> Suggestion:
-        if self._layers is None:
-            self._layers = _layers(self.duty, self.space, self.members)
-        mask = ((1 << self.cells) - 1) << self.space.cell(entry.index)
-        statuses = [
-            _status(pid, layers, mask, self.rules)
-            for pid, layers in zip(self.request.member_ids, self._layers, strict=True)
-        ]
-        return Suggestion(
-            start=self.grid.when(entry.index),
-            end=self.grid.when(entry.index + self.cells),
-            member_count=len(self.request.member_ids),
-            available=entry.available,
-            released=tuple(s for s in statuses if s.state == RELEASED),
-            unavailable=tuple(s for s in statuses if s.state == UNAVAILABLE),
-            fatigued=entry.fatigued,
-            cadence_distance_days=entry.cadence_distance,
-            habit_breaks=entry.habit_breaks,
+    def explain(self, chosen: Sequence[_Ranked]) -> list[Suggestion]:
+        """The chosen slots as suggestions, with who must be released and who cannot come.
+
+        Which duty touches which slot is found for all chosen slots at once: a running count
+        of each member's cells per kind, compared at both ends of each slot.
+        """
+        if not chosen:
+            return []
+        ids, rules = self.request.member_ids, self.rules
+        width = len(_REASON_ORDER)
+        covered = self.space.coverage(
+            width * self.duty.member + _REASON_OF_LAYER[self.duty.layer],
+            self.duty.start, self.duty.end, width * self.members,
         )
+        running = np.zeros((covered.shape[0], covered.shape[1] + 1), dtype=np.int64)
+        np.cumsum(covered, axis=1, out=running[:, 1:])
+        low = np.array([self.space.cell(entry.index) for entry in chosen], dtype=np.int64)
+        touching = (running[:, low + self.cells] > running[:, low]).reshape(
+            self.members, width, len(chosen)
+        )
+        gives_way = np.array([kind in rules.give_way_kinds for kind in _REASON_ORDER])
+        blocking = touching & ~gives_way[None, :, None]
+        unavailable = blocking.any(axis=1)  # members × chosen
+        released = touching.any(axis=1) & ~unavailable
+        words = list(REASONS.values())
+        suggestions = []
+        for slot, entry in enumerate(chosen):
+            suggestions.append(Suggestion(
+                start=self.grid.when(entry.index),
+                end=self.grid.when(entry.index + self.cells),
+                member_count=len(ids),
+                available=entry.available,
+                released=tuple(
+                    MemberStatus(ids[m], RELEASED, tuple(compress(words, touching[m, :, slot])))
+                    for m in np.flatnonzero(released[:, slot]).tolist()
+                ),
+                unavailable=tuple(
+                    MemberStatus(ids[m], UNAVAILABLE, tuple(compress(words, blocking[m, :, slot])))
+                    for m in np.flatnonzero(unavailable[:, slot]).tolist()
+                ),
+                fatigued=entry.fatigued,
+                cadence_distance_days=entry.cadence_distance,
+                habit_breaks=entry.habit_breaks,
+            ))
+        return suggestions
 
 
 def _spread_over_days(
-    ranked: Sequence[_Ranked], plan: _Plan, limit: int, max_per_day: int | None
+    ranked: Iterable[_Ranked], plan: _Plan, limit: int, max_per_day: int | None
 ) -> list[_Ranked]:
     """Take from the top, at most ``max_per_day`` non-overlapping slots per local day."""
     chosen: list[_Ranked] = []

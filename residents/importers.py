@@ -191,14 +191,15 @@ class ImportOutdated(Exception):
 
 # --- Step 1: the file on its own ------------------------------------------------------------
 
-def decode(data: bytes | str) -> tuple[str, Problem | None]:
-    """The file's text, or a problem when it is not UTF-8 (with or without byte order mark)."""
+def decode(data: bytes | str, *, how_to_fix: str | None = None) -> tuple[str, Problem | None]:
+    """The file's text, or a problem when it is not UTF-8 (with or without byte order mark).
+
+    ``how_to_fix`` ends the message; by default it explains how to save a CSV from Excel."""
+    fix = how_to_fix or _("In Excel choose 'Save as' → 'CSV UTF-8 (comma delimited)' and upload that file.")
     if isinstance(data, str):
         return data.removeprefix("\ufeff"), None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "", Problem(None, "", "", _(
-            "The file is saved as UTF-16 (Excel's 'Unicode text'). Save it as 'CSV UTF-8' instead."
-        ))
+        return "", Problem(None, "", "", _("The file is saved as UTF-16, not UTF-8.") + " " + fix)
     try:
         return data.removeprefix(codecs.BOM_UTF8).decode("utf-8"), None
     except UnicodeDecodeError as error:
@@ -206,9 +207,8 @@ def decode(data: bytes | str) -> tuple[str, Problem | None]:
         line = data[: error.start].count(b"\n") + 1
         return "", Problem(line, "", "", _(
             "The file is not UTF-8 encoded (the first character that cannot be read is on this "
-            "line); it was probably saved as Latin-1 or Windows-1252. In Excel choose "
-            "'Save as' → 'CSV UTF-8 (comma delimited)' and upload that file."
-        ))
+            "line); it was probably saved as Latin-1 or Windows-1252."
+        ) + " " + fix)
 
 
 def detect_delimiter(text: str) -> str:

@@ -20,7 +20,6 @@ the period, of other sources, or of other residents stay.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import datetime as dt
 import hashlib
@@ -34,6 +33,7 @@ from zoneinfo import ZoneInfo
 from django.utils.translation import gettext as _
 
 from .importers import Problem, detect_delimiter, normalise_header
+from .importers import decode as importers_decode
 from .models import RosterEntry, RosterKind
 
 MAX_BYTES = 25 * 1024 * 1024  # a year for 500 residents is about 12 MB of CSV
@@ -189,20 +189,7 @@ def _midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
 
 
 def decode(data: bytes | str) -> tuple[str, Problem | None]:
-    if isinstance(data, str):
-        return data.removeprefix("\ufeff"), None
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "", Problem(None, "", "", _(
-            "The file is saved as UTF-16. Export it as UTF-8 (in Excel: 'CSV UTF-8')."
-        ))
-    try:
-        return data.removeprefix(codecs.BOM_UTF8).decode("utf-8"), None
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        return "", Problem(line, "", "", _(
-            "The file is not UTF-8 encoded (the first character that cannot be read is on this "
-            "line); it was probably saved as Latin-1 or Windows-1252. Export it as UTF-8."
-        ))
+    return importers_decode(data, how_to_fix=_("Export it as UTF-8 (in Excel: 'CSV UTF-8')."))
 
 
 def kind_for(text: str) -> str | None:

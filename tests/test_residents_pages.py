@@ -139,3 +139,12 @@ def test_training_dates_are_kept(as_cora):
     as_cora.post(reverse("resident_create"), _resident_data(end_date="2029-08-31"))
     resident = Resident.objects.get()
     assert resident.end_date == dt.date(2029, 8, 31)
+
+
+def test_the_list_pages_keep_the_search_when_turning_pages(as_cora):
+    ResidentFactory.create_batch(55, user__last_name="Jansen")
+    page = as_cora.get(reverse("resident_list"), {"q": "jansen", "show": "active"}).content.decode()
+    assert "1 / 2" in page
+    assert "?q=jansen&amp;show=active&amp;page=2" in page
+    second = as_cora.get(reverse("resident_list"), {"q": "jansen", "show": "active", "page": 2})
+    assert "2 / 2" in second.content.decode()

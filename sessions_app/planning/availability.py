@@ -35,8 +35,8 @@ How it works
 5. **Ranking** needs the week before each feasible slot: rather than grid-wide bitsets, the
    fatigue rules ask the union of a member's intervals how much of [a, b) it covers, by
    binary search (``_Cover``). The ranking keys of all feasible slots are arrays sorted with
-   one ``lexsort``; reasons for the chosen slots come from per-kind running counts on the
-   candidate cells, built only when suggestions are explained (the grid view of
+   one ``lexsort``; reasons for the chosen slots come from one intervals × slots overlap
+   test, built only when suggestions are explained (the grid view of
    ``availability_matrix`` uses per-kind bitsets, Python ints, on any slots).
 
 Rules of the domain
@@ -519,12 +519,16 @@ class _Space:
         ``rows``, ``start`` and ``end`` (POSIX seconds) are parallel arrays, one interval each.
         An interval touches every cell it overlaps even partly, as ``_Grid.mask`` says.
         """
+        low, high = self.cells_of(start, end)
+        touching = high > low
+        return _covered(rows[touching], low[touching], high[touching], count, self.size)
+
+    def cells_of(self, start: _Floats, end: _Floats) -> tuple[_Ints, _Ints]:
+        """[low, high) in this space per interval (POSIX seconds); empty between kept cells."""
         low, high = self.grid.cells_of(start, end)
         # The number of kept cells before a grid cell turns [low, high) on the grid into
         # [low, high) here; intervals between kept cells come out empty.
-        low, high = self.rank[low], self.rank[high]
-        touching = high > low
-        return _covered(rows[touching], low[touching], high[touching], count, self.size)
+        return self.rank[low], self.rank[high]
 
     def bitsets(self, rows: _Ints, start: _Floats, end: _Floats, count: int) -> list[int]:
         """``coverage`` with each row packed into an int bitset (bit c = kept cell c)."""
@@ -746,15 +750,26 @@ class _Cover:
 def _fatigued(duty: _Duty, grid: _Grid, rules: Rules, members: int, starts: _Ints) -> _Flags:
     """Per member and start cell (members × starts): just off nights, or in a heavy week
     before it?"""
-    member = np.arange(members)[:, None]  # members × starts, by broadcasting
-    at = starts[None, :]
-    nights = _Cover(duty.where(duty.layer == _NIGHT), grid)
-    night_cells = -(-rules.fatigue_after_night // CELL)
-    off_nights = nights.count(member, np.maximum(at - night_cells, 0), at) > 0
+    nights = duty.layer == _NIGHT
     # Worked is every rostered kind except leave (rest is not rostered).
-    worked = _Cover(duty.where((duty.layer != _LEAVE) & (duty.layer != _REST)), grid)
-    week = worked.count(member, np.maximum(at - 7 * 24 * 4, 0), at)
-    heavy = week / 4 > rules.heavy_week_hours
+    worked = (duty.layer != _LEAVE) & (duty.layer != _REST)
+    # One union for both questions: row 2m holds member m's nights, row 2m + 1 the work.
+    row = np.concatenate((2 * duty.member[nights], 2 * duty.member[worked] + 1))
+    cover = _Cover(
+        _Duty(
+            row,
+            np.zeros_like(row),
+            np.concatenate((duty.start[nights], duty.start[worked])),
+            np.concatenate((duty.end[nights], duty.end[worked])),
+        ),
+        grid,
+    )
+    night_cells = -(-rules.fatigue_after_night // CELL)
+    member = np.arange(members)[None, :, None]  # question × member × start, by broadcasting
+    since = np.stack((starts - night_cells, starts - 7 * 24 * 4))[:, None, :]
+    covered = cover.count(2 * member + np.array([0, 1])[:, None, None], np.maximum(since, 0), starts)
+    off_nights = covered[0] > 0
+    heavy = covered[1] / 4 > rules.heavy_week_hours
     return off_nights | heavy
 
 
@@ -984,43 +999,51 @@ class _Plan:
     def explain(self, chosen: Sequence[_Ranked]) -> list[Suggestion]:
         """The chosen slots as suggestions, with who must be released and who cannot come.
 
-        Which duty touches which slot is found for all chosen slots at once: a running count
-        of each member's cells per kind, compared at both ends of each slot.
+        Which duty touches which slot is found for all chosen slots at once, intervals ×
+        slots, then gathered per member and kind (in the order of ``REASONS``).
         """
         if not chosen:
             return []
-        ids, rules = self.request.member_ids, self.rules
+        ids, duty, count = self.request.member_ids, self.duty, len(chosen)
         width = len(_REASON_ORDER)
-        covered = self.space.coverage(
-            width * self.duty.member + _REASON_OF_LAYER[self.duty.layer],
-            self.duty.start, self.duty.end, width * self.members,
-        )
-        running = np.zeros((covered.shape[0], covered.shape[1] + 1), dtype=np.int64)
-        np.cumsum(covered, axis=1, out=running[:, 1:])
-        low = np.array([self.space.cell(entry.index) for entry in chosen], dtype=np.int64)
-        touching = (running[:, low + self.cells] > running[:, low]).reshape(
-            self.members, width, len(chosen)
-        )
-        gives_way = np.array([kind in rules.give_way_kinds for kind in _REASON_ORDER])
-        blocking = touching & ~gives_way[None, :, None]
-        unavailable = blocking.any(axis=1)  # members × chosen
-        released = touching.any(axis=1) & ~unavailable
+        low, high = self.space.cells_of(duty.start, duty.end)
+        at = np.array([self.space.cell(entry.index) for entry in chosen], dtype=np.int64)
+        hits = (low[:, None] < at + self.cells) & (high[:, None] > at) & (high > low)[:, None]
+        interval, slot = np.nonzero(hits)
+        touching = np.zeros(self.members * width * count, dtype=np.bool_)
+        touching[((width * duty.member + _REASON_OF_LAYER[duty.layer])[interval]) * count + slot] = True
+        # slot → member → kind, as lists: the loop below only reads them.
+        by_slot = touching.reshape(self.members, width, count).transpose(2, 0, 1).tolist()
+        gives_way = [kind in self.rules.give_way_kinds for kind in _REASON_ORDER]
         words = list(REASONS.values())
+        # A member's status repeats from slot to slot (the same day work, the same leave);
+        # statuses are immutable, so equal ones are built once and shared.
+        known: dict[tuple[int, tuple[bool, ...]], MemberStatus] = {}
         suggestions = []
-        for slot, entry in enumerate(chosen):
+        for entry, members in zip(chosen, by_slot, strict=True):
+            released, unavailable = [], []
+            for pid, kinds in zip(ids, members, strict=True):
+                if not any(kinds):
+                    continue
+                key = (pid, tuple(kinds))
+                status = known.get(key)
+                if status is None:
+                    blocking = tuple(
+                        word for word, hit, way in zip(words, kinds, gives_way, strict=True)
+                        if hit and not way
+                    )
+                    status = known[key] = (
+                        MemberStatus(pid, UNAVAILABLE, blocking) if blocking
+                        else MemberStatus(pid, RELEASED, tuple(compress(words, kinds)))
+                    )
+                (unavailable if status.state == UNAVAILABLE else released).append(status)
             suggestions.append(Suggestion(
                 start=self.grid.when(entry.index),
                 end=self.grid.when(entry.index + self.cells),
                 member_count=len(ids),
                 available=entry.available,
-                released=tuple(
-                    MemberStatus(ids[m], RELEASED, tuple(compress(words, touching[m, :, slot])))
-                    for m in np.flatnonzero(released[:, slot]).tolist()
-                ),
-                unavailable=tuple(
-                    MemberStatus(ids[m], UNAVAILABLE, tuple(compress(words, blocking[m, :, slot])))
-                    for m in np.flatnonzero(unavailable[:, slot]).tolist()
-                ),
+                released=tuple(released),
+                unavailable=tuple(unavailable),
                 fatigued=entry.fatigued,
                 cadence_distance_days=entry.cadence_distance,
                 habit_breaks=entry.habit_breaks,

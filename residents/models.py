@@ -348,6 +348,9 @@ class RosterImport(models.Model):
     summary = models.JSONField(default=dict, blank=True)
     problems = models.JSONField(default=list, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # When it was queued or a worker took it: how long it has waited or run (a worker that
+    # died leaves it "running"; the sweeper fails it after a while, see roster_imports_sweep).
+    status_changed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

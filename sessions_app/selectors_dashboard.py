@@ -24,6 +24,7 @@ from residents.models import Department, Programme, Specialty
 from .models import (
     AbsenceReason,
     Attendance,
+    Booking,
     Evaluation,
     IntervisionGroup,
     Membership,
@@ -36,12 +37,15 @@ from .models import (
 
 UPCOMING_DAYS = 28
 UPCOMING_LIMIT = 30
+# Departments and specialties are counted by id and named from the filter form's lists (one
+# join fewer over every participation); groups by name, since inactive groups count too.
 DIMENSIONS = {
     "group": "session__group__name",
-    "department": "resident__department__name",
-    "specialty": "resident__specialty__name",
+    "department": "resident__department",
+    "specialty": "resident__specialty",
     "year": "resident__training_year",
 }
+PRESENT = Attendance.PRESENT
 RECORDED = [Attendance.PRESENT, Attendance.ABSENT, Attendance.EXCUSED]
 EVALUATION_ITEMS = ["safety", "depth", "guidance", "value", "exhaustion"]
 REASONS = [r for r in AbsenceReason.values if r]
@@ -81,6 +85,23 @@ def _rate(present: int, recorded: int) -> float | None:
     return present / recorded if recorded else None
 
 
+@dataclass(frozen=True)
+class Names:
+    """Departments and specialties as (id, name) by name: the filter form's options, and the
+    labels of rows counted by id."""
+
+    departments: list[tuple[int, str]]
+    specialties: list[tuple[int, str]]
+
+
+def names() -> Names:
+    """Two queries."""
+    return Names(
+        departments=list(Department.objects.order_by("name").values_list("pk", "name")),
+        specialties=list(Specialty.objects.order_by("name").values_list("pk", "name")),
+    )
+
+
 # --- Groups ---------------------------------------------------------------------------------
 
 def groups_in_scope(filters: Filters) -> QuerySet[IntervisionGroup]:
@@ -97,9 +118,17 @@ def groups_in_scope(filters: Filters) -> QuerySet[IntervisionGroup]:
     return groups
 
 
+@dataclass(frozen=True)
+class GroupRef:
+    """What the page needs of a group: no model instance per row."""
+
+    pk: int
+    name: str
+
+
 @dataclass
 class GroupRow:
-    group: IntervisionGroup
+    group: GroupRef
     held: int = 0
     cancelled: int = 0
     planned: int = 0
@@ -120,45 +149,39 @@ class GroupRow:
 def group_rows(filters: Filters, today: dt.date) -> list[GroupRow]:
     """Per group in the period: sessions held, cancelled and still planned against what its
     cadence asks for so far, how many intervisors led its held sessions, and attendance.
-    Three queries."""
-    groups = list(groups_in_scope(filters).only("name", "cadence_weeks", "created_at"))
-    rows = {g.pk: GroupRow(group=g) for g in groups}
-    in_period = Q(start__gte=filters.start_at, start__lt=filters.end_at)
+    Two queries: the groups, and their sessions per status with the attendance recorded."""
+    groups = list(groups_in_scope(filters).values_list("pk", "name", "cadence_weeks", "created_at"))
+    rows = {pk: GroupRow(group=GroupRef(pk, name)) for pk, name, _weeks, _created in groups}
+    # One row per group and status. Sessions are joined to their participations, so sessions
+    # and intervisors are counted distinct; attendance only counts at held sessions (below).
+    narrowed = filters.residents_q("participations__resident__")
     sessions = (
-        Session.objects.filter(in_period, kind=Session.Kind.GROUP, group__in=[g.pk for g in groups])
-        .values("group")
+        Session.objects.filter(
+            kind=Session.Kind.GROUP, group__in=list(rows),
+            start__gte=filters.start_at, start__lt=filters.end_at,
+        )
+        .values_list("group", "status")
         .annotate(
-            held=Count("pk", filter=Q(status=SessionStatus.HELD)),
-            cancelled=Count("pk", filter=Q(status=SessionStatus.CANCELLED)),
-            planned=Count("pk", filter=Q(status__in=[SessionStatus.SCHEDULED, SessionStatus.PROPOSED])),
-            intervisors=Count("intervisor", filter=Q(status=SessionStatus.HELD), distinct=True),
+            n=Count("pk", distinct=True),
+            intervisors=Count("intervisor", distinct=True),
+            present=Count("participations", filter=narrowed & Q(participations__attendance=PRESENT)),
+            recorded=Count("participations", filter=narrowed & Q(participations__attendance__in=RECORDED)),
         )
+        .order_by()
     )
-    for s in sessions:
-        row = rows[s["group"]]
-        row.held, row.cancelled, row.planned, row.intervisors = (
-            s["held"], s["cancelled"], s["planned"], s["intervisors"]
-        )
-    attendance = (
-        Participation.objects.filter(
-            filters.residents_q(), session__group__in=[g.pk for g in groups],
-            session__status=SessionStatus.HELD,
-            session__start__gte=filters.start_at, session__start__lt=filters.end_at,
-        )
-        .values("session__group")
-        .annotate(
-            present=Count("pk", filter=Q(attendance=Attendance.PRESENT)),
-            recorded=Count("pk", filter=Q(attendance__in=RECORDED)),
-        )
-    )
-    for a in attendance:
-        row = rows[a["session__group"]]
-        row.present, row.recorded = a["present"], a["recorded"]
+    for group, status, n, intervisors, present, recorded in sessions:
+        row = rows[group]
+        if status == SessionStatus.HELD:
+            row.held, row.intervisors, row.present, row.recorded = n, intervisors, present, recorded
+        elif status == SessionStatus.CANCELLED:
+            row.cancelled = n
+        else:  # proposed or scheduled
+            row.planned += n
     past_end = min(filters.end, today)
-    for row in rows.values():
-        begin = max(filters.start, row.group.created_at.astimezone(filters.zone).date())
+    for pk, _name, cadence_weeks, created_at in groups:
+        begin = max(filters.start, created_at.astimezone(filters.zone).date())
         days = (past_end - begin).days + 1
-        row.expected = max(0, days // (7 * row.group.cadence_weeks))
+        rows[pk].expected = max(0, days // (7 * cadence_weeks))
     return sorted(rows.values(), key=lambda r: r.group.name)
 
 
@@ -166,17 +189,20 @@ def group_rows(filters: Filters, today: dt.date) -> list[GroupRow]:
 
 @dataclass
 class UpcomingRow:
-    session: Session
-    yes: int
-    no: int
-    maybe: int
-    unanswered: int
+    session_id: int
+    label: str  # as Session.__str__ says it: its title, else its group, else "Open session"
+    start: dt.datetime
+    intervisor: str  # as User.__str__ says it: the full name, else the e-mail address
+    yes: int = 0
+    no: int = 0
+    maybe: int = 0
+    unanswered: int = 0
     waiting_for: list[str] = field(default_factory=list)
 
 
 def upcoming(filters: Filters, now: dt.datetime) -> list[UpcomingRow]:
-    """Sessions of the next four weeks, their answers and who has not answered. Two queries."""
-    narrowed = filters.residents_q("participations__resident__")
+    """Sessions of the next four weeks, their answers and who has not answered. Two queries:
+    the sessions, and their participations (a few per session), counted here."""
     sessions = Session.objects.filter(
         status__in=[SessionStatus.SCHEDULED, SessionStatus.PROPOSED],
         start__gte=now, start__lt=now + dt.timedelta(days=UPCOMING_DAYS),
@@ -185,28 +211,32 @@ def upcoming(filters: Filters, now: dt.datetime) -> list[UpcomingRow]:
         sessions = sessions.filter(
             pk__in=Participation.objects.filter(filters.residents_q()).values("session")
         )
-    sessions = list(
-        sessions.select_related("group", "intervisor__user")
-        .only("start", "title", "kind", "group__name", "intervisor__user__first_name",
-              "intervisor__user__last_name", "intervisor__user__email")
-        .annotate(
-            yes=Count("participations", filter=narrowed & Q(participations__rsvp=Rsvp.YES)),
-            no=Count("participations", filter=narrowed & Q(participations__rsvp=Rsvp.NO)),
-            maybe=Count("participations", filter=narrowed & Q(participations__rsvp=Rsvp.MAYBE)),
-            unanswered=Count("participations", filter=narrowed & Q(participations__rsvp=Rsvp.NONE)
-                             & ~Q(participations__booking="cancelled")),
-        )
-        .order_by("start")[:UPCOMING_LIMIT]
-    )
-    rows = {s.pk: UpcomingRow(s, s.yes, s.no, s.maybe, s.unanswered) for s in sessions}
-    waiting = (
-        Participation.objects.filter(filters.residents_q(), session__in=list(rows), rsvp=Rsvp.NONE)
-        .exclude(booking="cancelled")
+    sessions = sessions.order_by("start").values_list(
+        "pk", "title", "group__name", "start",
+        "intervisor__user__first_name", "intervisor__user__last_name", "intervisor__user__email",
+    )[:UPCOMING_LIMIT]
+    open_session = _("Open session")
+    rows = {
+        pk: UpcomingRow(pk, title or group or open_session, start, f"{first} {last}".strip() or email)
+        for pk, title, group, start, first, last, email in sessions
+    }
+    answers = (
+        Participation.objects.filter(filters.residents_q(), session__in=list(rows))
         .order_by("resident__user__last_name", "resident__user__first_name")
-        .values_list("session_id", "resident__user__first_name", "resident__user__last_name")
+        .values_list("session_id", "rsvp", "booking", "resident__user__first_name",
+                     "resident__user__last_name")
     )
-    for session_id, first, last in waiting:
-        rows[session_id].waiting_for.append(f"{first} {last}".strip())
+    for session_id, rsvp, booking, first, last in answers:
+        row = rows[session_id]
+        if rsvp == Rsvp.YES:
+            row.yes += 1
+        elif rsvp == Rsvp.NO:
+            row.no += 1
+        elif rsvp == Rsvp.MAYBE:
+            row.maybe += 1
+        elif booking != Booking.CANCELLED:  # a cancelled booking is no longer waited for
+            row.unanswered += 1
+            row.waiting_for.append(f"{first} {last}".strip())
     return list(rows.values())
 
 
@@ -237,10 +267,11 @@ def _months(start: dt.date, end: dt.date) -> list[dt.date]:
     return months
 
 
-def attendance_over_time(filters: Filters) -> Timeline:
+def attendance_over_time(filters: Filters, names: Names) -> Timeline:
     """Attendance rate per month, overall and split by group, department, specialty or
     training year (``filters.by``). One query."""
-    dimension = DIMENSIONS.get(filters.by, DIMENSIONS["group"])
+    by = filters.by if filters.by in DIMENSIONS else "group"
+    dimension = DIMENSIONS[by]
     rows = (
         Participation.objects.filter(
             filters.residents_q(), session__status=SessionStatus.HELD,
@@ -248,24 +279,31 @@ def attendance_over_time(filters: Filters) -> Timeline:
             attendance__in=RECORDED,
         )
         .annotate(month=TruncMonth("session__start", tzinfo=filters.zone))
-        .values("month", dimension)
-        .annotate(
-            present=Count("pk", filter=Q(attendance=Attendance.PRESENT)), recorded=Count("pk")
-        )
+        .values_list("month", dimension)
+        .annotate(present=Count("pk", filter=Q(attendance=Attendance.PRESENT)), recorded=Count("pk"))
         .order_by()
     )
     overall: dict[dt.date, Cell] = defaultdict(Cell)
     series: dict[str, dict[dt.date, Cell]] = defaultdict(lambda: defaultdict(Cell))
-    for r in rows:
-        month = r["month"].date() if isinstance(r["month"], dt.datetime) else r["month"]
-        label = r[dimension]
+    labels: dict[object, str] = {}
+    if by == "department":
+        labels = dict(names.departments)
+    elif by == "specialty":
+        labels = dict(names.specialties)
+    for month, value, present, recorded in rows:
+        if isinstance(month, dt.datetime):
+            month = month.date()
+        label = labels.get(value)
         if label is None:
-            label = _("Open sessions")
-        elif filters.by == "year":
-            label = _("Year %(n)d") % {"n": label}
-        for cell in (overall[month], series[str(label)][month]):
-            cell.present += r["present"]
-            cell.recorded += r["recorded"]
+            if value is None:
+                label = labels[value] = _("Open sessions")
+            elif by == "year":
+                label = labels[value] = _("Year %(n)d") % {"n": value}
+            else:
+                label = str(value)
+        for cell in (overall[month], series[label][month]):
+            cell.present += present
+            cell.recorded += recorded
     return Timeline(
         months=_months(filters.start, filters.end),
         overall=dict(overall),
@@ -292,31 +330,37 @@ class AbsenceRow:
         return self.counts[AbsenceReason.CLINICAL_DUTY] / self.total if self.total else None
 
 
-def absences_by_department(filters: Filters) -> list[AbsenceRow]:
+def absences_by_department(filters: Filters, names: Names) -> list[AbsenceRow]:
     """Answers of "no" by the residents' department and the reason they gave, plus residents
-    who left a held session early for clinical duty. One query."""
-    in_period = Q(session__start__gte=filters.start_at, session__start__lt=filters.end_at)
-    no = Q(rsvp=Rsvp.NO)
+    who left a held session early for clinical duty. One query, counted per department, answer,
+    reason and leaving early (a few dozen rows), summed here."""
     rows = (
-        Participation.objects.filter(filters.residents_q(), in_period)
+        Participation.objects.filter(
+            filters.residents_q(), Q(rsvp=Rsvp.NO) | Q(left_early=True),
+            session__start__gte=filters.start_at, session__start__lt=filters.end_at,
+        )
         .exclude(session__status=SessionStatus.CANCELLED)
-        .filter(no | Q(left_early=True))
-        .values("resident__department", "resident__department__name")
-        .annotate(
-            **{reason: Count("pk", filter=no & Q(absence_reason=reason)) for reason in REASONS},
-            unexplained=Count("pk", filter=no & Q(absence_reason="")),
-            left_early_count=Count("pk", filter=Q(left_early=True)),
-        )
-        .order_by("resident__department__name")
+        .values_list("resident__department", "rsvp", "absence_reason", "left_early")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
-    return [
-        AbsenceRow(
-            department=r["resident__department__name"], department_id=r["resident__department"],
-            counts={reason: r[reason] for reason in REASONS}, unexplained=r["unexplained"],
-            left_early=r["left_early_count"],
-        )
-        for r in rows
-    ]
+    departments = dict(names.departments)
+    found: dict[int, AbsenceRow] = {}
+    for department, rsvp, reason, left_early, n in rows:
+        row = found.get(department)
+        if row is None:
+            row = found[department] = AbsenceRow(
+                department=departments[department], department_id=department,
+                counts=dict.fromkeys(REASONS, 0), unexplained=0, left_early=0,
+            )
+        if rsvp == Rsvp.NO:
+            if reason:
+                row.counts[reason] += n
+            else:
+                row.unexplained += n
+        if left_early:
+            row.left_early += n
+    return sorted(found.values(), key=lambda r: r.department)
 
 
 # --- Evaluations and themes, above the anonymity threshold -----------------------------------
@@ -397,16 +441,19 @@ def theme_counts(filters: Filters, threshold: int, group_ids: list[int] | None =
 # --- The whole page --------------------------------------------------------------------------------
 
 def dashboard(filters: Filters, *, now: dt.datetime) -> dict:
+    """Everything the page shows, in a fixed number of queries (twelve)."""
     today = now.astimezone(filters.zone).date()
     groups = group_rows(filters, today)
     narrowed = filters.department is not None or filters.specialty is not None
     group_ids = [r.group.pk for r in groups] if narrowed else None
     evaluation = evaluations(filters, group_ids)
+    labels = names()
     return {
         "upcoming": upcoming(filters, now),
         "groups": groups,
-        "timeline": attendance_over_time(filters),
-        "absences": absences_by_department(filters),
+        "timeline": attendance_over_time(filters, labels),
+        "absences": absences_by_department(filters, labels),
         "evaluations": evaluation,
         "themes": theme_counts(filters, evaluation.threshold, group_ids),
+        "names": labels,
     }

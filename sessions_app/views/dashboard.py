@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from residents.access import coordinator_required
-from residents.models import Department, Specialty
 
 from .. import selectors_dashboard as selectors
 from ..csv_export import csv_response
@@ -66,8 +65,7 @@ def build_tables(data: dict) -> dict[str, Table]:
         _("Waiting for"),
     ])
     for r in data["upcoming"]:
-        start = timezone.localtime(r.session.start)
-        t.rows.append([str(r.session), date_format(start, "D j M Y H:i"), str(r.session.intervisor.user),
+        t.rows.append([r.label, date_format(timezone.localtime(r.start), "D j M Y H:i"), r.intervisor,
                        r.yes, r.no, r.maybe, r.unanswered, ", ".join(r.waiting_for)])
     tables[t.slug] = t
 
@@ -359,8 +357,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "tables_html": {slug: table_html(t, urlencode(query)) for slug, t in tables.items()},
         "charts": build_charts(data, {k: v for k, v in query.items() if k != "department"}),
         "query": urlencode(query), "by_choices": DashboardFilterForm.base_fields["by"].choices,
-        "departments": list(Department.objects.order_by("name")),
-        "specialties": list(Specialty.objects.order_by("name")),
+        "departments": data["names"].departments, "specialties": data["names"].specialties,
     })
 
 

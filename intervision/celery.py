@@ -42,4 +42,11 @@ app.conf.beat_schedule = {
         "task": "sessions_app.tasks.notifications.enqueue_low_rsvp_digests",
         "schedule": crontab(hour=7, minute=30, day_of_week="mon"),
     },
+    # Every ten minutes: roster imports whose worker died (killed at the time limit, or the
+    # machine went down) would show "importing" forever; fail those queued or running past
+    # their limit so the coordinator sees it and can upload again. One UPDATE when none are.
+    "sweep-stuck-roster-imports": {
+        "task": "residents.tasks.sweep_stuck_roster_imports",
+        "schedule": 600.0,
+    },
 }

@@ -195,6 +195,10 @@ def intervisor_deactivate(*, intervisor: Intervisor) -> Intervisor:
 ROSTER_CHUNK = 2000  # rows per bulk statement; progress is reported after each
 
 
+class ImportSweptAway(Exception):
+    """An import's worker outlived the sweeper's patience; its work is rolled back."""
+
+
 class RosterImportRefused(ValidationError):
     """The roster cannot be imported; nothing was written. ``problems`` says why."""
 
@@ -275,7 +279,7 @@ def roster_import_confirm(*, roster_import, by: User | None):
 
     claimed = RosterImport.objects.filter(
         pk=roster_import.pk, status=RosterImport.Status.CHECKED
-    ).update(status=RosterImport.Status.QUEUED)
+    ).update(status=RosterImport.Status.QUEUED, status_changed_at=timezone.now())
     if claimed:
         pk = roster_import.pk
         transaction.on_commit(lambda: apply_task.delay(pk))
@@ -321,7 +325,7 @@ def roster_import_apply(*, roster_import_id: int):
 
     claimed = RosterImport.objects.filter(
         pk=roster_import_id, status=RosterImport.Status.QUEUED
-    ).update(status=RosterImport.Status.RUNNING, done=0)
+    ).update(status=RosterImport.Status.RUNNING, done=0, status_changed_at=timezone.now())
     roster_import = RosterImport.objects.get(pk=roster_import_id)
     if not claimed:
         return roster_import
@@ -359,11 +363,19 @@ def roster_import_apply(*, roster_import_id: int):
                 done += len(chunk)
                 _report_progress(roster_import.pk, done)
             summary = roster_import.summary | plan.summary
-            RosterImport.objects.filter(pk=roster_import.pk).update(
+            finished = RosterImport.objects.filter(
+                pk=roster_import.pk, status=RosterImport.Status.RUNNING
+            ).update(
                 status=RosterImport.Status.DONE, total=plan.total, done=plan.total,
                 summary=summary, content="", finished_at=timezone.now(),
             )
+            if not finished:
+                # The sweeper gave up on this import meanwhile and told the coordinator
+                # nothing was imported: keep that true (the rollback undoes every row).
+                raise ImportSweptAway
             transaction.on_commit(lambda: _after_roster_import(roster_import.pk))
+    except ImportSweptAway:
+        pass
     except RosterImportRefused as refused:
         RosterImport.objects.filter(pk=roster_import.pk).update(
             status=RosterImport.Status.FAILED, done=0, finished_at=timezone.now(),
@@ -380,6 +392,45 @@ def _after_roster_import(pk: int) -> None:
     from sessions_app.tasks.suggestions import check_roster_clashes
 
     check_roster_clashes.delay(pk)
+
+
+# How long an import may wait for a worker, and run, before the sweeper calls it failed. A
+# running one gets the task's hard time limit plus a margin: by then its worker is gone
+# (Celery kills it at the limit, without the task's own error handling) or it died earlier.
+ROSTER_IMPORT_TIME_LIMIT = dt.timedelta(minutes=30)  # the task's time_limit (residents.tasks)
+ROSTER_IMPORT_QUEUE_LIMIT = dt.timedelta(hours=1)
+ROSTER_IMPORT_RUN_LIMIT = ROSTER_IMPORT_TIME_LIMIT + dt.timedelta(minutes=5)
+
+
+def roster_imports_sweep(*, now: dt.datetime | None = None) -> int:
+    """Fail imports stuck queued or running past their limit, so their pages stop waiting;
+    how many. Running it again changes nothing: only queued and running imports are touched.
+
+    A worker that picks a swept import up later finds it no longer queued and does nothing;
+    one still running when swept cannot finish it (``roster_import_apply`` rolls back)."""
+    from django.db.models import Q
+
+    from .models import RosterImport
+
+    def waited(status: str, limit: dt.timedelta) -> Q:
+        # Imports queued before status_changed_at existed count from their upload.
+        cutoff = now - limit
+        return Q(status=status) & (
+            Q(status_changed_at__lt=cutoff)
+            | Q(status_changed_at__isnull=True, created_at__lt=cutoff)
+        )
+
+    now = now or timezone.now()
+    stuck = RosterImport.objects.filter(
+        waited(RosterImport.Status.QUEUED, ROSTER_IMPORT_QUEUE_LIMIT)
+        | waited(RosterImport.Status.RUNNING, ROSTER_IMPORT_RUN_LIMIT)
+    )
+    reason = _("The import stopped without finishing (its worker is gone); nothing was "
+               "imported. Upload the file again.")
+    return stuck.update(
+        status=RosterImport.Status.FAILED, done=0, finished_at=now, status_changed_at=now,
+        problems=[{"line": None, "column": "", "value": "", "reason": reason}],
+    )
 
 
 def roster_import_fail(*, roster_import_id: int, reason: str) -> None:

@@ -15,8 +15,12 @@ def heartbeat() -> str:
 
 
 # Long imports (a year for 500 residents) may take a while; no retries: a failed import is
-# reported on its page and the coordinator decides whether to upload again.
-@shared_task(acks_late=True, time_limit=30 * 60, soft_time_limit=29 * 60)
+# reported on its page and the coordinator decides whether to upload again. The hard limit
+# kills the worker without the except below: sweep_stuck_roster_imports cleans up after it.
+_IMPORT_LIMIT = int(services.ROSTER_IMPORT_TIME_LIMIT.total_seconds())
+
+
+@shared_task(acks_late=True, time_limit=_IMPORT_LIMIT, soft_time_limit=_IMPORT_LIMIT - 60)
 def roster_import_apply(roster_import_id: int) -> str:
     """Apply a confirmed roster import (see ``services.roster_import_apply``)."""
     try:
@@ -28,3 +32,9 @@ def roster_import_apply(roster_import_id: int) -> str:
         )
         raise
     return result.status
+
+
+@shared_task
+def sweep_stuck_roster_imports() -> int:
+    """Fail roster imports whose worker died (see ``services.roster_imports_sweep``)."""
+    return services.roster_imports_sweep()

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
@@ -58,6 +59,13 @@ def _month(day: dt.date) -> str:
     return date_format(day, "M Y")
 
 
+def _starts(moment: dt.datetime) -> str:
+    """``date_format(moment, "D j M Y H:i")`` from the same translated names, without parsing
+    the format anew for each of thirty sessions."""
+    return (f"{WEEKDAYS_ABBR[moment.weekday()]} {moment.day} {MONTHS_3[moment.month].title()} "
+            f"{moment.year} {moment:%H:%M}")
+
+
 def build_tables(data: dict) -> dict[str, Table]:
     tables = {}
     t = Table("upcoming", _("Upcoming sessions"), [
@@ -65,7 +73,7 @@ def build_tables(data: dict) -> dict[str, Table]:
         _("Waiting for"),
     ])
     for r in data["upcoming"]:
-        t.rows.append([r.label, date_format(timezone.localtime(r.start), "D j M Y H:i"), r.intervisor,
+        t.rows.append([r.label, _starts(timezone.localtime(r.start)), r.intervisor,
                        r.yes, r.no, r.maybe, r.unanswered, ", ".join(r.waiting_for)])
     tables[t.slug] = t
 
@@ -73,8 +81,9 @@ def build_tables(data: dict) -> dict[str, Table]:
         _("Group"), _("Held"), _("Cadence asks for"), _("Cadence kept"), _("Still planned"),
         _("Cancelled"), _("Intervisors who led"), _("Attendance"),
     ])
+    kept_text = {None: "—", True: _("yes"), False: _("no")}
     for r in data["groups"]:
-        kept = "—" if r.cadence_kept is None else (_("yes") if r.cadence_kept else _("no"))
+        kept = kept_text[r.cadence_kept]
         t.rows.append([r.group.name, r.held, r.expected, kept, r.planned, r.cancelled, r.intervisors,
                        _pct(r.attendance)])
     tables[t.slug] = t
@@ -123,7 +132,9 @@ def build_tables(data: dict) -> dict[str, Table]:
 
 def escape(value: object) -> str:
     # The standard library's escape: Django's wraps every call for lazy strings, which costs
-    # more than the escaping itself over a few thousand cells.
+    # more than the escaping itself over a few thousand cells. Numbers need none.
+    if type(value) is int:
+        return str(value)
     return _escape(str(value), quote=True)
 
 
@@ -272,34 +283,36 @@ def heatmap(title: str, timeline: selectors.Timeline) -> dict:
 
 def build_charts(data: dict, query: dict) -> dict:
     groups = data["groups"]
+    present_text = _("%(group)s: %(rate)s present")
     charts = {
         "attendance_by_group": hbar_chart(_("Attendance rate per group"), [
             {"label": r.group.name, "value": _pct(r.attendance),
-             "segments": [(r.attendance or 0, BAR_COLOUR, _("%(group)s: %(rate)s present")
-                           % {"group": r.group.name, "rate": _pct(r.attendance)})]}
+             "segments": [(r.attendance or 0, BAR_COLOUR,
+                           present_text % {"group": r.group.name, "rate": _pct(r.attendance)})]}
             for r in groups
         ]),
     }
     most = max([r.held for r in groups] + [r.expected for r in groups] + [1])
+    held_text = _("%(group)s: %(held)d held, cadence asks for %(expected)d")
     charts["cadence"] = hbar_chart(_("Sessions held (bar) against what the cadence asks for (line)"), [
         {"label": r.group.name, "value": f"{r.held} / {r.expected}",
          "segments": [(r.held / most, "#198754" if r.cadence_kept in (True, None) else "#fd7e14",
-                       _("%(group)s: %(held)d held, cadence asks for %(expected)d")
-                       % {"group": r.group.name, "held": r.held, "expected": r.expected})],
+                       held_text % {"group": r.group.name, "held": r.held, "expected": r.expected})],
          "marker": r.expected / most}
         for r in groups
     ])
     labels = dict(AbsenceReason.choices)
+    no_reason, clinical_text = _("No reason given"), _("%(share)s clinical")
     absence_bars = []
     for r in data["absences"]:
         total = r.total or 1
         segments = [(r.counts[reason] / total, REASON_COLOURS[reason],
                      f"{r.department}: {labels[reason]} {r.counts[reason]}") for reason in selectors.REASONS]
         segments.append((r.unexplained / total, UNEXPLAINED_COLOUR,
-                         f"{r.department}: {_('No reason given')} {r.unexplained}"))
+                         f"{r.department}: {no_reason} {r.unexplained}"))
         absence_bars.append({
             "label": r.department, "segments": segments,
-            "value": _("%(share)s clinical") % {"share": _pct(r.clinical_share)},
+            "value": clinical_text % {"share": _pct(r.clinical_share)},
             "link": "?" + urlencode({**query, "department": r.department_id}),
         })
     charts["absences"] = hbar_chart(_("Absence reasons by department (clinical duty in red)"), absence_bars)

@@ -1,6 +1,7 @@
 """``manage.py demo_data``: a realistic, reproducible programme to click through.
 
-About 120 residents over 12 specialties, their supervisors, 8 intervisors and 16 groups, plus
+About 120 residents over 12 specialties, their supervisors, 8 intervisors and 16 groups, a year
+of rosters, half a year of sessions and three months ahead (``residents/demo_sessions.py``), plus
 one known log-in per role. Everything is drawn from ``random.Random(SEED)``, so every machine
 gets the same people; dates are relative to today so the data never looks stale.
 
@@ -22,12 +23,14 @@ from collections import Counter
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from residents.demo_sessions import HISTORY_WEEKS, DemoSessions, demo_sessions_exist
 from residents.models import (
     Department,
     Intervisor,
@@ -38,7 +41,7 @@ from residents.models import (
     User,
 )
 from residents.services import intervisor_create
-from sessions_app.models import IntervisionGroup, Membership
+from sessions_app.models import IntervisionGroup, Membership, Session, SessionNote
 from sessions_app.services import group_create, membership_add
 
 SEED = 375  # BMC Medical Education 24:375 — the study the product is built on
@@ -187,6 +190,11 @@ class Command(BaseCommand):
                 with transaction.atomic():
                     count = _Rosters(random.Random(SEED), timezone.localdate()).load()
                 self.stdout.write(f"Added {count} demo roster entries.")
+            if not demo_sessions_exist(DOMAIN):
+                # Likewise for a site loaded before the demo had sessions.
+                with transaction.atomic():
+                    counts = _load_sessions()
+                self.stdout.write(f"Added the demo sessions: {_describe(counts)}.")
             self._print_logins()
             return
         started = time.monotonic()
@@ -200,7 +208,14 @@ class Command(BaseCommand):
     def _wipe(self) -> None:
         demo = Q(email__iendswith=f"@{DOMAIN}") | Q(email__iendswith=f".{DOMAIN}")
         users = User.objects.filter(demo)
-        # Groups and memberships protect intervisors and residents: remove them first.
+        # Sessions protect their groups and intervisors, notes their authors: remove them first.
+        # Note audit rows hold only ids and stay, as they do when a note is deleted in the app.
+        sessions = Session.objects.filter(
+            Q(intervisor__user__in=users) | Q(group__intervisor__user__in=users)
+        )
+        SessionNote.objects.filter(session__in=sessions).delete()
+        sessions.delete()
+        # Groups and memberships protect intervisors and residents: remove them next.
         IntervisionGroup.objects.filter(
             Q(intervisor__user__in=users) | Q(co_intervisor__user__in=users)
         ).delete()
@@ -282,6 +297,7 @@ class _Loader:
         self._known_accounts()
         roster_count = _Rosters(self.rng, self.today).load()
         self.write(f"{roster_count} roster entries over a year, intervisors' holidays.")
+        self.write(f"Sessions: {_describe(_load_sessions())}.")
         sizes = Counter(m.group_id for m in Membership.objects.filter(group__in=groups))
         self.write(
             f"{len(residents)} residents, {len(staff)} supervising staff, {len(intervisors)} "
@@ -393,8 +409,9 @@ class _Loader:
         for _ in range(PLACED_TARGET - sum(targets)):
             i = rng.choice([i for i, t in enumerate(targets) if t < 8])
             targets[i] += 1
-        # Groups have met since about two months ago; newer residents joined when they started.
-        since = self.today - dt.timedelta(weeks=8)
+        # Groups have met for the half year of session history; newer residents joined when
+        # they started.
+        since = self.today - dt.timedelta(weeks=HISTORY_WEEKS + 1)
         since -= dt.timedelta(days=since.weekday())
         members: list[list[Resident]] = [[] for _ in groups]
 
@@ -433,14 +450,29 @@ class _Loader:
                            role=User.Role.COORDINATOR, language="nl")
         admin = User(email=ADMIN_EMAIL, first_name="Adriaan", last_name="Kok",
                      role=User.Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
+        # One hash for the four accounts: the password is published anyway, and hashing it
+        # four times with Argon2 cost more than a second of every load. Validators don't apply
+        # here: "intervision" is fine for a demo.
+        hashed = make_password(PASSWORD)
         for user in (coordinator, admin):
-            user.set_password(PASSWORD)
+            user.password = hashed
             user.save()
-        # Validators don't apply to set_password: "intervision" is fine for a demo.
-        for email in (RESIDENT_EMAIL, INTERVISOR_EMAIL):
-            user = User.objects.get(email=email)
-            user.set_password(PASSWORD)
-            user.save(update_fields=["password"])
+        User.objects.filter(email__in=[RESIDENT_EMAIL, INTERVISOR_EMAIL]).update(password=hashed)
+
+
+def _load_sessions() -> Counter[str]:
+    """Half a year of sessions and three months ahead (``residents/demo_sessions.py``),
+    seeded on their own so a site that gets them later gets the same ones."""
+    return DemoSessions(
+        random.Random(SEED + 1), domain=DOMAIN,
+        coordinator=User.objects.get(email__iexact=COORDINATOR_EMAIL),
+        known_resident=Resident.objects.get(user__email__iexact=RESIDENT_EMAIL),
+        known_intervisor=Intervisor.objects.get(user__email__iexact=INTERVISOR_EMAIL),
+    ).load()
+
+
+def _describe(counts: Counter[str]) -> str:
+    return ", ".join(f"{n} {what}" for what, n in counts.items())
 
 
 class _Rosters:

@@ -94,11 +94,13 @@ def open_session_for(resident: Resident, session_pk: int, now: dt.datetime) -> S
 
 
 def upcoming_answers_for(resident: Resident, now: dt.datetime) -> list[Participation]:
-    """The resident's group sessions still to come that can be answered."""
+    """The resident's sessions still to come: their group's, to answer, and the open sessions
+    they hold a seat or a waitlist place in."""
     return list(
         Participation.objects.filter(
-            resident=resident, session__kind=Session.Kind.GROUP, session__status=Session.Status.SCHEDULED,
-            session__start__gt=now,
+            Q(session__kind=Session.Kind.GROUP)
+            | Q(session__kind=Session.Kind.OPEN, booking__in=[Booking.BOOKED, Booking.WAITLISTED]),
+            resident=resident, session__status=Session.Status.SCHEDULED, session__start__gt=now,
         ).select_related("session__group").order_by("session__start")
     )
 

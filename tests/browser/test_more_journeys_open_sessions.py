@@ -83,8 +83,6 @@ def test_residents_book_an_open_session_until_it_is_full(page, cora, iris, rosa,
     assert booked == {rosa.email, otto.email}
 
 
-@pytest.mark.xfail(strict=True, reason="'My sessions' lists only group sessions to answer; a resident's "
-                   "booked open session does not appear there.")
 def test_a_resident_finds_a_booked_open_session_under_my_sessions(page, cora, iris, rosa):
     day = timezone.localdate() + dt.timedelta(days=10)
     log_in(page, cora.email, None)

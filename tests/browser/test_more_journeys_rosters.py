@@ -134,8 +134,6 @@ def test_a_coordinator_enters_and_removes_an_absence_of_an_intervisor(page, cora
     assert not IntervisorAbsence.objects.exists()
 
 
-@pytest.mark.xfail(strict=True, reason="No page links a coordinator to an intervisor's absences: "
-                   "the intervisor list and edit page have no 'Absences' link, only the URL works.")
 def test_a_coordinator_finds_an_intervisors_absences_from_the_intervisor_list(page, cora, ivan):
     log_in(page, cora.email, None)
     page.get_by_role("link", name="Intervisors").first.click()

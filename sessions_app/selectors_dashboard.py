@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import CharField, Count, FilteredRelation, Q, QuerySet, Sum, Value
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
@@ -95,11 +95,17 @@ class Names:
 
 
 def names() -> Names:
-    """Two queries."""
-    return Names(
-        departments=list(Department.objects.order_by("name").values_list("pk", "name")),
-        specialties=list(Specialty.objects.order_by("name").values_list("pk", "name")),
+    """One query: both lists in a UNION."""
+    kind = CharField()
+    both = (
+        Department.objects.order_by().values_list("pk", "name", Value("department", output_field=kind))
+        .union(Specialty.objects.order_by().values_list("pk", "name", Value("specialty", output_field=kind)),
+               all=True)
     )
+    found: dict[str, list[tuple[int, str]]] = {"department": [], "specialty": []}
+    for pk, name, which in sorted(both, key=lambda r: r[1].casefold()):
+        found[which].append((pk, name))
+    return Names(departments=found["department"], specialties=found["specialty"])
 
 
 # --- Groups ---------------------------------------------------------------------------------
@@ -149,36 +155,48 @@ class GroupRow:
 def group_rows(filters: Filters, today: dt.date) -> list[GroupRow]:
     """Per group in the period: sessions held, cancelled and still planned against what its
     cadence asks for so far, how many intervisors led its held sessions, and attendance.
-    Two queries: the groups, and their sessions per status with the attendance recorded."""
-    groups = list(groups_in_scope(filters).values_list("pk", "name", "cadence_weeks", "created_at"))
-    rows = {pk: GroupRow(group=GroupRef(pk, name)) for pk, name, _weeks, _created in groups}
-    # One row per group and status. Sessions are joined to their participations, so sessions
-    # and intervisors are counted distinct; attendance only counts at held sessions (below).
-    narrowed = filters.residents_q("participations__resident__")
+    Two queries: the groups with their sessions of the period counted per status and
+    intervisor (a few rows per group, no COUNT DISTINCT to sort for); attendance at their held
+    sessions."""
     sessions = (
-        Session.objects.filter(
-            kind=Session.Kind.GROUP, group__in=list(rows),
-            start__gte=filters.start_at, start__lt=filters.end_at,
-        )
-        .values_list("group", "status")
-        .annotate(
-            n=Count("pk", distinct=True),
-            intervisors=Count("intervisor", distinct=True),
-            present=Count("participations", filter=narrowed & Q(participations__attendance=PRESENT)),
-            recorded=Count("participations", filter=narrowed & Q(participations__attendance__in=RECORDED)),
-        )
+        groups_in_scope(filters)
+        .annotate(period=FilteredRelation("sessions", condition=Q(
+            sessions__kind=Session.Kind.GROUP,
+            sessions__start__gte=filters.start_at, sessions__start__lt=filters.end_at,
+        )))
+        .values_list("pk", "name", "cadence_weeks", "created_at", "period__status", "period__intervisor")
+        .annotate(n=Count("period"))
         .order_by()
     )
-    for group, status, n, intervisors, present, recorded in sessions:
-        row = rows[group]
+    rows: dict[int, GroupRow] = {}
+    expected: dict[int, tuple[int, dt.datetime]] = {}
+    for group, name, cadence_weeks, created_at, status, _intervisor, n in sessions:
+        row = rows.get(group)
+        if row is None:
+            row = rows[group] = GroupRow(group=GroupRef(group, name))
+            expected[group] = (cadence_weeks, created_at)
         if status == SessionStatus.HELD:
-            row.held, row.intervisors, row.present, row.recorded = n, intervisors, present, recorded
+            row.held += n
+            row.intervisors += 1  # one row per intervisor who led held sessions
         elif status == SessionStatus.CANCELLED:
-            row.cancelled = n
-        else:  # proposed or scheduled
+            row.cancelled += n
+        elif status is not None:  # proposed or scheduled; None: no session in the period
             row.planned += n
+    in_period = Q(session__start__gte=filters.start_at, session__start__lt=filters.end_at)
+    attendance = (
+        Participation.objects.filter(
+            filters.residents_q(), in_period,
+            session__group__in=list(rows), session__status=SessionStatus.HELD,
+        )
+        .values_list("session__group")
+        .annotate(present=Count("pk", filter=Q(attendance=PRESENT)),
+                  recorded=Count("pk", filter=Q(attendance__in=RECORDED)))
+        .order_by()
+    )
+    for group, present, recorded in attendance:
+        rows[group].present, rows[group].recorded = present, recorded
     past_end = min(filters.end, today)
-    for pk, _name, cadence_weeks, created_at in groups:
+    for pk, (cadence_weeks, created_at) in expected.items():
         begin = max(filters.start, created_at.astimezone(filters.zone).date())
         days = (past_end - begin).days + 1
         rows[pk].expected = max(0, days // (7 * cadence_weeks))
@@ -360,7 +378,7 @@ def absences_by_department(filters: Filters, names: Names) -> list[AbsenceRow]:
                 row.unexplained += n
         if left_early:
             row.left_early += n
-    return sorted(found.values(), key=lambda r: r.department)
+    return sorted(found.values(), key=lambda r: r.department.casefold())
 
 
 # --- Evaluations and themes, above the anonymity threshold -----------------------------------
@@ -381,7 +399,10 @@ class Evaluations:
 
 def evaluations(filters: Filters, group_ids: list[int] | None = None) -> Evaluations:
     """Average answers per group and across groups, only where at least ``threshold``
-    answers were given. Two queries (the programme's threshold, the aggregates)."""
+    answers were given. Two queries (the programme's threshold, the aggregates).
+
+    Sums rather than averages come back (every answer has every item): integers, added up
+    here across groups, and a hash aggregate rather than a sort in the database."""
     threshold = Programme.get().evaluation_threshold
     qs = Evaluation.objects.filter(
         session__start__gte=filters.start_at, session__start__lt=filters.end_at
@@ -389,23 +410,24 @@ def evaluations(filters: Filters, group_ids: list[int] | None = None) -> Evaluat
     if group_ids is not None:
         qs = qs.filter(session__group__in=group_ids)
     rows = (
-        qs.values("session__group", "session__group__name")
-        .annotate(answers=Count("pk"), **{item: Avg(item) for item in EVALUATION_ITEMS})
-        .order_by("session__group__name")
+        qs.values_list("session__group", "session__group__name")
+        .annotate(answers=Count("pk"), **{item: Sum(item) for item in EVALUATION_ITEMS})
+        .order_by()
     )
-    groups, total, sums = [], 0, dict.fromkeys(EVALUATION_ITEMS, 0.0)
-    for r in rows:
-        label = r["session__group__name"] or _("Open sessions")
-        shown = r["answers"] >= threshold
+    groups, total, sums = [], 0, [0] * len(EVALUATION_ITEMS)
+    open_sessions = _("Open sessions")
+    by_name = sorted(rows, key=lambda r: (r[1] is None, (r[1] or "").casefold()))
+    for _group, name, answers, *item_sums in by_name:
+        shown = answers >= threshold
         groups.append(EvaluationRow(
-            label, r["answers"], {i: float(r[i]) for i in EVALUATION_ITEMS} if shown else None
+            name or open_sessions, answers,
+            {i: s / answers for i, s in zip(EVALUATION_ITEMS, item_sums, strict=True)} if shown else None,
         ))
-        total += r["answers"]
-        for item in EVALUATION_ITEMS:
-            sums[item] += float(r[item]) * r["answers"]
+        total += answers
+        sums = [a + b for a, b in zip(sums, item_sums, strict=True)]
     overall = EvaluationRow(
         _("All groups"), total,
-        {i: sums[i] / total for i in EVALUATION_ITEMS} if total >= threshold else None,
+        {i: s / total for i, s in zip(EVALUATION_ITEMS, sums, strict=True)} if total >= threshold else None,
     )
     return Evaluations(threshold=threshold, overall=overall, groups=groups)
 

@@ -206,14 +206,18 @@ def group_plans(
     for group_id, begin in previous:
         last[group_id] = begin  # ordered by start: the latest wins
     plans = []
+    parsed: dict[str, tuple[Window, ...]] = {}  # groups share a handful of window sets
     for group in groups:
         leaders = {i for i in (group.intervisor_id, group.co_intervisor_id) if i}
+        key = repr(group.candidate_windows)
+        if key not in parsed:
+            parsed[key] = windows_of(group)
         last_start = last.get(group.pk)
         local = last_start.astimezone(zone) if last_start else None
         request = GroupRequest(
             member_ids=tuple(r.pk for r in members[group.pk]),
             intervisor_busy=tuple(sorted(span for pid in leaders for span in busy.get(pid, ()))),
-            windows=windows_of(group),
+            windows=parsed[key],
             duration=dt.timedelta(minutes=_round_to_cell(group.default_duration_minutes)),
             horizon_start=start,
             horizon_end=end,

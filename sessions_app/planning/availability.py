@@ -128,7 +128,7 @@ UNAVAILABLE = "unavailable"
 
 
 def _require_aware(value: datetime, name: str) -> None:
-    if value.tzinfo is None or value.utcoffset() is None:
+    if value.utcoffset() is None:  # also None when there is no tzinfo at all
         raise ValueError(f"{name} must be timezone-aware, got {value!r}")
 
 
@@ -897,6 +897,7 @@ class _Ranked:
     fatigued: tuple[int, ...]
     cadence_distance: int | None
     habit_breaks: int
+    day: date  # the local calendar day it starts on
 
 
 class _Plan:
@@ -962,7 +963,8 @@ class _Plan:
         tired = free & _fatigued(self.duty, self.grid, self.rules, self.members, index)
         attending, fatigued = free.sum(axis=0), tired.sum(axis=0)
         local = [self.grid.when(i).astimezone(self.zone) for i in index.tolist()]
-        day = np.fromiter(map(datetime.toordinal, local), np.int64, len(local))
+        dates = list(map(datetime.date, local))
+        day = np.fromiter(map(date.toordinal, dates), np.int64, len(dates))
         target = self._cadence_target()
         distance = np.abs(day - target.toordinal()) if target else np.zeros_like(day)
         breaks = np.zeros_like(day)
@@ -975,9 +977,12 @@ class _Plan:
         order = np.lexsort((index, breaks, distance, fatigued, -attending))
         ids = self.request.member_ids
         came, tired_rows = free.T.tolist(), tired.T.tolist()
+        keys = list(zip(
+            (-attending).tolist(), fatigued.tolist(), distance.tolist(), breaks.tolist(),
+            index.tolist(), strict=True,
+        ))
         for at in order.tolist():
-            key = (-int(attending[at]), int(fatigued[at]), int(distance[at]), int(breaks[at]),
-                   int(index[at]))
+            key = keys[at]
             yield _Ranked(
                 index=key[4],
                 key=key,
@@ -985,6 +990,7 @@ class _Plan:
                 fatigued=tuple(compress(ids, tired_rows[at])),
                 cadence_distance=key[2] if target else None,
                 habit_breaks=key[3],
+                day=dates[at],
             )
 
     def _cadence_target(self) -> date | None:
@@ -992,9 +998,6 @@ class _Plan:
         if last is None or weeks is None:
             return None
         return last.astimezone(self.zone).date() + timedelta(weeks=weeks)
-
-    def local_date(self, index: int) -> date:
-        return self.grid.when(index).astimezone(self.zone).date()
 
     def explain(self, chosen: Sequence[_Ranked]) -> list[Suggestion]:
         """The chosen slots as suggestions, with who must be released and who cannot come.
@@ -1061,7 +1064,7 @@ def _spread_over_days(
         if len(chosen) >= limit:
             break
         if max_per_day is not None:
-            day = plan.local_date(entry.index)
+            day = entry.day
             taken = per_day[day]
             if len(taken) >= max_per_day or any(
                 abs(entry.index - other) < plan.cells for other in taken

@@ -252,12 +252,14 @@ class DemoSessions:
             else:
                 start, end = self._place(group, day, at)
             session = self._plan(group, start, end)
-            rows = list(Participation.objects.filter(session=session).order_by("pk"))
+            # By resident, not by id: the service inserts them in whatever order the database
+            # returned the members, and the random draws must fall to the same people everywhere.
+            rows = list(Participation.objects.filter(session=session).order_by("resident_id"))
             self._past_answers(session, rows, known_away=i == 1)
             if is_last and just_ended:
                 self.counts["sessions waiting for attendance"] += 1
                 continue  # the known intervisor has yet to record who came
-            cancel = (not is_last and i > 0 and rng.random() < 0.08) or (
+            cancel = (not is_last and i > 0 and rng.random() < 0.1) or (
                 not rows  # nobody was a member yet: the session did not take place
             )
             if cancel:
@@ -275,7 +277,7 @@ class DemoSessions:
         entries = RosterEntry.objects.filter(
             resident_id__in=resident_ids, start__lt=session.end, end__gt=session.start,
             kind__in=list(ROSTER_REASONS),
-        ).values_list("resident_id", "kind")
+        ).order_by("start", "kind").values_list("resident_id", "kind")
         for resident_id, kind in entries:
             found.setdefault(resident_id, ROSTER_REASONS[kind])
         return found
@@ -342,7 +344,7 @@ class DemoSessions:
         for session in held:
             present = Participation.objects.filter(
                 session=session, attendance=Attendance.PRESENT
-            ).order_by("pk").values_list("resident_id", "left_early")
+            ).order_by("resident_id").values_list("resident_id", "left_early")
             quiet = session.group.name in QUIET_GROUPS
             for resident_id, left_early in present:
                 if resident_id == self.known_resident.pk:
@@ -434,7 +436,9 @@ class DemoSessions:
         """Some members have answered already, through the service; those whose roster keeps
         them away say no with that reason. The known resident has not answered yet."""
         rng = self.rng
-        rows = list(Participation.objects.filter(session=session).select_related("resident").order_by("pk"))
+        rows = list(
+            Participation.objects.filter(session=session).select_related("resident").order_by("resident_id")
+        )
         rostered = self._roster_reasons(session, [p.resident_id for p in rows])
         for p in rows:
             if p.resident_id == self.known_resident.pk or rng.random() >= share:

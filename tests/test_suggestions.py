@@ -224,3 +224,37 @@ def test_the_digest_and_the_clash_e_mails_render_in_both_languages(world, cora, 
         expected = "Tuesday group" if kind == Notification.Kind.SUGGESTIONS_DIGEST else "Rosa Resident"
         assert expected in message.body and expected in message.alternatives[0][0]
     assert session.pk
+
+
+def test_suggestions_for_many_groups_take_five_queries_however_many_groups(
+        world, other_group, django_assert_num_queries):
+    from sessions_app.models import IntervisionGroup
+
+    groups = list(IntervisionGroup.objects.order_by("pk"))
+    start, end = suggestions.default_horizon(4)
+    rules = suggestions.rules_for_programme()
+    # memberships with names, intervisors' absences, sessions they lead, each group's last
+    # session, and the roster rows of all members at once.
+    with django_assert_num_queries(5):
+        found = suggestions.suggest_for_groups(groups, start=start, end=end, rules=rules)
+    assert set(found) == {g.pk for g in groups}
+    assert found[world["group"].pk].names[world["mila"].pk] == "Mila Dag"
+
+
+def test_the_engine_reads_database_tuples_as_it_reads_roster_entries(world):
+    from sessions_app.planning import availability as engine
+
+    group = world["group"]
+    start, end = suggestions.default_horizon(6)
+    rules = suggestions.rules_for_programme()
+    (plan,) = suggestions.group_plans([group], start, end, rules=rules)
+    rows = list(suggestions.roster_query(plan.request.member_ids, start, end))
+    assert rows and type(rows[0]) is tuple
+    entries = [engine.Busy(*row) for row in rows]
+    named = suggestions.load_roster(plan.request.member_ids, start, end)
+    expected = engine.suggest_slots(plan.request, entries, rules, limit=30)
+    assert expected
+    assert engine.suggest_slots(plan.request, rows, rules, limit=30) == expected
+    assert engine.suggest_slots(plan.request, named, rules, limit=30) == expected
+    assert engine.feasible_slots(plan.request, rows, rules) == engine.feasible_slots(
+        plan.request, entries, rules)

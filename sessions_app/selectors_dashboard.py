@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import CharField, Count, FilteredRelation, Q, QuerySet, Sum, Value
+from django.db.models import CharField, Count, DateField, FilteredRelation, Q, QuerySet, Sum, Value
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
@@ -296,7 +296,8 @@ def attendance_over_time(filters: Filters, names: Names) -> Timeline:
             session__start__gte=filters.start_at, session__start__lt=filters.end_at,
             attendance__in=RECORDED,
         )
-        .annotate(month=TruncMonth("session__start", tzinfo=filters.zone))
+        # A date, not an aware datetime: nothing to convert for each row.
+        .annotate(month=TruncMonth("session__start", tzinfo=filters.zone, output_field=DateField()))
         .values_list("month", dimension)
         .annotate(present=Count("pk", filter=Q(attendance=Attendance.PRESENT)), recorded=Count("pk"))
         .order_by()
@@ -309,8 +310,6 @@ def attendance_over_time(filters: Filters, names: Names) -> Timeline:
     elif by == "specialty":
         labels = dict(names.specialties)
     for month, value, present, recorded in rows:
-        if isinstance(month, dt.datetime):
-            month = month.date()
         label = labels.get(value)
         if label is None:
             if value is None:

@@ -59,11 +59,12 @@ def _month(day: dt.date) -> str:
     return date_format(day, "M Y")
 
 
-def _starts(moment: dt.datetime) -> str:
-    """``date_format(moment, "D j M Y H:i")`` from the same translated names, without parsing
-    the format anew for each of thirty sessions."""
-    return (f"{WEEKDAYS_ABBR[moment.weekday()]} {moment.day} {MONTHS_3[moment.month].title()} "
-            f"{moment.year} {moment:%H:%M}")
+def _starts(moments: list[dt.datetime]) -> list[str]:
+    """``date_format(moment, "D j M Y H:i")`` for each, from the same translated names, looked
+    up once rather than parsing the format and translating the names for each session."""
+    days = {n: str(name) for n, name in WEEKDAYS_ABBR.items()}
+    months = {n: str(name).title() for n, name in MONTHS_3.items()}
+    return [f"{days[m.weekday()]} {m.day} {months[m.month]} {m.year} {m:%H:%M}" for m in moments]
 
 
 def build_tables(data: dict) -> dict[str, Table]:
@@ -72,8 +73,9 @@ def build_tables(data: dict) -> dict[str, Table]:
         _("Session"), _("Starts"), _("Intervisor"), _("Yes"), _("No"), _("Maybe"), _("No answer"),
         _("Waiting for"),
     ])
-    for r in data["upcoming"]:
-        t.rows.append([r.label, _starts(timezone.localtime(r.start)), r.intervisor,
+    starts = _starts([timezone.localtime(r.start) for r in data["upcoming"]])
+    for r, start in zip(data["upcoming"], starts, strict=True):
+        t.rows.append([r.label, start, r.intervisor,
                        r.yes, r.no, r.maybe, r.unanswered, ", ".join(r.waiting_for)])
     tables[t.slug] = t
 
@@ -95,9 +97,9 @@ def build_tables(data: dict) -> dict[str, Table]:
         t.rows.append([label] + [_pct(cells.get(m, selectors.Cell()).rate) for m in timeline.months])
     tables[t.slug] = t
 
-    labels = dict(AbsenceReason.choices)
+    labels = {value: str(label) for value, label in AbsenceReason.choices}
     t = Table("absences", _("Absence reasons by department"), [
-        _("Department"), *(str(labels[r]) for r in selectors.REASONS), _("No reason given"),
+        _("Department"), *(labels[r] for r in selectors.REASONS), _("No reason given"),
         _("Share clinical duty"), _("Left early for clinical duty"),
     ])
     for r in data["absences"]:
@@ -301,7 +303,7 @@ def build_charts(data: dict, query: dict) -> dict:
          "marker": r.expected / most}
         for r in groups
     ])
-    labels = dict(AbsenceReason.choices)
+    labels = {value: str(label) for value, label in AbsenceReason.choices}
     no_reason, clinical_text = _("No reason given"), _("%(share)s clinical")
     absence_bars = []
     for r in data["absences"]:

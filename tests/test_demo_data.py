@@ -372,3 +372,38 @@ def test_it_refuses_to_run_with_debug_off(loaded, settings):
 def test_force_runs_it_with_debug_off(loaded, settings):
     settings.DEBUG = False
     assert "already loaded" in load("--force")
+
+
+PAGES = [
+    ("coordinator@intervision.example", ["home", "dashboard", "session_list", "group_list",
+                                         "evaluation_report", "resident_list", "workload"]),
+    ("resident@intervision.example", ["home", "my_sessions", "my_evaluations", "attendance_statement",
+                                      "open_sessions", "my_roster"]),
+    ("intervisor@intervision.example", ["home", "note_list", "evaluation_report"]),
+]
+
+
+@pytest.mark.parametrize(("email", "names"), PAGES, ids=[email.split("@")[0] for email, _n in PAGES])
+def test_the_main_pages_render_on_the_demo_data(loaded, email, names):
+    client = login(User.objects.get(email=email))
+    for name in names:
+        # Some pages send a person on to their current week or month first.
+        assert client.get(reverse(name), follow=True).status_code == 200, name
+
+
+def test_the_known_intervisor_can_open_attendance_and_notes_of_their_sessions(loaded):
+    user = known_intervisor()
+    client = login(user)
+    waiting = Session.objects.get(intervisor__user=user, status=Session.Status.SCHEDULED,
+                                  end__lte=timezone.now())
+    assert client.get(reverse("session_attendance", args=[waiting.pk])).status_code == 200
+    noted = SessionNote.objects.filter(author=user).select_related("session").first()
+    response = client.get(reverse("session_notes", args=[noted.session_id]))
+    assert response.status_code == 200
+    assert crypto.decrypt(noted.body_encrypted)[:40] in response.content.decode()
+
+
+def test_the_known_resident_can_open_the_evaluation_left_for_her(loaded):
+    resident = sanne()
+    (session,) = evaluations_open_for(resident, timezone.now())
+    assert login(resident.user).get(reverse("evaluation_form", args=[session.pk])).status_code == 200

@@ -14,6 +14,12 @@ the intervisors' own work and holidays, one past session per group — then time
 It prints the times and the ratios (targets: engine ≥ 20× faster than the reference; the whole
 computation within 2× of the load), then drops the database (``--keep`` keeps it).
 
+Fair timing on a shared machine: the two sides of each ratio run in turns (whole, load, whole,
+load …; engine, reference, …) and each keeps its best run — 5 for whole and load, 3 for the
+engine and the reference, both sides alike. The generated year is dropped before timing (a
+web or worker process does not hold it; kept alive, it made full garbage collections land on
+whichever timed step happened to trigger one). ``PROFILE=1`` prints a cProfile of one whole run.
+
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/iv_d .venv/bin/python bench/bench_suggestions.py
 """
 

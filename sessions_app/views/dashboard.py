@@ -204,6 +204,27 @@ def table_html(table: Table, query: str) -> SafeString:
     )
 
 
+def options_html(choices: list[tuple[int, str]], selected: object | None) -> SafeString:
+    """The filter form's options (written here for the same reason as the tables)."""
+    chosen = getattr(selected, "pk", None)
+    return mark_safe("".join(  # noqa: S308 - every name is escaped
+        f'<option value="{pk}"{" selected" if pk == chosen else ""}>{escape(name)}</option>'
+        for pk, name in choices
+    ))
+
+
+def by_links(filters: selectors.Filters, query: dict) -> SafeString:
+    """Links that split attendance over time another way, keeping the other filters."""
+    links = []
+    for value, label in DashboardFilterForm.base_fields["by"].choices:
+        if value == filters.by:
+            links.append(f'<strong aria-current="true">{escape(label)}</strong>')
+        else:
+            href = "?" + urlencode({**query, "by": value}) + "#timeline-heading"
+            links.append(f'<a href="{escape(href)}">{escape(label)}</a>')
+    return mark_safe(" · ".join(links))  # noqa: S308 - every text is escaped
+
+
 # --- Charts -----------------------------------------------------------------------------------------
 
 LABEL_W, BAR_W, VALUE_W, ROW_H = 170, 300, 70, 22
@@ -371,8 +392,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "form": form, "filters": filters, "data": data, "tables": tables,
         "tables_html": {slug: table_html(t, urlencode(query)) for slug, t in tables.items()},
         "charts": build_charts(data, {k: v for k, v in query.items() if k != "department"}),
-        "query": urlencode(query), "by_choices": DashboardFilterForm.base_fields["by"].choices,
-        "departments": data["names"].departments, "specialties": data["names"].specialties,
+        "query": urlencode(query), "by_links": by_links(filters, query),
+        "department_options": options_html(data["names"].departments, filters.department),
+        "specialty_options": options_html(data["names"].specialties, filters.specialty),
     })
 
 

@@ -1,7 +1,9 @@
 """A year of sessions planned from suggestions against a fixed-slot plan, on the demo data.
 
-For every demo group, plans from tomorrow on, with every group's sessions counting as busy
-time for its intervisors when the next group is planned (nobody leads two sessions at once):
+For every demo group, plans from tomorrow on that replace the group sessions already planned,
+continuing from each group's last session; the intervisors' absences, the open sessions they
+lead, and every group's new sessions count as their busy time when the next group is planned
+(nobody leads two sessions at once):
 
 - **suggestions, the year laid out at once** (the goal is judged on this one): a coordinator
   with a year of rosters picks the dates from the engine's best suggestion of each day — about
@@ -52,7 +54,7 @@ from django.utils import timezone  # noqa: E402
 
 from residents.models import IntervisorAbsence, RosterEntry  # noqa: E402
 from sessions_app import suggestions  # noqa: E402
-from sessions_app.models import IntervisionGroup  # noqa: E402
+from sessions_app.models import IntervisionGroup, Session  # noqa: E402
 from sessions_app.planning import availability as engine  # noqa: E402
 
 FIXED_EVERY = dt.timedelta(weeks=6)
@@ -73,6 +75,7 @@ class Group(NamedTuple):
     plan: suggestions.GroupPlan
     roster: list
     leaders: list[int]
+    busy: tuple  # the intervisors' absences and the open sessions they lead
     soonest: dt.timedelta  # the band the gap between two sessions must stay in
     latest: dt.timedelta
 
@@ -88,7 +91,7 @@ def _request(group: Group, low, high, last, leading):
     (for this group or another) as busy time."""
     return dataclasses.replace(
         group.plan.request, horizon_start=low, horizon_end=high, last_session_start=last,
-        intervisor_busy=tuple(group.plan.request.intervisor_busy) + tuple(
+        intervisor_busy=group.busy + tuple(
             span for i in group.leaders for span in leading.get(i, ())),
     )
 
@@ -216,6 +219,10 @@ def main() -> int:
     rows = IntervisorAbsence.objects.values_list("intervisor_id", "start", "end")
     for intervisor_id, a_start, a_end in rows:
         absences.setdefault(intervisor_id, []).append((a_start, a_end))
+    open_sessions: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
+    planned_open = Session.objects.filter(kind=Session.Kind.OPEN, status__in=suggestions.PLANNED)
+    for intervisor_id, s_start, s_end in planned_open.values_list("intervisor_id", "start", "end"):
+        open_sessions.setdefault(intervisor_id, []).append((s_start, s_end))
 
     planners = {"suggested": plan_the_year, "one at a time": plan_one_at_a_time}
     totals = {name: [0, 0, 0, 0] for name in (*planners, "fixed")}  # free, seats, sessions, over absence
@@ -228,7 +235,10 @@ def main() -> int:
         mine = [e for pid in plan.request.member_ids for e in by_person.get(pid, [])]
         leaders = [i for i in (plan.group.intervisor_id, plan.group.co_intervisor_id) if i]
         away = [span for i in leaders for span in absences.get(i, [])]
-        group = Group(plan, mine, leaders, *_band(plan.group.cadence_weeks))
+        # The group sessions already planned are what these plans replace, for every group;
+        # open (make-up) sessions stay, and keep their intervisors busy.
+        busy = tuple(sorted([*away, *(span for i in leaders for span in open_sessions.get(i, ()))]))
+        group = Group(plan, mine, leaders, busy, *_band(plan.group.cadence_weeks))
         made = {name: planner(group, start, end, rules, zone, leading[name])
                 for name, planner in planners.items()}
         chosen = made["suggested"]

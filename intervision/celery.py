@@ -49,4 +49,11 @@ app.conf.beat_schedule = {
         "task": "residents.tasks.sweep_stuck_roster_imports",
         "schedule": 600.0,
     },
+    # Every five minutes: the same for composition runs, failed once queued or running ten
+    # minutes past their solver's time limit (the worker died or the task was lost), so the
+    # page stops showing them as solving. A sweep with nothing stuck costs one query.
+    "fail-stuck-compositions": {
+        "task": "sessions_app.tasks.composition.fail_stuck_compositions",
+        "schedule": 300.0,
+    },
 }

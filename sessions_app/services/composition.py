@@ -38,6 +38,11 @@ COHORTS = (COHORT_UNGROUPED, COHORT_ALL, COHORT_START_YEAR)
 
 PROGRESS_EVERY = 0.5  # seconds between progress writes: enough for a page polling every second
 WORKERS = 2  # CP-SAT threads; the workers run on small machines
+# What a run may take beyond its solver's time limit before it counts as stuck: the wait for a
+# free worker, reading the cohort, writing the result. Generous, since a run failed by mistake
+# costs a coordinator a restart, and Celery's hard limit (CELERY_TASK_TIME_LIMIT, 10 minutes)
+# has killed any task that ran this long anyway.
+STUCK_MARGIN = dt.timedelta(minutes=10)
 
 
 # --- The cohort and the problem ------------------------------------------------------------------
@@ -304,6 +309,38 @@ def composition_solve(*, run_id: int) -> str | None:
         status=status, progress=1.0, message=message, result=result_json(result)
     )
     return status
+
+
+@transaction.atomic
+def composition_fail_stuck(*, now: dt.datetime | None = None) -> int:
+    """Fail the runs still queued or running longer after they were started than their time
+    limit plus ``STUCK_MARGIN``: their worker died (killed at the hard time limit, restarted,
+    out of memory) or the broker lost the task, and nothing else would ever finish them.
+    Returns how many were failed.
+
+    Idempotent and safe against a worker that is still alive after all: each run is failed by
+    a conditional update (still queued or running), so a second sweep changes nothing, a worker
+    that finishes first keeps its result, and a task delivered after the sweep finds the run no
+    longer queued and does nothing."""
+    now = now or timezone.now()
+    candidates = CompositionRun.objects.filter(
+        status__in=[CompositionRun.Status.QUEUED, CompositionRun.Status.RUNNING],
+        created_at__lt=now - STUCK_MARGIN,
+    ).values_list("pk", "created_at", "params")
+    failed = 0
+    for pk, created_at, params in candidates:
+        limit = dt.timedelta(seconds=float(params.get("time_limit", 30))) + STUCK_MARGIN
+        if now - created_at <= limit:
+            continue
+        minutes = round(limit.total_seconds() / 60)
+        failed += CompositionRun.objects.filter(
+            pk=pk, status__in=[CompositionRun.Status.QUEUED, CompositionRun.Status.RUNNING]
+        ).update(
+            status=CompositionRun.Status.FAILED,
+            message=_("No worker finished this run within %(minutes)d minutes; it was stopped. "
+                      "Start the composition again.") % {"minutes": minutes},
+        )
+    return failed
 
 
 # --- Adjusting and accepting ---------------------------------------------------------------------

@@ -272,3 +272,40 @@ def test_specialty_filter(cora):
     response = login(cora).get(reverse("dashboard"), {"specialty": specialty.pk, "by": "specialty"})
     assert response.status_code == 200
     assert set(response.context["data"]["timeline"].series) <= {specialty.name}
+
+
+def test_a_cancelled_booking_is_not_waited_for_and_an_open_session_is_named_as_such(cora):
+    group, residents = _group_with("Tuesday group")
+    session = _session(group, 3, status=Session.Status.SCHEDULED)
+    Participation.objects.create(session=session, resident=residents[0], rsvp="maybe")
+    Participation.objects.create(session=session, resident=residents[1], booking="cancelled")
+    Participation.objects.create(session=session, resident=residents[2])
+    leader = IntervisorFactory(user__first_name="", user__last_name="", user__email="lead@example.org")
+    start = NOW + dt.timedelta(days=5)
+    Session.objects.create(kind=Session.Kind.OPEN, capacity=8, intervisor=leader, start=start,
+                           end=start + dt.timedelta(minutes=90), status=Session.Status.SCHEDULED)
+
+    rows = login(cora).get(reverse("dashboard")).context["tables"]["upcoming"].rows
+    assert rows[0][3:8] == [0, 0, 1, 1, residents[2].user.get_full_name()]
+    assert (rows[1][0], rows[1][2], rows[1][3:8]) == ("Open session", "lead@example.org", [0, 0, 0, 0, ""])
+
+
+def test_per_group_attendance_counts_only_the_chosen_department_and_a_quiet_group_shows_zeros(cora):
+    group, surgeons = _group_with("Mixed", department="Surgery", members=2)
+    child = ResidentFactory(department=_department("Paediatrics"))
+    MembershipFactory(group=group, resident=child, start_date=dt.date(2025, 1, 6))
+    session = _session(group, -10)
+    Participation.objects.bulk_create([
+        Participation(session=session, resident=surgeons[0], attendance="present"),
+        Participation(session=session, resident=surgeons[1], attendance="absent"),
+        Participation(session=session, resident=child, attendance="present"),
+    ])
+    _group_with("Quiet", department="Surgery")
+
+    surgery = Department.objects.get(name="Surgery")
+    rows = {r.group.name: r for r in
+            login(cora).get(reverse("dashboard"), {"department": surgery.pk}).context["data"]["groups"]}
+    assert (rows["Mixed"].present, rows["Mixed"].recorded, rows["Mixed"].held) == (1, 2, 1)
+    quiet = rows["Quiet"]
+    assert (quiet.held, quiet.planned, quiet.cancelled, quiet.intervisors) == (0, 0, 0, 0)
+    assert quiet.attendance is None

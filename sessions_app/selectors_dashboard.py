@@ -402,7 +402,10 @@ def evaluations(filters: Filters, group_ids: list[int] | None = None) -> Evaluat
 
     Sums rather than averages come back (every answer has every item): integers, added up
     here across groups, and a hash aggregate rather than a sort in the database."""
-    threshold = Programme.get().evaluation_threshold
+    # The one number, not the programme's row; Programme.get() creates the row on first use.
+    threshold = Programme.objects.filter(pk=1).values_list("evaluation_threshold", flat=True).first()
+    if threshold is None:
+        threshold = Programme.get().evaluation_threshold
     qs = Evaluation.objects.filter(
         session__start__gte=filters.start_at, session__start__lt=filters.end_at
     )

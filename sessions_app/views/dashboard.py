@@ -150,29 +150,6 @@ def _ident(title: str) -> str:
     return "chart-" + slugify(title)[:40]
 
 
-def _hbar_svg(chart: dict) -> SafeString:
-    out = [_svg_open(chart, _ident(chart["title"]))]
-    for row in chart["rows"]:
-        label = (f'<text x="{chart["label_x"]}" y="{row["text_y"]}" text-anchor="end" font-size="12" '
-                 f'fill="{"#0a58ca" if row["link"] else "#212529"}"><title>{escape(row["full"])}</title>'
-                 f'{escape(row["label"])}</text>')
-        if row["link"]:
-            label = f'<a href="{escape(row["link"])}">{label}</a>'
-        out.append(f'<g>{label}<rect x="{chart["bar_x"]}" y="{row["y"] + 3}" width="{chart["bar_w"]}" '
-                   f'height="{chart["row_h"]}" fill="#f8f9fa"></rect>')
-        for seg in row["segments"]:
-            out.append(f'<rect x="{seg["x"]}" y="{row["y"] + 3}" width="{seg["width"]}" '
-                       f'height="{chart["row_h"]}" fill="{seg["fill"]}">'
-                       f'<title>{escape(seg["title"])}</title></rect>')
-        if row["marker_x"] is not None:
-            out.append(f'<line x1="{row["marker_x"]}" x2="{row["marker_x"]}" y1="{row["y"] + 1}" '
-                       f'y2="{row["y"] + 20}" stroke="#212529" stroke-width="2"></line>')
-        out.append(f'<text x="{chart["value_x"]}" y="{row["text_y"]}" font-size="12" fill="#212529">'
-                   f'{escape(row["value"])}</text></g>')
-    out.append("</svg>")
-    return mark_safe("".join(out))  # noqa: S308 - every text above is escaped
-
-
 def _heatmap_svg(chart: dict) -> SafeString:
     out = [_svg_open(chart, _ident(chart["title"]))]
     for row in chart["rows"]:
@@ -236,26 +213,36 @@ def _short(text: str, n: int = 24) -> str:
 
 def hbar_chart(title: str, bars: list[dict]) -> dict:
     """Horizontal bars. Each bar: label, segments [(fraction, colour, title)], value text,
-    optional marker (fraction) and link."""
-    rows = []
+    optional marker (fraction) and link. Drawn in one pass: sixty groups make two of these."""
+    chart = {
+        "title": title, "height": max(1, len(bars)) * ROW_H + 4, "width": LABEL_W + BAR_W + VALUE_W,
+    }
+    label_x, value_x, row_h = LABEL_W - 6, LABEL_W + BAR_W + 6, ROW_H - 6
+    out = [_svg_open(chart, _ident(title))]
     for n, bar in enumerate(bars):
-        x, segments = LABEL_W, []
+        y, text_y, link = n * ROW_H + 3, n * ROW_H + 15, bar.get("link")
+        label = (f'<text x="{label_x}" y="{text_y}" text-anchor="end" font-size="12" '
+                 f'fill="{"#0a58ca" if link else "#212529"}"><title>{escape(bar["label"])}</title>'
+                 f'{escape(_short(bar["label"]))}</text>')
+        if link:
+            label = f'<a href="{escape(link)}">{label}</a>'
+        out.append(f'<g>{label}<rect x="{LABEL_W}" y="{y}" width="{BAR_W}" height="{row_h}" '
+                   f'fill="#f8f9fa"></rect>')
+        x = LABEL_W
         for fraction, colour, seg_title in bar["segments"]:
             width = round(max(0.0, min(1.0, fraction)) * BAR_W, 1)
-            segments.append({"x": x, "width": width, "fill": colour, "title": seg_title})
+            out.append(f'<rect x="{x}" y="{y}" width="{width}" height="{row_h}" fill="{colour}">'
+                       f'<title>{escape(seg_title)}</title></rect>')
             x += width
         marker = bar.get("marker")
-        rows.append({
-            "y": n * ROW_H, "text_y": n * ROW_H + 15, "label": _short(bar["label"]), "full": bar["label"],
-            "segments": segments, "value": bar["value"], "link": bar.get("link"),
-            "marker_x": None if marker is None else LABEL_W + round(min(1.0, marker) * BAR_W, 1),
-        })
-    chart = {
-        "title": title, "rows": rows, "height": max(1, len(rows)) * ROW_H + 4,
-        "width": LABEL_W + BAR_W + VALUE_W, "value_x": LABEL_W + BAR_W + 6, "bar_x": LABEL_W, "bar_w": BAR_W,
-        "label_x": LABEL_W - 6, "row_h": ROW_H - 6,
-    }
-    chart["svg"] = _hbar_svg(chart)
+        if marker is not None:
+            marker_x = LABEL_W + round(min(1.0, marker) * BAR_W, 1)
+            out.append(f'<line x1="{marker_x}" x2="{marker_x}" y1="{y - 2}" y2="{y + 17}" '
+                       f'stroke="#212529" stroke-width="2"></line>')
+        out.append(f'<text x="{value_x}" y="{text_y}" font-size="12" fill="#212529">'
+                   f'{escape(bar["value"])}</text></g>')
+    out.append("</svg>")
+    chart["svg"] = mark_safe("".join(out))  # noqa: S308 - every text above is escaped
     return chart
 
 

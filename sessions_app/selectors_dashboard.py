@@ -450,13 +450,13 @@ def theme_counts(filters: Filters, threshold: int, group_ids: list[int] | None =
     )
     if group_ids is not None:
         qs = qs.filter(sessionnote__session__group__in=group_ids)
-    rows = qs.values("notetheme__name").annotate(notes=Count("sessionnote", distinct=True)).order_by(
-        "-notes", "notetheme__name"
-    )
+    # A note carries a theme once (the through table's pairs are unique) and theme names are
+    # unique, so counting rows per theme counts notes: no DISTINCT, a hash aggregate.
+    rows = qs.values_list("notetheme__name").annotate(notes=Count("pk")).order_by()
     shown, hidden = [], 0
-    for r in rows:
-        if r["notes"] >= threshold:
-            shown.append((r["notetheme__name"], r["notes"]))
+    for name, notes in sorted(rows, key=lambda r: (-r[1], r[0])):
+        if notes >= threshold:
+            shown.append((name, notes))
         else:
             hidden += 1
     return ThemeCounts(threshold=threshold, shown=shown, hidden=hidden)

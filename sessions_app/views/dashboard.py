@@ -135,7 +135,7 @@ def build_tables(data: dict) -> dict[str, Table]:
 def escape(value: object) -> str:
     # The standard library's escape: Django's wraps every call for lazy strings, which costs
     # more than the escaping itself over a few thousand cells. Numbers need none.
-    if type(value) is int:
+    if type(value) in (int, float):
         return str(value)
     return _escape(str(value), quote=True)
 

@@ -1,12 +1,12 @@
 from django.urls import path
 
-from .views import evaluations as evaluation_views
-from .views import groups
+from .views import calendar as calendar_views
 from .views import composition as composition_views
 from .views import dashboard as dashboard_views
+from .views import evaluations as evaluation_views
+from .views import groups
 from .views import notes as notes_views
 from .views import participation as participation_views
-from .views import calendar as calendar_views
 from .views import sessions as session_views
 from .views import suggestions as suggestion_views
 

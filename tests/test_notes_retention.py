@@ -57,5 +57,6 @@ def test_the_programme_sets_the_retention_period(notes_at_ages):
 def test_months_before_counts_calendar_months():
     assert months_before(dt.datetime(2026, 3, 31, 12, tzinfo=dt.UTC), 1) == dt.datetime(
         2026, 2, 28, 12, tzinfo=dt.UTC)
-    assert months_before(dt.datetime(2026, 1, 15, tzinfo=dt.UTC), 12) == dt.datetime(2025, 1, 15, tzinfo=dt.UTC)
-    assert months_before(dt.datetime(2026, 1, 15, tzinfo=dt.UTC), 13) == dt.datetime(2024, 12, 15, tzinfo=dt.UTC)
+    january = dt.datetime(2026, 1, 15, tzinfo=dt.UTC)
+    assert months_before(january, 12) == dt.datetime(2025, 1, 15, tzinfo=dt.UTC)
+    assert months_before(january, 13) == dt.datetime(2024, 12, 15, tzinfo=dt.UTC)

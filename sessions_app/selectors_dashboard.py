@@ -1,5 +1,6 @@
 """What the coordinator's dashboard reads: RSVPs, cadence, continuity, attendance, absence
-reasons, evaluations and note themes, aggregated in the database.
+reasons, evaluations and note themes, aggregated in the database (a few grouped rows are
+summed here where that spares a join, a sort or a query; see bench/bench_dashboard.py).
 
 Every function runs a fixed number of queries, whatever the number of groups, sessions or
 residents (``tests/test_dashboard.py`` counts them for 5 and for 50 groups). Evaluations and
@@ -465,7 +466,8 @@ def theme_counts(filters: Filters, threshold: int, group_ids: list[int] | None =
 # --- The whole page --------------------------------------------------------------------------------
 
 def dashboard(filters: Filters, *, now: dt.datetime) -> dict:
-    """Everything the page shows, in a fixed number of queries (twelve)."""
+    """Everything the page shows, in ten queries whatever the number of groups (the page adds
+    the session and the user: twelve, pinned in tests/test_dashboard.py)."""
     today = now.astimezone(filters.zone).date()
     groups = group_rows(filters, today)
     narrowed = filters.department is not None or filters.specialty is not None

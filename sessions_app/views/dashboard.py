@@ -166,17 +166,19 @@ def _heatmap_svg(chart: dict) -> SafeString:
 
 def table_html(table: Table, query: str) -> SafeString:
     link = reverse("dashboard_export", kwargs={"table": table.slug}) + "?" + query
+    # Translated before the f-strings: xgettext does not look inside them.
+    nothing, download = _("Nothing in this period."), _("Download CSV")
     head = "".join(f'<th scope="col">{escape(h)}</th>' for h in table.headers)
     body = "".join(
         "<tr>" + "".join(f'<th scope="row">{escape(c)}</th>' if i == 0 else f"<td>{escape(c)}</td>"
                          for i, c in enumerate(row)) + "</tr>"
         for row in table.rows
     ) or (f'<tr><td colspan="{len(table.headers)}" class="text-muted">'
-          f'{escape(_("Nothing in this period."))}</td></tr>')
+          f'{escape(nothing)}</td></tr>')
     return mark_safe(  # noqa: S308 - every text is escaped
         f'<div class="table-responsive"><table class="table table-sm table-striped small" '
         f'id="table-{table.slug}"><caption class="caption-top">{escape(table.title)} · '
-        f'<a href="{escape(link)}" download>{escape(_("Download CSV"))}</a></caption>'
+        f'<a href="{escape(link)}" download>{escape(download)}</a></caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
     )
 

@@ -241,7 +241,7 @@ def test_suggestions_for_many_groups_take_five_queries_however_many_groups(
     assert found[world["group"].pk].names[world["mila"].pk] == "Mila Dag"
 
 
-def test_the_engine_reads_database_tuples_as_it_reads_roster_entries(world):
+def test_the_engine_reads_database_rows_in_seconds_as_it_reads_roster_entries(world):
     from sessions_app.planning import availability as engine
 
     group = world["group"]
@@ -249,12 +249,43 @@ def test_the_engine_reads_database_tuples_as_it_reads_roster_entries(world):
     rules = suggestions.rules_for_programme()
     (plan,) = suggestions.group_plans([group], start, end, rules=rules)
     rows = list(suggestions.roster_query(plan.request.member_ids, start, end))
-    assert rows and type(rows[0]) is tuple
-    entries = [engine.Busy(*row) for row in rows]
     named = suggestions.load_roster(plan.request.member_ids, start, end)
+    assert rows and type(rows[0]) is tuple and type(rows[0][1]) is float
+    # The same entries: the database's seconds are the datetimes' POSIX timestamps.
+    assert sorted(rows) == sorted((r.person_id, r.start.timestamp(), r.end.timestamp(), r.kind) for r in named)
+    entries = [engine.Busy(*row) for row in named]
     expected = engine.suggest_slots(plan.request, entries, rules, limit=30)
     assert expected
     assert engine.suggest_slots(plan.request, rows, rules, limit=30) == expected
     assert engine.suggest_slots(plan.request, named, rules, limit=30) == expected
+    assert engine.suggest_slots(plan.request, engine.Roster(rows, rules), rules, limit=30) == expected
     assert engine.feasible_slots(plan.request, rows, rules) == engine.feasible_slots(
         plan.request, entries, rules)
+
+
+def test_the_database_hands_over_exact_seconds_for_odd_times_and_both_dst_changes(db, rosa):
+    odd = [
+        (at(3, 2, 16, 5) + dt.timedelta(seconds=30.25), at(3, 2, 17, 59) + dt.timedelta(seconds=59)),
+        # The last Sunday of March and of October: 02:00 and 03:00 local do not or twice exist.
+        (dt.datetime(2026, 3, 29, 1, 45, tzinfo=AMS), dt.datetime(2026, 3, 29, 3, 15, tzinfo=AMS)),
+        (dt.datetime(2026, 10, 25, 2, 30, tzinfo=AMS, fold=0),
+         dt.datetime(2026, 10, 25, 2, 30, tzinfo=AMS, fold=1)),
+    ]
+    for begin, finish in odd:
+        entry(rosa.resident, begin, finish, "other")
+    rows = suggestions.roster_query([rosa.resident.pk], at(3, 3, 0), dt.datetime(2026, 11, 1, tzinfo=AMS))
+    assert sorted((s, e) for _pid, s, e, _kind in rows) == [
+        (begin.timestamp(), finish.timestamp()) for begin, finish in odd
+    ]
+
+
+def test_a_roster_prepared_for_other_rules_is_refused(world):
+    from sessions_app.planning import availability as engine
+
+    start, end = suggestions.default_horizon(2)
+    rules = suggestions.rules_for_programme()
+    (plan,) = suggestions.group_plans([world["group"]], start, end, rules=rules)
+    roster = engine.Roster(suggestions.roster_query(plan.request.member_ids, start, end), rules)
+    other = engine.Rules(rest_after_night=dt.timedelta(hours=11), tz=rules.tz)
+    with pytest.raises(ValueError, match="other rules"):
+        engine.suggest_slots(plan.request, roster, other)

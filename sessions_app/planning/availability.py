@@ -3,7 +3,9 @@
 Python and numpy, no Django: the caller turns model rows into the plain dataclasses below.
 A roster entry may also be a plain ``(person_id, start, end, kind)`` tuple, the order of
 ``Busy``'s fields, as a database cursor returns it (unchecked: the database's constraints
-already hold what ``Busy.__post_init__`` checks).
+already hold what ``Busy.__post_init__`` checks), with start and end as aware datetimes or as
+POSIX seconds. Planning many groups from one roster, build a ``Roster`` once and pass it to
+every call: each request then takes its members' rows as array slices.
 
 How it works
 ------------
@@ -31,7 +33,8 @@ How it works
    cells. A slot of ``n`` cells starting at cell s is blocked when a busy cell lies in
    s .. s+n-1 (``_blocked_starts``); counting free members per start is a column sum, so only
    feasible starts are ever visited one by one. Reading each entry (two ``timestamp()``
-   calls) is the only per-entry Python work left, and most of the engine's time.
+   calls, none when the database hands over seconds) is the only per-entry Python work
+   left; a ``Roster`` does it once for all the groups planned together.
 5. **Ranking** needs the week before each feasible slot: rather than grid-wide bitsets, the
    fatigue rules ask the union of a member's intervals how much of [a, b) it covers, by
    binary search (``_Cover``). The ranking keys of all feasible slots are arrays sorted with
@@ -78,12 +81,13 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 from functools import lru_cache
 from itertools import compress, repeat
+from operator import attrgetter, itemgetter
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -302,7 +306,7 @@ class AvailabilityMatrix:
 
 
 def feasible_slots(
-    request: GroupRequest, roster: Iterable[Busy], rules: Rules = DEFAULT_RULES
+    request: GroupRequest, roster: Iterable[Busy] | Roster, rules: Rules = DEFAULT_RULES
 ) -> list[FeasibleSlot]:
     """Every feasible slot in the horizon, by start time, with who can come."""
     plan = _Plan(request, roster, rules)
@@ -319,20 +323,19 @@ def feasible_slots(
 
 def suggest_slots(
     request: GroupRequest,
-    roster: Iterable[Busy],
+    roster: Iterable[Busy] | Roster,
     rules: Rules = DEFAULT_RULES,
     limit: int = 10,
     max_per_day: int | None = 2,
 ) -> list[Suggestion]:
     """The ``limit`` best slots, ranked as the module docstring describes."""
     plan = _Plan(request, roster, rules)
-    chosen = _spread_over_days(plan.ranked(), plan, limit, max_per_day)
-    return plan.explain(chosen)
+    return plan.explain(plan.ranked(limit, max_per_day))
 
 
 def availability_matrix(
     request: GroupRequest,
-    roster: Iterable[Busy],
+    roster: Iterable[Busy] | Roster,
     slots: Sequence[Slot],
     rules: Rules = DEFAULT_RULES,
 ) -> AvailabilityMatrix:
@@ -623,29 +626,21 @@ class _Duty:
     end: _Floats
 
     @classmethod
-    def of(cls, member_ids: Sequence[int], roster: Iterable[Busy], rules: Rules) -> _Duty:
-        entries = roster if isinstance(roster, Sequence) else list(roster)
-        count = len(entries)
+    def of(cls, member_ids: Sequence[int], roster: Iterable[Busy] | Roster, rules: Rules) -> _Duty:
+        if isinstance(roster, Roster):
+            return roster.duty(member_ids, rules)
+        who, layer, start, end = _columns(roster)
         position = {pid: at for at, pid in enumerate(member_ids)}.get  # -1: not a member
-        if count and _is_row_tuple(entries[0]):
-            # Tuples in Busy's field order, as a database cursor returns them: one transposition
-            # in C touches each row once, three times faster than reading it four times over.
-            who, begin, until, kind = zip(*entries, strict=True)
-        else:
-            who = [entry.person_id for entry in entries]
-            begin = [entry.start for entry in entries]
-            until = [entry.end for entry in entries]
-            kind = [entry.kind for entry in entries]
-        # Reading the entries is the only per-entry Python work left, and the two timestamp()
-        # passes are most of it; everything after runs in numpy.
-        member = np.fromiter(map(position, who, repeat(-1)), np.int64, count)
-        layer = np.fromiter(map(_LAYER_CODE.__getitem__, kind), np.int64, count)
-        start = np.fromiter(map(datetime.timestamp, begin), np.float64, count)
-        end = np.fromiter(map(datetime.timestamp, until), np.float64, count)
+        member = np.fromiter(map(position, who.tolist(), repeat(-1)), np.int64, len(who))
         # Other people's entries go, and so do empty ones, which overlap nothing.
         keep = (member >= 0) & (end > start)
         duty = cls(member[keep], layer[keep], start[keep], end[keep])
         return duty.plus(duty.rest_after_nights(rules))
+
+    @classmethod
+    def empty(cls) -> _Duty:
+        none = np.zeros(0, dtype=np.int64)
+        return cls(none, none, none.astype(np.float64), none.astype(np.float64))
 
     def plus(self, other: _Duty) -> _Duty:
         return _Duty(
@@ -678,6 +673,84 @@ class _Duty:
         return _Duty(
             nights.member, np.full_like(nights.layer, _REST), nights.end, nights.end + rest
         )
+
+
+def _columns(roster: Iterable[Busy]) -> tuple[_Ints, _Ints, _Floats, _Floats]:
+    """Who, layer code, start and end (POSIX seconds) of every entry, as columns.
+
+    Entries are ``Busy``, objects with its attributes, or tuples in its field order as a
+    database cursor returns them; start and end are aware datetimes or already POSIX seconds
+    (numbers), the cheapest form a database can hand over.
+    """
+    entries = roster if isinstance(roster, Sequence) else list(roster)
+    count = len(entries)
+    if not count:
+        empty = _Duty.empty()
+        return empty.member, empty.layer, empty.start, empty.end
+    if _is_row_tuple(entries[0]):
+        # By position, column by column: ``zip(*entries)`` would be shorter, but it makes an
+        # iterator object per row, and tens of thousands of those at once set off a full
+        # garbage collection of the whole process.
+        who, begin, until, kind = (map(itemgetter(at), entries) for at in range(4))
+        first = entries[0][1]
+    else:
+        who = map(attrgetter("person_id"), entries)
+        begin, until = map(attrgetter("start"), entries), map(attrgetter("end"), entries)
+        kind = map(attrgetter("kind"), entries)
+        first = entries[0].start
+    layer = np.fromiter(map(_LAYER_CODE.__getitem__, kind), np.int64, count)
+    if isinstance(first, datetime):
+        # Reading datetimes is the only per-entry Python work left, and the two timestamp()
+        # passes are most of it; seconds from the database skip it.
+        start = np.fromiter(map(datetime.timestamp, begin), np.float64, count)
+        end = np.fromiter(map(datetime.timestamp, until), np.float64, count)
+    else:
+        start = np.fromiter(begin, np.float64, count)
+        end = np.fromiter(until, np.float64, count)
+    return np.fromiter(who, np.int64, count), layer, start, end
+
+
+class Roster:
+    """Many people's roster entries, read once and shared by many requests.
+
+    Planning all groups of a programme reads one roster for everybody; reading it per group
+    would read every entry again for every group it is passed to. Built once (rest after
+    nights included, for ``rules``), it hands each request its members' rows as array slices.
+    Accepts what ``suggest_slots`` accepts; other people's entries are simply never asked for.
+    """
+
+    __slots__ = ("rules", "_duty", "_bounds")
+
+    def __init__(self, entries: Iterable[Busy], rules: Rules = DEFAULT_RULES) -> None:
+        person, layer, start, end = _columns(entries)
+        keep = end > start  # empty entries overlap nothing
+        duty = _Duty(person[keep], layer[keep], start[keep], end[keep])
+        duty = duty.plus(duty.rest_after_nights(rules))  # per person: ``member`` holds ids here
+        self.rules = rules
+        self._duty = duty.where(np.argsort(duty.member, kind="stable"))
+        people, first, count = np.unique(self._duty.member, return_index=True, return_counts=True)
+        self._bounds: dict[int, tuple[int, int]] = dict(
+            zip(people.tolist(), zip(first.tolist(), (first + count).tolist(), strict=True), strict=True)
+        )
+
+    def __len__(self) -> int:
+        """Rows held, rest periods included."""
+        return len(self._duty.member)
+
+    def duty(self, member_ids: Sequence[int], rules: Rules) -> _Duty:
+        """The members' rows, ``member`` renumbered to positions in ``member_ids``."""
+        if rules != self.rules:
+            raise ValueError("this roster was prepared for other rules (rest periods differ)")
+        pieces = [(at, *self._bounds[pid]) for at, pid in enumerate(member_ids) if pid in self._bounds]
+        if not pieces:
+            return _Duty.empty()
+        position, low, high = (np.array(column, dtype=np.int64) for column in zip(*pieces, strict=True))
+        lengths = high - low
+        # Consecutive index runs low..high-1 per member, without a Python loop over rows.
+        offsets = np.repeat(low - np.cumsum(lengths) + lengths, lengths)
+        index = np.arange(int(lengths.sum()), dtype=np.int64) + offsets
+        rows = self._duty
+        return _Duty(np.repeat(position, lengths), rows.layer[index], rows.start[index], rows.end[index])
 
 
 def _busy(duty: _Duty, request: GroupRequest, space: _Space, rules: Rules) -> _Flags:
@@ -808,12 +881,36 @@ def _closed_dates(
     return closed
 
 
-@dataclass(frozen=True)
 class _Candidates:
     """Where slots of one length may start over a horizon, and the cells they can cover."""
 
-    space: _Space  # every grid cell some candidate slot covers
-    starts: _Flags  # per cell of ``space``: may a slot start here?
+    __slots__ = ("space", "starts", "zone", "_calendar")
+
+    def __init__(self, space: _Space, starts: _Flags, zone: ZoneInfo) -> None:
+        self.space = space  # every grid cell some candidate slot covers
+        self.starts = starts  # per cell of ``space``: may a slot start here?
+        self.zone = zone
+        self._calendar: tuple[_Ints, _Ints, _Ints] | None = None
+
+    @property
+    def calendar(self) -> tuple[_Ints, _Ints, _Ints]:
+        """Per cell of ``space``, for starts only (0 elsewhere): the local calendar day
+        (ordinal), weekday and second of the day.
+
+        Ranking reads them for every feasible start of every group sharing these windows:
+        converting each start to local time once, on first use, is enough.
+        """
+        if self._calendar is None:
+            day, weekday, second = (np.zeros(self.space.size, dtype=np.int64) for _ in range(3))
+            grid, kept = self.space.grid, self.space.kept
+            for at in np.flatnonzero(self.starts).tolist():
+                local = grid.when(kept[at]).astimezone(self.zone)
+                day[at], weekday[at] = local.toordinal(), local.weekday()
+                second[at] = local.hour * 3600 + local.minute * 60 + local.second
+            for array in (day, weekday, second):
+                array.setflags(write=False)  # shared through the cache
+            self._calendar = (day, weekday, second)
+        return self._calendar
 
 
 def _candidates_for(request: GroupRequest, rules: Rules, cells: int) -> _Candidates:
@@ -849,7 +946,7 @@ def _candidates(
     space = _Space.keeping(grid, _spread(starts << (cells - 1), cells) if starts else 0)
     flags = _unpack(starts, grid.cells)[space.kept]
     flags.setflags(write=False)  # shared through the cache
-    return _Candidates(space, flags)
+    return _Candidates(space, flags, ZoneInfo(tz))
 
 
 def _window_starts(
@@ -889,15 +986,13 @@ def _window_starts(
 # --------------------------------------------------------------------------- planning
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Ranked:
     index: int  # start cell on the grid
-    key: tuple[int, int, int, int, int]
     available: tuple[int, ...]
     fatigued: tuple[int, ...]
     cadence_distance: int | None
     habit_breaks: int
-    day: date  # the local calendar day it starts on
 
 
 class _Plan:
@@ -907,12 +1002,12 @@ class _Plan:
     rules look at whole days before a slot and ask ``_Cover``, only when ranking.
     """
 
-    def __init__(self, request: GroupRequest, roster: Iterable[Busy], rules: Rules) -> None:
+    def __init__(self, request: GroupRequest, roster: Iterable[Busy] | Roster, rules: Rules) -> None:
         self.request = request
         self.rules = rules
         self.zone = ZoneInfo(rules.tz)
         self.cells = request.duration // CELL
-        candidates = _candidates_for(request, rules, self.cells)
+        self.candidates = candidates = _candidates_for(request, rules, self.cells)
         self.space = candidates.space
         self.grid = self.space.grid
         self.starts = candidates.starts
@@ -949,49 +1044,45 @@ class _Plan:
             for i, came, freed in zip(feasible.tolist(), available, released, strict=True)
         ]
 
-    def ranked(self) -> Iterator[_Ranked]:
-        """Feasible slots, best first, as the module docstring ranks them.
+    def ranked(self, limit: int, max_per_day: int | None) -> list[_Ranked]:
+        """The best ``limit`` feasible slots, ranked as the module docstring says and spread
+        over days by ``_spread_over_days``.
 
         The keys are computed for all feasible slots at once and sorted with ``lexsort``;
-        an entry (who comes, who is tired) is only built when the caller takes it, and
-        ``_spread_over_days`` takes just enough to fill its list.
+        who comes and who is tired is only gathered for the slots taken.
         """
         _blocked, feasible, free = self._free()
-        if not len(feasible):
-            return
+        if not len(feasible) or limit <= 0:
+            return []
         index = self.space.kept_array[feasible]
         tired = free & _fatigued(self.duty, self.grid, self.rules, self.members, index)
         attending, fatigued = free.sum(axis=0), tired.sum(axis=0)
-        local = [self.grid.when(i).astimezone(self.zone) for i in index.tolist()]
-        dates = list(map(datetime.date, local))
-        day = np.fromiter(map(date.toordinal, dates), np.int64, len(dates))
+        calendar_day, weekday, second = self.candidates.calendar
+        day = calendar_day[feasible]
         target = self._cadence_target()
         distance = np.abs(day - target.toordinal()) if target else np.zeros_like(day)
         breaks = np.zeros_like(day)
         usual_day, usual_start = self.request.usual_weekday, self.request.usual_start
         if usual_day is not None:
-            breaks += np.fromiter(map(datetime.weekday, local), np.int64, len(local)) != usual_day
+            breaks += weekday[feasible] != usual_day
         if usual_start is not None:
-            breaks += np.fromiter((when.time() != usual_start for when in local), np.bool_, len(local))
+            usual = usual_start.hour * 3600 + usual_start.minute * 60 + usual_start.second
+            # A usual start with microseconds is never kept: slots start on whole quarters.
+            breaks += (second[feasible] != usual) | bool(usual_start.microsecond)
         # lexsort sorts by its last key first: attendance, fatigue, cadence, habit, start.
         order = np.lexsort((index, breaks, distance, fatigued, -attending))
+        taken = _spread_over_days(order, index, day, self.cells, limit, max_per_day)
         ids = self.request.member_ids
-        came, tired_rows = free.T.tolist(), tired.T.tolist()
-        keys = list(zip(
-            (-attending).tolist(), fatigued.tolist(), distance.tolist(), breaks.tolist(),
-            index.tolist(), strict=True,
-        ))
-        for at in order.tolist():
-            key = keys[at]
-            yield _Ranked(
-                index=key[4],
-                key=key,
-                available=tuple(compress(ids, came[at])),
-                fatigued=tuple(compress(ids, tired_rows[at])),
-                cadence_distance=key[2] if target else None,
-                habit_breaks=key[3],
-                day=dates[at],
+        return [
+            _Ranked(
+                index=int(index[at]),
+                available=tuple(compress(ids, free[:, at].tolist())),
+                fatigued=tuple(compress(ids, tired[:, at].tolist())),
+                cadence_distance=int(distance[at]) if target else None,
+                habit_breaks=int(breaks[at]),
             )
+            for at in taken
+        ]
 
     def _cadence_target(self) -> date | None:
         last, weeks = self.request.last_session_start, self.request.cadence_weeks
@@ -1008,38 +1099,31 @@ class _Plan:
         if not chosen:
             return []
         ids, duty, count = self.request.member_ids, self.duty, len(chosen)
-        width = len(_REASON_ORDER)
         low, high = self.space.cells_of(duty.start, duty.end)
         at = np.array([self.space.cell(entry.index) for entry in chosen], dtype=np.int64)
         hits = (low[:, None] < at + self.cells) & (high[:, None] > at) & (high > low)[:, None]
         interval, slot = np.nonzero(hits)
-        touching = np.zeros(self.members * width * count, dtype=np.bool_)
-        touching[((width * duty.member + _REASON_OF_LAYER[duty.layer])[interval]) * count + slot] = True
-        # slot → member → kind, as lists: the loop below only reads them.
-        by_slot = touching.reshape(self.members, width, count).transpose(2, 0, 1).tolist()
-        gives_way = [kind in self.rules.give_way_kinds for kind in _REASON_ORDER]
-        words = list(REASONS.values())
+        # Per slot and member, the kinds that touch it as one number: bit k for _REASON_ORDER[k].
+        kinds = np.zeros(count * self.members, dtype=np.int64)
+        np.bitwise_or.at(
+            kinds, slot * self.members + duty.member[interval], 1 << _REASON_OF_LAYER[duty.layer[interval]]
+        )
+        statuses: list[tuple[list[MemberStatus], list[MemberStatus]]] = [([], []) for _ in chosen]
         # A member's status repeats from slot to slot (the same day work, the same leave);
         # statuses are immutable, so equal ones are built once and shared.
-        known: dict[tuple[int, tuple[bool, ...]], MemberStatus] = {}
+        known: dict[tuple[int, int], MemberStatus] = {}
+        gives_way = self.rules.give_way_kinds
+        hit = np.flatnonzero(kinds)  # slot-major, members in order within a slot
+        for place, code in zip(hit.tolist(), kinds[hit].tolist(), strict=True):
+            pid = ids[place % self.members]
+            status = known.get((pid, code))
+            if status is None:
+                state, reasons = _verdict(code, gives_way)
+                status = known[(pid, code)] = MemberStatus(pid, state, reasons)
+            released, unavailable = statuses[place // self.members]
+            (unavailable if status.state == UNAVAILABLE else released).append(status)
         suggestions = []
-        for entry, members in zip(chosen, by_slot, strict=True):
-            released, unavailable = [], []
-            for pid, kinds in zip(ids, members, strict=True):
-                if not any(kinds):
-                    continue
-                key = (pid, tuple(kinds))
-                status = known.get(key)
-                if status is None:
-                    blocking = tuple(
-                        word for word, hit, way in zip(words, kinds, gives_way, strict=True)
-                        if hit and not way
-                    )
-                    status = known[key] = (
-                        MemberStatus(pid, UNAVAILABLE, blocking) if blocking
-                        else MemberStatus(pid, RELEASED, tuple(compress(words, kinds)))
-                    )
-                (unavailable if status.state == UNAVAILABLE else released).append(status)
+        for entry, (released, unavailable) in zip(chosen, statuses, strict=True):
             suggestions.append(Suggestion(
                 start=self.grid.when(entry.index),
                 end=self.grid.when(entry.index + self.cells),
@@ -1054,22 +1138,34 @@ class _Plan:
         return suggestions
 
 
+@lru_cache(maxsize=1024)
+def _verdict(code: int, gives_way: frozenset[str]) -> tuple[str, tuple[str, ...]]:
+    """State and reasons of a member touched by the kinds in ``code`` (bit k: the k-th kind of
+    ``REASONS``): unavailable for the kinds that do not give way, else must be released."""
+    touching = [kind for at, kind in enumerate(_REASON_ORDER) if code >> at & 1]
+    blocking = tuple(REASONS[kind] for kind in touching if kind not in gives_way)
+    if blocking:
+        return UNAVAILABLE, blocking
+    return RELEASED, tuple(REASONS[kind] for kind in touching)
+
+
 def _spread_over_days(
-    ranked: Iterable[_Ranked], plan: _Plan, limit: int, max_per_day: int | None
-) -> list[_Ranked]:
-    """Take from the top, at most ``max_per_day`` non-overlapping slots per local day."""
-    chosen: list[_Ranked] = []
-    per_day: dict[date, list[int]] = defaultdict(list)
-    for entry in ranked:
+    order: _Ints, index: _Ints, day: _Ints, cells: int, limit: int, max_per_day: int | None
+) -> list[int]:
+    """Positions taken from ``order`` (best first): at most ``max_per_day`` non-overlapping
+    slots (``cells`` long, starting at grid cell ``index``) per local ``day``."""
+    if max_per_day is None:
+        return order[:limit].tolist()
+    chosen: list[int] = []
+    per_day: dict[int, list[int]] = defaultdict(list)
+    starts, days = index.tolist(), day.tolist()
+    for at in order.tolist():
+        taken = per_day[days[at]]
+        begin = starts[at]
+        if len(taken) >= max_per_day or any(abs(begin - other) < cells for other in taken):
+            continue
+        taken.append(begin)
+        chosen.append(at)
         if len(chosen) >= limit:
             break
-        if max_per_day is not None:
-            day = entry.day
-            taken = per_day[day]
-            if len(taken) >= max_per_day or any(
-                abs(entry.index - other) < plan.cells for other in taken
-            ):
-                continue
-            taken.append(entry.index)
-        chosen.append(entry)
     return chosen

@@ -6,6 +6,7 @@ Whatever it draws, the engine must agree with the plain interval-based reference
 suggestion may count a member who is on blocking duty or resting.
 """
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 from sessions_app.planning.availability import (
     KINDS,
     RELEASED,
+    Roster,
     UNAVAILABLE,
     Busy,
     GroupRequest,
@@ -206,6 +208,21 @@ def test_the_matrix_agrees_with_the_feasible_slots(scenario):
         assert {p for p, c in column.items() if c.state != UNAVAILABLE} == slot.available
         assert {p for p, c in column.items() if c.state == RELEASED} == slot.released
         assert all(c.reasons for c in column.values() if c.state in (UNAVAILABLE, RELEASED))
+
+
+@PROPERTY_SETTINGS
+@given(scenarios())
+def test_a_roster_read_once_in_seconds_plans_every_group_as_the_entries_do(scenario):
+    request, roster, rules = scenario
+    # As the database hands them over: plain tuples with POSIX seconds, everybody's at once.
+    shared = Roster([(e.person_id, e.start.timestamp(), e.end.timestamp(), e.kind) for e in roster], rules)
+    # A second group of the same people, listed the other way round, reads the same roster.
+    reversed_request = replace(request, member_ids=request.member_ids[::-1])
+    for asked in (request, reversed_request):
+        assert suggest_slots(asked, shared, rules, limit=1000) == suggest_slots(asked, roster, rules, limit=1000)
+        assert feasible_slots(asked, shared, rules) == feasible_slots(asked, roster, rules)
+        slots = [Slot(s.start, s.end) for s in feasible_slots(asked, roster, rules)[:10]]
+        assert availability_matrix(asked, shared, slots, rules) == availability_matrix(asked, roster, slots, rules)
 
 
 def test_the_generated_scenarios_reach_feasible_slots_and_suggestions_in_utc():

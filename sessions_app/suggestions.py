@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.db.models import FloatField, Func, Q
+from django.db.models import FloatField, Func, Max, Q
 from django.utils import timezone
 
 from residents.models import IntervisorAbsence, Programme, RosterEntry
@@ -211,13 +211,14 @@ def group_plans(
     intervisor_ids = {i for g in groups for i in (g.intervisor_id, g.co_intervisor_id) if i}
     # Only busy time inside the horizon can touch a slot (unlike rosters, no look back).
     busy = _intervisor_busy(intervisor_ids, start, end, exclude_session)
-    last: dict[int, dt.datetime] = {}
-    previous = Session.objects.filter(
-        group_id__in=group_ids, start__lt=start,
-        status__in=[Session.Status.SCHEDULED, Session.Status.HELD],
-    ).order_by("group_id", "start").values_list("group_id", "start")
-    for group_id, begin in previous:
-        last[group_id] = begin  # ordered by start: the latest wins
+    # Each group's latest session before the horizon: one row per group, however long the
+    # history.
+    last: dict[int, dt.datetime] = dict(
+        Session.objects.filter(
+            group_id__in=group_ids, start__lt=start,
+            status__in=[Session.Status.SCHEDULED, Session.Status.HELD],
+        ).order_by().values("group_id").annotate(latest=Max("start")).values_list("group_id", "latest")
+    )
     plans = []
     parsed: dict[str, tuple[Window, ...]] = {}  # groups share a handful of window sets
     for group in groups:

@@ -226,8 +226,10 @@ class GroupRequest:
         if self.last_session_start is not None:
             _require_aware(self.last_session_start, "last_session_start")
         for start, end in self.intervisor_busy:
-            _require_aware(start, "intervisor_busy start")
-            _require_aware(end, "intervisor_busy end")
+            # Checked inline: a busy intervisor has hundreds of spans, and this runs for each.
+            if start.utcoffset() is None or end.utcoffset() is None:
+                _require_aware(start, "intervisor_busy start")
+                _require_aware(end, "intervisor_busy end")
         if self.horizon_end <= self.horizon_start:
             raise ValueError("the horizon must end after it starts")
         if self.duration <= timedelta(0) or self.duration % CELL:
@@ -728,9 +730,12 @@ class Roster:
         duty = duty.plus(duty.rest_after_nights(rules))  # per person: ``member`` holds ids here
         self.rules = rules
         self._duty = duty.where(np.argsort(duty.member, kind="stable"))
-        people, first, count = np.unique(self._duty.member, return_index=True, return_counts=True)
+        # Sorted by person: each person's rows are one run, from ``first`` to the next run.
+        person = self._duty.member
+        first = np.flatnonzero(np.diff(person, prepend=person[0] - 1)) if len(person) else person
+        last = np.append(first[1:], len(person))[: len(first)]
         self._bounds: dict[int, tuple[int, int]] = dict(
-            zip(people.tolist(), zip(first.tolist(), (first + count).tolist(), strict=True), strict=True)
+            zip(person[first].tolist(), zip(first.tolist(), last.tolist(), strict=True), strict=True)
         )
 
     def __len__(self) -> int:

@@ -25,7 +25,7 @@ written: the plans are made in memory from the database's rosters.
 
     DEBUG=1 DATABASE_URL=sqlite:////tmp/demo.sqlite3 .venv/bin/python bench/compare_fixed_plan.py
 
-Loads the demo data first (``manage.py demo_data``) when the database has none.
+Migrates the database and loads the demo data first (``manage.py demo_data``) when it has none.
 """
 
 from __future__ import annotations
@@ -194,6 +194,7 @@ def _best_sequence(days, missed, first_low, first_high, soonest, latest, cadence
 
 
 def main() -> int:
+    call_command("migrate", verbosity=0)  # a fresh database file needs the tables first
     if not RosterEntry.objects.filter(source="demo").exists():
         print("no demo rosters: loading the demo data …")
         call_command("demo_data", "--force")

@@ -339,7 +339,7 @@ class RosterImport(models.Model):
     filename = models.CharField(max_length=255)
     file_format = models.CharField(max_length=10, choices=[("csv", "CSV"), ("ics", "iCalendar")])
     source = models.CharField(_("source"), max_length=100)
-    content = models.TextField(blank=True, help_text="The decoded file, kept until it is applied.")
+    content = models.TextField(blank=True, help_text=_("The decoded file, kept until it is applied."))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.CHECKED)
     period_start = models.DateTimeField(null=True, blank=True)
     period_end = models.DateTimeField(null=True, blank=True)

@@ -153,7 +153,7 @@ class SessionSeries(models.Model):
     """Sessions planned together from a group's cadence: same weekday and local time."""
 
     group = models.ForeignKey(IntervisionGroup, on_delete=models.CASCADE, related_name="series")
-    weekday = models.PositiveSmallIntegerField(_("weekday"), help_text="0 = Monday")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), help_text=_("0 = Monday"))
     local_start = models.TimeField(_("local start time"))
     duration_minutes = models.PositiveSmallIntegerField(_("length (minutes)"))
     cadence_weeks = models.PositiveSmallIntegerField(_("every (weeks)"))

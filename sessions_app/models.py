@@ -333,6 +333,7 @@ class Participation(models.Model):
 
 class NotificationKind(models.TextChoices):
     RSVP_REQUEST = "rsvp_request", _("Request to answer")
+    SESSION_SCHEDULED = "session_scheduled", _("Session planned, to its leaders")
     REMINDER_7D = "reminder_7d", _("Reminder a week before")
     REMINDER_24H = "reminder_24h", _("Reminder a day before")
     NUDGE_3D = "nudge_3d", _("Nudge to answer")

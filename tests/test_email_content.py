@@ -95,6 +95,32 @@ def test_an_rsvp_request_in_english_has_both_parts_the_links_and_an_invitation(s
     assert event.decoded("DTSTART") == START
 
 
+def test_the_intervisor_gets_an_invitation_without_answer_links_when_a_session_is_planned(session, ivan):
+    dispatch_notifications.apply()
+    message = _message(Kind.SESSION_SCHEDULED, ivan)
+    assert message.to == [ivan.email]
+    assert message.subject == "Planned: you lead intervision Tuesday group on Tuesday 17 March at 16:00"
+    assert "Hello Ivan," in message.body
+    assert "When:   Tuesday 17 March 2026, 16:00–17:30 (CET)" in message.body
+    assert "have been asked whether they can come" in message.body
+    assert f"http://localhost:8000/sessions/{session.pk}/" in message.body
+    assert "you lead it" in _html(message)
+    assert _links(message.body) == []
+    [event] = _calendar(message, "REQUEST").walk("VEVENT")
+    assert str(event["UID"]).startswith(str(session.uid))
+    assert (event["SEQUENCE"], event.decoded("DTSTART")) == (0, START)
+
+
+def test_a_dutch_intervisor_is_invited_in_dutch(session, ivan):
+    User.objects.filter(pk=ivan.pk).update(language="nl")
+    dispatch_notifications.apply()
+    message = _message(Kind.SESSION_SCHEDULED, ivan)
+    assert message.subject == "Gepland: je leidt intervisie Tuesday group op dinsdag 17 maart om 16:00 uur"
+    assert "Beste Ivan," in message.body
+    assert "De aios van de groep zijn gevraagd" in message.body
+    assert "De aios van de groep zijn gevraagd" in _html(message)
+
+
 def test_a_dutch_resident_gets_dutch(session, rosa):
     User.objects.filter(pk=rosa.pk).update(language="nl")
     dispatch_notifications.apply()

@@ -66,7 +66,29 @@ def test_planning_a_session_writes_requests_reminders_and_the_attendance_prompt(
         assert {r.due_at for r in rows} == {due}, kind
     prompt = _rows(kind=Kind.ATTENDANCE_PROMPT).get()
     assert (prompt.recipient, prompt.due_at) == (ivan, END + dt.timedelta(hours=1))
+    invitation = _rows(kind=Kind.SESSION_SCHEDULED).get()
+    assert (invitation.recipient, invitation.due_at) == (ivan, NOW)
     assert set(_rows().values_list("scope", flat=True)) == {f"session:{session.pk}:seq:0"}
+
+
+def test_the_intervisors_who_lead_a_group_are_invited_and_no_one_else(group, rosa, ivan, iris, cora, _frozen):
+    group.co_intervisor = iris.intervisor
+    group.save()
+    session_plan(group=group, start=START, by=cora)
+    assert _dispatch_at(NOW, _frozen) >= {
+        (ivan.email, str(_rows(kind=Kind.SESSION_SCHEDULED, recipient=ivan).get().pk)),
+        (iris.email, str(_rows(kind=Kind.SESSION_SCHEDULED, recipient=iris).get().pk)),
+    }
+    assert _recipients(Kind.SESSION_SCHEDULED) == sorted([ivan.email, iris.email])
+
+
+def test_an_intervisor_who_no_longer_leads_the_session_is_not_invited(session, ivan, iris, _frozen):
+    session.intervisor = iris.intervisor
+    session.save()
+    _dispatch_at(NOW, _frozen)
+    assert _recipients(Kind.SESSION_SCHEDULED) == []
+    invitation = _rows(kind=Kind.SESSION_SCHEDULED, recipient=ivan).get()
+    assert invitation.last_error == "no longer leads the session"
 
 
 def test_recording_the_same_event_twice_adds_no_rows(session):
@@ -78,7 +100,7 @@ def test_recording_the_same_event_twice_adds_no_rows(session):
 def test_a_reminder_that_would_fall_due_in_the_past_is_not_written(group, rosa, cora):
     session_plan(group=group, start=NOW + dt.timedelta(days=2), by=cora)
     assert set(_rows().values_list("kind", flat=True)) == {
-        Kind.RSVP_REQUEST, Kind.REMINDER_24H, Kind.ATTENDANCE_PROMPT,
+        Kind.SESSION_SCHEDULED, Kind.RSVP_REQUEST, Kind.REMINDER_24H, Kind.ATTENDANCE_PROMPT,
     }
 
 
@@ -143,7 +165,7 @@ def test_no_attendance_prompt_once_attendance_is_recorded(session, ivan, _frozen
 def test_an_inactive_user_gets_nothing(session, rosa, _frozen):
     User.objects.filter(pk=rosa.pk).update(is_active=False)
     _dispatch_at(START - dt.timedelta(hours=24), _frozen)
-    assert _recipients() == ["ruben@hospital.example"] * 2  # the request and the reminder
+    assert _recipients(Kind.RSVP_REQUEST) + _recipients(Kind.REMINDER_24H) == ["ruben@hospital.example"] * 2
     assert set(_rows(recipient=rosa).values_list("status", "last_error")) == {
         ("cancelled", "recipient inactive")
     }

@@ -252,7 +252,8 @@ def test_the_engine_reads_database_rows_in_seconds_as_it_reads_roster_entries(wo
     named = suggestions.load_roster(plan.request.member_ids, start, end)
     assert rows and type(rows[0]) is tuple and type(rows[0][1]) is float
     # The same entries: the database's seconds are the datetimes' POSIX timestamps.
-    assert sorted(rows) == sorted((r.person_id, r.start.timestamp(), r.end.timestamp(), r.kind) for r in named)
+    assert sorted(rows) == sorted(
+        (r.person_id, r.start.timestamp(), r.end.timestamp(), r.kind) for r in named)
     entries = [engine.Busy(*row) for row in named]
     expected = engine.suggest_slots(plan.request, entries, rules, limit=30)
     assert expected

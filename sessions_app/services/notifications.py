@@ -153,10 +153,13 @@ def _cancel_pending(session: Session, *, reason: str, keep_scope: str | None = N
 
 @transaction.atomic
 def notify_session_scheduled(*, session: Session) -> None:
-    """A session became scheduled: ask its residents to answer and plan the reminders."""
+    """A session became scheduled: invite its leaders, ask its residents to answer and plan
+    the reminders."""
+    now = timezone.now()
+    scope = session_scope(session)
+    enqueue(Kind.SESSION_SCHEDULED, _leaders_of(session), session, scope, now)
     if session.kind == Session.Kind.GROUP:
-        enqueue(Kind.RSVP_REQUEST, _residents_of(session), session, session_scope(session),
-                timezone.now())
+        enqueue(Kind.RSVP_REQUEST, _residents_of(session), session, scope, now)
     _schedule_reminders(session)
 
 
@@ -319,6 +322,12 @@ def _attendance_prompt(facts: Facts) -> Decision:
     return Decision(context={"attendance_url": emails.attendance_url(facts.session)})
 
 
+def _leader_before_start(facts: Facts) -> Decision:
+    if not _is_leader(facts):
+        return Decision(skip="no longer leads the session")
+    return _before_start(facts)
+
+
 def _told_about_session(facts: Facts) -> Decision:
     """Changes and cancellations: to the session's leaders and to residents taking part."""
     if _is_leader(facts):
@@ -389,6 +398,7 @@ class KindRule:
 
 
 KIND_RULES: dict[str, KindRule] = {
+    Kind.SESSION_SCHEDULED: KindRule(check=_leader_before_start, ics_method="REQUEST"),
     Kind.RSVP_REQUEST: KindRule(check=_rsvp_request, ics_method="REQUEST", answer_links=True),
     Kind.REMINDER_7D: KindRule(check=_reminder, answer_links=True),
     Kind.REMINDER_24H: KindRule(check=_reminder, answer_links=True),

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import FloatField, Func, Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from residents.models import IntervisorAbsence, Programme, RosterEntry
 from sessions_app.planning import availability as engine
@@ -28,6 +29,21 @@ DEFAULT_WEEKS = 12
 # Sessions that hold their time: the intervisor is busy then, and clashes are looked for.
 PLANNED = (Session.Status.PROPOSED, Session.Status.SCHEDULED)
 CLASH_SHARE = 0.25  # a session clashes when more than a quarter of its members cannot come
+
+
+# The engine explains in plain English words (``availability.REASONS``); these translate them.
+REASON_LABELS = {
+    "night shift": gettext_lazy("night shift"), "rest after nights": gettext_lazy("rest after nights"),
+    "on call": gettext_lazy("on call"), "evening shift": gettext_lazy("evening shift"),
+    "weekend duty": gettext_lazy("weekend duty"), "leave": gettext_lazy("leave"),
+    "course": gettext_lazy("course"), "other duty": gettext_lazy("other duty"),
+    "day duty": gettext_lazy("day duty"), "outpatient clinic": gettext_lazy("outpatient clinic"),
+}
+
+
+def reason_words(reasons: Iterable[str]) -> str:
+    """The engine's reasons in the active language, joined: "night shift, leave"."""
+    return ", ".join(str(REASON_LABELS.get(reason, reason)) for reason in reasons)
 
 
 # --- rules and windows ------------------------------------------------------------------------
@@ -318,36 +334,48 @@ def suggestion_json(suggestion: engine.Suggestion, names: dict[int, str]) -> dic
 
 @dataclass
 class Clash:
-    session: Session
+    """Who cannot come at a time: for a planned session (``session``) or a proposed one."""
+
+    session: Session | None
     intervisor_unavailable: bool
     member_count: int
     unavailable: list[dict]  # {"resident_id", "name", "reasons"}
     alternatives: list[dict] = field(default_factory=list)
+    released: list[dict] = field(default_factory=list)  # available after release from day duty
 
     @property
     def is_clash(self) -> bool:
         return self.intervisor_unavailable or len(self.unavailable) > CLASH_SHARE * self.member_count
 
 
+def proposed_clash(group: IntervisionGroup, start: dt.datetime, end: dt.datetime, *,
+                   rules: Rules | None = None, exclude_session: int | None = None) -> Clash:
+    """Who could not come to a session of ``group`` from ``start`` to ``end``, from the rosters,
+    the intervisor's absences and the other sessions they lead (``exclude_session`` is the
+    session being moved: it does not stand in its own way). Six queries."""
+    rules = rules or rules_for(Programme.get())
+    (plan,) = group_plans([group], start, end, rules=rules, exclude_session=exclude_session)
+    roster = list(roster_query(plan.request.member_ids, start, end))
+    matrix = engine.availability_matrix(plan.request, roster, [engine.Slot(start, end)], rules)
+    names = plan.names
+    people = {engine.UNAVAILABLE: [], engine.RELEASED: []}
+    for (status,) in matrix.rows:
+        if status.state in people:
+            people[status.state].append({"resident_id": status.person_id, "name": names[status.person_id],
+                                         "reasons": list(status.reasons)})
+    return Clash(None, not matrix.intervisor_free[0], len(plan.members), people[engine.UNAVAILABLE],
+                 released=people[engine.RELEASED])
+
+
 def session_clash(session: Session, *, rules: Rules | None = None,
                   alternatives: int = 3) -> Clash:
     """Who can no longer come to a planned group session, and the best alternatives if
     rosters rule it out (the intervisor cannot come, or more than a quarter of the members)."""
-    rules = rules or rules_for(Programme.get())
-    group = session.group
-    (plan,) = group_plans([group], session.start, session.end, rules=rules,
-                          exclude_session=session.pk)
-    roster = list(roster_query(plan.request.member_ids, session.start, session.end))
-    slot = engine.Slot(session.start, session.end)
-    matrix = engine.availability_matrix(plan.request, roster, [slot], rules)
-    names = plan.names
-    unavailable = [
-        {"resident_id": row[0].person_id, "name": names[row[0].person_id], "reasons": list(row[0].reasons)}
-        for row in matrix.rows if row[0].state == engine.UNAVAILABLE
-    ]
-    clash = Clash(session, not matrix.intervisor_free[0], len(plan.members), unavailable)
+    clash = proposed_clash(session.group, session.start, session.end, rules=rules,
+                           exclude_session=session.pk)
+    clash.session = session
     if clash.is_clash and alternatives:
-        found = suggest_for_group(group, limit=alternatives, with_matrix=False)
+        found = suggest_for_group(session.group, limit=alternatives, with_matrix=False)
         clash.alternatives = [suggestion_json(s, found.names) for s in found.suggestions]
     return clash
 

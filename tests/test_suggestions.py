@@ -174,6 +174,10 @@ def test_a_roster_import_flags_a_session_that_now_clashes_with_alternatives(worl
     assert (note.recipient, note.session) == (cora, session)
     page = as_cora.get(reverse("group_detail", args=[group.pk])).content.decode()
     assert "clashes with the rosters" in page and "Rosa Resident (rest after nights" in page
+    # The alternatives in local time, as people read them (stored in UTC ISO 8601).
+    best = dt.datetime.fromisoformat(clash.alternatives[0]["start"]).astimezone(AMS)
+    assert best.strftime("%a %-d %b %H:%M") in page
+    assert clash.alternatives[0]["start"][:10] not in page
 
     RosterEntry.objects.filter(resident__in=[world["rosa"], world["noor"]]).delete()
     services.roster_clashes_check()
@@ -223,6 +227,9 @@ def test_the_digest_and_the_clash_e_mails_render_in_both_languages(world, cora, 
         message = emails.compose(notification=note, participation=None, extra_context=decision.context)
         expected = "Tuesday group" if kind == Notification.Kind.SUGGESTIONS_DIGEST else "Rosa Resident"
         assert expected in message.body and expected in message.alternatives[0][0]
+    # Why Rosa cannot come, in the coordinator's language.
+    why = {"en": "Rosa Resident: rest after nights", "nl": "Rosa Resident: rust na nachtdiensten"}[language]
+    assert why in message.body and why in message.alternatives[0][0]
     assert session.pk
 
 

@@ -18,6 +18,7 @@ from residents.forms import apply_errors
 from residents.models import User
 
 from .. import selectors_sessions as selectors
+from .. import suggestions
 from ..forms.sessions import (
     FOLLOWING,
     CancelForm,
@@ -103,6 +104,38 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- Planning ------------------------------------------------------------------------------------
 
+def _time_key(data: dict) -> str:
+    return f"{data['start'].isoformat()}/{data['end'].isoformat()}"
+
+
+def _roster_check(request: HttpRequest, group, data: dict, *, exclude_session: int | None = None):
+    """The rosters' word on a time for ``group`` before it is planned or moved there.
+
+    Returns ``(clash, blocking)``: who cannot come (``None`` for a session without a group),
+    and whether the page must ask first. It asks when the intervisor is unavailable or more
+    than a quarter of the members cannot come (the rule that flags clashes after roster
+    imports), unless the coordinator ticked "plan it anyway" for this very time.
+    """
+    if group is None:
+        return None, False
+    clash = suggestions.proposed_clash(group, data["start"], data["end"], exclude_session=exclude_session)
+    confirmed = request.POST.get("plan_anyway") and request.POST.get("warned_for") == _time_key(data)
+    return clash, clash.is_clash and not confirmed
+
+
+def _tell_who_cannot_come(request: HttpRequest, clash) -> None:
+    if clash is None or not (clash.unavailable or clash.intervisor_unavailable):
+        return
+    people = "; ".join(f"{p['name']} ({suggestions.reason_words(p['reasons'])})" for p in clash.unavailable)
+    if clash.intervisor_unavailable:
+        messages.warning(request, _("Planned although the intervisor is not available then."))
+    if people:
+        messages.warning(request, ngettext(
+            "%(n)s of %(total)s members cannot come: %(people)s.",
+            "%(n)s of %(total)s members cannot come: %(people)s.", len(clash.unavailable),
+        ) % {"n": len(clash.unavailable), "total": clash.member_count, "people": people})
+
+
 @coordinator_required
 @require_http_methods(["GET", "POST"])
 def session_plan(request: HttpRequest, pk: int) -> HttpResponse:
@@ -114,8 +147,15 @@ def session_plan(request: HttpRequest, pk: int) -> HttpResponse:
     initial = SessionPlanForm.initial_for_group(group, start=suggested,
                                                 end=parse_moment(request.GET.get("end")))
     form = SessionPlanForm(_posted(request), initial=initial)
+    clash = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        clash, blocking = _roster_check(request, group, data)
+        if blocking:
+            return render(request, TEMPLATES + "plan.html", {
+                "group": group, "form": form, "from_suggestion": False, "clash": clash,
+                "warned_for": _time_key(data),
+            })
         try:
             session = services.session_plan(
                 group=group, start=data["start"], end=data["end"], location=data["location"],
@@ -126,6 +166,7 @@ def session_plan(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("A session of %(group)s is planned on %(when)s.")
                              % {"group": group, "when": _when(session)})
+            _tell_who_cannot_come(request, clash)
             return redirect("session_detail", pk=session.pk)
     return render(request, TEMPLATES + "plan.html", {
         "group": group, "form": form, "from_suggestion": suggested is not None,
@@ -216,6 +257,15 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = RescheduleForm(_posted(request), session=session)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        # Only a new time is checked: changing the place asks nothing about the rosters.
+        moving = (data["start"], data["end"]) != (session.start, session.end)
+        clash, blocking = None, False
+        if moving:
+            clash, blocking = _roster_check(request, session.group, data, exclude_session=session.pk)
+        if blocking:
+            return render(request, TEMPLATES + "edit.html", {
+                "session": session, "form": form, "clash": clash, "warned_for": _time_key(data),
+            })
         try:
             if data["scope"] == FOLLOWING:
                 moved = services.series_reschedule(
@@ -234,6 +284,7 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 "The session is changed; everyone taking part is told.",
                 "%(n)s sessions are changed; everyone taking part is told.", len(moved),
             ) % {"n": len(moved)})
+            _tell_who_cannot_come(request, clash)
             return redirect("session_detail", pk=session.pk)
     return render(request, TEMPLATES + "edit.html", {"session": session, "form": form})
 

@@ -29,18 +29,8 @@ WEEKDAYS = [(0, gettext_lazy("Mon")), (1, gettext_lazy("Tue")), (2, gettext_lazy
             (6, gettext_lazy("Sun"))]
 
 
-# The engine explains in plain English words; these make them translatable.
-REASON_LABELS = {
-    "night shift": gettext_lazy("night shift"), "rest after nights": gettext_lazy("rest after nights"),
-    "on call": gettext_lazy("on call"), "evening shift": gettext_lazy("evening shift"),
-    "weekend duty": gettext_lazy("weekend duty"), "leave": gettext_lazy("leave"),
-    "course": gettext_lazy("course"), "other duty": gettext_lazy("other duty"),
-    "day duty": gettext_lazy("day duty"), "outpatient clinic": gettext_lazy("outpatient clinic"),
-}
-
-
 def _reasons(reasons) -> str:
-    return ", ".join(str(REASON_LABELS.get(r, r)) for r in reasons)
+    return suggestions.reason_words(reasons)
 
 
 class HorizonForm(forms.Form):

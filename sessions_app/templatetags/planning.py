@@ -1,0 +1,26 @@
+"""Template filters for what the scheduling engine says: its reasons in the reader's language
+and its ISO times in the programme's zone."""
+
+import datetime as dt
+
+from django import template
+from django.utils import timezone
+
+from ..suggestions import reason_words
+
+register = template.Library()
+
+
+@register.filter
+def reasons(words) -> str:
+    """["night shift", "leave"] → "night shift, leave", translated."""
+    return reason_words(words or ())
+
+
+@register.filter
+def local_time(iso: str) -> dt.datetime | str:
+    """An ISO 8601 time with offset (as stored in clashes and snapshots) in the current zone."""
+    try:
+        return timezone.localtime(dt.datetime.fromisoformat(iso))
+    except (TypeError, ValueError):
+        return ""

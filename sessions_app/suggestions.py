@@ -348,23 +348,39 @@ class Clash:
         return self.intervisor_unavailable or len(self.unavailable) > CLASH_SHARE * self.member_count
 
 
+def proposed_clashes(group: IntervisionGroup, times: Sequence[tuple[dt.datetime, dt.datetime]], *,
+                     rules: Rules | None = None, exclude_session: int | None = None) -> list[Clash]:
+    """Who could not come to a session of ``group`` at each of ``times`` (start, end), from
+    the rosters, the intervisor's absences and the other sessions they lead
+    (``exclude_session`` is the session being moved: it does not stand in its own way).
+    Five queries (six without ``rules``) however many times are asked about."""
+    if not times:
+        return []
+    rules = rules or rules_for(Programme.get())
+    first, last = min(start for start, _ in times), max(end for _, end in times)
+    (plan,) = group_plans([group], first, last, rules=rules, exclude_session=exclude_session)
+    roster = list(roster_query(plan.request.member_ids, first, last))
+    slots = [engine.Slot(start, end) for start, end in times]
+    matrix = engine.availability_matrix(plan.request, roster, slots, rules)
+    names = plan.names
+    clashes = []
+    for at, intervisor_free in enumerate(matrix.intervisor_free):
+        people = {engine.UNAVAILABLE: [], engine.RELEASED: []}
+        for row in matrix.rows:
+            status = row[at]
+            if status.state in people:
+                people[status.state].append({"resident_id": status.person_id, "name": names[status.person_id],
+                                             "reasons": list(status.reasons)})
+        clashes.append(Clash(None, not intervisor_free, len(plan.members), people[engine.UNAVAILABLE],
+                             released=people[engine.RELEASED]))
+    return clashes
+
+
 def proposed_clash(group: IntervisionGroup, start: dt.datetime, end: dt.datetime, *,
                    rules: Rules | None = None, exclude_session: int | None = None) -> Clash:
-    """Who could not come to a session of ``group`` from ``start`` to ``end``, from the rosters,
-    the intervisor's absences and the other sessions they lead (``exclude_session`` is the
-    session being moved: it does not stand in its own way). Six queries."""
-    rules = rules or rules_for(Programme.get())
-    (plan,) = group_plans([group], start, end, rules=rules, exclude_session=exclude_session)
-    roster = list(roster_query(plan.request.member_ids, start, end))
-    matrix = engine.availability_matrix(plan.request, roster, [engine.Slot(start, end)], rules)
-    names = plan.names
-    people = {engine.UNAVAILABLE: [], engine.RELEASED: []}
-    for (status,) in matrix.rows:
-        if status.state in people:
-            people[status.state].append({"resident_id": status.person_id, "name": names[status.person_id],
-                                         "reasons": list(status.reasons)})
-    return Clash(None, not matrix.intervisor_free[0], len(plan.members), people[engine.UNAVAILABLE],
-                 released=people[engine.RELEASED])
+    """``proposed_clashes`` for one time."""
+    (clash,) = proposed_clashes(group, [(start, end)], rules=rules, exclude_session=exclude_session)
+    return clash
 
 
 def session_clash(session: Session, *, rules: Rules | None = None,

@@ -37,6 +37,19 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    # A request in Dutch leaves Dutch active in the thread (LocaleMiddleware does not reset it),
+    # and tests that call services directly would then read Dutch messages: every test starts
+    # in the default language.
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Argon2 is deliberately slow; the suite creates hundreds of users. One test below checks
     # that the real settings hash with Argon2.

@@ -158,3 +158,35 @@ def test_a_holiday_in_the_preview_is_unticked_and_named(as_cora, group):
     page = response.content.decode()
     assert "Public holiday" in page
     assert [kept for _item, kept in response.context["preview"]] == [False]
+
+
+def test_the_preview_names_who_the_rosters_rule_out_and_unticks_a_date_that_clashes(
+        as_cora, group, rosa, ruben):
+    from residents.models import IntervisorAbsence, Programme, RosterEntry
+
+    Programme.get()
+    # 17 March: Rosa on leave (1 of 2: more than a quarter, unticked). 31 March: the intervisor
+    # is away. 14 April: Ruben works days, which give way (ticked, nothing said).
+    RosterEntry.objects.create(resident=rosa.resident, start=dt.datetime(2026, 3, 16, tzinfo=AMS),
+                               end=dt.datetime(2026, 3, 21, tzinfo=AMS), kind="leave")
+    IntervisorAbsence.objects.create(intervisor=group.intervisor, start=dt.datetime(2026, 3, 30, tzinfo=AMS),
+                                     end=dt.datetime(2026, 4, 4, tzinfo=AMS), reason="holiday")
+    RosterEntry.objects.create(resident=ruben.resident, start=dt.datetime(2026, 4, 14, 8, tzinfo=AMS),
+                               end=dt.datetime(2026, 4, 14, 17, tzinfo=AMS), kind="day")
+    response = as_cora.post(reverse("series_plan", args=[group.pk]), _series_form())
+    page = response.content.decode()
+    kept = {item.day.isoformat(): ticked for item, ticked in response.context["preview"]}
+    assert kept == {"2026-03-03": True, "2026-03-17": False, "2026-03-31": False,
+                    "2026-04-14": True, "2026-04-28": True}
+    assert "1 of 2 members cannot come: Rosa Resident (leave)" in page
+    assert page.count("Intervisor not available") == 1
+    assert "day duty" not in page
+    assert not Session.objects.exists()
+
+
+def test_the_roster_check_of_a_long_series_costs_the_same_queries_as_a_short_one(
+        as_cora, group, rosa, django_assert_max_num_queries):
+    with django_assert_max_num_queries(14) as short:
+        as_cora.post(reverse("series_plan", args=[group.pk]), _series_form(count="2"))
+    with django_assert_max_num_queries(len(short.captured_queries)):
+        as_cora.post(reverse("series_plan", args=[group.pk]), _series_form(count="20"))

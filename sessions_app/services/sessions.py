@@ -13,6 +13,7 @@ time moves by an hour instead).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from residents.models import Intervisor, Programme, User
 
+from .. import suggestions
 from ..models import (
     Booking,
     IntervisionGroup,
@@ -182,10 +184,12 @@ class SeriesDate:
     holiday: str = ""  # the public holiday's name, if any
     clashes: tuple[Session, ...] = ()  # other sessions of the group that day
     in_past: bool = False
+    # Who cannot come by the rosters known now (``series_preview(with_rosters=True)``).
+    roster: suggestions.Clash | None = None
 
     @property
     def skipped_by_default(self) -> bool:
-        return bool(self.holiday or self.clashes or self.in_past)
+        return bool(self.holiday or self.clashes or self.in_past or (self.roster and self.roster.is_clash))
 
 
 def series_days(*, weekday: int, first_date: dt.date, cadence_weeks: int, count: int) -> list[dt.date]:
@@ -212,10 +216,12 @@ def _check_series(*, weekday: int, cadence_weeks: int, count: int, duration_minu
 def series_preview(
     *, group: IntervisionGroup, weekday: int, local_start: dt.time, duration_minutes: int,
     cadence_weeks: int, first_date: dt.date, count: int, now: dt.datetime | None = None,
+    with_rosters: bool = False,
 ) -> list[SeriesDate]:
     """Every date the series would have, each with what speaks against it: a public holiday
-    of the programme's country, another session of the group that day, a date in the past.
-    Nothing is left out here; the coordinator decides which dates to keep."""
+    of the programme's country, another session of the group that day, a date in the past,
+    and (``with_rosters``) who cannot come by the rosters known now and whether the
+    intervisor can. Nothing is left out here; the coordinator decides which dates to keep."""
     _check_series(weekday=weekday, cadence_weeks=cadence_weeks, count=count,
                   duration_minutes=duration_minutes)
     now = now or timezone.now()
@@ -241,6 +247,10 @@ def series_preview(
             holiday=str(closed.get(day, "")), clashes=tuple(existing.get(day, ())),
             in_past=start <= now,
         ))
+    if with_rosters:
+        checked = suggestions.proposed_clashes(group, [(item.start, item.end) for item in preview])
+        preview = [dataclasses.replace(item, roster=clash)
+                   for item, clash in zip(preview, checked, strict=True)]
     return preview
 
 

@@ -184,7 +184,7 @@ def series_plan(request: HttpRequest, pk: int) -> HttpResponse:
     context = {"group": group, "form": form}
     if request.method == "POST" and form.is_valid():
         try:
-            preview = services.series_preview(group=group, **form.series_arguments())
+            preview = services.series_preview(group=group, **form.series_arguments(), with_rosters=True)
         except ValidationError as error:
             apply_errors(form, error)
             return render(request, TEMPLATES + "series.html", context)

@@ -87,26 +87,34 @@ def _rate(present: int, recorded: int) -> float | None:
 
 
 @dataclass(frozen=True)
-class Names:
+class Lookups:
     """Departments and specialties as (id, name) by name: the filter form's options, and the
-    labels of rows counted by id."""
+    labels of rows counted by id; and the programme's evaluation threshold (None: the
+    programme's row does not exist yet)."""
 
     departments: list[tuple[int, str]]
     specialties: list[tuple[int, str]]
+    evaluation_threshold: int | None
 
 
-def names() -> Names:
-    """One query: both lists in a UNION."""
-    kind = CharField()
-    both = (
-        Department.objects.order_by().values_list("pk", "name", Value("department", output_field=kind))
-        .union(Specialty.objects.order_by().values_list("pk", "name", Value("specialty", output_field=kind)),
+def lookups() -> Lookups:
+    """One query: the three in a UNION, each row tagged with what it is."""
+    def tag(text: str) -> Value:
+        return Value(text, output_field=CharField())
+
+    rows = (
+        Department.objects.order_by().values_list("pk", "name", tag("department"))
+        .union(Specialty.objects.order_by().values_list("pk", "name", tag("specialty")),
+               Programme.objects.order_by().filter(pk=1)
+               .values_list("evaluation_threshold", tag(""), tag("threshold")),
                all=True)
     )
-    found: dict[str, list[tuple[int, str]]] = {"department": [], "specialty": []}
-    for pk, name, which in sorted(both, key=lambda r: r[1].casefold()):
+    found: dict[str, list[tuple[int, str]]] = {"department": [], "specialty": [], "threshold": []}
+    for pk, name, which in sorted(rows, key=lambda r: r[1].casefold()):
         found[which].append((pk, name))
-    return Names(departments=found["department"], specialties=found["specialty"])
+    threshold = found["threshold"][0][0] if found["threshold"] else None
+    return Lookups(departments=found["department"], specialties=found["specialty"],
+                   evaluation_threshold=threshold)
 
 
 # --- Groups ---------------------------------------------------------------------------------
@@ -184,18 +192,19 @@ def group_rows(filters: Filters, today: dt.date) -> list[GroupRow]:
         elif status is not None:  # proposed or scheduled; None: no session in the period
             row.planned += n
     in_period = Q(session__start__gte=filters.start_at, session__start__lt=filters.end_at)
+    # Every group's held sessions, not only those in scope: a few rows more cost less than
+    # writing out, sending and matching sixty ids. Groups out of scope are skipped here.
     attendance = (
-        Participation.objects.filter(
-            filters.residents_q(), in_period,
-            session__group__in=list(rows), session__status=SessionStatus.HELD,
-        )
+        Participation.objects.filter(filters.residents_q(), in_period, session__status=SessionStatus.HELD)
         .values_list("session__group")
         .annotate(present=Count("pk", filter=Q(attendance=PRESENT)),
                   recorded=Count("pk", filter=Q(attendance__in=RECORDED)))
         .order_by()
     )
     for group, present, recorded in attendance:
-        rows[group].present, rows[group].recorded = present, recorded
+        row = rows.get(group)
+        if row is not None:
+            row.present, row.recorded = present, recorded
     past_end = min(filters.end, today)
     for pk, (cadence_weeks, created_at) in expected.items():
         begin = max(filters.start, created_at.astimezone(filters.zone).date())
@@ -286,7 +295,7 @@ def _months(start: dt.date, end: dt.date) -> list[dt.date]:
     return months
 
 
-def attendance_over_time(filters: Filters, names: Names) -> Timeline:
+def attendance_over_time(filters: Filters, names: Lookups) -> Timeline:
     """Attendance rate per month, overall and split by group, department, specialty or
     training year (``filters.by``). One query."""
     by = filters.by if filters.by in DIMENSIONS else "group"
@@ -348,7 +357,7 @@ class AbsenceRow:
         return self.counts[AbsenceReason.CLINICAL_DUTY] / self.total if self.total else None
 
 
-def absences_by_department(filters: Filters, names: Names) -> list[AbsenceRow]:
+def absences_by_department(filters: Filters, names: Lookups) -> list[AbsenceRow]:
     """Answers of "no" by the residents' department and the reason they gave, plus residents
     who left a held session early for clinical duty. One query, counted per department, answer,
     reason and leaving early (a few dozen rows), summed here."""
@@ -397,15 +406,16 @@ class Evaluations:
     groups: list[EvaluationRow]
 
 
-def evaluations(filters: Filters, group_ids: list[int] | None = None) -> Evaluations:
+def evaluations(filters: Filters, group_ids: list[int] | None = None, *,
+                threshold: int | None = None) -> Evaluations:
     """Average answers per group and across groups, only where at least ``threshold``
-    answers were given. Two queries (the programme's threshold, the aggregates).
+    answers were given. One query, the aggregates; another for the programme's threshold
+    unless it is given (``lookups()`` reads it fresh with the names).
 
     Sums rather than averages come back (every answer has every item): integers, added up
     here across groups, and a hash aggregate rather than a sort in the database."""
-    # The one number, not the programme's row; Programme.get() creates the row on first use.
-    threshold = Programme.objects.filter(pk=1).values_list("evaluation_threshold", flat=True).first()
     if threshold is None:
+        # Programme.get() creates the programme's row on first use.
         threshold = Programme.get().evaluation_threshold
     qs = Evaluation.objects.filter(
         session__start__gte=filters.start_at, session__start__lt=filters.end_at
@@ -466,14 +476,14 @@ def theme_counts(filters: Filters, threshold: int, group_ids: list[int] | None =
 # --- The whole page --------------------------------------------------------------------------------
 
 def dashboard(filters: Filters, *, now: dt.datetime) -> dict:
-    """Everything the page shows, in ten queries whatever the number of groups (the page adds
-    the session and the user: twelve, pinned in tests/test_dashboard.py)."""
+    """Everything the page shows, in nine queries whatever the number of groups (the page adds
+    the session and the user: eleven, pinned in tests/test_dashboard.py)."""
     today = now.astimezone(filters.zone).date()
     groups = group_rows(filters, today)
     narrowed = filters.department is not None or filters.specialty is not None
     group_ids = [r.group.pk for r in groups] if narrowed else None
-    evaluation = evaluations(filters, group_ids)
-    labels = names()
+    labels = lookups()
+    evaluation = evaluations(filters, group_ids, threshold=labels.evaluation_threshold)
     return {
         "upcoming": upcoming(filters, now),
         "groups": groups,

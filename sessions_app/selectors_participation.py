@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from residents.models import Resident, User
 
+from . import suggestions
 from .models import AbsenceReason, Attendance, Booking, IntervisionGroup, Participation, Rsvp, Session
 
 
@@ -66,7 +67,8 @@ def session_answers(session: Session) -> Answers:
 
 def open_sessions_for(resident: Resident, now: dt.datetime) -> list[Session]:
     """Scheduled open sessions still to come, with their seat counts (``booked_seats``,
-    ``waiting``) and the resident's own participation (``mine``, or None). Two queries."""
+    ``waiting``), the resident's own participation (``mine``, or None) and how each fits the
+    resident's roster (``fit``, see ``suggestions.own_fit``). Four queries."""
     mine = Participation.objects.filter(
         resident=resident, booking__in=[Booking.BOOKED, Booking.WAITLISTED]
     )
@@ -80,9 +82,11 @@ def open_sessions_for(resident: Resident, now: dt.datetime) -> list[Session]:
         .prefetch_related(Prefetch("participations", queryset=mine, to_attr="my_rows"))
         .order_by("start")
     )
-    for s in sessions:
+    fits = suggestions.own_fit(resident.pk, [(s.start, s.end) for s in sessions])
+    for s, fit in zip(sessions, fits, strict=True):
         s.mine = s.my_rows[0] if s.my_rows else None
         s.free_seats = max(s.capacity - s.booked_seats, 0)
+        s.fit = fit  # how the session fits the resident's own roster
     return sessions
 
 
@@ -95,14 +99,19 @@ def open_session_for(resident: Resident, session_pk: int, now: dt.datetime) -> S
 
 def upcoming_answers_for(resident: Resident, now: dt.datetime) -> list[Participation]:
     """The resident's sessions still to come: their group's, to answer, and the open sessions
-    they hold a seat or a waitlist place in."""
-    return list(
+    they hold a seat or a waitlist place in; each with how it fits the resident's roster
+    (``fit``, see ``suggestions.own_fit``)."""
+    rows = list(
         Participation.objects.filter(
             Q(session__kind=Session.Kind.GROUP)
             | Q(session__kind=Session.Kind.OPEN, booking__in=[Booking.BOOKED, Booking.WAITLISTED]),
             resident=resident, session__status=Session.Status.SCHEDULED, session__start__gt=now,
         ).select_related("session__group").order_by("session__start")
     )
+    fits = suggestions.own_fit(resident.pk, [(p.session.start, p.session.end) for p in rows])
+    for p, fit in zip(rows, fits, strict=True):
+        p.fit = fit
+    return rows
 
 
 def attendance_rows(session: Session) -> list[Participation]:

@@ -191,16 +191,20 @@ def test_the_open_sessions_page_shows_free_seats_and_my_place(makeup, iris, rosa
 def test_the_open_sessions_page_needs_the_same_queries_for_many_sessions(
     iris, rosa, ruben, django_assert_num_queries
 ):
+    from residents.models import Programme
+
+    Programme.get()
     client = login(rosa)
     open_session(iris.intervisor, capacity=2)
-    # log-in session, user, resident, open sessions with seat counts, rosa's own rows (prefetch)
-    with django_assert_num_queries(5):
+    # log-in session, user, resident, open sessions with seat counts, rosa's own rows (prefetch),
+    # the programme's rules and rosa's roster over those sessions
+    with django_assert_num_queries(7):
         client.get(reverse("open_sessions"))
     for day in range(1, 8):
         s = open_session(iris.intervisor, capacity=2, start=START + dt.timedelta(days=day))
         participation_book(session=s, resident=ruben.resident)
         participation_book(session=s, resident=rosa.resident)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(7):
         response = client.get(reverse("open_sessions"))
     assert response.content.decode().count("You have a seat") == 7
 
@@ -260,3 +264,35 @@ def test_booking_is_post_only_and_for_residents(makeup, rosa, ivan, cora):
 def test_a_group_session_cannot_be_booked_through_the_page(group, rosa, cora, otto):
     group_session = session_plan(group=group, start=START, by=cora)
     assert login(otto).post(reverse("session_book", kwargs={"pk": group_session.pk})).status_code == 404
+
+
+def test_each_open_session_says_how_it_fits_my_roster(makeup, iris, rosa):
+    from residents.models import RosterEntry
+
+    drop_in = open_session(iris.intervisor, capacity=4, start=START + dt.timedelta(days=7), title="Drop-in")
+    late = open_session(iris.intervisor, capacity=4, start=START + dt.timedelta(days=14), title="Late one")
+    # A night ending the morning of the make-up session: resting until 22:00. Day work during
+    # the drop-in, which gives way. Nothing during the late one.
+    morning = START.replace(hour=7)
+    RosterEntry.objects.create(resident=rosa.resident, start=morning - dt.timedelta(hours=10), end=morning,
+                               kind="night")
+    RosterEntry.objects.create(resident=rosa.resident, start=drop_in.start - dt.timedelta(hours=6),
+                               end=drop_in.end + dt.timedelta(hours=1), kind="day")
+    body = login(rosa).get(reverse("open_sessions")).content.decode()
+    rows = {title: body.split(title, 1)[1].split("</li>", 1)[0]
+            for title in ("Make-up session", "Drop-in", "Late one")}
+    assert "Your roster: rest after nights" in rows["Make-up session"]
+    assert "Fits your roster once you are released from day duty" in rows["Drop-in"]
+    assert "Fits your roster" in rows["Late one"] and "Your roster:" not in rows["Late one"]
+    assert late.pk
+
+
+def test_my_sessions_say_when_my_roster_is_in_the_way(group, rosa, cora):
+    from residents.models import RosterEntry
+
+    session = session_plan(group=group, start=START, by=cora)
+    RosterEntry.objects.create(resident=rosa.resident, start=START - dt.timedelta(days=1),
+                               end=START + dt.timedelta(days=2), kind="leave")
+    body = login(rosa).get(reverse("my_sessions")).content.decode()
+    assert "Your roster: leave" in body
+    assert session.pk

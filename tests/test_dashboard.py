@@ -4,6 +4,7 @@ evaluations and themes above the anonymity threshold, CSV downloads, a constant 
 import csv
 import datetime as dt
 import io
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -154,6 +155,24 @@ def test_it_splits_attendance_per_month_by_department(cora):
     assert timeline.series["Surgery"][feb].recorded == 3
     assert "67%" in response.content.decode()
 
+
+
+def test_a_session_counts_in_the_month_it_starts_in_local_time(cora):
+    # 00:30 on the first in Amsterdam is still the previous month in UTC, in winter (+1) and in
+    # summer (+2); 23:30 on the last day of a month is just before the boundary.
+    group, residents = _group_with("Night group")
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    for start in (dt.datetime(2025, 12, 1, 0, 30, tzinfo=amsterdam),
+                  dt.datetime(2025, 10, 1, 0, 30, tzinfo=amsterdam),
+                  dt.datetime(2026, 1, 31, 23, 30, tzinfo=amsterdam)):
+        session = Session.objects.create(group=group, intervisor=group.intervisor, start=start,
+                                         end=start + dt.timedelta(minutes=90), status=Session.Status.HELD)
+        Participation.objects.create(session=session, resident=residents[0], attendance="present")
+    response = login(cora).get(reverse("dashboard"), {"start": "2025-09-15", "by": "group"})
+    cells = response.context["data"]["timeline"].series["Night group"]
+    assert {month: cell.recorded for month, cell in cells.items()} == {
+        dt.date(2025, 10, 1): 1, dt.date(2025, 12, 1): 1, dt.date(2026, 1, 1): 1,
+    }
 
 def test_it_shows_the_share_of_clinical_duty_per_department(cora):
     _programme(2)

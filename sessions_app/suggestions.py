@@ -399,6 +399,24 @@ def own_fit(resident_id: int, times: Sequence[tuple[dt.datetime, dt.datetime]], 
     return list(matrix.rows[0])
 
 
+# The absence reason a resident's own roster points to, for the "no" answer's pre-filled reason:
+# duty is clinical duty, leave is leave; a course (or day work, which gives way) says nothing.
+_CLINICAL = {engine.REASONS[k] for k in ("night", engine.REST, "on_call", "evening", "weekend", "other")}
+
+
+def absence_reason_for(fit: engine.MemberStatus | None) -> str:
+    """``AbsenceReason`` value the roster suggests for someone who cannot come, or ""."""
+    from .models import AbsenceReason
+
+    if fit is None or fit.state != engine.UNAVAILABLE:
+        return ""
+    if engine.REASONS["leave"] in fit.reasons:
+        return AbsenceReason.LEAVE
+    if _CLINICAL & set(fit.reasons):
+        return AbsenceReason.CLINICAL_DUTY
+    return ""
+
+
 def session_clash(session: Session, *, rules: Rules | None = None,
                   alternatives: int = 3) -> Clash:
     """Who can no longer come to a planned group session, and the best alternatives if

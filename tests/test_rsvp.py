@@ -153,3 +153,37 @@ def test_other_residents_and_intervisors_cannot_use_the_page(session, otto, ivan
     assert login(otto).post(url, {"answer": "yes"}).status_code == 404
     assert login(ivan).get(url).status_code == 403
     assert login(otto).get(reverse("session_rsvp", kwargs={"pk": 999999})).status_code == 404
+
+
+@pytest.mark.parametrize(("kind", "says", "reason"), [
+    ("night", "Your roster: night shift", "clinical_duty"),
+    ("on_call", "Your roster: on call", "clinical_duty"),
+    ("leave", "Your roster: leave", "leave"),
+    ("course", "Your roster: course", None),
+    ("day", "Fits your roster once you are released from day duty", None),
+])
+def test_the_answer_page_shows_the_roster_and_preselects_the_reason_it_points_to(session, rosa, kind, says,
+                                                                                 reason):
+    from residents.models import RosterEntry
+
+    RosterEntry.objects.create(resident=rosa.resident, start=START - dt.timedelta(hours=2),
+                               end=START + dt.timedelta(hours=6), kind=kind)
+    response = login(rosa).get(reverse("session_rsvp", args=[session.pk]))
+    assert says in response.content.decode()
+    assert response.context["form"]["reason"].value() == reason
+
+
+def test_a_reason_already_given_is_kept_over_the_rosters(session, rosa):
+    from residents.models import RosterEntry
+
+    participation_answer(session=session, resident=rosa.resident, answer="no", reason="illness")
+    RosterEntry.objects.create(resident=rosa.resident, start=START - dt.timedelta(hours=2),
+                               end=START + dt.timedelta(hours=6), kind="leave")
+    response = login(rosa).get(reverse("session_rsvp", args=[session.pk]))
+    assert response.context["form"]["reason"].value() == "illness"
+
+
+def test_a_free_afternoon_fits_and_preselects_nothing(session, rosa):
+    response = login(rosa).get(reverse("session_rsvp", args=[session.pk]))
+    assert "Fits your roster" in response.content.decode()
+    assert response.context["form"]["reason"].value() is None

@@ -16,6 +16,7 @@ from residents.forms import apply_errors
 from residents.models import User
 
 from .. import selectors_participation as selectors
+from .. import suggestions
 from ..answer_links import AnswerLinkError, answer_link_verify
 from ..forms.participation import AnswerLinkForm, AttendanceForm, RsvpForm, StatementPeriodForm
 from ..models import Booking, Participation, Rsvp, Session
@@ -99,8 +100,12 @@ def session_rsvp(request: HttpRequest, pk: int) -> HttpResponse:
     resident = request.user.resident
     participation = (Participation.objects.filter(session=session, resident=resident).first()
                      or Participation(session=session, resident=resident))
+    # How the session fits the resident's own roster: shown, and the reason a "no" would
+    # most likely give, pre-selected until they have given one.
+    (fit,) = suggestions.own_fit(resident.pk, [(session.start, session.end)])
     form = RsvpForm(_posted(request), initial={
-        "answer": participation.rsvp or None, "reason": participation.absence_reason or None,
+        "answer": participation.rsvp or None,
+        "reason": participation.absence_reason or suggestions.absence_reason_for(fit) or None,
     })
     status = 200
     if request.method == "POST":
@@ -120,13 +125,13 @@ def session_rsvp(request: HttpRequest, pk: int) -> HttpResponse:
                         "session": session, "participation": participation,
                         "form": RsvpForm(initial={"answer": participation.rsvp,
                                                   "reason": participation.absence_reason or None}),
-                        "saved": text,
+                        "saved": text, "fit": fit,
                     })
                 messages.success(request, text)
                 return redirect("session_rsvp", pk=session.pk)
         else:
             status = 400
-    context = {"session": session, "participation": participation, "form": form}
+    context = {"session": session, "participation": participation, "form": form, "fit": fit}
     template = "_rsvp_block.html" if _is_htmx(request) else "rsvp.html"
     return render(request, TEMPLATES + template, context, status=status)
 

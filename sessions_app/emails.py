@@ -150,6 +150,16 @@ def render(kind: str, language: str, context: dict, zone: ZoneInfo) -> tuple[str
     return " ".join(subject.split()), text, html
 
 
+def message_id(notification: Notification) -> str:
+    """The same Message-ID for every attempt at one outbox row (RFC 5322).
+
+    Delivery is at least once: a worker that dies between the SMTP server's acceptance and
+    recording it sends the row again. With the same Message-ID, mail systems that drop
+    duplicates (and mail programs that collapse them) show the message once."""
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "localhost"
+    return f"<intervision.notification.{notification.pk}@{domain}>"
+
+
 def compose(
     *,
     notification: Notification,
@@ -175,6 +185,7 @@ def compose(
             # RFC 3834: an automatic message; out-of-office replies should not answer it.
             "Auto-Submitted": "auto-generated",
             "X-Intervision-Notification": str(notification.pk),
+            "Message-ID": message_id(notification),
         },
     )
     message.attach_alternative(html, "text/html")

@@ -102,7 +102,9 @@ def test_an_rsvp_request_arrives_over_smtp_with_headers_both_parts_and_the_invit
     assert message["Date"].endswith("-0000")  # RFC 5322: UTC, the sender's offset not told
     sent_at = message["Date"].datetime.replace(tzinfo=dt.UTC)
     assert abs(sent_at - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)
-    assert message["Message-ID"].startswith("<") and message["Message-ID"].endswith(">")
+    row = Notification.objects.get(kind=Kind.RSVP_REQUEST, recipient=rosa)
+    # One Message-ID per outbox row, the same on every attempt (see the test below).
+    assert message["Message-ID"] == f"<intervision.notification.{row.pk}@hospital.example>"
     assert message["Auto-Submitted"] == "auto-generated"
 
     plain, html, attachment = _parts(message)
@@ -125,6 +127,21 @@ def test_an_rsvp_request_arrives_over_smtp_with_headers_both_parts_and_the_invit
 
     row = Notification.objects.get(kind=Kind.RSVP_REQUEST, recipient=rosa)
     assert (row.status, row.attempts) == ("sent", 1)
+
+
+def test_a_row_sent_again_after_a_lost_acknowledgement_carries_the_same_message_id(
+        smtp_server, session, rosa, _clock):
+    # A worker that died after the server's "250 OK" but before recording it leaves the row
+    # to be sent again: the second copy is recognisably the same message.
+    dispatch_notifications.apply()
+    row = Notification.objects.get(kind=Kind.RSVP_REQUEST, recipient=rosa)
+    Notification.objects.filter(pk=row.pk).update(status="pending", claimed_at=None, sent_at=None)
+    dispatch_notifications.apply()
+    copies = [e for e in smtp_server.received if e.rcpt_tos == [rosa.email]]
+    assert len(copies) == 2
+    ids = {email.message_from_bytes(e.original_content, policy=email.policy.default)["Message-ID"]
+           for e in copies}
+    assert ids == {f"<intervision.notification.{row.pk}@hospital.example>"}
 
 
 def test_a_dutch_resident_receives_dutch_in_both_parts(smtp_server, session, rosa):

@@ -18,7 +18,8 @@ Failures. A temporary SMTP failure puts the row back to pending with a later ``d
 (exponential backoff) until ``MAX_ATTEMPTS``; a permanent one fails it at once. A row left in
 ``sending`` by a worker that died is put back after ``STUCK_AFTER``. Delivery is therefore at
 least once: only a worker dying between the SMTP server's "250 OK" and the update that records
-it can send a message twice.
+it can send a message twice, and then with the same Message-ID (``emails.message_id``), which
+mail systems that drop duplicates recognise.
 
 Adding a kind: write its templates (``sessions_app/emails.py``), call ``enqueue`` where the
 event happens, and, if it needs more than the default checks, add a ``KindRule``.

@@ -39,6 +39,7 @@ from .models import (
     Evaluation,
     IntervisionGroup,
     Membership,
+    NoteTheme,
     Participation,
     Rsvp,
     Session,
@@ -99,32 +100,42 @@ def _rate(present: int, recorded: int) -> float | None:
 @dataclass(frozen=True)
 class Lookups:
     """Departments and specialties as (id, name) by name: the filter form's options, and the
-    labels of rows counted by id; and the programme's evaluation threshold (None: the
+    labels of rows counted by id; groups' and themes' names by id, to name rows counted by id
+    (a join fewer per aggregate); and the programme's evaluation threshold (None: the
     programme's row does not exist yet)."""
 
     departments: list[tuple[int, str]]
     specialties: list[tuple[int, str]]
+    groups: dict[int, str]
+    themes: dict[int, str]
     evaluation_threshold: int | None
 
 
 def lookups() -> Lookups:
-    """One query: the three in a UNION, each row tagged with what it is."""
+    """One query: all of them in a UNION, each row tagged with what it is."""
     def tag(text: str) -> Value:
         return Value(text, output_field=CharField())
 
     rows = (
         Department.objects.order_by().values_list("pk", "name", tag("department"))
         .union(Specialty.objects.order_by().values_list("pk", "name", tag("specialty")),
+               IntervisionGroup.objects.order_by().values_list("pk", "name", tag("group")),
+               NoteTheme.objects.order_by().values_list("pk", "name", tag("theme")),
                Programme.objects.order_by().filter(pk=1)
                .values_list("evaluation_threshold", tag(""), tag("threshold")),
                all=True)
     )
-    found: dict[str, list[tuple[int, str]]] = {"department": [], "specialty": [], "threshold": []}
-    for pk, name, which in sorted(rows, key=lambda r: r[1].casefold()):
+    found: dict[str, list[tuple[int, str]]] = {
+        "department": [], "specialty": [], "group": [], "theme": [], "threshold": [],
+    }
+    for pk, name, which in rows:
         found[which].append((pk, name))
     threshold = found["threshold"][0][0] if found["threshold"] else None
-    return Lookups(departments=found["department"], specialties=found["specialty"],
-                   evaluation_threshold=threshold)
+    return Lookups(
+        departments=sorted(found["department"], key=lambda r: r[1].casefold()),
+        specialties=sorted(found["specialty"], key=lambda r: r[1].casefold()),
+        groups=dict(found["group"]), themes=dict(found["theme"]), evaluation_threshold=threshold,
+    )
 
 
 # --- Groups ---------------------------------------------------------------------------------
@@ -451,13 +462,16 @@ class Evaluations:
 
 
 def evaluations(filters: Filters, group_ids: list[int] | None = None, *,
-                threshold: int | None = None) -> Evaluations:
+                names: Lookups | None = None) -> Evaluations:
     """Average answers per group and across groups, only where at least ``threshold``
-    answers were given. One query, the aggregates; another for the programme's threshold
-    unless it is given (``lookups()`` reads it fresh with the names).
+    answers were given. One query, the aggregates, besides ``lookups()`` (groups' names and the
+    programme's threshold, read fresh) unless they are given.
 
     Sums rather than averages come back (every answer has every item): integers, added up
     here across groups, and a hash aggregate rather than a sort in the database."""
+    if names is None:
+        names = lookups()
+    threshold = names.evaluation_threshold
     if threshold is None:
         # Programme.get() creates the programme's row on first use.
         threshold = Programme.get().evaluation_threshold
@@ -467,14 +481,15 @@ def evaluations(filters: Filters, group_ids: list[int] | None = None, *,
     if group_ids is not None:
         qs = qs.filter(session__group__in=group_ids)
     rows = (
-        qs.values_list("session__group", "session__group__name")
+        qs.values_list("session__group")
         .annotate(answers=Count("pk"), **{item: Sum(item) for item in EVALUATION_ITEMS})
         .order_by()
     )
     groups, total, sums = [], 0, [0] * len(EVALUATION_ITEMS)
     open_sessions = _("Open sessions")
-    by_name = sorted(rows, key=lambda r: (r[1] is None, (r[1] or "").casefold()))
-    for _group, name, answers, *item_sums in by_name:
+    named = [(None if group is None else names.groups[group], *rest) for group, *rest in rows]
+    by_name = sorted(named, key=lambda r: (r[0] is None, (r[0] or "").casefold()))
+    for name, answers, *item_sums in by_name:
         shown = answers >= threshold
         groups.append(EvaluationRow(
             name or open_sessions, answers,
@@ -496,20 +511,23 @@ class ThemeCounts:
     hidden: int  # themes used, but in fewer notes than the threshold
 
 
-def theme_counts(filters: Filters, threshold: int, group_ids: list[int] | None = None) -> ThemeCounts:
+def theme_counts(filters: Filters, threshold: int, names: Lookups,
+                 group_ids: list[int] | None = None) -> ThemeCounts:
     """How many notes carry each theme, across groups; never the notes themselves. A theme
-    counted in fewer notes than the threshold is not named. One query."""
+    counted in fewer notes than the threshold is not named. One query (the themes' names come
+    from ``lookups()``)."""
     through = SessionNote.themes.through
     qs = through.objects.filter(
         sessionnote__session__start__gte=filters.start_at, sessionnote__session__start__lt=filters.end_at
     )
     if group_ids is not None:
         qs = qs.filter(sessionnote__session__group__in=group_ids)
-    # A note carries a theme once (the through table's pairs are unique) and theme names are
-    # unique, so counting rows per theme counts notes: no DISTINCT, a hash aggregate.
-    rows = qs.values_list("notetheme__name").annotate(notes=Count("pk")).order_by()
+    # A note carries a theme once (the through table's pairs are unique), so counting rows per
+    # theme counts notes: no DISTINCT, a hash aggregate.
+    rows = qs.values_list("notetheme").annotate(notes=Count("pk")).order_by()
     shown, hidden = [], 0
-    for name, notes in sorted(rows, key=lambda r: (-r[1], r[0])):
+    named = [(names.themes[theme], notes) for theme, notes in rows]
+    for name, notes in sorted(named, key=lambda r: (-r[1], r[0])):
         if notes >= threshold:
             shown.append((name, notes))
         else:
@@ -527,13 +545,13 @@ def dashboard(filters: Filters, *, now: dt.datetime) -> dict:
     narrowed = filters.department is not None or filters.specialty is not None
     group_ids = [r.group.pk for r in groups] if narrowed else None
     labels = lookups()
-    evaluation = evaluations(filters, group_ids, threshold=labels.evaluation_threshold)
+    evaluation = evaluations(filters, group_ids, names=labels)
     return {
         "upcoming": upcoming(filters, now),
         "groups": groups,
         "timeline": attendance_over_time(filters, labels),
         "absences": absences_by_department(filters, labels),
         "evaluations": evaluation,
-        "themes": theme_counts(filters, evaluation.threshold, group_ids),
+        "themes": theme_counts(filters, evaluation.threshold, labels, group_ids),
         "names": labels,
     }

@@ -104,10 +104,10 @@ def test_the_dashboard_runs_a_fixed_set_of_queries(cora, django_assert_num_queri
     client = login(cora)
     client.get(reverse("dashboard"))
     # session, user; groups with their sessions per status and intervisor; attendance per group;
-    # departments, specialties and the programme's evaluation threshold in one UNION (the
-    # filter form's options, the names of rows counted by id, the threshold); evaluation
-    # aggregates; upcoming sessions; their answers and who has not answered; attendance per
-    # month; absence reasons; theme counts.
+    # departments, specialties, groups, themes and the programme's evaluation threshold in one
+    # UNION (the filter form's options, the names of rows counted by id, the threshold);
+    # evaluation aggregates; upcoming sessions; their answers and who has not answered;
+    # attendance per month; absence reasons; theme counts.
     with django_assert_num_queries(11):
         client.get(reverse("dashboard"))
 

@@ -17,7 +17,6 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
-from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -55,15 +54,22 @@ def _pct(rate: float | None) -> str:
     return "—" if rate is None else f"{round(rate * 100)}%"
 
 
-def _month(day: dt.date) -> str:
-    return date_format(day, "M Y")
+def _month_names() -> dict[int, str]:
+    """``date_format(day, "M")`` for each month number: the translated names, looked up once
+    rather than parsing the format and translating the names for each date."""
+    return {n: str(name).title() for n, name in MONTHS_3.items()}
+
+
+def _months(days: list[dt.date]) -> list[str]:
+    """``date_format(day, "M Y")`` for each (see ``_month_names``)."""
+    names = _month_names()
+    return [f"{names[d.month]} {d.year:04d}" for d in days]
 
 
 def _starts(moments: list[dt.datetime]) -> list[str]:
-    """``date_format(moment, "D j M Y H:i")`` for each, from the same translated names, looked
-    up once rather than parsing the format and translating the names for each session."""
+    """``date_format(moment, "D j M Y H:i")`` for each (see ``_month_names``)."""
     days = {n: str(name) for n, name in WEEKDAYS_ABBR.items()}
-    months = {n: str(name).title() for n, name in MONTHS_3.items()}
+    months = _month_names()
     return [f"{days[m.weekday()]} {m.day} {months[m.month]} {m.year} {m:%H:%M}" for m in moments]
 
 
@@ -92,7 +98,7 @@ def build_tables(data: dict) -> dict[str, Table]:
 
     timeline = data["timeline"]
     t = Table("attendance", _("Attendance per month"),
-              [_("Series")] + [_month(m) for m in timeline.months])
+              [_("Series"), *_months(timeline.months)])
     for label, cells in [(_("All"), timeline.overall), *timeline.series.items()]:
         t.rows.append([label] + [_pct(cells.get(m, selectors.Cell()).rate) for m in timeline.months])
     tables[t.slug] = t
@@ -265,7 +271,7 @@ CELL_W = 34
 
 def heatmap(title: str, timeline: selectors.Timeline) -> dict:
     series = [(_("All"), timeline.overall), *timeline.series.items()]
-    month_names = [_month(m) for m in timeline.months]
+    month_names = _months(timeline.months)
     empty_text = _("%(series)s, %(month)s: no attendance recorded")
     rate_text = _("%(series)s, %(month)s: %(rate)s present (%(present)d of %(recorded)d)")
     rows = []
@@ -282,7 +288,8 @@ def heatmap(title: str, timeline: selectors.Timeline) -> dict:
                                     "recorded": cell.recorded}
             row["cells"].append({"x": LABEL_W + m * CELL_W, "fill": _blue(rate), "title": text})
         rows.append(row)
-    months = [{"x": LABEL_W + m * CELL_W + CELL_W / 2, "label": date_format(month, "M")}
+    names = _month_names()
+    months = [{"x": LABEL_W + m * CELL_W + CELL_W / 2, "label": names[month.month]}
               for m, month in enumerate(timeline.months)]
     chart = {
         "title": title, "rows": rows, "months": months, "cell_w": CELL_W - 2, "row_h": ROW_H - 4,

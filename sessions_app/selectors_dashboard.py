@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
-    CharField,
     Count,
     DateField,
     Expression,
@@ -25,12 +25,10 @@ from django.db.models import (
     FilteredRelation,
     Q,
     QuerySet,
-    Sum,
-    Value,
 )
 from django.utils.translation import gettext as _
 
-from residents.models import Department, Programme, Specialty
+from residents.models import Department, Programme, Resident, Specialty
 
 from .models import (
     AbsenceReason,
@@ -97,6 +95,59 @@ def _rate(present: int, recorded: int) -> float | None:
     return present / recorded if recorded else None
 
 
+# --- SQL ----------------------------------------------------------------------------------------
+# The plain aggregates below (a join or two and a GROUP BY, the same SQL on PostgreSQL and SQLite)
+# are written out: building and compiling each through the ORM cost about 0.4 ms, as much as the
+# database took to run most of them (bench/bench_dashboard.py). Table names come from the models
+# and every value is a parameter (hence the S608 exemptions); moments are adapted as the ORM
+# adapts them.
+
+PARTICIPATION = Participation._meta.db_table
+SESSION = Session._meta.db_table
+RESIDENT = Resident._meta.db_table
+EVALUATION = Evaluation._meta.db_table
+NOTE = SessionNote._meta.db_table
+NOTE_THEMES = SessionNote.themes.through._meta.db_table
+
+
+LOOKUPS = f"""
+    SELECT id, name, 'department' FROM {Department._meta.db_table}
+    UNION ALL SELECT id, name, 'specialty' FROM {Specialty._meta.db_table}
+    UNION ALL SELECT id, name, 'group' FROM {IntervisionGroup._meta.db_table}
+    UNION ALL SELECT id, name, 'theme' FROM {NoteTheme._meta.db_table}
+    UNION ALL SELECT evaluation_threshold, '', 'threshold' FROM {Programme._meta.db_table} WHERE id = 1
+"""  # noqa: S608 - table names from the models
+
+
+def _fetch(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _in_period(filters: Filters, session: str = "s") -> tuple[str, list]:
+    """The condition that a session starts in the period."""
+    ops = connection.ops
+    return (f'{session}."start" >= %s AND {session}."start" < %s',
+            [ops.adapt_datetimefield_value(filters.start_at), ops.adapt_datetimefield_value(filters.end_at)])
+
+
+def _of_residents(filters: Filters, resident: str = "r") -> tuple[str, list]:
+    """``Filters.residents_q`` as conditions to AND to a WHERE clause (empty if none)."""
+    sql, params = "", []
+    if filters.department is not None:
+        sql, params = f"{sql} AND {resident}.department_id = %s", [*params, filters.department.pk]
+    if filters.specialty is not None:
+        sql, params = f"{sql} AND {resident}.specialty_id = %s", [*params, filters.specialty.pk]
+    return sql, params
+
+
+def _in_groups(group_ids: list[int] | None, session: str = "s") -> tuple[str, list]:
+    if group_ids is None:
+        return "", []
+    return f" AND {session}.group_id IN ({', '.join(['%s'] * len(group_ids))})", list(group_ids)
+
+
 @dataclass(frozen=True)
 class Lookups:
     """Departments and specialties as (id, name) by name: the filter form's options, and the
@@ -113,22 +164,10 @@ class Lookups:
 
 def lookups() -> Lookups:
     """One query: all of them in a UNION, each row tagged with what it is."""
-    def tag(text: str) -> Value:
-        return Value(text, output_field=CharField())
-
-    rows = (
-        Department.objects.order_by().values_list("pk", "name", tag("department"))
-        .union(Specialty.objects.order_by().values_list("pk", "name", tag("specialty")),
-               IntervisionGroup.objects.order_by().values_list("pk", "name", tag("group")),
-               NoteTheme.objects.order_by().values_list("pk", "name", tag("theme")),
-               Programme.objects.order_by().filter(pk=1)
-               .values_list("evaluation_threshold", tag(""), tag("threshold")),
-               all=True)
-    )
     found: dict[str, list[tuple[int, str]]] = {
         "department": [], "specialty": [], "group": [], "theme": [], "threshold": [],
     }
-    for pk, name, which in rows:
+    for pk, name, which in _fetch(LOOKUPS, []):
         found[which].append((pk, name))
     threshold = found["threshold"][0][0] if found["threshold"] else None
     return Lookups(
@@ -212,16 +251,18 @@ def group_rows(filters: Filters, today: dt.date) -> list[GroupRow]:
             row.cancelled += n
         elif status is not None:  # proposed or scheduled; None: no session in the period
             row.planned += n
-    in_period = Q(session__start__gte=filters.start_at, session__start__lt=filters.end_at)
     # Every group's held sessions, not only those in scope: a few rows more cost less than
     # writing out, sending and matching sixty ids. Groups out of scope are skipped here.
-    attendance = (
-        Participation.objects.filter(filters.residents_q(), in_period, session__status=SessionStatus.HELD)
-        .values_list("session__group")
-        .annotate(present=Count("pk", filter=Q(attendance=PRESENT)),
-                  recorded=Count("pk", filter=Q(attendance__in=RECORDED)))
-        .order_by()
-    )
+    period, period_params = _in_period(filters)
+    of_residents, residents_params = _of_residents(filters)
+    join_residents = f"JOIN {RESIDENT} r ON r.id = p.resident_id" if of_residents else ""
+    attendance = _fetch(f"""
+        SELECT s.group_id, COUNT(*) FILTER (WHERE p.attendance = %s),
+               COUNT(*) FILTER (WHERE p.attendance IN (%s, %s, %s))
+        FROM {PARTICIPATION} p JOIN {SESSION} s ON s.id = p.session_id {join_residents}
+        WHERE {period} AND s.status = %s{of_residents}
+        GROUP BY s.group_id
+    """, [PRESENT, *RECORDED, *period_params, SessionStatus.HELD, *residents_params])  # noqa: S608
     for group, present, recorded in attendance:
         row = rows.get(group)
         if row is not None:
@@ -416,16 +457,15 @@ def absences_by_department(filters: Filters, names: Lookups) -> list[AbsenceRow]
     """Answers of "no" by the residents' department and the reason they gave, plus residents
     who left a held session early for clinical duty. One query, counted per department, answer,
     reason and leaving early (a few dozen rows), summed here."""
-    rows = (
-        Participation.objects.filter(
-            filters.residents_q(), Q(rsvp=Rsvp.NO) | Q(left_early=True),
-            session__start__gte=filters.start_at, session__start__lt=filters.end_at,
-        )
-        .exclude(session__status=SessionStatus.CANCELLED)
-        .values_list("resident__department", "rsvp", "absence_reason", "left_early")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    period, period_params = _in_period(filters)
+    of_residents, residents_params = _of_residents(filters)
+    rows = _fetch(f"""
+        SELECT r.department_id, p.rsvp, p.absence_reason, p.left_early, COUNT(*)
+        FROM {PARTICIPATION} p JOIN {SESSION} s ON s.id = p.session_id
+        JOIN {RESIDENT} r ON r.id = p.resident_id
+        WHERE (p.rsvp = %s OR p.left_early = %s) AND {period} AND s.status <> %s{of_residents}
+        GROUP BY r.department_id, p.rsvp, p.absence_reason, p.left_early
+    """, [Rsvp.NO, True, *period_params, SessionStatus.CANCELLED, *residents_params])  # noqa: S608
     departments = dict(names.departments)
     found: dict[int, AbsenceRow] = {}
     for department, rsvp, reason, left_early, n in rows:
@@ -475,16 +515,15 @@ def evaluations(filters: Filters, group_ids: list[int] | None = None, *,
     if threshold is None:
         # Programme.get() creates the programme's row on first use.
         threshold = Programme.get().evaluation_threshold
-    qs = Evaluation.objects.filter(
-        session__start__gte=filters.start_at, session__start__lt=filters.end_at
-    )
-    if group_ids is not None:
-        qs = qs.filter(session__group__in=group_ids)
-    rows = (
-        qs.values_list("session__group")
-        .annotate(answers=Count("pk"), **{item: Sum(item) for item in EVALUATION_ITEMS})
-        .order_by()
-    )
+    period, period_params = _in_period(filters)
+    in_groups, groups_params = _in_groups(group_ids)
+    sums = ", ".join(f'SUM(e."{item}")' for item in EVALUATION_ITEMS)
+    rows = _fetch(f"""
+        SELECT s.group_id, COUNT(*), {sums}
+        FROM {EVALUATION} e JOIN {SESSION} s ON s.id = e.session_id
+        WHERE {period}{in_groups}
+        GROUP BY s.group_id
+    """, [*period_params, *groups_params]) if group_ids != [] else []  # noqa: S608
     groups, total, sums = [], 0, [0] * len(EVALUATION_ITEMS)
     open_sessions = _("Open sessions")
     named = [(None if group is None else names.groups[group], *rest) for group, *rest in rows]
@@ -516,15 +555,16 @@ def theme_counts(filters: Filters, threshold: int, names: Lookups,
     """How many notes carry each theme, across groups; never the notes themselves. A theme
     counted in fewer notes than the threshold is not named. One query (the themes' names come
     from ``lookups()``)."""
-    through = SessionNote.themes.through
-    qs = through.objects.filter(
-        sessionnote__session__start__gte=filters.start_at, sessionnote__session__start__lt=filters.end_at
-    )
-    if group_ids is not None:
-        qs = qs.filter(sessionnote__session__group__in=group_ids)
+    period, period_params = _in_period(filters)
+    in_groups, groups_params = _in_groups(group_ids)
     # A note carries a theme once (the through table's pairs are unique), so counting rows per
     # theme counts notes: no DISTINCT, a hash aggregate.
-    rows = qs.values_list("notetheme").annotate(notes=Count("pk")).order_by()
+    rows = _fetch(f"""
+        SELECT t.notetheme_id, COUNT(*)
+        FROM {NOTE_THEMES} t JOIN {NOTE} n ON n.id = t.sessionnote_id JOIN {SESSION} s ON s.id = n.session_id
+        WHERE {period}{in_groups}
+        GROUP BY t.notetheme_id
+    """, [*period_params, *groups_params]) if group_ids != [] else []  # noqa: S608
     shown, hidden = [], 0
     named = [(names.themes[theme], notes) for theme, notes in rows]
     for name, notes in sorted(named, key=lambda r: (-r[1], r[0])):

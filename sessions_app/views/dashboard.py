@@ -383,12 +383,13 @@ def _query(form: DashboardFilterForm, filters: selectors.Filters) -> dict:
 def dashboard(request: HttpRequest) -> HttpResponse:
     form, filters, data = _load(request)
     query = _query(form, filters)
+    encoded = urlencode(query)
     tables = build_tables(data)
     return render(request, "sessions_app/dashboard/dashboard.html", {
         "form": form, "filters": filters, "data": data, "tables": tables,
-        "tables_html": {slug: table_html(t, urlencode(query)) for slug, t in tables.items()},
+        "tables_html": {slug: table_html(t, encoded) for slug, t in tables.items()},
         "charts": build_charts(data, {k: v for k, v in query.items() if k != "department"}),
-        "query": urlencode(query), "by_links": by_links(filters, query),
+        "query": encoded, "by_links": by_links(filters, query),
         "department_options": options_html(data["names"].departments, filters.department),
         "specialty_options": options_html(data["names"].specialties, filters.specialty),
     })

@@ -19,9 +19,6 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import (
     Count,
-    DateField,
-    Expression,
-    F,
     FilteredRelation,
     Q,
     QuerySet,
@@ -47,13 +44,14 @@ from .models import (
 
 UPCOMING_DAYS = 28
 UPCOMING_LIMIT = 30
-# Departments and specialties are counted by id and named from the filter form's lists (one
-# join fewer over every participation); groups by name, since inactive groups count too.
+# What attendance over time is split by: the session's group (``s``) or the resident (``r``).
+# Groups, departments and specialties are counted by id and named from lookups() (a join fewer
+# over every participation).
 DIMENSIONS = {
-    "group": "session__group__name",
-    "department": "resident__department",
-    "specialty": "resident__specialty",
-    "year": "resident__training_year",
+    "group": "s.group_id",
+    "department": "r.department_id",
+    "specialty": "r.specialty_id",
+    "year": "r.training_year",
 }
 PRESENT = Attendance.PRESENT
 RECORDED = [Attendance.PRESENT, Attendance.ABSENT, Attendance.EXCUSED]
@@ -357,37 +355,19 @@ def _months(start: dt.date, end: dt.date) -> list[dt.date]:
     return months
 
 
-class MonthOf(Expression):
-    """The first day of the local month a moment falls in, for moments within the given months:
-    a CASE over the months' first midnights. PostgreSQL compares a few timestamps per row in
-    less time than it converts each row's moment to local time and truncates it (a quarter of
-    the attendance query, bench/bench_dashboard.py); the result is the same."""
-
-    output_field = DateField()
-
-    def __init__(self, moment: Expression, months: list[dt.date], zone: ZoneInfo):
-        super().__init__()
-        self.moment, self.months, self.zone = moment, months, zone
-
-    def get_source_expressions(self) -> list[Expression]:
-        return [self.moment]
-
-    def set_source_expressions(self, exprs: list[Expression]) -> None:
-        (self.moment,) = exprs
-
-    def as_sql(self, compiler, connection):
-        moment, moment_params = compiler.compile(self.moment)
-        ops = connection.ops
-        whens, params = [], []
-        for month, following in zip(self.months, self.months[1:], strict=False):
-            whens.append(f"WHEN {moment} < %s THEN %s")
-            midnight = dt.datetime.combine(following, dt.time(), tzinfo=self.zone)
-            params += [*moment_params, ops.adapt_datetimefield_value(midnight),
-                       ops.adapt_datefield_value(month)]
-        last = ops.adapt_datefield_value(self.months[-1])
-        if not whens:
-            return "%s", [last]
-        return f"CASE {' '.join(whens)} ELSE %s END", [*params, last]
+def _month_index(moment: str, months: list[dt.date], zone: ZoneInfo) -> tuple[str, list]:
+    """SQL for the index in ``months`` of the local month a moment falls in, for moments within
+    those months: a CASE over the months' first midnights. PostgreSQL compares a few timestamps
+    per row in less time than it converts each row's moment to local time and truncates it (a
+    quarter of the attendance query, bench/bench_dashboard.py); the months are the same."""
+    whens, params = [], []
+    for index, following in enumerate(months[1:]):
+        whens.append(f"WHEN {moment} < %s THEN {index}")
+        midnight = dt.datetime.combine(following, dt.time(), tzinfo=zone)
+        params.append(connection.ops.adapt_datetimefield_value(midnight))
+    if not whens:
+        return "0", []
+    return f"CASE {' '.join(whens)} ELSE {len(months) - 1} END", params
 
 
 def attendance_over_time(filters: Filters, names: Lookups) -> Timeline:
@@ -396,26 +376,29 @@ def attendance_over_time(filters: Filters, names: Lookups) -> Timeline:
     by = filters.by if filters.by in DIMENSIONS else "group"
     dimension = DIMENSIONS[by]
     months = _months(filters.start, filters.end)
-    rows = (
-        Participation.objects.filter(
-            filters.residents_q(), session__status=SessionStatus.HELD,
-            session__start__gte=filters.start_at, session__start__lt=filters.end_at,
-            attendance__in=RECORDED,
-        )
-        # A date, not an aware datetime: nothing to convert for each row.
-        .annotate(month=MonthOf(F("session__start"), months, filters.zone))
-        .values_list("month", dimension)
-        .annotate(present=Count("pk", filter=Q(attendance=Attendance.PRESENT)), recorded=Count("pk"))
-        .order_by()
-    )
+    month_index, month_params = _month_index('s."start"', months, filters.zone)
+    period, period_params = _in_period(filters)
+    of_residents, residents_params = _of_residents(filters)
+    needs_residents = of_residents or dimension.startswith("r.")
+    join_residents = f"JOIN {RESIDENT} r ON r.id = p.resident_id" if needs_residents else ""
+    params = [*month_params, PRESENT, *RECORDED, SessionStatus.HELD, *period_params, *residents_params]
+    rows = _fetch(f"""
+        SELECT {month_index}, {dimension}, COUNT(*) FILTER (WHERE p.attendance = %s), COUNT(*)
+        FROM {PARTICIPATION} p JOIN {SESSION} s ON s.id = p.session_id {join_residents}
+        WHERE p.attendance IN (%s, %s, %s) AND s.status = %s AND {period}{of_residents}
+        GROUP BY 1, 2
+    """, params)  # noqa: S608
     overall: dict[dt.date, Cell] = defaultdict(Cell)
     series: dict[str, dict[dt.date, Cell]] = defaultdict(lambda: defaultdict(Cell))
     labels: dict[object, str] = {}
-    if by == "department":
+    if by == "group":
+        labels = dict(names.groups)
+    elif by == "department":
         labels = dict(names.departments)
     elif by == "specialty":
         labels = dict(names.specialties)
-    for month, value, present, recorded in rows:
+    for index, value, present, recorded in rows:
+        month = months[index]
         label = labels.get(value)
         if label is None:
             if value is None:

@@ -17,12 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import (
-    Count,
-    FilteredRelation,
-    Q,
-    QuerySet,
-)
+from django.db.models import Count, FilteredRelation, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from residents.models import Department, Programme, Resident, Specialty
@@ -94,11 +89,12 @@ def _rate(present: int, recorded: int) -> float | None:
 
 
 # --- SQL ----------------------------------------------------------------------------------------
-# The plain aggregates below (a join or two and a GROUP BY, the same SQL on PostgreSQL and SQLite)
+# The aggregates that are a join or two and a GROUP BY (the same SQL on PostgreSQL and SQLite)
 # are written out: building and compiling each through the ORM cost about 0.4 ms, as much as the
 # database took to run most of them (bench/bench_dashboard.py). Table names come from the models
 # and every value is a parameter (hence the S608 exemptions); moments are adapted as the ORM
-# adapts them.
+# adapts them. The queries that need the ORM's help (groups with their filtered sessions, upcoming
+# sessions with their answers, both narrowed through memberships or participations) use it.
 
 PARTICIPATION = Participation._meta.db_table
 SESSION = Session._meta.db_table

@@ -198,6 +198,17 @@ def test_filtering_by_department_narrows_every_section(cora):
     assert data["evaluations"].overall.answers == 12
 
 
+
+def test_a_department_without_members_shows_empty_sections(cora):
+    _programme(2)
+    empty = _department("Dermatology")
+    response = login(cora).get(reverse("dashboard"), {"department": empty.pk})
+    assert response.status_code == 200
+    data = response.context["data"]
+    assert data["groups"] == [] and data["absences"] == [] and data["upcoming"] == []
+    assert data["evaluations"].groups == [] and data["evaluations"].overall.answers == 0
+    assert data["themes"].shown == [] and data["themes"].hidden == 0
+
 def test_evaluations_below_the_threshold_are_not_shown_and_it_says_why(cora):
     group, _ = _group_with("Small group")
     session = _session(group, -5)

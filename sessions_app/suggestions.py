@@ -164,8 +164,10 @@ def load_roster(resident_ids: Iterable[int], start: dt.datetime, end: dt.datetim
     return list(map(RosterRow._make, rows))
 
 
-def _intervisor_busy(intervisor_ids: set[int], start: dt.datetime, end: dt.datetime,
-                     exclude_session: int | None = None) -> dict[int, list[tuple[dt.datetime, dt.datetime]]]:
+def _intervisor_busy(
+    intervisor_ids: set[int], start: dt.datetime, end: dt.datetime,
+    exclude_session: int | Iterable[int] | None = None,
+) -> dict[int, list[tuple[dt.datetime, dt.datetime]]]:
     """Absences and the sessions each intervisor already leads (two queries)."""
     busy: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
     absences = IntervisorAbsence.objects.filter(
@@ -178,7 +180,8 @@ def _intervisor_busy(intervisor_ids: set[int], start: dt.datetime, end: dt.datet
         status__in=PLANNED, end__gt=start, start__lt=end,
     )
     if exclude_session is not None:
-        sessions = sessions.exclude(pk=exclude_session)
+        ids = [exclude_session] if isinstance(exclude_session, int) else list(exclude_session)
+        sessions = sessions.exclude(pk__in=ids)
     for leader, co_leader, begin, finish in sessions.values_list(
             "intervisor_id", "group__co_intervisor_id", "start", "end"):
         for pid in {leader, co_leader} & intervisor_ids:
@@ -210,7 +213,7 @@ class GroupPlan:
 
 def group_plans(
     groups: Sequence[IntervisionGroup], start: dt.datetime, end: dt.datetime, *,
-    rules: Rules | None = None, exclude_session: int | None = None,
+    rules: Rules | None = None, exclude_session: int | Iterable[int] | None = None,
 ) -> list[GroupPlan]:
     """Requests for ``groups`` over [start, end) in four queries, whatever their number."""
     rules = rules or rules_for(Programme.get())
@@ -348,11 +351,13 @@ class Clash:
         return self.intervisor_unavailable or len(self.unavailable) > CLASH_SHARE * self.member_count
 
 
-def proposed_clashes(group: IntervisionGroup, times: Sequence[tuple[dt.datetime, dt.datetime]], *,
-                     rules: Rules | None = None, exclude_session: int | None = None) -> list[Clash]:
+def proposed_clashes(
+    group: IntervisionGroup, times: Sequence[tuple[dt.datetime, dt.datetime]], *,
+    rules: Rules | None = None, exclude_session: int | Iterable[int] | None = None,
+) -> list[Clash]:
     """Who could not come to a session of ``group`` at each of ``times`` (start, end), from
     the rosters, the intervisor's absences and the other sessions they lead
-    (``exclude_session`` is the session being moved: it does not stand in its own way).
+    (``exclude_session``: the session, or sessions, being moved do not stand in their own way).
     Five queries (six without ``rules``) however many times are asked about."""
     if not times:
         return []
@@ -377,7 +382,7 @@ def proposed_clashes(group: IntervisionGroup, times: Sequence[tuple[dt.datetime,
 
 
 def proposed_clash(group: IntervisionGroup, start: dt.datetime, end: dt.datetime, *,
-                   rules: Rules | None = None, exclude_session: int | None = None) -> Clash:
+                   rules: Rules | None = None, exclude_session: int | Iterable[int] | None = None) -> Clash:
     """``proposed_clashes`` for one time."""
     (clash,) = proposed_clashes(group, [(start, end)], rules=rules, exclude_session=exclude_session)
     return clash

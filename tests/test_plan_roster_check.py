@@ -226,3 +226,54 @@ def test_the_warning_speaks_dutch(group, four, cora):
         response = client.post(reverse("session_plan", args=[group.pk]), _form(), HTTP_ACCEPT_LANGUAGE="nl")
     page = response.content.decode()
     assert "Rosa Resident (rust na nachtdiensten)" in page
+
+
+# --- Moving the rest of a series -------------------------------------------------------------------
+
+@pytest.fixture
+def series(group, four, cora):
+    from sessions_app.services.sessions import series_plan
+
+    # Tuesdays 24 March, 7 April and 21 April at 16:00.
+    return series_plan(group=group, weekday=1, local_start=dt.time(16), duration_minutes=90,
+                       cadence_weeks=2, first_date=dt.date(2026, 3, 23), count=3, by=cora)
+
+
+def test_moving_the_rest_of_a_series_checks_every_later_date(as_cora, series, four):
+    first = series.sessions.order_by("start").first()
+    # Moving Tuesday to Thursday: the second session lands on Thursday 9 April, when two of
+    # four are off after nights. The first and third dates are fine.
+    _night_before(four[0], dt.datetime(2026, 4, 9, tzinfo=AMS))
+    _night_before(four[1], dt.datetime(2026, 4, 9, tzinfo=AMS))
+    url = reverse("session_edit", args=[first.pk])
+    response = as_cora.post(url, _edit_form(first, date="2026-03-26", scope="following"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "The rosters rule out later dates of the series" in page
+    later = page.split('id="later-clashes"')[1].split("</ul>")[0]
+    assert "Thu 9 Apr 2026 16:00" in later and "2 of 4 members cannot come" in later
+    assert "Rosa Resident: rest after nights" in later
+    assert "23 Apr" not in later
+    assert [s.start.astimezone(AMS).day for s in series.sessions.order_by("start")] == [24, 7, 21]
+
+    confirmed = as_cora.post(url, _edit_form(first, date="2026-03-26", scope="following", plan_anyway="1",
+                                             warned_for=_warned_for(response)))
+    assert confirmed.status_code == 302
+    assert [s.start.astimezone(AMS).day for s in series.sessions.order_by("start")] == [26, 9, 23]
+
+
+def test_a_series_does_not_stand_in_its_own_way_when_it_moves_by_an_hour(as_cora, series):
+    first = series.sessions.order_by("start").first()
+    response = as_cora.post(reverse("session_edit", args=[first.pk]),
+                            _edit_form(first, start_time="17:00", scope="following"))
+    assert response.status_code == 302
+    assert {s.start.astimezone(AMS).hour for s in series.sessions.all()} == {17}
+
+
+def test_moving_only_one_session_of_a_series_checks_only_that_one(as_cora, series, four):
+    first = series.sessions.order_by("start").first()
+    _night_before(four[0], dt.datetime(2026, 4, 9, tzinfo=AMS))
+    _night_before(four[1], dt.datetime(2026, 4, 9, tzinfo=AMS))
+    response = as_cora.post(reverse("session_edit", args=[first.pk]),
+                            _edit_form(first, date="2026-03-26", scope="this"))
+    assert response.status_code == 302

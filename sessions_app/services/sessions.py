@@ -412,19 +412,29 @@ def series_reschedule(
     """Move ``session`` and the rest of its series the same way, in local time: each later
     session moves by the same number of days, to the new wall-clock time and length, so
     "from Tuesday 16:00 to Thursday 15:00" holds for every one, whatever the clocks do."""
-    zone = programme_zone()
     _check_times(start, end)
+    return [
+        session_reschedule(session=other, start=other_start, end=other_end, location=location,
+                           video_url=video_url, by=by, now=now)
+        for other, other_start, other_end in series_targets(session, start=start, end=end)
+    ]
+
+
+def series_targets(session: Session, *, start: dt.datetime, end: dt.datetime,
+                   ) -> list[tuple[Session, dt.datetime, dt.datetime]]:
+    """Where ``series_reschedule`` would put ``session`` and each later one of its series:
+    (session, new start, new end), nothing saved."""
+    zone = programme_zone()
     anchor_day = timezone.localtime(session.start, zone).date()
     new_local = timezone.localtime(start, zone)
     shift = new_local.date() - anchor_day
     length = end - start
-    moved = []
+    targets = []
     for other in series_following(session):
         day = timezone.localtime(other.start, zone).date() + shift
         other_start = local_datetime(day, new_local.time(), zone)
-        moved.append(session_reschedule(session=other, start=other_start, end=other_start + length,
-                                        location=location, video_url=video_url, by=by, now=now))
-    return moved
+        targets.append((other, other_start, other_start + length))
+    return targets
 
 
 @transaction.atomic

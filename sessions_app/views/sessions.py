@@ -123,6 +123,21 @@ def _roster_check(request: HttpRequest, group, data: dict, *, exclude_session: i
     return clash, clash.is_clash and not confirmed
 
 
+def _series_roster_check(request: HttpRequest, session: Session, data: dict):
+    """``_roster_check`` for moving the rest of a series: every later session moves the same way,
+    and each new time is checked (in one go). Returns ``(clash of this session, blocking,
+    [(new start, clash) of the later sessions the rosters rule out])``."""
+    targets = services.series_targets(session, start=data["start"], end=data["end"])
+    checked = suggestions.proposed_clashes(
+        session.group, [(start, end) for _s, start, end in targets],
+        exclude_session=[other.pk for other, _start, _end in targets],
+    )
+    later = [(start, clash) for (_s, start, _e), clash in zip(targets[1:], checked[1:], strict=True)
+             if clash.is_clash]
+    confirmed = request.POST.get("plan_anyway") and request.POST.get("warned_for") == _time_key(data)
+    return checked[0], bool((checked[0].is_clash or later) and not confirmed), later
+
+
 def _tell_who_cannot_come(request: HttpRequest, clash) -> None:
     if clash is None or not (clash.unavailable or clash.intervisor_unavailable):
         return
@@ -259,12 +274,19 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         # Only a new time is checked: changing the place asks nothing about the rosters.
         moving = (data["start"], data["end"]) != (session.start, session.end)
-        clash, blocking = None, False
-        if moving:
+        clash, blocking, later = None, False, []
+        if moving and data["scope"] == FOLLOWING and session.series_id:
+            try:
+                clash, blocking, later = _series_roster_check(request, session, data)
+            except ValidationError as error:  # a later date falls in the hour the clocks skip
+                apply_errors(form, error)
+                return render(request, TEMPLATES + "edit.html", {"session": session, "form": form})
+        elif moving:
             clash, blocking = _roster_check(request, session.group, data, exclude_session=session.pk)
         if blocking:
             return render(request, TEMPLATES + "edit.html", {
-                "session": session, "form": form, "clash": clash, "warned_for": _time_key(data),
+                "session": session, "form": form, "clash": clash if clash and clash.is_clash else None,
+                "later_clashes": later, "warned_for": _time_key(data),
             })
         try:
             if data["scope"] == FOLLOWING:

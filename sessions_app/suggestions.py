@@ -388,20 +388,27 @@ def proposed_clash(group: IntervisionGroup, start: dt.datetime, end: dt.datetime
     return clash
 
 
-def own_fit(resident_id: int, times: Sequence[tuple[dt.datetime, dt.datetime]], *,
-            rules: Rules | None = None) -> list[engine.MemberStatus]:
-    """How each of ``times`` fits one resident's own roster, rest after nights included:
-    available, released (free once released from the duty named), or unavailable (with the
-    reasons). For the resident's own pages. One query (two without ``rules``)."""
-    if not times:
-        return []
+def roster_fits(resident_ids: Sequence[int], times: Sequence[tuple[dt.datetime, dt.datetime]], *,
+                rules: Rules | None = None) -> dict[int, list[engine.MemberStatus]]:
+    """How each of ``times`` fits each resident's roster, rest after nights included: per
+    resident, one status per time (available, released from the duty named, or unavailable
+    with the reasons). One query (two without ``rules``); none without residents or times."""
+    ids = tuple(dict.fromkeys(resident_ids))
+    if not times or not ids:
+        return {pid: [] for pid in ids}
     rules = rules or rules_for(Programme.get())
     first, last = min(start for start, _ in times), max(end for _, end in times)
-    request = GroupRequest(member_ids=(resident_id,), intervisor_busy=(), windows=(),
-                           duration=engine.CELL, horizon_start=first, horizon_end=last)
-    roster = list(roster_query([resident_id], first, last))
+    request = GroupRequest(member_ids=ids, intervisor_busy=(), windows=(), duration=engine.CELL,
+                           horizon_start=first, horizon_end=last)
+    roster = list(roster_query(ids, first, last))
     matrix = engine.availability_matrix(request, roster, [engine.Slot(s, e) for s, e in times], rules)
-    return list(matrix.rows[0])
+    return {pid: list(row) for pid, row in zip(matrix.member_ids, matrix.rows, strict=True)}
+
+
+def own_fit(resident_id: int, times: Sequence[tuple[dt.datetime, dt.datetime]], *,
+            rules: Rules | None = None) -> list[engine.MemberStatus]:
+    """``roster_fits`` for one resident: how each of ``times`` fits their own roster."""
+    return roster_fits([resident_id], times, rules=rules)[resident_id]
 
 
 # The absence reason a resident's own roster points to, for the "no" answer's pre-filled reason:

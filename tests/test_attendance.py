@@ -220,19 +220,42 @@ def test_the_coordinator_sees_who_answered_what_and_who_did_not(session, cora, g
 
 def test_the_answers_page_needs_the_same_queries_for_a_big_group(session, cora, group,
                                                                  django_assert_num_queries):
+    from residents.models import Programme
+
+    Programme.get()
     client = login(cora)
     url = reverse("session_answers", kwargs={"pk": session.pk})
-    # log-in session, user, the session with its group and intervisors, the participations
-    with django_assert_num_queries(4):
+    # log-in session, user, the session with its group and intervisors, the participations,
+    # the programme's rules and the participants' rosters at the session's time
+    with django_assert_num_queries(6):
         client.get(url)
     for n in range(12):
         resident = ResidentFactory()
         MembershipFactory(group=group, resident=resident)
         Participation.objects.create(session=session, resident=resident,
                                      rsvp="no" if n % 2 else "", absence_reason="leave" if n % 2 else "")
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(6):
         response = client.get(url)
     assert response.context["answers"].total == 14
+
+
+def test_the_coordinator_sees_where_a_roster_contradicts_an_answer_and_the_intervisor_does_not(
+        session, cora, ivan, rosa, ruben):
+    from residents.models import RosterEntry
+
+    # Rosa said yes but is now rostered for an evening shift; Ruben said no and works days.
+    RosterEntry.objects.create(resident=rosa.resident, start=START - dt.timedelta(hours=1),
+                               end=START + dt.timedelta(hours=8), kind="evening")
+    RosterEntry.objects.create(resident=ruben.resident, start=START - dt.timedelta(hours=7),
+                               end=START + dt.timedelta(hours=2), kind="day")
+    url = reverse("session_answers", kwargs={"pk": session.pk})
+    body = login(cora).get(url).content.decode()
+    rows = {name: body.split(name, 1)[1].split("</tr>", 1)[0] for name in ("Rosa", "Ruben")}
+    assert "Roster then" in body
+    assert '<span class="text-danger">evening shift</span>' in rows["Rosa"]
+    assert "to be released from day duty" in rows["Ruben"]
+    as_intervisor = login(ivan).get(url).content.decode()
+    assert "Roster then" not in as_intervisor and "evening shift" not in as_intervisor
 
 
 def test_the_session_page_block_links_each_role_to_its_pages(session, cora, ivan, rosa):

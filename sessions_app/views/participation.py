@@ -148,7 +148,16 @@ def my_sessions(request: HttpRequest) -> HttpResponse:
 @role_required(User.Role.COORDINATOR, User.Role.INTERVISOR)
 def session_answers(request: HttpRequest, pk: int) -> HttpResponse:
     session = _get_session_for_user(request, pk)
-    return render(request, TEMPLATES + "answers.html", {"answers": selectors.session_answers(session)})
+    answers = selectors.session_answers(session)
+    # Coordinators, who plan around rosters, see where a roster contradicts an answer (a "yes"
+    # on a night shift); intervisors see the answers only.
+    show_roster = request.user.is_coordinator
+    if show_roster:
+        people = [*answers.yes, *answers.maybe, *answers.no, *answers.unanswered]
+        fits = suggestions.roster_fits([p.resident_id for p in people], [(session.start, session.end)])
+        for p in people:
+            p.fit = fits[p.resident_id][0]
+    return render(request, TEMPLATES + "answers.html", {"answers": answers, "show_roster": show_roster})
 
 
 # --- booking open sessions ----------------------------------------------------------------------

@@ -126,6 +126,23 @@ def test_a_suggestion_becomes_a_planned_session_in_one_step(as_cora, world):
     assert all(not (s.start < session.end and session.start < s.end) for s in again)
 
 
+def test_a_suggestion_gone_stale_is_not_planned_in_one_step_but_checked_first(as_cora, world, cora):
+    group = world["group"]
+    best = suggestions.suggest_for_group(group, weeks=4).suggestions[0]
+    # Meanwhile two members turn out to be on leave then (a new roster), after the page was shown.
+    for resident in (world["mila"], world["noor"]):
+        entry(resident, best.start - dt.timedelta(hours=3), best.end + dt.timedelta(hours=3), "leave")
+    response = as_cora.post(reverse("group_suggestion_plan", args=[group.pk]),
+                            {"start": best.start.isoformat(), "end": best.end.isoformat()})
+    assert not Session.objects.exists()
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("session_plan", args=[group.pk]) + "?start=")
+    page = as_cora.get(response["Location"]).content.decode()
+    assert "the rosters or the intervisor&#x27;s sessions have changed" in page
+    local = best.start.astimezone(AMS)
+    assert f'value="{local.date().isoformat()}"' in page and f'value="{local:%H:%M}"' in page
+
+
 def test_a_forged_suggestion_plans_nothing(as_cora, world):
     url = reverse("group_suggestion_plan", args=[world["group"].pk])
     response = as_cora.post(url, {"start": "not a time", "end": ""})

@@ -3,6 +3,7 @@ suggestion in one step, and the group's candidate windows."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -125,9 +126,17 @@ def group_suggestion_plan(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("That suggestion could not be read; nothing was planned."))
         return redirect("group_suggestions", pk=group.pk)
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    # The page may be older than the rosters or the intervisor's diary: another session planned
+    # in between, a new roster imported. Planned in one step only if it still holds; otherwise
+    # the plan form, filled in, shows who cannot come and asks.
+    if suggestions.proposed_clash(group, start, end).is_clash:
+        messages.warning(request, _("Since this time was suggested, the rosters or the intervisor's "
+                                    "sessions have changed; check it before planning."))
+        return redirect(f"{reverse('session_plan', args=[group.pk])}?"
+                        f"{urlencode({'start': start.isoformat(), 'end': end.isoformat()})}")
     try:
-        session = session_plan(group=group, start=form.cleaned_data["start"],
-                               end=form.cleaned_data["end"], by=request.user)
+        session = session_plan(group=group, start=start, end=end, by=request.user)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)

@@ -23,7 +23,7 @@ from residents.models import IntervisorAbsence, Programme, RosterEntry
 from sessions_app.planning import availability as engine
 from sessions_app.planning.availability import GroupRequest, Rules, Window
 
-from .models import IntervisionGroup, Membership, Session
+from .models import AbsenceReason, IntervisionGroup, Membership, Session
 
 DEFAULT_WEEKS = 12
 # Sessions that hold their time: the intervisor is busy then, and clashes are looked for.
@@ -166,7 +166,7 @@ def load_roster(resident_ids: Iterable[int], start: dt.datetime, end: dt.datetim
 
 def _intervisor_busy(
     intervisor_ids: set[int], start: dt.datetime, end: dt.datetime,
-    exclude_session: int | Iterable[int] | None = None,
+    exclude_sessions: Iterable[int] = (),
 ) -> dict[int, list[tuple[dt.datetime, dt.datetime]]]:
     """Absences and the sessions each intervisor already leads (two queries)."""
     busy: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
@@ -179,9 +179,8 @@ def _intervisor_busy(
         Q(intervisor_id__in=intervisor_ids) | Q(group__co_intervisor_id__in=intervisor_ids),
         status__in=PLANNED, end__gt=start, start__lt=end,
     )
-    if exclude_session is not None:
-        ids = [exclude_session] if isinstance(exclude_session, int) else list(exclude_session)
-        sessions = sessions.exclude(pk__in=ids)
+    if exclude_sessions := list(exclude_sessions):
+        sessions = sessions.exclude(pk__in=exclude_sessions)
     for leader, co_leader, begin, finish in sessions.values_list(
             "intervisor_id", "group__co_intervisor_id", "start", "end"):
         for pid in {leader, co_leader} & intervisor_ids:
@@ -213,7 +212,7 @@ class GroupPlan:
 
 def group_plans(
     groups: Sequence[IntervisionGroup], start: dt.datetime, end: dt.datetime, *,
-    rules: Rules | None = None, exclude_session: int | Iterable[int] | None = None,
+    rules: Rules | None = None, exclude_sessions: Iterable[int] = (),
 ) -> list[GroupPlan]:
     """Requests for ``groups`` over [start, end) in four queries, whatever their number."""
     rules = rules or rules_for(Programme.get())
@@ -229,7 +228,7 @@ def group_plans(
         members[group_id].append(Member(resident_id, f"{first} {last}".strip()))
     intervisor_ids = {i for g in groups for i in (g.intervisor_id, g.co_intervisor_id) if i}
     # Only busy time inside the horizon can touch a slot (unlike rosters, no look back).
-    busy = _intervisor_busy(intervisor_ids, start, end, exclude_session)
+    busy = _intervisor_busy(intervisor_ids, start, end, exclude_sessions)
     # Each group's latest session before the horizon: one row per group, however long the
     # history.
     last: dict[int, dt.datetime] = dict(
@@ -344,7 +343,6 @@ class Clash:
     member_count: int
     unavailable: list[dict]  # {"resident_id", "name", "reasons"}
     alternatives: list[dict] = field(default_factory=list)
-    released: list[dict] = field(default_factory=list)  # available after release from day duty
 
     @property
     def is_clash(self) -> bool:
@@ -353,38 +351,35 @@ class Clash:
 
 def proposed_clashes(
     group: IntervisionGroup, times: Sequence[tuple[dt.datetime, dt.datetime]], *,
-    rules: Rules | None = None, exclude_session: int | Iterable[int] | None = None,
+    rules: Rules | None = None, exclude_sessions: Iterable[int] = (),
 ) -> list[Clash]:
     """Who could not come to a session of ``group`` at each of ``times`` (start, end), from
     the rosters, the intervisor's absences and the other sessions they lead
-    (``exclude_session``: the session, or sessions, being moved do not stand in their own way).
+    (``exclude_sessions``: the sessions being moved do not stand in their own way).
     Five queries (six without ``rules``) however many times are asked about."""
     if not times:
         return []
     rules = rules or rules_for(Programme.get())
     first, last = min(start for start, _ in times), max(end for _, end in times)
-    (plan,) = group_plans([group], first, last, rules=rules, exclude_session=exclude_session)
+    (plan,) = group_plans([group], first, last, rules=rules, exclude_sessions=exclude_sessions)
     roster = list(roster_query(plan.request.member_ids, first, last))
     slots = [engine.Slot(start, end) for start, end in times]
     matrix = engine.availability_matrix(plan.request, roster, slots, rules)
     names = plan.names
-    clashes = []
-    for at, intervisor_free in enumerate(matrix.intervisor_free):
-        people = {engine.UNAVAILABLE: [], engine.RELEASED: []}
-        for row in matrix.rows:
-            status = row[at]
-            if status.state in people:
-                people[status.state].append({"resident_id": status.person_id, "name": names[status.person_id],
-                                             "reasons": list(status.reasons)})
-        clashes.append(Clash(None, not intervisor_free, len(plan.members), people[engine.UNAVAILABLE],
-                             released=people[engine.RELEASED]))
-    return clashes
+    return [
+        Clash(None, not intervisor_free, len(plan.members), [
+            {"resident_id": row[at].person_id, "name": names[row[at].person_id],
+             "reasons": list(row[at].reasons)}
+            for row in matrix.rows if row[at].state == engine.UNAVAILABLE
+        ])
+        for at, intervisor_free in enumerate(matrix.intervisor_free)
+    ]
 
 
 def proposed_clash(group: IntervisionGroup, start: dt.datetime, end: dt.datetime, *,
-                   rules: Rules | None = None, exclude_session: int | Iterable[int] | None = None) -> Clash:
+                   rules: Rules | None = None, exclude_sessions: Iterable[int] = ()) -> Clash:
     """``proposed_clashes`` for one time."""
-    (clash,) = proposed_clashes(group, [(start, end)], rules=rules, exclude_session=exclude_session)
+    (clash,) = proposed_clashes(group, [(start, end)], rules=rules, exclude_sessions=exclude_sessions)
     return clash
 
 
@@ -418,8 +413,6 @@ _CLINICAL = {engine.REASONS[k] for k in ("night", engine.REST, "on_call", "eveni
 
 def absence_reason_for(fit: engine.MemberStatus | None) -> str:
     """``AbsenceReason`` value the roster suggests for someone who cannot come, or ""."""
-    from .models import AbsenceReason
-
     if fit is None or fit.state != engine.UNAVAILABLE:
         return ""
     if engine.REASONS["leave"] in fit.reasons:
@@ -434,7 +427,7 @@ def session_clash(session: Session, *, rules: Rules | None = None,
     """Who can no longer come to a planned group session, and the best alternatives if
     rosters rule it out (the intervisor cannot come, or more than a quarter of the members)."""
     clash = proposed_clash(session.group, session.start, session.end, rules=rules,
-                           exclude_session=session.pk)
+                           exclude_sessions=[session.pk])
     clash.session = session
     if clash.is_clash and alternatives:
         found = suggest_for_group(session.group, limit=alternatives, with_matrix=False)

@@ -3,6 +3,8 @@ moving, cancelling and the status flow, and open sessions."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -108,7 +110,7 @@ def _time_key(data: dict) -> str:
     return f"{data['start'].isoformat()}/{data['end'].isoformat()}"
 
 
-def _roster_check(request: HttpRequest, group, data: dict, *, exclude_session: int | None = None):
+def _roster_check(request: HttpRequest, group, data: dict, *, exclude_sessions: Iterable[int] = ()):
     """The rosters' word on a time for ``group`` before it is planned or moved there.
 
     Returns ``(clash, blocking)``: who cannot come (``None`` for a session without a group),
@@ -118,7 +120,7 @@ def _roster_check(request: HttpRequest, group, data: dict, *, exclude_session: i
     """
     if group is None:
         return None, False
-    clash = suggestions.proposed_clash(group, data["start"], data["end"], exclude_session=exclude_session)
+    clash = suggestions.proposed_clash(group, data["start"], data["end"], exclude_sessions=exclude_sessions)
     confirmed = request.POST.get("plan_anyway") and request.POST.get("warned_for") == _time_key(data)
     return clash, clash.is_clash and not confirmed
 
@@ -130,7 +132,7 @@ def _series_roster_check(request: HttpRequest, session: Session, data: dict):
     targets = services.series_targets(session, start=data["start"], end=data["end"])
     checked = suggestions.proposed_clashes(
         session.group, [(start, end) for _s, start, end in targets],
-        exclude_session=[other.pk for other, _start, _end in targets],
+        exclude_sessions=[other.pk for other, _start, _end in targets],
     )
     later = [(start, clash) for (_s, start, _e), clash in zip(targets[1:], checked[1:], strict=True)
              if clash.is_clash]
@@ -282,7 +284,7 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 apply_errors(form, error)
                 return render(request, TEMPLATES + "edit.html", {"session": session, "form": form})
         elif moving:
-            clash, blocking = _roster_check(request, session.group, data, exclude_session=session.pk)
+            clash, blocking = _roster_check(request, session.group, data, exclude_sessions=[session.pk])
         if blocking:
             return render(request, TEMPLATES + "edit.html", {
                 "session": session, "form": form, "clash": clash if clash and clash.is_clash else None,

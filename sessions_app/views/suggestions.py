@@ -30,10 +30,6 @@ WEEKDAYS = [(0, gettext_lazy("Mon")), (1, gettext_lazy("Tue")), (2, gettext_lazy
             (6, gettext_lazy("Sun"))]
 
 
-def _reasons(reasons) -> str:
-    return suggestions.reason_words(reasons)
-
-
 class HorizonForm(forms.Form):
     weeks = forms.IntegerField(label=gettext_lazy("Weeks ahead"), min_value=1, max_value=26,
                                initial=suggestions.DEFAULT_WEEKS)
@@ -73,7 +69,7 @@ WindowFormSet = forms.formset_factory(WindowForm, extra=2, max_num=7)
 
 
 def _people(statuses, names) -> list[dict]:
-    return [{"name": names.get(s.person_id, "?"), "reasons": _reasons(s.reasons)}
+    return [{"name": names.get(s.person_id, "?"), "reasons": suggestions.reason_words(s.reasons)}
             for s in statuses]
 
 
@@ -93,7 +89,7 @@ def _view_model(result: suggestions.GroupSuggestions, zone: ZoneInfo) -> dict:
     if result.matrix is not None:
         for pid, cells in zip(result.matrix.member_ids, result.matrix.rows, strict=True):
             grid.append({"name": names.get(pid, "?"), "cells": [
-                {"state": c.state, "reasons": _reasons(c.reasons)} for c in cells]})
+                {"state": c.state, "reasons": suggestions.reason_words(c.reasons)} for c in cells]})
     return {"rows": rows, "grid": grid,
             "intervisor_free": result.matrix.intervisor_free if result.matrix else ()}
 

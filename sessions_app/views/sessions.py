@@ -3,7 +3,7 @@ moving, cancelling and the status flow, and open sessions."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -110,34 +110,25 @@ def _time_key(data: dict) -> str:
     return f"{data['start'].isoformat()}/{data['end'].isoformat()}"
 
 
-def _roster_check(request: HttpRequest, group, data: dict, *, exclude_sessions: Iterable[int] = ()):
-    """The rosters' word on a time for ``group`` before it is planned or moved there.
+def _roster_check(request: HttpRequest, group, data: dict,
+                  targets: list[tuple[Session | None, dt.datetime, dt.datetime]]):
+    """The rosters' word on new times for ``group``'s sessions before they are planned or moved.
 
-    Returns ``(clash, blocking)``: who cannot come (``None`` for a session without a group),
-    and whether the page must ask first. It asks when the intervisor is unavailable or more
-    than a quarter of the members cannot come (the rule that flags clashes after roster
-    imports), unless the coordinator ticked "plan it anyway" for this very time.
+    ``targets`` are (session being moved or None, new start, new end); the first is the one
+    the form names, the rest the later sessions of a series moving with it. Returns who cannot
+    come at each (empty for a session without a group) and whether the page must ask first:
+    when at any of them the intervisor is unavailable or more than a quarter of the members
+    cannot come (the rule that flags clashes after roster imports), unless the coordinator
+    ticked "plan it anyway" for this very time.
     """
     if group is None:
-        return None, False
-    clash = suggestions.proposed_clash(group, data["start"], data["end"], exclude_sessions=exclude_sessions)
-    confirmed = request.POST.get("plan_anyway") and request.POST.get("warned_for") == _time_key(data)
-    return clash, clash.is_clash and not confirmed
-
-
-def _series_roster_check(request: HttpRequest, session: Session, data: dict):
-    """``_roster_check`` for moving the rest of a series: every later session moves the same way,
-    and each new time is checked (in one go). Returns ``(clash of this session, blocking,
-    [(new start, clash) of the later sessions the rosters rule out])``."""
-    targets = services.series_targets(session, start=data["start"], end=data["end"])
-    checked = suggestions.proposed_clashes(
-        session.group, [(start, end) for _s, start, end in targets],
-        exclude_sessions=[other.pk for other, _start, _end in targets],
+        return [], False
+    clashes = suggestions.proposed_clashes(
+        group, [(start, end) for _s, start, end in targets],
+        exclude_sessions=[moved.pk for moved, _start, _end in targets if moved is not None],
     )
-    later = [(start, clash) for (_s, start, _e), clash in zip(targets[1:], checked[1:], strict=True)
-             if clash.is_clash]
     confirmed = request.POST.get("plan_anyway") and request.POST.get("warned_for") == _time_key(data)
-    return checked[0], bool((checked[0].is_clash or later) and not confirmed), later
+    return clashes, any(clash.is_clash for clash in clashes) and not confirmed
 
 
 def _tell_who_cannot_come(request: HttpRequest, clash) -> None:
@@ -167,7 +158,7 @@ def session_plan(request: HttpRequest, pk: int) -> HttpResponse:
     clash = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        clash, blocking = _roster_check(request, group, data)
+        (clash,), blocking = _roster_check(request, group, data, [(None, data["start"], data["end"])])
         if blocking:
             return render(request, TEMPLATES + "plan.html", {
                 "group": group, "form": form, "from_suggestion": False, "clash": clash,
@@ -276,15 +267,18 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         # Only a new time is checked: changing the place asks nothing about the rosters.
         moving = (data["start"], data["end"]) != (session.start, session.end)
-        clash, blocking, later = None, False, []
-        if moving and data["scope"] == FOLLOWING and session.series_id:
+        targets, clashes, blocking = [], [], False
+        if moving:
             try:
-                clash, blocking, later = _series_roster_check(request, session, data)
+                targets = (services.series_targets(session, start=data["start"], end=data["end"])
+                           if data["scope"] == FOLLOWING else [(session, data["start"], data["end"])])
             except ValidationError as error:  # a later date falls in the hour the clocks skip
                 apply_errors(form, error)
                 return render(request, TEMPLATES + "edit.html", {"session": session, "form": form})
-        elif moving:
-            clash, blocking = _roster_check(request, session.group, data, exclude_sessions=[session.pk])
+            clashes, blocking = _roster_check(request, session.group, data, targets)
+        clash = clashes[0] if clashes else None
+        later = [(start, c) for (_s, start, _e), c in zip(targets[1:], clashes[1:], strict=True)
+                 if c.is_clash]
         if blocking:
             return render(request, TEMPLATES + "edit.html", {
                 "session": session, "form": form, "clash": clash if clash and clash.is_clash else None,

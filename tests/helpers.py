@@ -1,4 +1,8 @@
+from zoneinfo import ZoneInfo
+
 from django.test import Client
+
+AMS = ZoneInfo("Europe/Amsterdam")
 
 
 def login(user) -> Client:
@@ -6,3 +10,21 @@ def login(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+def plan_form(**overrides) -> dict:
+    """What the plan-a-session form posts: Tuesday 24 March 2026, 16:00 local, 90 minutes."""
+    data = {"date": "2026-03-24", "start_time": "16:00", "duration_minutes": "90",
+            "location": "Room 4.12", "video_url": "", "status": "scheduled"}
+    data.update(overrides)
+    return data
+
+
+def edit_form(session, **overrides) -> dict:
+    """What the reschedule form posts for ``session`` unchanged (this session only)."""
+    local = session.start.astimezone(AMS)
+    data = {"date": local.date().isoformat(), "start_time": local.strftime("%H:%M"),
+            "duration_minutes": str(int((session.end - session.start).total_seconds() // 60)),
+            "location": session.location, "video_url": session.video_url, "scope": "this"}
+    data.update(overrides)
+    return data

@@ -17,6 +17,7 @@ from sessions_app.models import Session
 from sessions_app.services.sessions import session_plan
 
 from .factories import MembershipFactory, ResidentFactory
+from .helpers import edit_form, login, plan_form
 
 AMS = ZoneInfo("Europe/Amsterdam")
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -47,11 +48,6 @@ def _night_before(resident, day: dt.datetime):
                                kind="night")
 
 
-def _form(**overrides):
-    data = {"date": "2026-03-24", "start_time": "16:00", "duration_minutes": "90",
-            "location": "Room 4.12", "video_url": "", "status": "scheduled"}
-    data.update(overrides)
-    return data
 
 
 def _warned_for(response) -> str:
@@ -68,7 +64,7 @@ def test_it_asks_before_planning_when_two_of_four_members_are_off_after_nights(a
     _night_before(four[0], TUESDAY)
     RosterEntry.objects.create(resident=four[1], start=TUESDAY - dt.timedelta(days=1),
                                end=TUESDAY + dt.timedelta(days=2), kind="leave")
-    response = as_cora.post(reverse("session_plan", args=[group.pk]), _form())
+    response = as_cora.post(reverse("session_plan", args=[group.pk]), plan_form())
     assert response.status_code == 200
     assert not Session.objects.exists()
     page = response.content.decode()
@@ -83,9 +79,9 @@ def test_it_asks_before_planning_when_two_of_four_members_are_off_after_nights(a
 def test_ticking_plan_anyway_for_the_time_shown_plans_it_and_says_who_cannot_come(as_cora, group, four):
     _night_before(four[0], TUESDAY)
     _night_before(four[1], TUESDAY)
-    first = as_cora.post(reverse("session_plan", args=[group.pk]), _form())
+    first = as_cora.post(reverse("session_plan", args=[group.pk]), plan_form())
     response = as_cora.post(reverse("session_plan", args=[group.pk]),
-                            _form(plan_anyway="1", warned_for=_warned_for(first)))
+                            plan_form(plan_anyway="1", warned_for=_warned_for(first)))
     session = Session.objects.get()
     assert response.status_code == 302
     assert session.start == TUESDAY
@@ -98,11 +94,11 @@ def test_plan_anyway_ticked_for_another_time_asks_again(as_cora, group, four):
     _night_before(four[1], TUESDAY)
     _night_before(four[0], TUESDAY + dt.timedelta(days=1))
     _night_before(four[1], TUESDAY + dt.timedelta(days=1))
-    first = as_cora.post(reverse("session_plan", args=[group.pk]), _form())
+    first = as_cora.post(reverse("session_plan", args=[group.pk]), plan_form())
     # The coordinator changes the date in the same form and ticks the box: the warning was
     # about Tuesday, not Wednesday.
     response = as_cora.post(reverse("session_plan", args=[group.pk]),
-                            _form(date="2026-03-25", plan_anyway="1", warned_for=_warned_for(first)))
+                            plan_form(date="2026-03-25", plan_anyway="1", warned_for=_warned_for(first)))
     assert response.status_code == 200
     assert not Session.objects.exists()
     assert _warned_for(response).startswith("2026-03-25T16:00:00+01:00/")
@@ -111,7 +107,7 @@ def test_plan_anyway_ticked_for_another_time_asks_again(as_cora, group, four):
 def test_it_asks_when_the_intervisor_is_absent_even_if_every_member_can_come(as_cora, group, four):
     IntervisorAbsence.objects.create(intervisor=group.intervisor, start=TUESDAY - dt.timedelta(days=1),
                                      end=TUESDAY + dt.timedelta(days=1), reason="holiday")
-    response = as_cora.post(reverse("session_plan", args=[group.pk]), _form())
+    response = as_cora.post(reverse("session_plan", args=[group.pk]), plan_form())
     assert not Session.objects.exists()
     assert "The intervisor is not available then" in response.content.decode()
 
@@ -120,7 +116,7 @@ def test_it_asks_when_the_intervisor_leads_another_session_then(as_cora, group, 
     other_group.intervisor = group.intervisor
     other_group.save()
     session_plan(group=other_group, start=TUESDAY + dt.timedelta(minutes=30), by=cora)
-    response = as_cora.post(reverse("session_plan", args=[group.pk]), _form())
+    response = as_cora.post(reverse("session_plan", args=[group.pk]), plan_form())
     assert Session.objects.count() == 1
     assert "The intervisor is not available then" in response.content.decode()
 
@@ -128,7 +124,7 @@ def test_it_asks_when_the_intervisor_leads_another_session_then(as_cora, group, 
 def test_one_member_of_four_on_leave_is_planned_at_once_and_named(as_cora, group, four):
     RosterEntry.objects.create(resident=four[2], start=TUESDAY - dt.timedelta(days=1),
                                end=TUESDAY + dt.timedelta(days=1), kind="leave")
-    response = as_cora.post(reverse("session_plan", args=[group.pk]), _form())
+    response = as_cora.post(reverse("session_plan", args=[group.pk]), plan_form())
     assert response.status_code == 302
     assert Session.objects.get().start == TUESDAY
     assert "1 of 4 members cannot come: Mila Member (leave)." in _messages(response)
@@ -138,14 +134,14 @@ def test_day_work_gives_way_and_asks_nothing(as_cora, group, four):
     for resident in four:
         RosterEntry.objects.create(resident=resident, start=TUESDAY.replace(hour=8),
                                    end=TUESDAY.replace(hour=17), kind="day")
-    response = as_cora.post(reverse("session_plan", args=[group.pk]), _form())
+    response = as_cora.post(reverse("session_plan", args=[group.pk]), plan_form())
     assert response.status_code == 302
     assert not [m for m in _messages(response) if "cannot come" in m]
 
 
 def test_a_bad_form_is_not_checked_against_the_rosters(as_cora, group, four, django_assert_max_num_queries):
     with django_assert_max_num_queries(8):
-        response = as_cora.post(reverse("session_plan", args=[group.pk]), _form(date="not a date"))
+        response = as_cora.post(reverse("session_plan", args=[group.pk]), plan_form(date="not a date"))
     assert response.status_code == 200
     assert "roster-check" not in response.content.decode()
 
@@ -160,19 +156,12 @@ def test_the_check_costs_a_fixed_number_of_queries_whatever_the_roster(as_cora, 
     _night_before(four[0], TUESDAY)
     _night_before(four[1], TUESDAY)
     with django_assert_max_num_queries(14):
-        response = as_cora.post(reverse("session_plan", args=[group.pk]), _form())
+        response = as_cora.post(reverse("session_plan", args=[group.pk]), plan_form())
     assert "2 of 4 members cannot come:" in response.content.decode()
 
 
 # --- Moving --------------------------------------------------------------------------------------
 
-def _edit_form(session, **overrides):
-    local = session.start.astimezone(AMS)
-    data = {"date": local.date().isoformat(), "start_time": local.strftime("%H:%M"),
-            "duration_minutes": str(int((session.end - session.start).total_seconds() // 60)),
-            "location": session.location, "video_url": session.video_url, "scope": "this"}
-    data.update(overrides)
-    return data
 
 
 @pytest.fixture
@@ -185,13 +174,13 @@ def test_moving_into_nights_asks_first_and_keeps_the_old_time(as_cora, planned, 
     _night_before(four[0], thursday)
     _night_before(four[3], thursday)
     url = reverse("session_edit", args=[planned.pk])
-    response = as_cora.post(url, _edit_form(planned, date="2026-03-26"))
+    response = as_cora.post(url, edit_form(planned, date="2026-03-26"))
     assert response.status_code == 200
     assert "2 of 4 members cannot come:" in response.content.decode()
     planned.refresh_from_db()
     assert (planned.start, planned.sequence) == (TUESDAY, 0)
 
-    confirmed = as_cora.post(reverse("session_edit", args=[planned.pk]), _edit_form(
+    confirmed = as_cora.post(reverse("session_edit", args=[planned.pk]), edit_form(
         planned, date="2026-03-26", plan_anyway="1", warned_for=_warned_for(response)))
     assert confirmed.status_code == 302
     planned.refresh_from_db()
@@ -200,7 +189,7 @@ def test_moving_into_nights_asks_first_and_keeps_the_old_time(as_cora, planned, 
 
 def test_a_session_is_not_in_its_own_way_when_it_moves_by_half_an_hour(as_cora, planned):
     response = as_cora.post(reverse("session_edit", args=[planned.pk]),
-                            _edit_form(planned, start_time="16:30"))
+                            edit_form(planned, start_time="16:30"))
     assert response.status_code == 302
     planned.refresh_from_db()
     assert planned.start == TUESDAY + dt.timedelta(minutes=30)
@@ -210,20 +199,21 @@ def test_changing_only_the_room_of_a_clashing_session_asks_nothing(as_cora, plan
     _night_before(four[0], TUESDAY)
     _night_before(four[1], TUESDAY)
     url = reverse("session_edit", args=[planned.pk])
-    response = as_cora.post(url, _edit_form(planned, location="Room 2"))
+    response = as_cora.post(url, edit_form(planned, location="Room 2"))
     assert response.status_code == 302
     planned.refresh_from_db()
     assert planned.location == "Room 2"
 
 
 def test_the_warning_speaks_dutch(group, four, cora):
-    from .helpers import login
+    from .helpers import plan_form
 
     _night_before(four[0], TUESDAY)
     _night_before(four[1], TUESDAY)
     client = login(cora)
     with translation.override("nl"):
-        response = client.post(reverse("session_plan", args=[group.pk]), _form(), HTTP_ACCEPT_LANGUAGE="nl")
+        response = client.post(reverse("session_plan", args=[group.pk]), plan_form(),
+                               HTTP_ACCEPT_LANGUAGE="nl")
     page = response.content.decode()
     assert "Rosa Resident (rust na nachtdiensten)" in page
 
@@ -246,7 +236,7 @@ def test_moving_the_rest_of_a_series_checks_every_later_date(as_cora, series, fo
     _night_before(four[0], dt.datetime(2026, 4, 9, tzinfo=AMS))
     _night_before(four[1], dt.datetime(2026, 4, 9, tzinfo=AMS))
     url = reverse("session_edit", args=[first.pk])
-    response = as_cora.post(url, _edit_form(first, date="2026-03-26", scope="following"))
+    response = as_cora.post(url, edit_form(first, date="2026-03-26", scope="following"))
     assert response.status_code == 200
     page = response.content.decode()
     assert "The rosters rule out later dates of the series" in page
@@ -256,7 +246,7 @@ def test_moving_the_rest_of_a_series_checks_every_later_date(as_cora, series, fo
     assert "23 Apr" not in later
     assert [s.start.astimezone(AMS).day for s in series.sessions.order_by("start")] == [24, 7, 21]
 
-    confirmed = as_cora.post(url, _edit_form(first, date="2026-03-26", scope="following", plan_anyway="1",
+    confirmed = as_cora.post(url, edit_form(first, date="2026-03-26", scope="following", plan_anyway="1",
                                              warned_for=_warned_for(response)))
     assert confirmed.status_code == 302
     assert [s.start.astimezone(AMS).day for s in series.sessions.order_by("start")] == [26, 9, 23]
@@ -265,7 +255,7 @@ def test_moving_the_rest_of_a_series_checks_every_later_date(as_cora, series, fo
 def test_a_series_does_not_stand_in_its_own_way_when_it_moves_by_an_hour(as_cora, series):
     first = series.sessions.order_by("start").first()
     response = as_cora.post(reverse("session_edit", args=[first.pk]),
-                            _edit_form(first, start_time="17:00", scope="following"))
+                            edit_form(first, start_time="17:00", scope="following"))
     assert response.status_code == 302
     assert {s.start.astimezone(AMS).hour for s in series.sessions.all()} == {17}
 
@@ -275,5 +265,5 @@ def test_moving_only_one_session_of_a_series_checks_only_that_one(as_cora, serie
     _night_before(four[0], dt.datetime(2026, 4, 9, tzinfo=AMS))
     _night_before(four[1], dt.datetime(2026, 4, 9, tzinfo=AMS))
     response = as_cora.post(reverse("session_edit", args=[first.pk]),
-                            _edit_form(first, date="2026-03-26", scope="this"))
+                            edit_form(first, date="2026-03-26", scope="this"))
     assert response.status_code == 302

@@ -15,7 +15,7 @@ from sessions_app.services.participation import participation_book
 from sessions_app.services.sessions import series_plan, session_plan
 
 from .factories import GroupFactory, MembershipFactory, ResidentFactory
-from .helpers import login
+from .helpers import edit_form, login, plan_form
 
 AMS = ZoneInfo("Europe/Amsterdam")
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -33,17 +33,12 @@ def planned(group, rosa, ruben, cora):
     return session_plan(group=group, start=START, by=cora)
 
 
-def _plan_form(**overrides):
-    data = {"date": "2026-03-24", "start_time": "16:00", "duration_minutes": "90",
-            "location": "Room 4.12", "video_url": "", "status": "scheduled"}
-    data.update(overrides)
-    return data
 
 
 # --- Planning one session ------------------------------------------------------------------------
 
 def test_it_plans_a_session_in_local_time_and_stores_utc(as_cora, group, rosa):
-    response = as_cora.post(reverse("session_plan", args=[group.pk]), _plan_form())
+    response = as_cora.post(reverse("session_plan", args=[group.pk]), plan_form())
     session = Session.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("session_detail", args=[session.pk])
@@ -86,14 +81,14 @@ def test_an_unreadable_suggestion_is_ignored(as_cora, group):
 
 def test_it_refuses_a_time_the_clocks_skip(as_cora, group):
     response = as_cora.post(reverse("session_plan", args=[group.pk]),
-                            _plan_form(date="2026-03-29", start_time="02:30"))
+                            plan_form(date="2026-03-29", start_time="02:30"))
     assert response.status_code == 200
     assert "does not exist" in str(response.context["form"].errors["start_time"])
     assert not Session.objects.exists()
 
 
 def test_planning_a_proposed_session_sends_no_invitation(as_cora, group, rosa):
-    as_cora.post(reverse("session_plan", args=[group.pk]), _plan_form(status="proposed"))
+    as_cora.post(reverse("session_plan", args=[group.pk]), plan_form(status="proposed"))
     session = Session.objects.get()
     assert session.status == Session.Status.PROPOSED
     assert not Notification.objects.filter(kind="rsvp_request").exists()
@@ -182,7 +177,7 @@ def test_open_sessions_are_visible_to_residents_and_their_intervisor(personas, p
 def test_planning_pages_refuse_residents_and_intervisors(personas, persona, name, group):
     client = login(personas[persona])
     assert client.get(reverse(name, args=[group.pk])).status_code == 403
-    assert client.post(reverse(name, args=[group.pk]), _plan_form()).status_code == 403
+    assert client.post(reverse(name, args=[group.pk]), plan_form()).status_code == 403
     assert not Session.objects.exists()
 
 
@@ -207,18 +202,11 @@ def test_forged_session_ids_answer_404(as_cora):
 
 # --- Moving ----------------------------------------------------------------------------------------
 
-def _edit_form(session, **overrides):
-    local = session.start.astimezone(AMS)
-    data = {"date": local.date().isoformat(), "start_time": local.strftime("%H:%M"),
-            "duration_minutes": str(int((session.end - session.start).total_seconds() // 60)),
-            "location": session.location, "video_url": session.video_url, "scope": "this"}
-    data.update(overrides)
-    return data
 
 
 def test_rescheduling_moves_the_session_raises_the_sequence_and_tells_everyone(as_cora, planned, rosa, ivan):
     response = as_cora.post(reverse("session_edit", args=[planned.pk]),
-                            _edit_form(planned, date="2026-03-19", start_time="17:00"))
+                            edit_form(planned, date="2026-03-19", start_time="17:00"))
     assert response.status_code == 302
     planned.refresh_from_db()
     assert planned.start == dt.datetime(2026, 3, 19, 16, 0, tzinfo=dt.UTC)
@@ -228,7 +216,7 @@ def test_rescheduling_moves_the_session_raises_the_sequence_and_tells_everyone(a
 
 
 def test_saving_without_changes_does_not_raise_the_sequence(as_cora, planned):
-    as_cora.post(reverse("session_edit", args=[planned.pk]), _edit_form(planned))
+    as_cora.post(reverse("session_edit", args=[planned.pk]), edit_form(planned))
     planned.refresh_from_db()
     assert planned.sequence == 0
     assert not Notification.objects.filter(kind="session_changed").exists()
@@ -236,7 +224,7 @@ def test_saving_without_changes_does_not_raise_the_sequence(as_cora, planned):
 
 def test_a_new_video_link_is_a_change_calendars_must_see(as_cora, planned):
     as_cora.post(reverse("session_edit", args=[planned.pk]),
-                 _edit_form(planned, video_url="https://meet.example/abc"))
+                 edit_form(planned, video_url="https://meet.example/abc"))
     planned.refresh_from_db()
     assert planned.video_url == "https://meet.example/abc"
     assert planned.sequence == 1
@@ -244,7 +232,7 @@ def test_a_new_video_link_is_a_change_calendars_must_see(as_cora, planned):
 
 def test_it_refuses_to_move_a_session_into_the_past(as_cora, planned):
     response = as_cora.post(reverse("session_edit", args=[planned.pk]),
-                            _edit_form(planned, date="2026-03-01"))
+                            edit_form(planned, date="2026-03-01"))
     assert response.status_code == 200
     assert "still to come" in response.content.decode()
     planned.refresh_from_db()
@@ -258,7 +246,7 @@ def test_the_rest_of_a_series_moves_by_the_same_days_in_local_time(as_cora, grou
     first, second, third = series.sessions.order_by("start")
     # Move the first to Thursday 15:00: all three move to Thursday 15:00 local.
     response = as_cora.post(reverse("session_edit", args=[first.pk]),
-                            _edit_form(first, date="2026-03-19", start_time="15:00", scope="following"))
+                            edit_form(first, date="2026-03-19", start_time="15:00", scope="following"))
     assert response.status_code == 302
     local = [s.start.astimezone(AMS) for s in series.sessions.order_by("start")]
     assert [(d.date().isoformat(), d.strftime("%H:%M")) for d in local] == [
@@ -271,7 +259,7 @@ def test_moving_only_this_one_leaves_the_rest_of_the_series(as_cora, group, cora
     series = series_plan(group=group, weekday=1, local_start=dt.time(16), duration_minutes=90,
                          cadence_weeks=2, first_date=dt.date(2026, 3, 16), count=3, by=cora)
     first, second, _third = series.sessions.order_by("start")
-    as_cora.post(reverse("session_edit", args=[second.pk]), _edit_form(second, start_time="17:00"))
+    as_cora.post(reverse("session_edit", args=[second.pk]), edit_form(second, start_time="17:00"))
     second.refresh_from_db()
     first.refresh_from_db()
     assert second.start.astimezone(AMS).strftime("%H:%M") == "17:00"
@@ -314,7 +302,7 @@ def test_cancelling_the_rest_of_a_series_spares_earlier_sessions(as_cora, group,
 def test_a_cancelled_session_cannot_be_changed_again(as_cora, planned, cora):
     as_cora.post(reverse("session_cancel", args=[planned.pk]))
     response = as_cora.post(reverse("session_edit", args=[planned.pk]),
-                            _edit_form(planned, start_time="18:00"))
+                            edit_form(planned, start_time="18:00"))
     assert response.status_code == 302
     planned.refresh_from_db()
     assert planned.start == START
@@ -382,7 +370,7 @@ def test_seats_cannot_drop_below_the_bookings(as_cora, iris, rosa, otto):
     session = _open_session(iris, capacity=2)
     participation_book(session=session, resident=rosa.resident)
     participation_book(session=session, resident=otto.resident)
-    response = as_cora.post(reverse("session_edit", args=[session.pk]), _edit_form(session, capacity="1"))
+    response = as_cora.post(reverse("session_edit", args=[session.pk]), edit_form(session, capacity="1"))
     assert "2 seats are booked" in response.content.decode()
     session.refresh_from_db()
     assert session.capacity == 2
@@ -396,7 +384,7 @@ def test_more_seats_go_to_the_waitlist_in_order(as_cora, iris, rosa, otto, ruben
     third = ResidentFactory()
     MembershipFactory(group=GroupFactory(), resident=third)
     participation_book(session=session, resident=third)
-    as_cora.post(reverse("session_edit", args=[session.pk]), _edit_form(session, capacity="3"))
+    as_cora.post(reverse("session_edit", args=[session.pk]), edit_form(session, capacity="3"))
     rows = {p.resident.user.first_name: (p.booking, p.waitlist_position)
             for p in session.participations.select_related("resident__user")}
     assert rows["Rosa"] == ("booked", None)

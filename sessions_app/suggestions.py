@@ -46,6 +46,11 @@ def reason_words(reasons: Iterable[str]) -> str:
     return ", ".join(str(REASON_LABELS.get(reason, reason)) for reason in reasons)
 
 
+def local_moment(iso: str) -> dt.datetime:
+    """An ISO 8601 time with offset, as suggestions and clashes store them, in the current zone."""
+    return timezone.localtime(dt.datetime.fromisoformat(iso))
+
+
 # --- rules and windows ------------------------------------------------------------------------
 
 def rules_for(programme: Programme) -> Rules:

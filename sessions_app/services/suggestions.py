@@ -113,12 +113,9 @@ def open_clashes(group) -> list[SessionClash]:
 
 # --- What the e-mails of these kinds show (the dispatcher's KindRule checks) ------------------
 
-def _local(iso: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(iso).astimezone(timezone.get_current_timezone())
-
-
 def _with_times(items: list[dict]) -> list[dict]:
-    return [item | {"start_local": _local(item["start"]), "end_local": _local(item["end"])}
+    return [item | {"start_local": suggestions.local_moment(item["start"]),
+                    "end_local": suggestions.local_moment(item["end"])}
             for item in items]
 
 

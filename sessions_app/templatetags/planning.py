@@ -4,9 +4,8 @@ and its ISO times in the programme's zone."""
 import datetime as dt
 
 from django import template
-from django.utils import timezone
 
-from ..suggestions import reason_words
+from ..suggestions import local_moment, reason_words
 
 register = template.Library()
 
@@ -21,6 +20,6 @@ def reasons(words) -> str:
 def local_time(iso: str) -> dt.datetime | str:
     """An ISO 8601 time with offset (as stored in clashes and snapshots) in the current zone."""
     try:
-        return timezone.localtime(dt.datetime.fromisoformat(iso))
+        return local_moment(iso)
     except (TypeError, ValueError):
         return ""

@@ -92,6 +92,19 @@ def test_the_page_shows_only_the_link_holders_session(rosas, ruben):
     assert "Ruben" not in body and ruben.email not in body
 
 
+def test_the_link_page_shows_nothing_of_the_roster(rosas, rosa):
+    # Whoever holds the link is not checked: the roster (leave here) stays off this page, and
+    # no reason is ticked for them; the signed-in answer page shows both.
+    from residents.models import RosterEntry
+
+    RosterEntry.objects.create(resident=rosa.resident, start=START - dt.timedelta(days=1),
+                               end=START + dt.timedelta(days=1), kind="leave")
+    response = Client().get(_path(answer_url(participation=rosas, answer="no")))
+    body = response.content.decode()
+    assert "roster" not in body.lower()
+    assert response.context["form"]["reason"].value() is None
+
+
 def _refused(url, status, rosas):
     client = Client()
     get, post = client.get(url), client.post(url, {"reason": "illness"})

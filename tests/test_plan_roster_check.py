@@ -267,3 +267,19 @@ def test_moving_only_one_session_of_a_series_checks_only_that_one(as_cora, serie
     response = as_cora.post(reverse("session_edit", args=[first.pk]),
                             edit_form(first, date="2026-03-26", scope="this"))
     assert response.status_code == 302
+
+
+def test_moving_a_series_so_a_later_date_falls_in_the_hour_the_clocks_skip_moves_nothing(
+        as_cora, group, cora):
+    from sessions_app.services.sessions import series_plan
+
+    # Saturdays 14 and 28 March at 02:30; moved to Sunday, the second would be 02:30 on
+    # 29 March, which does not exist in Amsterdam.
+    series = series_plan(group=group, weekday=5, local_start=dt.time(2, 30), duration_minutes=90,
+                         cadence_weeks=2, first_date=dt.date(2026, 3, 14), count=2, by=cora)
+    first = series.sessions.order_by("start").first()
+    response = as_cora.post(reverse("session_edit", args=[first.pk]),
+                            edit_form(first, date="2026-03-15", scope="following"))
+    assert response.status_code == 200
+    assert "does not exist" in response.content.decode()
+    assert [s.start.astimezone(AMS).day for s in series.sessions.order_by("start")] == [14, 28]

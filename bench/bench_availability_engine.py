@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 # Run as a plain script from anywhere: make the project importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sessions_app.planning.availability import (  # noqa: E402
+from planning.availability import (  # noqa: E402
     LOOKBACK,
     Busy,
     GroupRequest,
@@ -36,7 +36,7 @@ from sessions_app.planning.availability import (  # noqa: E402
     feasible_slots,
     suggest_slots,
 )
-from sessions_app.planning.reference import reference_feasible_slots  # noqa: E402
+from planning.reference import reference_feasible_slots  # noqa: E402
 
 AMS = ZoneInfo("Europe/Amsterdam")
 YEAR_START = date(2026, 1, 5)  # a Monday

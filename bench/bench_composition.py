@@ -22,17 +22,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sessions_app.planning.composition import (  # noqa: E402
+from planning.composition import (  # noqa: E402
     Leader,
     Member,
     Problem,
     Rules,
     check_proposal,
     choose_group_count,
-    compose,
     greedy,
     objective_of,
 )
+from planning.solver import compose  # noqa: E402
 
 # Specialty → (share of residents, department). Large specialties dominate, as in real
 # programmes: internal medicine and surgery together are about a third of the residents.

@@ -13,7 +13,7 @@ with a 24-hour reminder due for every resident (half of them have said yes). The
 ``--concurrency`` processes, e-mail to Django's in-memory backend, each database connection
 reused for ``--db-reuse-max`` tasks), and
 
-1. pushes 10,000 no-op tasks (``residents.tasks.heartbeat``) through it and times the drain;
+1. pushes 10,000 no-op tasks (``residents.tasks.health.heartbeat``) through it and times the drain;
 2. runs the dispatcher once (it hands out every due row, one ``send_notification`` task each)
    and times until every row is sent;
 3. counts, in this process, the SQL queries of sending one more batch of messages.
@@ -229,7 +229,7 @@ def main() -> None:
     worker = start_worker(env, args.concurrency)
     try:
         wait_for_worker(app, time.monotonic() + 60)
-        heartbeat = app.tasks["residents.tasks.heartbeat"]
+        heartbeat = app.tasks["residents.tasks.health.heartbeat"]
         for _ in range(200):  # warm up: every worker process imports and connects
             heartbeat.delay()
         drain(queue_length, deadline=time.monotonic() + 60)

@@ -95,7 +95,7 @@ def _fill(world, seed: int) -> None:
         User,
     )
     from sessions_app.models import IntervisionGroup, Membership, Session
-    from sessions_app.suggestions import windows_to_json
+    from sessions_app.selectors.availability import windows_to_json
 
     specialty = Specialty.objects.create(name="Internal Medicine")
     department = Department.objects.create(name="Internal Medicine")
@@ -169,11 +169,11 @@ def main() -> int:
         from django.core.management import call_command
         from django.db import connection
 
+        from planning import availability as engine
+        from planning.reference import reference_feasible_slots
         from residents.models import Programme
-        from sessions_app import suggestions
         from sessions_app.models import IntervisionGroup
-        from sessions_app.planning import availability as engine
-        from sessions_app.planning.reference import reference_feasible_slots
+        from sessions_app.selectors import availability as suggestions
 
         call_command("migrate", verbosity=0)
         Programme.get()

@@ -52,10 +52,10 @@ from django.core.management import call_command  # noqa: E402
 from django.db.models import Max  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from planning import availability as engine  # noqa: E402
 from residents.models import IntervisorAbsence, RosterEntry  # noqa: E402
-from sessions_app import suggestions  # noqa: E402
 from sessions_app.models import IntervisionGroup, Session  # noqa: E402
-from sessions_app.planning import availability as engine  # noqa: E402
+from sessions_app.selectors import availability as suggestions  # noqa: E402
 
 FIXED_EVERY = dt.timedelta(weeks=6)
 FIXED_START, FIXED_END = dt.time(17, 0), dt.time(19, 0)

@@ -22,7 +22,7 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=3, minute=40),
     },
     # Proves in the worker log that beat and a worker are alive; cheap, touches nothing.
-    "heartbeat": {"task": "residents.tasks.heartbeat", "schedule": 60.0},
+    "heartbeat": {"task": "residents.tasks.health.heartbeat", "schedule": 60.0},
     # Nightly, before coordinators start their day: suggest times for groups whose next
     # session is not planned within their cadence, and mail each coordinator one digest.
     "prepare-suggestions": {
@@ -46,7 +46,7 @@ app.conf.beat_schedule = {
     # machine went down) would show "importing" forever; fail those queued or running past
     # their limit so the coordinator sees it and can upload again. One UPDATE when none are.
     "sweep-stuck-roster-imports": {
-        "task": "residents.tasks.sweep_stuck_roster_imports",
+        "task": "residents.tasks.rosters.sweep_stuck_roster_imports",
         "schedule": 600.0,
     },
     # Every five minutes: the same for composition runs, failed once queued or running ten

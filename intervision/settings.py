@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "csp",
     "residents",
     "sessions_app",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -2,9 +2,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from residents.forms import PasswordResetForm
+from residents.forms.people import PasswordResetForm
+
+from .health import healthz
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("", include("residents.urls")),
     path("", include("sessions_app.urls")),
     path("accounts/password_reset/",

@@ -1,11 +1,9 @@
 from django.urls import path
 
-from . import views, views_privacy, views_rosters
+from .views import people as views
+from .views import rosters as views_rosters
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
-    path("residents/", views.resident_list, name="resident_list"),
     path("residents/new/", views.resident_create, name="resident_create"),
     path("residents/import/", views.resident_import, name="resident_import"),
     path("residents/import/example.csv", views.resident_import_example,
@@ -13,25 +11,19 @@ urlpatterns = [
     path("residents/<int:pk>/", views.resident_detail, name="resident_detail"),
     path("residents/<int:pk>/edit/", views.resident_edit, name="resident_edit"),
     path("residents/<int:pk>/deactivate/", views.resident_deactivate, name="resident_deactivate"),
-    # Privacy (issue 4)
-    path("privacy/", views_privacy.privacy, name="privacy"),
-    path("privacy/my-data.json", views_privacy.privacy_export, name="privacy_export"),
-    path("residents/<int:pk>/erase/", views_privacy.resident_erase_view, name="resident_erase"),
     path("people/<int:pk>/reactivate/", views.user_reactivate, name="user_reactivate"),
     path("intervisors/", views.intervisor_list, name="intervisor_list"),
     path("intervisors/new/", views.intervisor_create, name="intervisor_create"),
     path("intervisors/<int:pk>/edit/", views.intervisor_edit, name="intervisor_edit"),
     path("intervisors/<int:pk>/deactivate/", views.intervisor_deactivate,
          name="intervisor_deactivate"),
-    # Rosters, workload and intervisors' absences (issue 5).
+    # Rosters and intervisors' absences
     path("rosters/import/", views_rosters.roster_import, name="roster_import"),
     path("rosters/import/<int:pk>/", views_rosters.roster_import_detail, name="roster_import_detail"),
     path("rosters/import/<int:pk>/confirm/", views_rosters.roster_import_confirm,
          name="roster_import_confirm"),
     path("rosters/example.<str:fmt>", views_rosters.roster_import_example, name="roster_import_example"),
-    path("residents/<int:pk>/roster/", views_rosters.resident_roster, name="resident_roster"),
     path("me/roster/", views_rosters.my_roster, name="my_roster"),
-    path("workload/", views_rosters.workload, name="workload"),
     path("intervisors/<int:pk>/absences/", views_rosters.intervisor_absences,
          name="intervisor_absences"),
     path("intervisors/<int:pk>/absences/<int:absence_pk>/delete/",

@@ -449,6 +449,26 @@ class NoteAccessEvent(models.Model):
         return f"{self.action} of note {self.note_id} by user {self.actor_id}"
 
 
+# The five items, in our own words; each is answered on a 1–5 scale.
+EVALUATION_QUESTIONS: list[tuple[str, str, str, str]] = [
+    # (field, question, what 1 means, what 5 means)
+    ("safety", _("I could say what was on my mind without worrying how it would be taken."),
+     _("not at all"), _("completely")),
+    ("depth", _("We got past the surface and talked about what really mattered."),
+     _("not at all"), _("completely")),
+    ("guidance", _("The intervisor guided the conversation in a way that helped me."),
+     _("not at all"), _("completely")),
+    ("value", _("I take something from this session into my daily work."),
+     _("nothing"), _("a great deal")),
+    ("exhaustion", _("How drained do you feel these days?"),
+     _("not at all"), _("completely")),
+]
+EVALUATION_FIELDS = [field for field, *_rest in EVALUATION_QUESTIONS]
+# How long after a session its evaluation stays open.
+EVALUATION_ANSWER_WINDOW = dt.timedelta(days=30)
+EVALUATION_COMMENT_MAX_LENGTH = 2000
+
+
 class Evaluation(models.Model):
     """One anonymous answer to the evaluation of a session. Nothing here points to a person;
     ``EvaluationReceipt`` records who answered, separately, so nobody answers twice."""

@@ -20,7 +20,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from residents.models import Programme
 
-from .selectors_participation import Statement
+from .selectors.participation import Statement
 
 
 def _date(value) -> str:

@@ -4,13 +4,20 @@ from .views import calendar as calendar_views
 from .views import composition as composition_views
 from .views import dashboard as dashboard_views
 from .views import evaluations as evaluation_views
-from .views import groups
+from .views import groups, home, people, privacy, rosters
 from .views import notes as notes_views
 from .views import participation as participation_views
 from .views import sessions as session_views
 from .views import suggestions as suggestion_views
 
 urlpatterns = [
+    path("", home.home, name="home"),
+    path("residents/", people.resident_list, name="resident_list"),
+    path("residents/<int:pk>/roster/", rosters.resident_roster, name="resident_roster"),
+    path("workload/", rosters.workload, name="workload"),
+    path("privacy/", privacy.privacy, name="privacy"),
+    path("privacy/my-data.json", privacy.privacy_export, name="privacy_export"),
+    path("residents/<int:pk>/erase/", privacy.resident_erase_view, name="resident_erase"),
     path("groups/", groups.group_list, name="group_list"),
     path("groups/new/", groups.group_create, name="group_create"),
     path("groups/<int:pk>/", groups.group_detail, name="group_detail"),
@@ -18,7 +25,7 @@ urlpatterns = [
     path("groups/<int:pk>/members/add/", groups.membership_add, name="membership_add"),
     path("groups/<int:pk>/members/<int:membership_pk>/end/", groups.membership_end,
          name="membership_end"),
-    # Scheduling suggestions (issue 5)
+    # Scheduling suggestions
     path("groups/<int:pk>/suggestions/", suggestion_views.group_suggestions, name="group_suggestions"),
     path("groups/<int:pk>/suggestions/plan/", suggestion_views.group_suggestion_plan,
          name="group_suggestion_plan"),
@@ -49,14 +56,14 @@ urlpatterns = [
     path("my/attendance/", participation_views.attendance_statement, name="attendance_statement"),
     path("my/attendance/statement.pdf", participation_views.attendance_statement_pdf,
          name="attendance_statement_pdf"),
-    # Notes, evaluations, privacy (issue 4)
+    # Notes and evaluations
     path("notes/", notes_views.note_list, name="note_list"),
     path("sessions/<int:pk>/notes/", notes_views.session_notes, name="session_notes"),
     path("sessions/<int:pk>/notes/delete/", notes_views.session_note_delete, name="session_note_delete"),
     path("my/evaluations/", evaluation_views.my_evaluations, name="my_evaluations"),
     path("sessions/<int:pk>/evaluate/", evaluation_views.evaluation_form, name="evaluation_form"),
     path("evaluations/", evaluation_views.evaluation_report, name="evaluation_report"),
-    # Composition and dashboard (issue 6)
+    # Composition and dashboard
     path("compose/", composition_views.composition_start, name="composition_start"),
     path("compose/<int:pk>/", composition_views.composition_detail, name="composition_detail"),
     path("compose/<int:pk>/move/", composition_views.composition_move, name="composition_move"),

@@ -16,13 +16,13 @@ def test_a_worker_on_the_configured_broker_runs_a_sent_task():
     done = threading.Event()
 
     def on_success(sender=None, result=None, **kwargs):
-        if sender.name == "residents.tasks.heartbeat" and result == "ok":
+        if sender.name == "residents.tasks.health.heartbeat" and result == "ok":
             done.set()
 
     task_success.connect(on_success, weak=False)
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            app.send_task("residents.tasks.heartbeat")
+            app.send_task("residents.tasks.health.heartbeat")
             assert done.wait(timeout=20), "the worker did not run the task"
     finally:
         task_success.disconnect(on_success)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from residents.models import Department, Intervisor, Resident, Specialty
 from sessions_app.models import CompositionRun, IntervisionGroup, Membership
+from sessions_app.selectors import composition as selectors
 from sessions_app.services import composition as services
 from sessions_app.tasks.composition import compose_groups
 
@@ -32,7 +33,7 @@ def _cohort(specialties: list[str], *, years=(1, 2, 3, 4)) -> list[Resident]:
 
 def _start(by, leaders, **rules) -> CompositionRun:
     rules.setdefault("time_limit", 3)
-    return services.composition_start(by=by, cohort=rules.pop("cohort", services.COHORT_UNGROUPED),
+    return services.composition_start(by=by, cohort=rules.pop("cohort", selectors.COHORT_UNGROUPED),
                                       on=TODAY, intervisors=leaders, **rules)
 
 
@@ -73,7 +74,7 @@ def test_it_composes_the_cohort_into_groups_that_meet_every_rule(
     assert sorted(r for g in groups for r in g["resident_ids"]) == sorted(r.pk for r in mixed_cohort)
     for key in ("objective", "bound", "gap", "greedy_objective", "wall_time", "greedy_time"):
         assert key in run.result
-    assert services.proposal_check(run) == []
+    assert selectors.proposal_check(run) == []
 
 
 def test_it_takes_only_residents_without_a_group_by_default(
@@ -190,7 +191,7 @@ def test_a_new_year_replaces_the_current_groups(cora, mixed_cohort, django_captu
     old = [GroupFactory(intervisor=lead, min_size=2, max_size=8) for _ in range(2)]
     for n, resident in enumerate(mixed_cohort):
         MembershipFactory(group=old[n % 2], resident=resident, start_date=dt.date(2025, 1, 6))
-    run = _solve(cora, [lead], django_capture_on_commit_callbacks, cohort=services.COHORT_ALL,
+    run = _solve(cora, [lead], django_capture_on_commit_callbacks, cohort=selectors.COHORT_ALL,
                  keep_previous=True)
     assert run.status == CompositionRun.Status.DONE, run.result
 

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 
 from sessions_app.models import CompositionRun
-from sessions_app.services import composition as services
+from sessions_app.services import composition_solve as solve
 from sessions_app.tasks.composition import fail_stuck_compositions
 
 pytestmark = pytest.mark.django_db
@@ -25,14 +25,14 @@ def _run(cora, status, *, time_limit=30) -> CompositionRun:
 
 def _sweep_at(moment: dt.datetime) -> int:
     with time_machine.travel(moment, tick=False):
-        return services.composition_fail_stuck()
+        return solve.composition_fail_stuck()
 
 
 def _after(seconds: float) -> dt.datetime:
     return STARTED + dt.timedelta(seconds=seconds)
 
 
-LIMIT_30 = 30 + services.STUCK_MARGIN.total_seconds()  # a 30-second run, plus the margin
+LIMIT_30 = 30 + solve.STUCK_MARGIN.total_seconds()  # a 30-second run, plus the margin
 
 
 def test_it_leaves_a_run_alone_until_its_time_limit_and_the_margin_have_passed(cora):
@@ -56,7 +56,7 @@ def test_it_fails_a_queued_or_running_run_past_its_limit_and_says_why(cora, stat
 def test_a_longer_time_limit_gives_the_run_longer(cora):
     patient = _run(cora, CompositionRun.Status.RUNNING, time_limit=300)
     assert _sweep_at(_after(LIMIT_30 + 60)) == 0
-    assert _sweep_at(_after(300 + services.STUCK_MARGIN.total_seconds() + 1)) == 1
+    assert _sweep_at(_after(300 + solve.STUCK_MARGIN.total_seconds() + 1)) == 1
     patient.refresh_from_db()
     assert patient.status == CompositionRun.Status.FAILED
     assert "within 15 minutes" in patient.message
@@ -86,7 +86,7 @@ def test_a_second_sweep_changes_nothing(cora):
 def test_a_task_delivered_after_the_sweep_does_not_solve_the_failed_run(cora):
     run = _run(cora, CompositionRun.Status.QUEUED)
     _sweep_at(_after(LIMIT_30 + 1))
-    assert services.composition_solve(run_id=run.pk) is None
+    assert solve.composition_solve(run_id=run.pk) is None
     run.refresh_from_db()
     assert run.status == CompositionRun.Status.FAILED
 

@@ -37,10 +37,10 @@ from sessions_app.models import (
     SessionNote,
     SessionStatusChange,
 )
-from sessions_app.selectors_dashboard import Filters, evaluations
-from sessions_app.selectors_evaluations import evaluations_open_for
-from sessions_app.selectors_participation import attendance_statement
-from sessions_app.services import intervisor_conflicts
+from sessions_app.selectors.dashboard import Filters, evaluations
+from sessions_app.selectors.evaluations import evaluations_open_for
+from sessions_app.selectors.participation import attendance_statement
+from sessions_app.services.groups import intervisor_conflicts
 from sessions_app.services.notifications import notifications_hand_out
 from sessions_app.services.participation import may_record_attendance
 

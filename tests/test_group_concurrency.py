@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
-from sessions_app import services
+from sessions_app.services import groups as services
 
 from .factories import GroupFactory, MembershipFactory, ResidentFactory
 

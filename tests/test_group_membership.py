@@ -7,8 +7,8 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from sessions_app import services
 from sessions_app.models import IntervisionGroup, Membership
+from sessions_app.services import groups as services
 
 from .factories import GroupFactory, IntervisorFactory, MembershipFactory, ResidentFactory, UserFactory
 

@@ -9,8 +9,8 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from residents import importers
-from residents.importers import Change, read_residents_csv, residents_import
+from residents.importers import residents as importers
+from residents.importers.residents import Change, read_residents_csv, residents_import
 from residents.models import Department, Resident, Specialty, User
 
 from .factories import DepartmentFactory, ResidentFactory, SpecialtyFactory, UserFactory

@@ -8,9 +8,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from residents import services
+from residents.importers.rosters import read_roster
 from residents.models import RosterEntry, RosterImport
-from residents.rosters import read_roster
+from residents.services import roster_apply, roster_imports
 from tests.factories import ResidentFactory
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -32,18 +32,18 @@ def ics(*events: str, extra: str = "") -> str:
 
 
 def check(data, *, file_format="csv", source="roster", resident_email=""):
-    return services.roster_import_check(data=data, filename=f"roster.{file_format}", source=source,
+    return roster_imports.roster_import_check(data=data, filename=f"roster.{file_format}", source=source,
                                         by=None, resident_email=resident_email, file_format=file_format)
 
 
 def apply(data, **kwargs) -> RosterImport:
     checked = check(data, **kwargs)
-    services.roster_import_confirm(roster_import=checked, by=None)
-    return services.roster_import_apply(roster_import_id=checked.pk)
+    roster_imports.roster_import_confirm(roster_import=checked, by=None)
+    return roster_apply.roster_import_apply(roster_import_id=checked.pk)
 
 
 def problems_of(data, **kwargs) -> list[str]:
-    with pytest.raises(services.RosterImportRefused) as refused:
+    with pytest.raises(roster_apply.RosterImportRefused) as refused:
         check(data, **kwargs)
     return [str(p) for p in refused.value.problems]
 
@@ -230,9 +230,9 @@ def test_an_apply_that_finds_a_problem_leaves_the_stored_roster_as_it_was(anna, 
     before = list(RosterEntry.objects.values_list("external_id", "start", "end"))
     checked = check(csv("anna@hospital.example,2026-03-02 09:00,2026-03-02 17:00,day,a1",
                         "bart@hospital.example,2026-03-02 08:00,2026-03-02 17:00,day,b1"))
-    services.roster_import_confirm(roster_import=checked, by=None)
+    roster_imports.roster_import_confirm(roster_import=checked, by=None)
     bart.user.delete()  # between the preview and the worker: Bart is no longer a resident
-    done = services.roster_import_apply(roster_import_id=checked.pk)
+    done = roster_apply.roster_import_apply(roster_import_id=checked.pk)
     assert done.status == RosterImport.Status.FAILED
     assert "No resident with this e-mail address" in done.problems[0]["reason"]
     assert list(RosterEntry.objects.values_list("external_id", "start", "end")) == before
@@ -241,15 +241,15 @@ def test_an_apply_that_finds_a_problem_leaves_the_stored_roster_as_it_was(anna, 
 def test_an_import_whose_preview_is_outdated_is_refused(anna):
     checked = check(csv("anna@hospital.example,2026-03-02 08:00,2026-03-02 17:00,day,a1"))
     apply(csv("anna@hospital.example,2026-03-02 10:00,2026-03-02 17:00,day,a1"))
-    services.roster_import_confirm(roster_import=checked, by=None)
-    done = services.roster_import_apply(roster_import_id=checked.pk)
+    roster_imports.roster_import_confirm(roster_import=checked, by=None)
+    done = roster_apply.roster_import_apply(roster_import_id=checked.pk)
     assert done.status == RosterImport.Status.FAILED
     assert RosterEntry.objects.get().start == dt.datetime(2026, 3, 2, 10, tzinfo=AMS)
 
 
 def test_applying_twice_applies_once(anna):
     done = apply(csv("anna@hospital.example,2026-03-02 08:00,2026-03-02 17:00,day,a1"))
-    again = services.roster_import_apply(roster_import_id=done.pk)
+    again = roster_apply.roster_import_apply(roster_import_id=done.pk)
     assert again.status == RosterImport.Status.DONE
     assert RosterEntry.objects.count() == 1
 
@@ -279,8 +279,8 @@ def test_reimporting_a_period_replaces_it_and_leaves_the_rest(anna, bart):
         "resident_id": anna.pk, "name": anna.user.get_full_name(), "email": "anna@hospital.example",
         "added": 1, "replaced": 1, "removed": 1, "unchanged": 0 + 1,
     }]
-    services.roster_import_confirm(roster_import=checked, by=None)
-    services.roster_import_apply(roster_import_id=checked.pk)
+    roster_imports.roster_import_confirm(roster_import=checked, by=None)
+    roster_apply.roster_import_apply(roster_import_id=checked.pk)
     mine = dict(RosterEntry.objects.filter(resident=anna, source="roster").values_list("external_id", "kind"))
     assert mine == {"a1": "day", "a2": "evening", "a4": "course", "april": "day"}  # April stays
     assert RosterEntry.objects.filter(source="other-tool").count() == 1  # other source stays

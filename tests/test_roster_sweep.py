@@ -9,9 +9,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from residents import services
 from residents.models import RosterEntry, RosterImport
-from residents.tasks import sweep_stuck_roster_imports
+from residents.services import roster_apply, roster_imports
+from residents.tasks.rosters import sweep_stuck_roster_imports
 from tests.factories import ResidentFactory
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -31,11 +31,11 @@ def anna(db):
 
 
 def checked() -> RosterImport:
-    return services.roster_import_check(data=LINE, filename="roster.csv", source="roster", by=None)
+    return roster_imports.roster_import_check(data=LINE, filename="roster.csv", source="roster", by=None)
 
 
 def queued() -> RosterImport:
-    return services.roster_import_confirm(roster_import=checked(), by=None)
+    return roster_imports.roster_import_confirm(roster_import=checked(), by=None)
 
 
 def taken_by_a_worker_that_dies() -> RosterImport:
@@ -54,12 +54,12 @@ def status(imp: RosterImport) -> str:
 
 def test_a_running_import_whose_worker_died_fails_after_the_time_limit_and_margin(anna, clock):
     imp = taken_by_a_worker_that_dies()
-    clock.move_to(T + services.ROSTER_IMPORT_TIME_LIMIT)  # a live worker may still be at it
-    assert services.roster_imports_sweep() == 0 and status(imp) == RosterImport.Status.RUNNING
-    clock.move_to(T + services.ROSTER_IMPORT_RUN_LIMIT + dt.timedelta(seconds=1))
-    assert services.roster_imports_sweep() == 1
+    clock.move_to(T + roster_apply.ROSTER_IMPORT_TIME_LIMIT)  # a live worker may still be at it
+    assert roster_apply.roster_imports_sweep() == 0 and status(imp) == RosterImport.Status.RUNNING
+    clock.move_to(T + roster_apply.ROSTER_IMPORT_RUN_LIMIT + dt.timedelta(seconds=1))
+    assert roster_apply.roster_imports_sweep() == 1
     assert status(imp) == RosterImport.Status.FAILED
-    assert imp.finished_at == T + services.ROSTER_IMPORT_RUN_LIMIT + dt.timedelta(seconds=1)
+    assert imp.finished_at == T + roster_apply.ROSTER_IMPORT_RUN_LIMIT + dt.timedelta(seconds=1)
     assert "worker is gone" in imp.problems[0]["reason"] and imp.done == 0
 
 
@@ -80,7 +80,7 @@ def test_the_page_of_a_swept_import_stops_polling_and_says_nothing_was_imported(
     url = reverse("roster_import_detail", args=[imp.pk])
     assert 'hx-trigger="every 1s"' in as_cora.get(url).content.decode()
     clock.move_to(T + dt.timedelta(hours=1))
-    services.roster_imports_sweep()
+    roster_apply.roster_imports_sweep()
     fragment = as_cora.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert "every 1s" not in fragment and "progress-bar-animated" not in fragment
     assert "Nothing was imported." in fragment and "worker is gone" in fragment
@@ -88,26 +88,26 @@ def test_the_page_of_a_swept_import_stops_polling_and_says_nothing_was_imported(
 
 def test_a_queued_import_no_worker_took_fails_after_an_hour_and_a_late_worker_writes_nothing(anna, clock):
     imp = queued()
-    clock.move_to(T + services.ROSTER_IMPORT_QUEUE_LIMIT - dt.timedelta(minutes=1))
-    assert services.roster_imports_sweep() == 0 and status(imp) == RosterImport.Status.QUEUED
-    clock.move_to(T + services.ROSTER_IMPORT_QUEUE_LIMIT + dt.timedelta(minutes=1))
-    assert services.roster_imports_sweep() == 1
-    late = services.roster_import_apply(roster_import_id=imp.pk)
+    clock.move_to(T + roster_apply.ROSTER_IMPORT_QUEUE_LIMIT - dt.timedelta(minutes=1))
+    assert roster_apply.roster_imports_sweep() == 0 and status(imp) == RosterImport.Status.QUEUED
+    clock.move_to(T + roster_apply.ROSTER_IMPORT_QUEUE_LIMIT + dt.timedelta(minutes=1))
+    assert roster_apply.roster_imports_sweep() == 1
+    late = roster_apply.roster_import_apply(roster_import_id=imp.pk)
     assert late.status == RosterImport.Status.FAILED and not RosterEntry.objects.exists()
 
 
 def test_the_wait_counts_from_the_confirmation_not_the_upload(anna, clock):
     imp = checked()
     clock.move_to(T + dt.timedelta(hours=3))  # previewed at nine, confirmed at noon
-    services.roster_import_confirm(roster_import=imp, by=None)
+    roster_imports.roster_import_confirm(roster_import=imp, by=None)
     clock.move_to(T + dt.timedelta(hours=3, minutes=10))
-    assert services.roster_imports_sweep() == 0 and status(imp) == RosterImport.Status.QUEUED
+    assert roster_apply.roster_imports_sweep() == 0 and status(imp) == RosterImport.Status.QUEUED
 
 
 def test_finished_and_unconfirmed_imports_are_left_alone(anna, clock):
     waiting = checked()
-    done = services.roster_import_apply(roster_import_id=queued().pk)
+    done = roster_apply.roster_import_apply(roster_import_id=queued().pk)
     assert done.status == RosterImport.Status.DONE
     clock.move_to(T + dt.timedelta(days=2))
-    assert services.roster_imports_sweep() == 0
+    assert roster_apply.roster_imports_sweep() == 0
     assert (status(waiting), status(done)) == (RosterImport.Status.CHECKED, RosterImport.Status.DONE)

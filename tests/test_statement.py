@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from residents.models import Programme
 from sessions_app.models import Participation, Session, SessionNote
-from sessions_app.selectors_participation import attendance_statement
+from sessions_app.selectors.participation import attendance_statement
 from sessions_app.services.participation import AttendanceEntry, attendance_record, participation_book
 from sessions_app.services.sessions import session_plan
 from sessions_app.statement import statement_pdf

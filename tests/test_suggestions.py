@@ -9,10 +9,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from planning.reference import reference_rest_periods
 from residents.models import IntervisorAbsence, Programme, RosterEntry
-from sessions_app import suggestions
 from sessions_app.models import Notification, Session, SessionClash, SuggestionSnapshot
-from sessions_app.planning.reference import reference_rest_periods
+from sessions_app.selectors import availability as suggestions
 from sessions_app.services import suggestions as services
 from sessions_app.services.sessions import session_plan
 from tests.factories import MembershipFactory, ResidentFactory
@@ -214,7 +214,7 @@ def test_one_member_in_four_away_is_no_clash_but_the_intervisors_absence_is(worl
 
 
 def test_the_clash_check_runs_after_an_import(world, cora, celery_eager, django_capture_on_commit_callbacks):
-    from residents import services as roster_services
+    from residents.services import roster_imports as roster_services
 
     session = session_plan(group=world["group"], start=at(3, 24, 16), by=cora)
     data = ("email,start,end,kind\n"
@@ -229,17 +229,16 @@ def test_the_clash_check_runs_after_an_import(world, cora, celery_eager, django_
 @pytest.mark.parametrize("language", ["en", "nl"])
 def test_the_digest_and_the_clash_e_mails_render_in_both_languages(world, cora, language):
     from sessions_app import emails
-    from sessions_app.services.notifications import Facts
+    from sessions_app.services.notifications import Facts, rule_for
 
     cora.language = language
     cora.save()
     services.suggestions_prepare_nightly()
     session = session_plan(group=world["group"], start=at(3, 3, 16), by=cora)
     services.roster_clashes_check()
-    for kind, decide in [(Notification.Kind.SUGGESTIONS_DIGEST, services.digest_decision),
-                         (Notification.Kind.ROSTER_CLASH, services.clash_decision)]:
+    for kind in [Notification.Kind.SUGGESTIONS_DIGEST, Notification.Kind.ROSTER_CLASH]:
         note = Notification.objects.get(kind=kind, recipient=cora)
-        decision = decide(Facts(note, None, NOW))
+        decision = rule_for(kind).check(Facts(note, None, NOW))
         assert not decision.skip
         message = emails.compose(notification=note, participation=None, extra_context=decision.context)
         expected = "Tuesday group" if kind == Notification.Kind.SUGGESTIONS_DIGEST else "Rosa Resident"
@@ -266,7 +265,7 @@ def test_suggestions_for_many_groups_take_five_queries_however_many_groups(
 
 
 def test_the_engine_reads_database_rows_in_seconds_as_it_reads_roster_entries(world):
-    from sessions_app.planning import availability as engine
+    from planning import availability as engine
 
     group = world["group"]
     start, end = suggestions.default_horizon(6)
@@ -305,7 +304,7 @@ def test_the_database_hands_over_exact_seconds_for_odd_times_and_both_dst_change
 
 
 def test_a_roster_prepared_for_other_rules_is_refused(world):
-    from sessions_app.planning import availability as engine
+    from planning import availability as engine
 
     start, end = suggestions.default_horizon(2)
     rules = suggestions.rules_for_programme()

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from residents.models import Programme, RosterEntry
-from residents.selectors import workload_for
+from residents.selectors.workload import workload_for
 from tests.factories import ResidentFactory
 
 AMS = ZoneInfo("Europe/Amsterdam")

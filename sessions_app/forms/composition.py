@@ -4,10 +4,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from residents.forms import DateInput
+from residents.forms.people import DateInput
 from residents.models import Intervisor, Resident
 
-from ..services import composition as services
+from ..selectors import composition as selectors
 
 PAIR_ROWS = 3  # pairs to keep together (and apart) offered without JavaScript
 
@@ -26,11 +26,11 @@ class IntervisorChoice(forms.ModelMultipleChoiceField):
 
 class CompositionStartForm(forms.Form):
     cohort = forms.ChoiceField(
-        label=_("Cohort"), widget=forms.RadioSelect, initial=services.COHORT_UNGROUPED,
+        label=_("Cohort"), widget=forms.RadioSelect, initial=selectors.COHORT_UNGROUPED,
         choices=[
-            (services.COHORT_UNGROUPED, _("Residents without a group on the date below")),
-            (services.COHORT_ALL, _("Every active resident (a new year: their current groups end)")),
-            (services.COHORT_START_YEAR, _("Residents who started training in the year below")),
+            (selectors.COHORT_UNGROUPED, _("Residents without a group on the date below")),
+            (selectors.COHORT_ALL, _("Every active resident (a new year: their current groups end)")),
+            (selectors.COHORT_START_YEAR, _("Residents who started training in the year below")),
         ],
     )
     on = forms.DateField(label=_("Date"), widget=DateInput(), initial=timezone.localdate)
@@ -81,7 +81,7 @@ class CompositionStartForm(forms.Form):
         low, high = data.get("min_size"), data.get("max_size")
         if low is not None and high is not None and low > high:
             self.add_error("max_size", _("The maximum size must be at least the minimum size."))
-        if data.get("cohort") == services.COHORT_START_YEAR and not data.get("start_year"):
+        if data.get("cohort") == selectors.COHORT_START_YEAR and not data.get("start_year"):
             self.add_error("start_year", _("Choose the year the cohort started training."))
         for kind in ("together", "apart"):
             pairs = []

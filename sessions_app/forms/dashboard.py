@@ -5,10 +5,10 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from residents.forms import DateInput
+from residents.forms.people import DateInput
 from residents.models import Department, Specialty
 
-from ..selectors_dashboard import Filters
+from ..selectors.dashboard import Filters
 
 BY_CHOICES = [
     ("group", _("Group")),

@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..services.evaluations import COMMENT_MAX_LENGTH, ITEMS
+from ..models import EVALUATION_COMMENT_MAX_LENGTH, EVALUATION_QUESTIONS
 
 SCALE = [(score, str(score)) for score in range(1, 6)]
 YEARS_BACK = 5
@@ -15,7 +15,7 @@ YEARS_BACK = 5
 class EvaluationForm(forms.Form):
     comment = forms.CharField(
         label=_("Anything else you want to tell your intervisor? (optional)"), required=False,
-        max_length=COMMENT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=EVALUATION_COMMENT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Your intervisor reads comments only once at least five people of the group have "
                     "answered, and never with your name. Coordinators never see comments. Leave out "
                     "what would give you away."),
@@ -24,7 +24,7 @@ class EvaluationForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         scales = {}
-        for field, question, low, high in ITEMS:
+        for field, question, low, high in EVALUATION_QUESTIONS:
             scales[field] = forms.TypedChoiceField(
                 label=question, choices=SCALE, coerce=int, widget=forms.RadioSelect,
                 help_text=_("1 = %(low)s, 5 = %(high)s") % {"low": low, "high": high},

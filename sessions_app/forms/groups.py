@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from residents.forms import DateInput
+from residents.forms.people import DateInput
 from residents.models import Intervisor, Resident
 
 from ..models import IntervisionGroup

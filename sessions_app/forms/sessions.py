@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from residents.forms import DateInput
+from residents.forms.people import DateInput
 from residents.models import Intervisor
 
 from ..models import IntervisionGroup, Session

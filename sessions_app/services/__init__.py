@@ -2,31 +2,13 @@
 
 - ``groups``: groups and memberships
 - ``sessions``: planning, series, rescheduling, cancelling, status changes
+- ``waitlist``: seats and the waitlist order, shared by sessions and participation
 - ``participation``: RSVPs, bookings and the waitlist, attendance
 - ``notifications``: the outbox of e-mails and the dispatcher that sends them
 - ``notes`` and ``evaluations``: confidential notes, anonymous evaluations
-- ``composition``: composing groups with the planning engine
+- ``composition``: composing groups (the solver itself runs in ``composition_solve``)
+- ``suggestions``: the nightly suggestions and the clash check after roster imports
+- ``privacy``: a person's data, exported or erased
 
-Callers import from the area module (``from sessions_app.services.sessions import session_plan``).
-The group functions are re-exported here because the residents app uses them.
+Callers import the area module (``from sessions_app.services import sessions``).
 """
-
-from .groups import (
-    check_intervisor_fits_groups,
-    group_create,
-    group_update,
-    intervisor_conflicts,
-    membership_add,
-    membership_end,
-    memberships_end_for_resident,
-)
-
-__all__ = [
-    "check_intervisor_fits_groups",
-    "group_create",
-    "group_update",
-    "intervisor_conflicts",
-    "membership_add",
-    "membership_end",
-    "memberships_end_for_resident",
-]

@@ -8,7 +8,7 @@ unique constraint decides when two answers race.
 What remains linkable: both tables get increasing ids, so someone reading the database
 directly could pair a receipt with an answer written in the same transaction by their order.
 The application never shows single answers — only aggregates above a threshold, see
-``selectors_evaluations`` — and the rows are kept out of the admin.
+``selectors.evaluations`` — and the rows are kept out of the admin.
 """
 
 from __future__ import annotations
@@ -19,31 +19,20 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from residents.models import Resident
 
-from ..models import Attendance, Evaluation, EvaluationReceipt, NotificationKind, Participation, Session
+from ..models import (
+    EVALUATION_ANSWER_WINDOW,
+    EVALUATION_COMMENT_MAX_LENGTH,
+    Attendance,
+    Evaluation,
+    EvaluationReceipt,
+    NotificationKind,
+    Participation,
+    Session,
+)
 from . import notifications
-
-# The five items, in our own words; each is answered on a 1–5 scale.
-ITEMS: list[tuple[str, str, str, str]] = [
-    # (field, question, what 1 means, what 5 means)
-    ("safety", gettext_lazy("I could say what was on my mind without worrying how it would be taken."),
-     gettext_lazy("not at all"), gettext_lazy("completely")),
-    ("depth", gettext_lazy("We got past the surface and talked about what really mattered."),
-     gettext_lazy("not at all"), gettext_lazy("completely")),
-    ("guidance", gettext_lazy("The intervisor guided the conversation in a way that helped me."),
-     gettext_lazy("not at all"), gettext_lazy("completely")),
-    ("value", gettext_lazy("I take something from this session into my daily work."),
-     gettext_lazy("nothing"), gettext_lazy("a great deal")),
-    ("exhaustion", gettext_lazy("How drained do you feel these days?"),
-     gettext_lazy("not at all"), gettext_lazy("completely")),
-]
-ITEM_FIELDS = [field for field, *_rest in ITEMS]
-# How long after a session its evaluation stays open.
-ANSWER_WINDOW = dt.timedelta(days=30)
-COMMENT_MAX_LENGTH = 2000
 
 
 def evaluation_scope(session: Session) -> str:
@@ -77,7 +66,7 @@ def evaluation_refusal(*, session: Session, resident: Resident, now: dt.datetime
         return _("Only those who were at a session evaluate it.")
     if EvaluationReceipt.objects.filter(session=session, resident=resident).exists():
         return _("You have already evaluated this session. Thank you!")
-    if session.end + ANSWER_WINDOW < now:
+    if session.end + EVALUATION_ANSWER_WINDOW < now:
         return _("The evaluation of this session has closed.")
     return None
 
@@ -110,9 +99,9 @@ def evaluation_submit(
         if not isinstance(score, int) or not 1 <= score <= 5:
             raise ValidationError({field: _("Choose a number from 1 to 5.")})
     comment = (comment or "").strip()
-    if len(comment) > COMMENT_MAX_LENGTH:
+    if len(comment) > EVALUATION_COMMENT_MAX_LENGTH:
         raise ValidationError(
-            {"comment": _("Keep the comment under %(n)s characters.") % {"n": COMMENT_MAX_LENGTH}})
+            {"comment": _("Keep the comment under %(n)s characters.") % {"n": EVALUATION_COMMENT_MAX_LENGTH}})
     try:
         with transaction.atomic():
             EvaluationReceipt.objects.create(session=session, resident=resident)

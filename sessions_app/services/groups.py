@@ -254,3 +254,14 @@ def check_intervisor_fits_groups(*, intervisor: Intervisor) -> None:
                 [_("In %(group)s: ") % {"group": group} + p for p in problems]
             )
 
+
+
+def check_intervisor_leads_no_group(*, intervisor: Intervisor) -> None:
+    """Raise while an intervisor still leads an active group (before switching them off)."""
+    led = IntervisionGroup.objects.active().led_by(intervisor.user)
+    if led.exists():
+        names = ", ".join(g.name for g in led)
+        raise ValidationError(
+            _("%(name)s still leads %(groups)s. Give those groups another intervisor first.")
+            % {"name": intervisor.user, "groups": names}
+        )

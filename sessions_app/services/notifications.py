@@ -34,9 +34,11 @@ import smtplib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.template import TemplateDoesNotExist
+from django.urls import reverse
 from django.utils import timezone
 
 from residents.models import User
@@ -50,8 +52,11 @@ from ..models import (
     Participation,
     Rsvp,
     Session,
+    SessionClash,
+    SuggestionSnapshot,
 )
-from ..selectors_notifications import (
+from ..selectors.availability import local_moment
+from ..selectors.notifications import (
     due_notifications,
     low_rsvp_sessions,
     notification_for_sending,
@@ -373,16 +378,38 @@ def _always(facts: Facts) -> Decision:
     return SEND
 
 
-def _suggestions_digest(facts: Facts) -> Decision:
-    from .suggestions import digest_decision  # suggestions imports this module
+def _with_times(items: list[dict]) -> list[dict]:
+    return [item | {"start_local": local_moment(item["start"]),
+                    "end_local": local_moment(item["end"])}
+            for item in items]
 
-    return digest_decision(facts)
+
+def _suggestions_digest(facts: Facts) -> Decision:
+    """Context of a ``suggestions_digest`` row: the snapshots of its night; skipped when
+    every group has meanwhile been planned."""
+    day = dt.date.fromisoformat(facts.notification.scope.removeprefix("night:"))
+    snapshots = SuggestionSnapshot.objects.filter(prepared_on=day).select_related("group")
+    groups = [
+        {"name": s.group.name, "url": settings.SITE_URL + reverse("group_suggestions", args=[s.group_id]),
+         "suggestions": _with_times(s.suggestions)}
+        for s in snapshots.order_by("group__name")
+        if s.group.is_active
+    ]
+    if not groups:
+        return Decision(skip="no group needs suggestions any more")
+    return Decision(context={"groups": groups})
 
 
 def _roster_clash(facts: Facts) -> Decision:
-    from .suggestions import clash_decision
-
-    return clash_decision(facts)
+    """Context of a ``roster_clash`` row; skipped when a later check cleared the clash."""
+    clash = SessionClash.objects.filter(session=facts.notification.session).first()
+    if clash is None or clash.cleared_at is not None:
+        return Decision(skip="the clash has been resolved")
+    return Decision(context={
+        "clash": clash, "alternatives": _with_times(clash.alternatives),
+        "suggestions_url": settings.SITE_URL + reverse("group_suggestions",
+                                                       args=[clash.session.group_id]),
+    })
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import Max, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -32,15 +32,11 @@ from ..models import (
     Rsvp,
     Session,
 )
-from . import notifications
+from . import notifications, waitlist
 from .sessions import session_set_status
 
 ANSWERS = (Rsvp.YES, Rsvp.NO, Rsvp.MAYBE)
 RECORDABLE = (Attendance.PRESENT, Attendance.ABSENT, Attendance.EXCUSED)
-# Far above any real waitlist: renumbering moves rows up by this first, so the partial unique
-# index on (session, waitlist_position) never sees two rows on one number mid-statement.
-_RENUMBER_OFFSET = 1_000_000
-
 
 # --- helpers ------------------------------------------------------------------------------------
 
@@ -154,18 +150,6 @@ def _refuse_unless_bookable(session: Session, now: dt.datetime) -> None:
         raise ValidationError(_("This session can no longer be booked."), code="closed")
 
 
-def _renumber_waitlist(session: Session) -> None:
-    """Close the gaps in the waitlist, keeping the order (two statements, no transient clash)."""
-    waiting = Participation.objects.filter(session=session, booking=Booking.WAITLISTED)
-    waiting.update(waitlist_position=F("waitlist_position") + _RENUMBER_OFFSET)
-    for number, pk in enumerate(waiting.order_by("waitlist_position").values_list("pk", flat=True), 1):
-        Participation.objects.filter(pk=pk).update(waitlist_position=number)
-
-
-def booked_count(session: Session) -> int:
-    return Participation.objects.filter(session=session, booking=Booking.BOOKED).count()
-
-
 @transaction.atomic
 def participation_book(
     *, session: Session, resident: Resident, now: dt.datetime | None = None
@@ -190,7 +174,7 @@ def participation_book(
     _refuse_clash(resident=resident, session=session)
     participation = participation or Participation(session=session, resident=resident)
     participation.booked_at = now
-    if booked_count(session) < session.capacity:
+    if waitlist.booked_count(session) < session.capacity:
         participation.booking = Booking.BOOKED
         participation.waitlist_position = None
     else:
@@ -231,7 +215,7 @@ def participation_cancel_booking(
     participation.waitlist_position = None
     participation.save(update_fields=["booking", "waitlist_position"])
     promoted = None
-    if had_seat and booked_count(session) < session.capacity:
+    if had_seat and waitlist.booked_count(session) < session.capacity:
         promoted = (
             Participation.objects.select_for_update(of=("self",))
             .filter(session=session, booking=Booking.WAITLISTED)
@@ -245,7 +229,7 @@ def participation_cancel_booking(
             promoted.save(update_fields=["booking", "waitlist_position"])
             promoted.session = session
             notifications.notify_waitlist_promoted(participation=promoted)
-    _renumber_waitlist(session)
+    waitlist.waitlist_renumber(session)
     return promoted
 
 

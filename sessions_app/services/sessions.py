@@ -28,7 +28,6 @@ from django.utils.translation import gettext as _
 
 from residents.models import Intervisor, Programme, User
 
-from .. import suggestions
 from ..models import (
     Booking,
     IntervisionGroup,
@@ -38,7 +37,8 @@ from ..models import (
     SessionSeries,
     SessionStatusChange,
 )
-from . import notifications
+from ..selectors import availability as suggestions
+from . import notifications, waitlist
 
 ALLOWED = {
     Session.Status.PROPOSED: {Session.Status.SCHEDULED, Session.Status.CANCELLED},
@@ -319,28 +319,6 @@ def _refuse_unless_changeable(session: Session) -> None:
         )
 
 
-def _promote_waitlist(session: Session) -> None:
-    """Seats added to an open session go to the waitlist, in its order; each is told."""
-    from .participation import _renumber_waitlist, booked_count
-
-    free = session.capacity - booked_count(session)
-    if free <= 0:
-        return
-    promoted = list(
-        Participation.objects.select_for_update(of=("self",))
-        .filter(session=session, booking=Booking.WAITLISTED)
-        .select_related("resident__user").order_by("waitlist_position")[:free]
-    )
-    for participation in promoted:
-        participation.booking = Booking.BOOKED
-        participation.waitlist_position = None
-        participation.save(update_fields=["booking", "waitlist_position"])
-        participation.session = session
-        notifications.notify_waitlist_promoted(participation=participation)
-    if promoted:
-        _renumber_waitlist(session)
-
-
 @transaction.atomic
 def session_reschedule(
     *,
@@ -384,7 +362,7 @@ def session_reschedule(
     if changed:
         notifications.notify_session_changed(session=session)
     if more_seats:
-        _promote_waitlist(session)
+        waitlist.waitlist_promote(session)
     return session
 
 

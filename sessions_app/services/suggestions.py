@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from residents.models import RosterImport, User
 
-from .. import suggestions
 from ..models import NotificationKind, SessionClash, SuggestionSnapshot
+from ..selectors import availability as suggestions
 from . import notifications
 
 
@@ -99,59 +99,3 @@ def group_windows_update(*, group, windows) -> None:
         raise ValidationError(_("Give at least one window, or no time can ever be suggested."))
     group.candidate_windows = suggestions.windows_to_json(windows)
     group.save(update_fields=["candidate_windows"])
-
-
-def open_clashes(group) -> list[SessionClash]:
-    """Clashes of the group's upcoming sessions that no later check has cleared (one query)."""
-    return list(
-        SessionClash.objects.filter(session__group=group, cleared_at__isnull=True,
-                                    session__start__gte=timezone.now(),
-                                    session__status__in=suggestions.PLANNED)
-        .select_related("session").order_by("session__start")
-    )
-
-
-# --- What the e-mails of these kinds show (the dispatcher's KindRule checks) ------------------
-
-def _with_times(items: list[dict]) -> list[dict]:
-    return [item | {"start_local": suggestions.local_moment(item["start"]),
-                    "end_local": suggestions.local_moment(item["end"])}
-            for item in items]
-
-
-def digest_decision(facts):
-    """Context of a ``suggestions_digest`` row: the snapshots of its night; skipped when
-    every group has meanwhile been planned."""
-    from django.conf import settings
-    from django.urls import reverse
-
-    from .notifications import Decision
-
-    day = dt.date.fromisoformat(facts.notification.scope.removeprefix("night:"))
-    snapshots = SuggestionSnapshot.objects.filter(prepared_on=day).select_related("group")
-    groups = [
-        {"name": s.group.name, "url": settings.SITE_URL + reverse("group_suggestions", args=[s.group_id]),
-         "suggestions": _with_times(s.suggestions)}
-        for s in snapshots.order_by("group__name")
-        if s.group.is_active
-    ]
-    if not groups:
-        return Decision(skip="no group needs suggestions any more")
-    return Decision(context={"groups": groups})
-
-
-def clash_decision(facts):
-    """Context of a ``roster_clash`` row; skipped when a later check cleared the clash."""
-    from django.conf import settings
-    from django.urls import reverse
-
-    from .notifications import Decision
-
-    clash = SessionClash.objects.filter(session=facts.notification.session).first()
-    if clash is None or clash.cleared_at is not None:
-        return Decision(skip="the clash has been resolved")
-    return Decision(context={
-        "clash": clash, "alternatives": _with_times(clash.alternatives),
-        "suggestions_url": settings.SITE_URL + reverse("group_suggestions",
-                                                       args=[clash.session.group_id]),
-    })

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from ..services import composition as services
+from ..services import composition_solve as services
 
 
 @shared_task(acks_late=True)

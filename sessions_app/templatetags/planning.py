@@ -5,7 +5,7 @@ import datetime as dt
 
 from django import template
 
-from ..suggestions import local_moment, reason_words
+from ..selectors.availability import local_moment, reason_words
 
 register = template.Library()
 

@@ -13,7 +13,7 @@ from residents.access import role_required
 from residents.models import User
 
 from .. import calendar
-from .. import selectors_sessions as selectors
+from ..selectors import sessions as selectors
 
 signed_in = role_required(*User.Role.values)
 

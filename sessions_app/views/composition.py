@@ -10,10 +10,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from residents.access import coordinator_required
-from residents.forms import apply_errors
+from residents.forms.people import apply_errors
 
 from ..forms.composition import CompositionAcceptForm, CompositionMoveForm, CompositionStartForm
 from ..models import CompositionRun
+from ..selectors import composition as selectors
 from ..services import composition as services
 
 WORKING = (CompositionRun.Status.QUEUED, CompositionRun.Status.RUNNING)
@@ -47,9 +48,9 @@ def composition_start(request: HttpRequest) -> HttpResponse:
 
 def _proposal(run: CompositionRun) -> dict:
     """The proposal as the page shows it: groups with their people, and what the rules say."""
-    snapshot = services.build_problem(run.params)
+    snapshot = selectors.build_problem(run.params)
     # An accepted proposal is history: its groups now use the capacity it was checked against.
-    violations = services.proposal_check(run, snapshot) if run.status == CompositionRun.Status.DONE else []
+    violations = selectors.proposal_check(run, snapshot) if run.status == CompositionRun.Status.DONE else []
     flagged_groups = {v.group for v in violations if v.group}
     flagged_residents = {rid for v in violations for rid in v.resident_ids}
     groups = []

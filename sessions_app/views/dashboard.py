@@ -24,10 +24,10 @@ from django.views.decorators.http import require_GET
 
 from residents.access import coordinator_required
 
-from .. import selectors_dashboard as selectors
 from ..csv_export import csv_response
 from ..forms.dashboard import DashboardFilterForm, default_period
 from ..models import AbsenceReason
+from ..selectors import dashboard as selectors
 
 REASON_COLOURS = {
     AbsenceReason.CLINICAL_DUTY: "#c0392b",  # the climate signal stands out

@@ -14,12 +14,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from residents.access import role_required
-from residents.forms import apply_errors
+from residents.forms.people import apply_errors
 from residents.models import User
 
-from .. import selectors_evaluations as selectors
 from ..forms.evaluations import EvaluationForm, ReportYearForm
 from ..models import Attendance, EvaluationReceipt, Session
+from ..selectors import evaluations as selectors
 from ..services import evaluations as services
 
 TEMPLATES = "sessions_app/evaluations/"

@@ -8,13 +8,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from residents.access import coordinator_required
-from residents.forms import apply_errors
+from residents.forms.people import apply_errors
 from residents.models import Resident
 
-from .. import selectors, services
 from ..forms import GroupForm, MembershipAddForm, MembershipEndForm
 from ..models import IntervisionGroup, Membership
-from ..selectors_sessions import attach_next_sessions
+from ..selectors import groups as selectors
+from ..selectors.availability import open_clashes
+from ..selectors.sessions import attach_next_sessions
+from ..services import groups as services
 
 GROUP_PAGE_SESSIONS = 10
 
@@ -66,9 +68,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "resident__user"
         ).order_by("-start_date")
         context["add_form"] = MembershipAddForm(residents=selectors.residents_addable_to(group, today))
-        # Planned sessions the latest rosters rule out (issue 5: flagged after roster imports).
-        from ..services.suggestions import open_clashes
-
+        # Planned sessions the latest rosters rule out (flagged after roster imports).
         context["clashes"] = open_clashes(group)
     return render(request, "sessions_app/group_detail.html", context)
 

@@ -20,12 +20,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from residents.access import role_required
-from residents.forms import apply_errors
+from residents.forms.people import apply_errors
 from residents.models import User
 
 from ..forms.notes import NoteForm
 from ..models import Session, SessionNote
-from ..selectors_notes import sessions_with_notes_for
+from ..selectors.notes import sessions_with_notes_for
 from ..services import notes as services
 
 TEMPLATES = "sessions_app/notes/"

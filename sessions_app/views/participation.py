@@ -12,14 +12,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from residents.access import role_required
-from residents.forms import apply_errors
+from residents.forms.people import apply_errors
 from residents.models import User
 
-from .. import selectors_participation as selectors
-from .. import suggestions
 from ..answer_links import AnswerLinkError, answer_link_verify
 from ..forms.participation import AnswerLinkForm, AttendanceForm, RsvpForm, StatementPeriodForm
 from ..models import Booking, Participation, Rsvp, Session
+from ..selectors import availability as suggestions
+from ..selectors import participation as selectors
 from ..services import participation as services
 from ..statement import statement_pdf
 

@@ -16,11 +16,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from residents.access import coordinator_required, role_required
-from residents.forms import apply_errors
+from residents.forms.people import apply_errors
 from residents.models import User
 
-from .. import selectors_sessions as selectors
-from .. import suggestions
 from ..forms.sessions import (
     FOLLOWING,
     CancelForm,
@@ -34,6 +32,8 @@ from ..forms.sessions import (
     parse_moment,
 )
 from ..models import Session
+from ..selectors import availability as suggestions
+from ..selectors import sessions as selectors
 from ..services import sessions as services
 from .groups import _get_group_for_coordinator
 

@@ -16,11 +16,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from planning import availability as engine
 from residents.access import coordinator_required
 from residents.models import Programme
 
-from .. import suggestions
-from ..planning import availability as engine
+from ..selectors import availability as suggestions
 from ..services import suggestions as services
 from ..services.sessions import session_plan
 from .groups import _get_group_for_coordinator

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sessions_app.planning.availability import (
+from planning.availability import (
     AVAILABLE,
     DEFAULT_RULES,
     RELEASED,
@@ -25,7 +25,7 @@ from sessions_app.planning.availability import (
     rest_after_nights,
     suggest_slots,
 )
-from sessions_app.planning.reference import reference_feasible_slots
+from planning.reference import reference_feasible_slots
 
 AMS = ZoneInfo("Europe/Amsterdam")
 ANNA, BRAM, CEES, DIRK = 1, 2, 3, 4

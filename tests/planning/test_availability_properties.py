@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sessions_app.planning.availability import (
+from planning.availability import (
     KINDS,
     RELEASED,
     UNAVAILABLE,
@@ -27,7 +27,7 @@ from sessions_app.planning.availability import (
     feasible_slots,
     suggest_slots,
 )
-from sessions_app.planning.reference import reference_feasible_slots, reference_rest_periods
+from planning.reference import reference_feasible_slots, reference_rest_periods
 
 ZONES = ["Europe/Amsterdam", "America/New_York", "Australia/Lord_Howe", "UTC"]
 # DST changes (both directions, EU and US), King's Day, Ascension Day and Christmas.

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import pytest
 
-from sessions_app.planning.composition import (
+from planning.composition import (
     Assignment,
     Group,
     Leader,
@@ -21,12 +21,12 @@ from sessions_app.planning.composition import (
     Weights,
     check_proposal,
     choose_group_count,
-    compose,
     explain_infeasibility,
     greedy,
     objective_breakdown,
     objective_of,
 )
+from planning.solver import compose
 
 SPECIALTIES = ["Surgery", "Paediatrics", "Psychiatry", "Neurology", "Radiology", "Dermatology"]
 FAST = {"time_limit": 3.0, "workers": 2}

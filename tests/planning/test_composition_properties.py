@@ -7,7 +7,7 @@ from dataclasses import replace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sessions_app.planning.composition import (
+from planning.composition import (
     Assignment,
     Group,
     Leader,
@@ -16,10 +16,10 @@ from sessions_app.planning.composition import (
     Rules,
     Status,
     check_proposal,
-    compose,
     greedy,
     objective_of,
 )
+from planning.solver import compose
 
 PROPERTY = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

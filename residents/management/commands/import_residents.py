@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from residents import importers
+from residents.importers import residents as importers
 
 
 class Command(BaseCommand):

@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from residents import rosters, services
+from residents.importers import rosters
 from residents.models import Programme, RosterImport
+from residents.services import roster_apply, roster_imports
 
 
 class Command(BaseCommand):
@@ -44,11 +45,11 @@ class Command(BaseCommand):
                       dt.datetime.combine(options["end"] + dt.timedelta(days=1), dt.time(0), zone))
         file_format = options["format"] or rosters.guess_format(file.name, data)
         try:
-            checked = services.roster_import_check(
+            checked = roster_imports.roster_import_check(
                 data=data, filename=file.name, source=source, by=None, resident_email=resident,
                 period=period, file_format=file_format,
             )
-        except services.RosterImportRefused as refused:
+        except roster_apply.RosterImportRefused as refused:
             self._fail(refused.problems, file)
         summary = checked.summary
         for row in summary["per_resident"]:
@@ -62,8 +63,8 @@ class Command(BaseCommand):
             checked.delete()
             self.stdout.write(f"Dry run, nothing was imported. It would be: {described}.")
             return
-        services.roster_import_confirm(roster_import=checked, by=None)
-        done = services.roster_import_apply(roster_import_id=checked.pk)
+        roster_imports.roster_import_confirm(roster_import=checked, by=None)
+        done = roster_apply.roster_import_apply(roster_import_id=checked.pk)
         if done.status != RosterImport.Status.DONE:
             self._fail([rosters.Problem(**p) for p in done.problems], file)
         self.stdout.write(self.style.SUCCESS(f"Imported {file}: {described}."))

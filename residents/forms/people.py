@@ -1,0 +1,124 @@
+from decimal import Decimal
+
+from django import forms
+from django.contrib.auth import forms as auth_forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from ..models import Department, Intervisor, Resident, Specialty, User
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class PersonFields(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    language = forms.ChoiceField(
+        label=_("Language for e-mail"), choices=User._meta.get_field("language").choices,
+        initial="en",
+    )
+
+
+class ResidentForm(PersonFields):
+    specialty = forms.ModelChoiceField(label=_("Specialty"), queryset=Specialty.objects.all())
+    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.all())
+    training_year = forms.IntegerField(label=_("Training year"), min_value=1, max_value=8)
+    fte = forms.DecimalField(
+        label=_("FTE"), min_value=Decimal("0.10"), max_value=Decimal("1.00"), decimal_places=2,
+        initial=Decimal("1.00"), help_text=_("Share of a full-time position, 0.10 to 1.00."),
+    )
+    start_date = forms.DateField(label=_("Start of training"), widget=DateInput())
+    end_date = forms.DateField(label=_("End of training"), required=False, widget=DateInput())
+    supervisors = forms.ModelMultipleChoiceField(
+        label=_("Supervisors and assessors"), required=False,
+        queryset=User.objects.filter(is_active=True).exclude(role=User.Role.ADMINISTRATOR),
+        help_text=_("They will never be placed in a group with this resident."),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+
+    def __init__(self, *args, resident: Resident | None = None, **kwargs):
+        if resident is not None:
+            kwargs.setdefault("initial", {}).update(
+                email=resident.user.email, first_name=resident.user.first_name,
+                last_name=resident.user.last_name, language=resident.user.language,
+                specialty=resident.specialty_id, department=resident.department_id,
+                training_year=resident.training_year, fte=resident.fte,
+                start_date=resident.start_date, end_date=resident.end_date,
+                supervisors=list(resident.supervisors.values_list("pk", flat=True)),
+            )
+        super().__init__(*args, **kwargs)
+        if resident is not None:
+            self.fields["supervisors"].queryset = self.fields["supervisors"].queryset.exclude(
+                pk=resident.user_id
+            )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("The end of training cannot be before its start."))
+        return data
+
+
+class IntervisorForm(PersonFields):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Intervisor.Kind.choices)
+    accreditation = forms.CharField(label=_("Accreditation"), max_length=200, required=False)
+    capacity = forms.IntegerField(
+        label=_("Capacity"), min_value=1, max_value=20, initial=2,
+        help_text=_("How many groups they can lead at once."),
+    )
+    must_not_lead_residents = forms.ModelMultipleChoiceField(
+        label=_("Residents they must not lead"), required=False,
+        queryset=Resident.objects.active().with_people(),
+        help_text=_("For example residents they assess or treat."),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    must_not_lead_departments = forms.ModelMultipleChoiceField(
+        label=_("Departments they must not lead"), required=False,
+        queryset=Department.objects.all(),
+        help_text=_("For example the department they work in."),
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+
+    def __init__(self, *args, intervisor: Intervisor | None = None, **kwargs):
+        if intervisor is not None:
+            kwargs.setdefault("initial", {}).update(
+                email=intervisor.user.email, first_name=intervisor.user.first_name,
+                last_name=intervisor.user.last_name, language=intervisor.user.language,
+                kind=intervisor.kind, accreditation=intervisor.accreditation,
+                capacity=intervisor.capacity,
+                must_not_lead_residents=list(
+                    intervisor.must_not_lead_residents.values_list("pk", flat=True)
+                ),
+                must_not_lead_departments=list(
+                    intervisor.must_not_lead_departments.values_list("pk", flat=True)
+                ),
+            )
+        super().__init__(*args, **kwargs)
+
+
+def apply_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's refusal on the form: on the field it names, or above the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Also reaches people who never had a password.
+
+    Residents created by a coordinator or a CSV import get no password; "Forgot your password?"
+    is how they choose their first one. Django's form skips such accounts, so it would answer
+    "check your e-mail" and send nothing.
+    """
+
+    def get_users(self, email):
+        return User.objects.filter(email__iexact=email, is_active=True)

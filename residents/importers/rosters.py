@@ -1,0 +1,751 @@
+"""Roster files: read CSV and iCalendar exports of rostering tools, check them, and work out
+what importing them would change. Formats and the kind vocabulary: docs/import-rosters.md.
+
+Three steps, so that a file with any problem writes nothing:
+
+1. ``read_roster(data, file_format=..., tz=...)`` reads the file on its own, without the
+   database: encoding, syntax, times (local times in ``tz``, DST included), kinds, end after
+   start, overlapping contradictory entries, duplicate ids. Pure: tests need no database.
+2. ``plan_roster_import(parsed, source=...)`` resolves residents by e-mail address and compares
+   the file with what is stored: per resident, entries added, replaced, removed, unchanged
+   within the file's period.
+3. ``residents.services.roster_apply.roster_import_apply`` plans again inside one transaction and applies
+   the plan with bulk operations.
+
+The replacement rule: entries are matched by (source, external id). Importing a file replaces,
+for each resident it names, the entries of the same source that start within the file's period
+(from local midnight of its first day to local midnight after its last day); entries outside
+the period, of other sources, or of other residents stay.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.utils.translation import gettext as _
+
+from ..models import RosterEntry, RosterKind
+from .residents import Problem, detect_delimiter, normalise_header
+from .residents import decode as importers_decode
+
+MAX_BYTES = 25 * 1024 * 1024  # a year for 500 residents is about 12 MB of CSV
+MAX_ENTRIES = 400_000
+# An RRULE without an end is expanded this far after its first instance (or to the period
+# given with the import, whichever comes first).
+OPEN_RECURRENCE_LIMIT = dt.timedelta(days=366)
+
+CSV_REQUIRED = ("email", "start", "end", "kind")
+CSV_OPTIONAL = ("external_id",)
+
+# The words rostering tools use, lower-cased, in English and Dutch → a RosterKind. A CSV
+# kind cell must be one of these; an iCalendar event's CATEGORIES or SUMMARY is matched as a
+# whole first, then word by word ("Nachtdienst SEH" → night).
+KIND_WORDS: dict[str, str] = {
+    # day work
+    "day": "day", "day shift": "day", "dag": "day", "dagdienst": "day", "d": "day",
+    "vroeg": "day", "vroege dienst": "day", "early": "day", "ward": "day", "afdeling": "day",
+    "ok": "day", "theatre": "day",
+    # evening
+    "evening": "evening", "evening shift": "evening", "late": "evening", "late shift": "evening",
+    "avond": "evening", "avonddienst": "evening", "laat": "evening", "late dienst": "evening",
+    "a": "evening", "l": "evening",
+    # night
+    "night": "night", "night shift": "night", "nacht": "night", "nachtdienst": "night",
+    "n": "night",
+    # on call
+    "on_call": "on_call", "on call": "on_call", "on-call": "on_call", "oncall": "on_call",
+    "call": "on_call", "achterwacht": "on_call", "bereikbaarheidsdienst": "on_call",
+    "bereikbaar": "on_call", "oproepdienst": "on_call", "consignatie": "on_call",
+    # weekend
+    "weekend": "weekend", "weekend duty": "weekend", "weekenddienst": "weekend",
+    # leave
+    "leave": "leave", "holiday": "leave", "vacation": "leave", "annual leave": "leave",
+    "verlof": "leave", "vakantie": "leave", "sick": "leave", "ziek": "leave",
+    "parental leave": "leave", "zwangerschapsverlof": "leave", "ouderschapsverlof": "leave",
+    # courses
+    "course": "course", "cursus": "course", "onderwijs": "course", "education": "course",
+    "training": "course", "congress": "course", "congres": "course", "conference": "course",
+    # outpatient clinic
+    "outpatient": "outpatient", "outpatient clinic": "outpatient", "clinic": "outpatient",
+    "poli": "outpatient", "polikliniek": "outpatient", "spreekuur": "outpatient",
+    # anything else that is work
+    "other": "other", "overig": "other", "anders": "other", "admin": "other",
+}
+# Entries that say a resident is *not* working: skipped, not reported as unknown.
+IGNORED_WORDS = frozenset({"vrij", "free", "off", "day off", "rest", "compensatie", "roostervrij"})
+_WORD = re.compile(r"[^\W\d_]+(?:[-_][^\W\d_]+)*")
+
+# Overlap is allowed only between on-call duty and other work (a resident is on call from
+# home after a day shift); any other overlap is a contradiction the rostering tool must fix.
+OVERLAP_ALLOWED_WITH = "on_call"
+
+
+# --- Results --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RosterRow:
+    """One entry that passed every check that needs no database (times in UTC)."""
+
+    line: int
+    email: str
+    start: dt.datetime
+    end: dt.datetime
+    kind: str
+    external_id: str
+    label: str = ""  # where it came from, for messages: "line 4" or "event UID …"
+
+
+@dataclass
+class ParsedRoster:
+    rows: list[RosterRow] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    skipped: int = 0  # "vrij", "off", …: not work, not an error
+    text: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def period(self, tz: str) -> tuple[dt.datetime, dt.datetime] | None:
+        """Local midnight of the first day with an entry to local midnight after the last."""
+        if not self.rows:
+            return None
+        zone = ZoneInfo(tz)
+        first = min(r.start for r in self.rows).astimezone(zone).date()
+        last = max(r.start for r in self.rows).astimezone(zone).date()
+        return _midnight(first, zone), _midnight(last + dt.timedelta(days=1), zone)
+
+
+@dataclass
+class ResidentChange:
+    """What the import does to one resident's roster within the period."""
+
+    resident_id: int
+    name: str
+    email: str
+    added: int = 0
+    replaced: int = 0
+    removed: int = 0
+    unchanged: int = 0
+
+    @property
+    def changes(self) -> int:
+        return self.added + self.replaced + self.removed
+
+
+@dataclass
+class RosterPlan:
+    """The checked file against the database: what to create, update and delete."""
+
+    source: str
+    period_start: dt.datetime | None = None
+    period_end: dt.datetime | None = None
+    problems: list[Problem] = field(default_factory=list)
+    residents: list[ResidentChange] = field(default_factory=list)
+    create: list[RosterEntry] = field(default_factory=list, repr=False)
+    update: list[RosterEntry] = field(default_factory=list, repr=False)
+    delete: list[int] = field(default_factory=list, repr=False)
+    unchanged: int = 0
+    skipped: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def total(self) -> int:
+        """Units of work for the progress bar: one per row written or deleted."""
+        return len(self.create) + len(self.update) + len(self.delete)
+
+    @property
+    def summary(self) -> dict:
+        return {
+            "added": len(self.create), "replaced": len(self.update), "removed": len(self.delete),
+            "unchanged": self.unchanged, "skipped": self.skipped,
+            "residents": len(self.residents), "digest": self.digest,
+        }
+
+    @property
+    def digest(self) -> str:
+        """Fingerprint of the plan, so a confirmation applies what its preview showed."""
+        parts = [repr(sorted(self.delete)),
+                 repr(sorted(e.pk for e in self.update)),
+                 repr(sorted((e.external_id, e.start.isoformat(), e.kind) for e in self.create))]
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+# --- Step 1: the file on its own ------------------------------------------------------------
+
+def _midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), zone).astimezone(dt.UTC)
+
+
+def decode(data: bytes | str) -> tuple[str, Problem | None]:
+    return importers_decode(data, how_to_fix=_("Export it as UTF-8 (in Excel: 'CSV UTF-8')."))
+
+
+def kind_for(text: str) -> str | None:
+    """The RosterKind a roster word means, "" for a day off, None when unknown."""
+    word = " ".join(text.strip().lower().replace("_", " ").split())
+    if word in IGNORED_WORDS:
+        return ""
+    if word in KIND_WORDS:
+        return KIND_WORDS[word]
+    if word.replace(" ", "_") in RosterKind.values:
+        return word.replace(" ", "_")
+    return None
+
+
+def _kind_in_words(text: str) -> str | None:
+    """Whole text first, then word by word: "Nachtdienst SEH" → night, "Poli KNO" → outpatient."""
+    found = kind_for(text)
+    if found is not None:
+        return found
+    for word in _WORD.findall(text.lower()):
+        found = kind_for(word)
+        if found:
+            return found
+    for word in _WORD.findall(text.lower()):
+        for known, kind in KIND_WORDS.items():
+            if len(known) > 3 and word.startswith(known):  # "nachtdienstsupervisie"
+                return kind
+    return None
+
+
+def read_roster(
+    data: bytes | str, *, file_format: str, tz: str, resident_email: str = "",
+    period: tuple[dt.datetime, dt.datetime] | None = None,
+) -> ParsedRoster:
+    """Read and check a roster file without touching the database.
+
+    ``tz`` is the programme's zone: local times without an offset are read in it, and all-day
+    entries are whole local days. ``resident_email`` names whose roster an iCalendar file is
+    when its events carry no ATTENDEE. ``period`` limits open-ended recurrences.
+    """
+    parsed = ParsedRoster()
+    size = len(data.encode() if isinstance(data, str) else data)
+    if size > MAX_BYTES:
+        parsed.problems.append(Problem(None, "", "", _(
+            "The file is larger than %(limit)s MB. Split it by period or department."
+        ) % {"limit": MAX_BYTES // (1024 * 1024)}))
+        return parsed
+    text, problem = decode(data)
+    if problem:
+        parsed.problems.append(problem)
+        return parsed
+    parsed.text = text
+    if not text.strip():
+        parsed.problems.append(Problem(None, "", "", _("The file is empty.")))
+        return parsed
+    zone = ZoneInfo(tz)
+    if file_format == "ics":
+        _read_ics(text, zone, resident_email.strip().lower(), period, parsed)
+    else:
+        _read_csv(text, zone, parsed)
+    if len(parsed.rows) > MAX_ENTRIES:
+        parsed.problems.append(Problem(None, "", "", _(
+            "The file holds more than %(limit)s entries. Split it by period or department."
+        ) % {"limit": f"{MAX_ENTRIES:,}"}))
+    # Rows with problems of their own are left out of these, so each problem is told once.
+    _check_ids(parsed)
+    _check_overlaps(parsed)
+    if not parsed.problems and not parsed.rows:
+        parsed.problems.append(Problem(None, "", "", _("The file holds no roster entries.")))
+    parsed.problems.sort(key=lambda p: (p.line or 0))
+    return parsed
+
+
+# --- CSV --------------------------------------------------------------------------------------
+
+_DUTCH = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})(?:[ T](\d{1,2}):(\d{2}))?$")
+
+
+def parse_local(value: str, zone: ZoneInfo) -> tuple[dt.datetime | dt.date | None, str]:
+    """A CSV time cell → an aware datetime (or a date for a whole day), or (None, reason).
+
+    Accepts ISO 8601 ("2026-03-29 08:00", "2026-03-29T08:00+02:00", "2026-03-29") and the
+    Dutch day-month-year ("29-03-2026 08:00"). Without an offset the time is local in
+    ``zone``; a local time the clocks skip (02:30 on the last Sunday of March) is refused,
+    and a repeated one (02:30 on the last Sunday of October) is the first of the two.
+    """
+    value = value.strip()
+    if not value:
+        return None, _("This cell is required.")
+    match = _DUTCH.match(value)
+    try:
+        if match:
+            day, month, year, hour, minute = match.groups()
+            if hour is None:
+                return dt.date(int(year), int(month), int(day)), ""
+            moment = dt.datetime(int(year), int(month), int(day), int(hour), int(minute))
+        elif len(value) == 10:
+            return dt.date.fromisoformat(value), ""
+        else:
+            moment = dt.datetime.fromisoformat(value.replace(" ", "T", 1))
+    except ValueError:
+        return None, _("Not a date and time; write 2026-03-29 08:00 or 29-03-2026 08:00.")
+    if moment.tzinfo is not None:
+        return moment, ""
+    local = moment.replace(tzinfo=zone)
+    if local.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != moment:
+        return None, _("This local time does not exist: the clocks skip it when summer time "
+                       "starts. Write the time the shift really starts, or give an offset.")
+    return local, ""
+
+
+def _as_range(
+    start: dt.datetime | dt.date, end: dt.datetime | dt.date, zone: ZoneInfo
+) -> tuple[dt.datetime, dt.datetime]:
+    """Dates mean whole local days; an end date is the last day (inclusive) in a CSV."""
+    if not isinstance(start, dt.datetime):
+        start = dt.datetime.combine(start, dt.time(0), zone)
+    if not isinstance(end, dt.datetime):
+        end = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), zone)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+def _read_csv(text: str, zone: ZoneInfo, parsed: ParsedRoster) -> None:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=detect_delimiter(text))
+    try:
+        header_line, header = 0, None
+        for cells in reader:
+            if any(c.strip() for c in cells):
+                header_line, header = reader.line_num, [normalise_header(c) for c in cells]
+                break
+        if header is None:
+            parsed.problems.append(Problem(None, "", "", _("The file is empty.")))
+            return
+        missing = [c for c in CSV_REQUIRED if c not in header]
+        if missing:
+            parsed.problems.append(Problem(header_line, "", ", ".join(header), _(
+                "The header row lacks the column(s) %(columns)s. Required: %(required)s."
+            ) % {"columns": ", ".join(missing), "required": ", ".join(CSV_REQUIRED)}))
+            return
+        index = {name: header.index(name) for name in CSV_REQUIRED + CSV_OPTIONAL if name in header}
+        while True:
+            line = reader.line_num + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            if any(c.strip() for c in cells):
+                _read_csv_row(line, cells, index, zone, parsed)
+    except csv.Error as error:
+        parsed.problems.append(Problem(reader.line_num or None, "", "", _(
+            "The file cannot be read as CSV: %(error)s"
+        ) % {"error": error}))
+
+
+def _read_csv_row(line: int, cells: list[str], index: dict[str, int], zone: ZoneInfo,
+                  parsed: ParsedRoster) -> None:
+    def cell(name: str) -> str:
+        i = index.get(name)
+        return cells[i].strip() if i is not None and i < len(cells) else ""
+
+    problems = parsed.problems
+    before = len(problems)
+    email = cell("email").lower()
+    if "@" not in email:
+        problems.append(Problem(line, "email", email, _("Not an e-mail address.")))
+    start, why = parse_local(cell("start"), zone)
+    if start is None:
+        problems.append(Problem(line, "start", cell("start"), why))
+    end, why = parse_local(cell("end"), zone)
+    if end is None:
+        problems.append(Problem(line, "end", cell("end"), why))
+    kind = kind_for(cell("kind"))
+    if kind is None:
+        problems.append(Problem(line, "kind", cell("kind"), _(
+            "Unknown kind. Use one of %(kinds)s, or a word listed in docs/import-rosters.md."
+        ) % {"kinds": ", ".join(RosterKind.values)}))
+    if start is not None and end is not None:
+        start_utc, end_utc = _as_range(start, end, zone)
+        if end_utc <= start_utc:
+            problems.append(Problem(line, "end", cell("end"), _("The entry ends before it starts.")))
+    if len(problems) > before:
+        return
+    if kind == "":
+        parsed.skipped += 1
+        return
+    external_id = cell("external_id") or f"{email}|{start_utc:%Y%m%dT%H%MZ}|{kind}"
+    parsed.rows.append(RosterRow(line, email, start_utc, end_utc, kind, external_id[:255],
+                                 _("line %(line)s") % {"line": line}))
+
+
+# --- iCalendar ------------------------------------------------------------------------------
+
+def _event_lines(text: str) -> list[int]:
+    """The line of each BEGIN:VEVENT, in file order (the order icalendar walks them)."""
+    return [n for n, raw in enumerate(text.splitlines(), start=1)
+            if raw.strip().upper() == "BEGIN:VEVENT"]
+
+
+def _attendee(event) -> str:
+    attendees = event.get("ATTENDEE")
+    if attendees is None:
+        return ""
+    for attendee in attendees if isinstance(attendees, list) else [attendees]:
+        address = str(attendee)
+        if address.lower().startswith("mailto:"):
+            return address[7:].strip().lower()
+    return ""
+
+
+def _event_kind(event) -> str | None:
+    categories = event.get("CATEGORIES")
+    if categories is not None:
+        for group in categories if isinstance(categories, list) else [categories]:
+            for category in getattr(group, "cats", [group]):
+                found = kind_for(str(category))
+                if found is not None:
+                    return found
+    return _kind_in_words(str(event.get("SUMMARY", "")))
+
+
+def _read_ics(text: str, zone: ZoneInfo, resident_email: str,
+              period: tuple[dt.datetime, dt.datetime] | None, parsed: ParsedRoster) -> None:
+    import icalendar
+
+    try:
+        calendars = icalendar.Calendar.from_ical(text, multiple=True)
+    except (ValueError, IndexError, KeyError) as error:
+        parsed.problems.append(Problem(None, "", "", _(
+            "The file is not a valid iCalendar file: %(error)s"
+        ) % {"error": str(error)[:200]}))
+        return
+    if not calendars or not any(c.name == "VCALENDAR" for c in calendars):
+        parsed.problems.append(Problem(None, "", "", _("The file holds no VCALENDAR.")))
+        return
+    events = [event for calendar in calendars for event in calendar.walk("VEVENT")]
+    lines = _event_lines(text)
+    # Instances a RECURRENCE-ID event moves or changes: (uid, original start) → skipped in
+    # the expansion of the master, imported as events of their own.
+    overridden: set[tuple[str, dt.datetime]] = set()
+    for event in events:
+        if event.get("RECURRENCE-ID") is not None:
+            recurrence = event.decoded("RECURRENCE-ID")
+            overridden.add((str(event.get("UID", "")), _utc_of(recurrence, zone)))
+    for number, event in enumerate(events):
+        line = lines[number] if number < len(lines) else None
+        try:
+            _read_event(event, line, zone, resident_email, period, overridden, parsed)
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
+            parsed.problems.append(Problem(line, "event", str(event.get("UID", "")), _(
+                "This event cannot be read: %(error)s"
+            ) % {"error": str(error)[:200]}))
+
+
+def _utc_of(value: dt.datetime | dt.date, zone: ZoneInfo) -> dt.datetime:
+    if not isinstance(value, dt.datetime):
+        return dt.datetime.combine(value, dt.time(0), zone).astimezone(dt.UTC)
+    if value.tzinfo is None:  # floating time: the programme's local time
+        value = value.replace(tzinfo=zone)
+    return value.astimezone(dt.UTC)
+
+
+def _read_event(event, line: int | None, zone: ZoneInfo, resident_email: str,
+                period: tuple[dt.datetime, dt.datetime] | None,
+                overridden: set[tuple[str, dt.datetime]], parsed: ParsedRoster) -> None:
+    uid = str(event.get("UID", "")).strip()
+    summary = str(event.get("SUMMARY", "")).strip()
+    label = _("event %(uid)s (%(summary)s)") % {"uid": uid or "?", "summary": summary or "—"}
+    problems = parsed.problems
+    if str(event.get("STATUS", "")).upper() == "CANCELLED":
+        parsed.skipped += 1
+        return
+    email = _attendee(event) or resident_email
+    if not email:
+        problems.append(Problem(line, "ATTENDEE", label, _(
+            "The event names no resident (no ATTENDEE e-mail address), and no resident was "
+            "chosen for this file.")))
+        return
+    if not uid:
+        problems.append(Problem(line, "UID", label, _("The event has no UID.")))
+        return
+    kind = _event_kind(event)
+    if kind is None:
+        problems.append(Problem(line, "SUMMARY", summary or label, _(
+            "Unknown kind: neither CATEGORIES nor SUMMARY names a kind of duty "
+            "(see docs/import-rosters.md for the words understood).")))
+        return
+    if kind == "":
+        parsed.skipped += 1
+        return
+    if event.get("DTSTART") is None:
+        problems.append(Problem(line, "DTSTART", label, _("The event has no DTSTART.")))
+        return
+    start = event.decoded("DTSTART")
+    all_day = not isinstance(start, dt.datetime)
+    if event.get("DTEND") is not None:
+        end = event.decoded("DTEND")
+        length = None
+    elif event.get("DURATION") is not None:
+        end, length = None, event.decoded("DURATION")
+    elif all_day:
+        end, length = None, dt.timedelta(days=1)
+    else:
+        problems.append(Problem(line, "DTEND", label, _("The event has neither DTEND nor DURATION.")))
+        return
+    if end is not None and isinstance(end, dt.datetime) == all_day:
+        problems.append(Problem(line, "DTEND", label, _("DTSTART and DTEND must both be dates or "
+                                                        "both be date-times.")))
+        return
+    if length is None:
+        length = _wall(end, start) - _wall(start, start) if not all_day else end - start
+
+    if length <= dt.timedelta(0):
+        problems.append(Problem(line, "DTEND", label, _("The event ends before it starts.")))
+        return
+
+    recurrence_id = event.get("RECURRENCE-ID")
+    base_id = uid
+    if recurrence_id is not None:
+        base_id = f"{uid}/{_utc_of(event.decoded('RECURRENCE-ID'), zone):%Y%m%dT%H%M%SZ}"
+    for occurrence in _occurrences(event, start, zone, period):
+        if event.get("RRULE") is not None or event.get("RDATE") is not None:
+            original = _utc_of(occurrence, zone)
+            if (uid, original) in overridden:
+                continue
+            external_id = f"{uid}/{original:%Y%m%dT%H%M%SZ}"
+        else:
+            external_id = base_id
+        begin, finish = _instance_range(occurrence, length, all_day, zone)
+        parsed.rows.append(RosterRow(line or 0, email, begin, finish, kind, external_id[:255], label))
+
+
+def _wall(value: dt.datetime, like: dt.datetime) -> dt.datetime:
+    """``value`` as a naive wall time in the zone of ``like`` (the event's own zone)."""
+    if value.tzinfo is None:
+        return value
+    if like.tzinfo is None:
+        return value.replace(tzinfo=None)
+    return value.astimezone(like.tzinfo).replace(tzinfo=None)
+
+
+def _instance_range(occurrence, length: dt.timedelta, all_day: bool,
+                    zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+    if all_day:
+        # Whole local days of the programme's zone: 23 or 25 hours on DST Sundays.
+        first = occurrence if not isinstance(occurrence, dt.datetime) else occurrence.date()
+        return (_utc_of(first, zone), _utc_of(first + dt.timedelta(days=length.days or 1), zone))
+    # The length is wall-clock time in the event's zone ("22:00 to 08:00"), so a night across
+    # a DST change is 9 or 11 real hours, as on the ward.
+    tzinfo = occurrence.tzinfo or zone
+    wall_end = occurrence.replace(tzinfo=None) + length
+    begin = _utc_of(occurrence, zone)
+    finish = wall_end.replace(tzinfo=tzinfo).astimezone(dt.UTC)
+    return begin, finish
+
+
+def _occurrences(event, start, zone: ZoneInfo,
+                 period: tuple[dt.datetime, dt.datetime] | None) -> list:
+    """The event's starts: DTSTART alone, or its RRULE/RDATE expanded in local wall time
+    (so 22:00 stays 22:00 across DST) minus EXDATE."""
+    rrule = event.get("RRULE")
+    rdates = event.get("RDATE")
+    if rrule is None and rdates is None:
+        return [start]
+    from dateutil.rrule import rruleset, rrulestr
+
+    all_day = not isinstance(start, dt.datetime)
+    tzinfo = None if all_day else start.tzinfo
+    naive_start = (dt.datetime.combine(start, dt.time(0)) if all_day
+                   else start.replace(tzinfo=None))
+    limit = naive_start + OPEN_RECURRENCE_LIMIT
+    if period is not None:
+        period_end = period[1].astimezone(tzinfo or zone).replace(tzinfo=None)
+        limit = min(limit, period_end)
+    rules = rruleset()
+    for rule in rrule if isinstance(rrule, list) else ([rrule] if rrule is not None else []):
+        text = rule.to_ical().decode()
+        # UNTIL in UTC ("…Z") next to a naive DTSTART makes dateutil refuse; compare in wall time.
+        text = re.sub(r"UNTIL=(\d{8}T\d{6})Z",
+                      lambda m: "UNTIL=" + _until_wall(m.group(1), tzinfo or zone), text)
+        rules.rrule(rrulestr(text, dtstart=naive_start, ignoretz=True))
+    for values in _lists(rdates):
+        for value in values.dts:
+            rules.rdate(_naive_local(value.dt, tzinfo, zone))
+    for values in _lists(event.get("EXDATE")):
+        for value in values.dts:
+            rules.exdate(_naive_local(value.dt, tzinfo, zone))
+    found = []
+    for naive in rules:
+        if naive > limit:
+            break
+        found.append(naive.date() if all_day else naive.replace(tzinfo=tzinfo))
+    return found
+
+
+def _until_wall(stamp: str, tzinfo) -> str:
+    moment = dt.datetime.strptime(stamp, "%Y%m%dT%H%M%S").replace(tzinfo=dt.UTC)
+    return moment.astimezone(tzinfo).strftime("%Y%m%dT%H%M%S")
+
+
+def _lists(value) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _naive_local(value, tzinfo, zone: ZoneInfo) -> dt.datetime:
+    if not isinstance(value, dt.datetime):
+        return dt.datetime.combine(value, dt.time(0))
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(tzinfo or zone).replace(tzinfo=None)
+
+
+# --- checks across rows ---------------------------------------------------------------------
+
+def _check_ids(parsed: ParsedRoster) -> None:
+    first_seen: dict[str, RosterRow] = {}
+    for row in parsed.rows:
+        other = first_seen.setdefault(row.external_id, row)
+        if other is not row:
+            parsed.problems.append(Problem(row.line or None, "external_id", row.external_id, _(
+                "This id is used twice in the file (first at %(other)s)."
+            ) % {"other": other.label}))
+
+
+def _check_overlaps(parsed: ParsedRoster) -> None:
+    """Report every entry that overlaps an earlier entry of the same resident in a way that
+    contradicts it (two shifts at once, work during leave)."""
+    by_person: dict[str, list[RosterRow]] = defaultdict(list)
+    for row in parsed.rows:
+        by_person[row.email].append(row)
+    for rows in by_person.values():
+        rows.sort(key=lambda r: (r.start, r.end))
+        reaching: list[RosterRow] = []  # earlier rows still running, newest last
+        for row in rows:
+            reaching = [r for r in reaching if r.end > row.start]
+            for other in reaching:
+                if _contradicts(row, other):
+                    parsed.problems.append(Problem(row.line or None, "start", row.label, _(
+                        "A %(kind)s from %(start)s overlaps %(other_kind)s at %(other)s for the same "
+                        "resident."
+                    ) % {"kind": RosterKind(row.kind).label.lower(),
+                         "start": f"{row.start:%Y-%m-%d %H:%M} UTC",
+                         "other_kind": RosterKind(other.kind).label.lower(), "other": other.label}))
+                    break
+            reaching.append(row)
+
+
+def _contradicts(a: RosterRow, b: RosterRow) -> bool:
+    kinds = {a.kind, b.kind}
+    if "leave" in kinds:
+        return True
+    return OVERLAP_ALLOWED_WITH not in kinds or a.kind == b.kind
+
+
+# --- Step 2: against the database -----------------------------------------------------------
+
+def plan_roster_import(
+    parsed: ParsedRoster, *, source: str, tz: str,
+    period: tuple[dt.datetime, dt.datetime] | None = None, lock: bool = False,
+) -> RosterPlan:
+    """Resolve residents and compare the file with the stored roster (no writes)."""
+    from ..models import Resident
+
+    plan = RosterPlan(source=source, problems=list(parsed.problems), skipped=parsed.skipped)
+    period = period or parsed.period(tz)
+    if period is None:
+        return plan
+    plan.period_start, plan.period_end = period
+    emails = {row.email for row in parsed.rows}
+    residents = {
+        r.user.email.lower(): r
+        for r in Resident.objects.select_related("user").filter(user__email__in=emails)
+    }
+    for row in parsed.rows:
+        if row.email not in residents:
+            plan.problems.append(Problem(row.line or None, "email", row.email, _(
+                "No resident with this e-mail address (%(where)s)."
+            ) % {"where": row.label}))
+        elif not (period[0] <= row.start < period[1]):
+            plan.problems.append(Problem(row.line or None, "start", row.label, _(
+                "The entry starts outside the period of the import."
+            )))
+    if plan.problems:
+        plan.problems.sort(key=lambda p: p.line or 0)
+        return plan
+
+    resident_ids = {residents[e].pk for e in emails}
+    stored = RosterEntry.objects.filter(
+        source=source, resident_id__in=resident_ids, start__gte=period[0], start__lt=period[1]
+    )
+    if lock:
+        stored = stored.select_for_update()
+    existing = {e.external_id or f"#{e.pk}": e for e in stored.only(
+        "id", "resident_id", "start", "end", "kind", "external_id", "source")}
+    missing = [row.external_id for row in parsed.rows if row.external_id not in existing]
+    for chunk in _chunks(missing, 5000):
+        # The same id stored with a start outside the period (the shift moved): replace it.
+        moved = RosterEntry.objects.filter(source=source, external_id__in=chunk)
+        if lock:
+            moved = moved.select_for_update()
+        for entry in moved.only("id", "resident_id", "start", "end", "kind", "external_id", "source"):
+            existing[entry.external_id] = entry
+
+    changes = {
+        r.pk: ResidentChange(r.pk, r.user.get_full_name(), r.user.email)
+        for r in residents.values()
+    }
+    seen: set[str] = set()
+    for row in parsed.rows:
+        resident = residents[row.email]
+        seen.add(row.external_id)
+        entry = existing.get(row.external_id)
+        change = changes[resident.pk]
+        if entry is None:
+            plan.create.append(RosterEntry(
+                resident_id=resident.pk, start=row.start, end=row.end, kind=row.kind,
+                source=source, external_id=row.external_id,
+            ))
+            change.added += 1
+        elif (entry.resident_id, entry.start, entry.end, entry.kind) == (
+                resident.pk, row.start, row.end, row.kind):
+            plan.unchanged += 1
+            change.unchanged += 1
+        else:
+            entry.resident_id, entry.start, entry.end, entry.kind = (
+                resident.pk, row.start, row.end, row.kind)
+            plan.update.append(entry)
+            change.replaced += 1
+    for key, entry in existing.items():
+        if key not in seen:
+            plan.delete.append(entry.pk)
+            if entry.resident_id in changes:
+                changes[entry.resident_id].removed += 1
+    plan.residents = sorted(changes.values(), key=lambda c: (c.name.split()[-1:], c.name))
+    return plan
+
+
+def _chunks(items: list, size: int) -> Iterable[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def check_roster(
+    data: bytes | str, *, file_format: str, source: str, tz: str, resident_email: str = "",
+    period: tuple[dt.datetime, dt.datetime] | None = None,
+) -> tuple[ParsedRoster, RosterPlan]:
+    """Steps 1 and 2: the preview of the upload page and ``import_roster --dry-run``."""
+    parsed = read_roster(data, file_format=file_format, tz=tz, resident_email=resident_email,
+                         period=period)
+    return parsed, plan_roster_import(parsed, source=source, tz=tz, period=period)
+
+
+def guess_format(filename: str, data: bytes | str) -> str:
+    """"ics" for iCalendar files (by name or by content), "csv" otherwise."""
+    head = data[:200] if isinstance(data, bytes) else data[:200].encode()
+    if filename.lower().endswith((".ics", ".ical", ".ifb")) or b"BEGIN:VCALENDAR" in head.upper():
+        return "ics"
+    return "csv"

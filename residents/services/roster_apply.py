@@ -1,0 +1,191 @@
+"""Applying a confirmed roster import, in the worker: one transaction, bulk writes, progress
+for the page, and the sweeper that fails imports whose worker died.
+
+Upload → check (a RosterImport in status "checked" holding the file and its preview) →
+confirm (queued; a worker applies it) → done or failed. All or nothing: the worker plans
+again inside one transaction and applies the plan with bulk operations. Checking and
+confirming are in ``roster_imports``; this module is what the task calls.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import connections, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import signals
+from ..importers import rosters
+from ..models import RosterEntry, RosterImport
+
+ROSTER_CHUNK = 2000  # rows per bulk statement; progress is reported after each
+
+
+class ImportSweptAway(Exception):
+    """An import's worker outlived the sweeper's patience; its work is rolled back."""
+
+
+class RosterImportRefused(ValidationError):
+    """The roster cannot be imported; nothing was written. ``problems`` says why."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__([str(p) for p in self.problems])
+
+
+def _plan_of(roster_import) -> tuple[object, object]:
+    summary = roster_import.summary or {}
+    period = None
+    if summary.get("explicit_period") and roster_import.period_start and roster_import.period_end:
+        period = (roster_import.period_start, roster_import.period_end)
+    parsed = rosters.read_roster(
+        roster_import.content, file_format=roster_import.file_format, tz=summary["tz"],
+        resident_email=summary.get("resident_email", ""), period=period,
+    )
+    return parsed, period
+
+
+def roster_progress_key(pk: int) -> str:
+    return f"roster-import:{pk}:done"
+
+
+def _report_progress(pk: int, done: int) -> None:
+    """Tell the progress bar how far the import is while its transaction is still open.
+
+    The rows written so far are invisible to other connections until commit, so progress
+    goes to the cache and, on PostgreSQL, to ``RosterImport.done`` through a second
+    connection of its own (SQLite allows one writer, the import itself)."""
+    cache.set(roster_progress_key(pk), done, 3600)
+    if connections["default"].vendor != "postgresql":
+        return
+    side = connections.create_connection("default")
+    try:
+        with side.cursor() as cursor:
+            cursor.execute(
+                "UPDATE residents_rosterimport SET done = %s WHERE id = %s AND total >= %s",
+                [done, pk, done],
+            )
+    finally:
+        side.close()
+
+
+def roster_import_apply(*, roster_import_id: int):
+    """Apply a queued import in one transaction; safe to call twice (the second does nothing).
+
+    On any problem nothing is written and the import is marked failed with the reasons."""
+
+    claimed = RosterImport.objects.filter(
+        pk=roster_import_id, status=RosterImport.Status.QUEUED
+    ).update(status=RosterImport.Status.RUNNING, done=0, status_changed_at=timezone.now())
+    roster_import = RosterImport.objects.get(pk=roster_import_id)
+    if not claimed:
+        return roster_import
+    try:
+        with transaction.atomic():
+            parsed, period = _plan_of(roster_import)
+            plan = rosters.plan_roster_import(
+                parsed, source=roster_import.source, tz=roster_import.summary["tz"],
+                period=period, lock=True,
+            )
+            if plan.problems:
+                raise RosterImportRefused(plan.problems)
+            if plan.digest != roster_import.summary.get("digest"):
+                raise RosterImportRefused([rosters.Problem(None, "", "", _(
+                    "The stored roster changed since this file was checked (another import?). "
+                    "Nothing was imported; upload the file again to see what it would do now."
+                ))])
+            done = 0
+            for chunk in rosters._chunks(plan.delete, ROSTER_CHUNK):
+                RosterEntry.objects.filter(pk__in=chunk).delete()
+                done += len(chunk)
+                _report_progress(roster_import.pk, done)
+            for chunk in rosters._chunks(plan.update, ROSTER_CHUNK):
+                for entry in chunk:
+                    entry.roster_import_id = roster_import.pk
+                RosterEntry.objects.bulk_update(
+                    chunk, ["resident", "start", "end", "kind", "roster_import"]
+                )
+                done += len(chunk)
+                _report_progress(roster_import.pk, done)
+            for chunk in rosters._chunks(plan.create, ROSTER_CHUNK):
+                for entry in chunk:
+                    entry.roster_import_id = roster_import.pk
+                RosterEntry.objects.bulk_create(chunk)
+                done += len(chunk)
+                _report_progress(roster_import.pk, done)
+            summary = roster_import.summary | plan.summary
+            finished = RosterImport.objects.filter(
+                pk=roster_import.pk, status=RosterImport.Status.RUNNING
+            ).update(
+                status=RosterImport.Status.DONE, total=plan.total, done=plan.total,
+                summary=summary, content="", finished_at=timezone.now(),
+            )
+            if not finished:
+                # The sweeper gave up on this import meanwhile and told the coordinator
+                # nothing was imported: keep that true (the rollback undoes every row).
+                raise ImportSweptAway
+            transaction.on_commit(lambda: _after_roster_import(roster_import.pk))
+    except ImportSweptAway:
+        pass
+    except RosterImportRefused as refused:
+        RosterImport.objects.filter(pk=roster_import.pk).update(
+            status=RosterImport.Status.FAILED, done=0, finished_at=timezone.now(),
+            problems=[{"line": p.line, "column": p.column, "value": p.value, "reason": p.reason}
+                      for p in refused.problems],
+        )
+    cache.delete(roster_progress_key(roster_import.pk))
+    roster_import.refresh_from_db()
+    return roster_import
+
+
+def _after_roster_import(pk: int) -> None:
+    """Rosters changed: tell whoever plans around them (``signals.roster_imported``)."""
+    signals.roster_imported.send(sender=RosterImport, roster_import_id=pk)
+
+
+# How long an import may wait for a worker, and run, before the sweeper calls it failed. A
+# running one gets the task's hard time limit plus a margin: by then its worker is gone
+# (Celery kills it at the limit, without the task's own error handling) or it died earlier.
+ROSTER_IMPORT_TIME_LIMIT = dt.timedelta(minutes=30)  # the task's time_limit (residents.tasks.rosters)
+ROSTER_IMPORT_QUEUE_LIMIT = dt.timedelta(hours=1)
+ROSTER_IMPORT_RUN_LIMIT = ROSTER_IMPORT_TIME_LIMIT + dt.timedelta(minutes=5)
+
+
+def roster_imports_sweep(*, now: dt.datetime | None = None) -> int:
+    """Fail imports stuck queued or running past their limit, so their pages stop waiting;
+    how many. Running it again changes nothing: only queued and running imports are touched.
+
+    A worker that picks a swept import up later finds it no longer queued and does nothing;
+    one still running when swept cannot finish it (``roster_import_apply`` rolls back)."""
+    def waited(status: str, limit: dt.timedelta) -> Q:
+        # Imports queued before status_changed_at existed count from their upload.
+        cutoff = now - limit
+        return Q(status=status) & (
+            Q(status_changed_at__lt=cutoff)
+            | Q(status_changed_at__isnull=True, created_at__lt=cutoff)
+        )
+
+    now = now or timezone.now()
+    stuck = RosterImport.objects.filter(
+        waited(RosterImport.Status.QUEUED, ROSTER_IMPORT_QUEUE_LIMIT)
+        | waited(RosterImport.Status.RUNNING, ROSTER_IMPORT_RUN_LIMIT)
+    )
+    reason = _("The import stopped without finishing (its worker is gone); nothing was "
+               "imported. Upload the file again.")
+    return stuck.update(
+        status=RosterImport.Status.FAILED, done=0, finished_at=now, status_changed_at=now,
+        problems=[{"line": None, "column": "", "value": "", "reason": reason}],
+    )
+
+
+def roster_import_fail(*, roster_import_id: int, reason: str) -> None:
+    """Mark an import that broke unexpectedly as failed, so its page stops waiting."""
+    RosterImport.objects.filter(
+        pk=roster_import_id, status__in=[RosterImport.Status.QUEUED, RosterImport.Status.RUNNING]
+    ).update(status=RosterImport.Status.FAILED, finished_at=timezone.now(),
+             problems=[{"line": None, "column": "", "value": "", "reason": reason}])
+

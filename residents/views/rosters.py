@@ -1,0 +1,160 @@
+"""Roster pages: import (upload → preview → confirm → progress), the way to one's own roster,
+and intervisors' absences. A resident's roster with their sessions, and the workload table
+with groups, are drawn by sessions_app (``views/rosters.py``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ..access import coordinator_required, role_required
+from ..forms.people import apply_errors
+from ..forms.rosters import IntervisorAbsenceForm, RosterUploadForm
+from ..importers.residents import Problem
+from ..models import Intervisor, IntervisorAbsence, Resident, RosterImport, User
+from ..services import absences as absence_services
+from ..services import roster_apply, roster_imports
+
+EXAMPLES = {
+    "csv": ("roster.csv", "text/csv; charset=utf-8"),
+    "ics": ("roster.ics", "text/calendar; charset=utf-8"),
+}
+
+
+# --- Import -----------------------------------------------------------------------------------
+
+@coordinator_required
+@require_http_methods(["GET", "POST"])
+def roster_import(request: HttpRequest) -> HttpResponse:
+    form = RosterUploadForm(request.POST or None, request.FILES or None)
+    context = {"form": form, "recent": RosterImport.objects.select_related("created_by")[:10]}
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(request, "residents/rosters/import.html", context, status=400)
+        resident = form.cleaned_data["resident"]
+        try:
+            checked = roster_imports.roster_import_check(
+                data=form.cleaned_data["file"], filename=request.FILES["file"].name,
+                source=form.cleaned_data["source"], by=request.user,
+                resident_email=resident.user.email if resident else "", period=form.period(),
+            )
+        except roster_imports.RosterImportRefused as refused:
+            context["problems"] = refused.problems
+            return render(request, "residents/rosters/import.html", context, status=400)
+        return redirect("roster_import_detail", pk=checked.pk)
+    return render(request, "residents/rosters/import.html", context)
+
+
+def _progress(roster_import: RosterImport) -> tuple[int, int]:
+    done = roster_import.done
+    if roster_import.status == RosterImport.Status.RUNNING:
+        done = max(done, cache.get(roster_apply.roster_progress_key(roster_import.pk)) or 0)
+    if roster_import.status == RosterImport.Status.DONE:
+        done = roster_import.total
+    percent = round(100 * done / roster_import.total) if roster_import.total else (
+        100 if roster_import.status == RosterImport.Status.DONE else 0)
+    return done, percent
+
+
+@coordinator_required
+@require_GET
+def roster_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    roster_import = get_object_or_404(RosterImport.objects.select_related("created_by"), pk=pk)
+    done, percent = _progress(roster_import)
+    problems = [Problem(**p) for p in roster_import.problems]
+    context = {
+        "imp": roster_import, "done": done, "percent": percent, "problems": problems,
+        "summary": roster_import.summary, "Status": RosterImport.Status,
+        "working": roster_import.status in (RosterImport.Status.QUEUED, RosterImport.Status.RUNNING),
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "residents/rosters/_progress.html", context)
+    return render(request, "residents/rosters/import_detail.html", context)
+
+
+@coordinator_required
+@require_POST
+def roster_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    roster_import = get_object_or_404(RosterImport, pk=pk)
+    if roster_import.status != RosterImport.Status.CHECKED:
+        messages.info(request, _("This import was confirmed already."))
+    else:
+        roster_imports.roster_import_confirm(roster_import=roster_import, by=request.user)
+        messages.success(request, _("The import is on its way; this page shows its progress."))
+    return redirect("roster_import_detail", pk=pk)
+
+
+@coordinator_required
+@require_GET
+def roster_import_example(request: HttpRequest, fmt: str) -> HttpResponse:
+    if fmt not in EXAMPLES:
+        raise Http404
+    name, content_type = EXAMPLES[fmt]
+    path = settings.BASE_DIR / "docs" / "examples" / name
+    return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type=content_type)
+
+
+# --- A resident's roster ----------------------------------------------------------------------
+
+@role_required(User.Role.RESIDENT)
+@require_GET
+def my_roster(request: HttpRequest) -> HttpResponse:
+    resident = get_object_or_404(Resident, user=request.user)
+    return redirect("resident_roster", pk=resident.pk)
+
+
+# --- Intervisors' absences --------------------------------------------------------------------
+
+def _intervisor_for(request: HttpRequest, pk: int) -> Intervisor:
+    """Coordinators manage everyone's absences; an intervisor only their own (404 otherwise)."""
+    intervisor = get_object_or_404(Intervisor.objects.select_related("user"), pk=pk)
+    user = request.user
+    if user.is_coordinator or (user.is_intervisor and intervisor.user_id == user.pk):
+        return intervisor
+    raise Http404
+
+
+@role_required(User.Role.COORDINATOR, User.Role.INTERVISOR)
+@require_http_methods(["GET", "POST"])
+def intervisor_absences(request: HttpRequest, pk: int) -> HttpResponse:
+    intervisor = _intervisor_for(request, pk)
+    form = IntervisorAbsenceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            absence_services.intervisor_absence_add(intervisor=intervisor, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("The absence was saved."))
+            return redirect("intervisor_absences", pk=intervisor.pk)
+    absences = IntervisorAbsence.objects.filter(
+        intervisor=intervisor, end__gte=timezone.now() - dt.timedelta(days=30))
+    status = 400 if request.method == "POST" else 200
+    return render(request, "residents/rosters/absences.html",
+                  {"intervisor": intervisor, "form": form, "absences": absences}, status=status)
+
+
+@role_required(User.Role.INTERVISOR)
+@require_GET
+def my_absences(request: HttpRequest) -> HttpResponse:
+    intervisor = get_object_or_404(Intervisor, user=request.user)
+    return redirect("intervisor_absences", pk=intervisor.pk)
+
+
+@role_required(User.Role.COORDINATOR, User.Role.INTERVISOR)
+@require_POST
+def intervisor_absence_delete(request: HttpRequest, pk: int, absence_pk: int) -> HttpResponse:
+    intervisor = _intervisor_for(request, pk)
+    absence = get_object_or_404(IntervisorAbsence, pk=absence_pk, intervisor=intervisor)
+    absence_services.intervisor_absence_delete(absence=absence)
+    messages.success(request, _("The absence was removed."))
+    return redirect("intervisor_absences", pk=intervisor.pk)

@@ -1,0 +1,576 @@
+"""What the coordinator's dashboard reads: RSVPs, cadence, continuity, attendance, absence
+reasons, evaluations and note themes, aggregated in the database (a few grouped rows are
+summed here where that spares a join, a sort or a query; see bench/bench_dashboard.py).
+
+Every function runs a fixed number of queries, whatever the number of groups, sessions or
+residents (``tests/test_dashboard.py`` counts them for 5 and for 50 groups). Evaluations and
+theme counts are only ever returned as aggregates over at least the programme's anonymity
+threshold of answers or notes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, FilteredRelation, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from residents.models import Department, Programme, Resident, Specialty
+
+from ..models import (
+    AbsenceReason,
+    Attendance,
+    Booking,
+    Evaluation,
+    IntervisionGroup,
+    Membership,
+    NoteTheme,
+    Participation,
+    Rsvp,
+    Session,
+    SessionNote,
+    SessionStatus,
+)
+
+UPCOMING_DAYS = 28
+UPCOMING_LIMIT = 30
+# What attendance over time is split by: the session's group (``s``) or the resident (``r``).
+# Groups, departments and specialties are counted by id and named from lookups() (a join fewer
+# over every participation).
+DIMENSIONS = {
+    "group": "s.group_id",
+    "department": "r.department_id",
+    "specialty": "r.specialty_id",
+    "year": "r.training_year",
+}
+PRESENT = Attendance.PRESENT
+RECORDED = [Attendance.PRESENT, Attendance.ABSENT, Attendance.EXCUSED]
+EVALUATION_ITEMS = ["safety", "depth", "guidance", "value", "exhaustion"]
+REASONS = [r for r in AbsenceReason.values if r]
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: dt.date
+    end: dt.date  # inclusive
+    department: Department | None = None
+    specialty: Specialty | None = None
+    by: str = "department"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(settings.TIME_ZONE)
+
+    @property
+    def start_at(self) -> dt.datetime:
+        return dt.datetime.combine(self.start, dt.time(), tzinfo=self.zone)
+
+    @property
+    def end_at(self) -> dt.datetime:
+        return dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), tzinfo=self.zone)
+
+    def residents_q(self, prefix: str = "resident__") -> Q:
+        """Narrow participations (or anything with a resident) to the chosen department/specialty."""
+        q = Q()
+        if self.department is not None:
+            q &= Q(**{f"{prefix}department": self.department})
+        if self.specialty is not None:
+            q &= Q(**{f"{prefix}specialty": self.specialty})
+        return q
+
+
+def _rate(present: int, recorded: int) -> float | None:
+    return present / recorded if recorded else None
+
+
+# --- SQL ----------------------------------------------------------------------------------------
+# The aggregates that are a join or two and a GROUP BY (the same SQL on PostgreSQL and SQLite)
+# are written out: building and compiling each through the ORM cost about 0.4 ms, as much as the
+# database took to run most of them (bench/bench_dashboard.py). Table names come from the models
+# and every value is a parameter (hence the S608 exemptions); moments are adapted as the ORM
+# adapts them. The queries that need the ORM's help (groups with their filtered sessions, upcoming
+# sessions with their answers, both narrowed through memberships or participations) use it.
+
+PARTICIPATION = Participation._meta.db_table
+SESSION = Session._meta.db_table
+RESIDENT = Resident._meta.db_table
+EVALUATION = Evaluation._meta.db_table
+NOTE = SessionNote._meta.db_table
+NOTE_THEMES = SessionNote.themes.through._meta.db_table
+
+
+LOOKUPS = f"""
+    SELECT id, name, 'department' FROM {Department._meta.db_table}
+    UNION ALL SELECT id, name, 'specialty' FROM {Specialty._meta.db_table}
+    UNION ALL SELECT id, name, 'group' FROM {IntervisionGroup._meta.db_table}
+    UNION ALL SELECT id, name, 'theme' FROM {NoteTheme._meta.db_table}
+    UNION ALL SELECT evaluation_threshold, '', 'threshold' FROM {Programme._meta.db_table} WHERE id = 1
+"""  # noqa: S608 - table names from the models
+
+
+def _fetch(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _in_period(filters: Filters, session: str = "s") -> tuple[str, list]:
+    """The condition that a session starts in the period."""
+    ops = connection.ops
+    return (f'{session}."start" >= %s AND {session}."start" < %s',
+            [ops.adapt_datetimefield_value(filters.start_at), ops.adapt_datetimefield_value(filters.end_at)])
+
+
+def _of_residents(filters: Filters, resident: str = "r") -> tuple[str, list]:
+    """``Filters.residents_q`` as conditions to AND to a WHERE clause (empty if none)."""
+    sql, params = "", []
+    if filters.department is not None:
+        sql, params = f"{sql} AND {resident}.department_id = %s", [*params, filters.department.pk]
+    if filters.specialty is not None:
+        sql, params = f"{sql} AND {resident}.specialty_id = %s", [*params, filters.specialty.pk]
+    return sql, params
+
+
+def _in_groups(group_ids: list[int] | None, session: str = "s") -> tuple[str, list]:
+    if group_ids is None:
+        return "", []
+    return f" AND {session}.group_id IN ({', '.join(['%s'] * len(group_ids))})", list(group_ids)
+
+
+@dataclass(frozen=True)
+class Lookups:
+    """Departments and specialties as (id, name) by name: the filter form's options, and the
+    labels of rows counted by id; groups' and themes' names by id, to name rows counted by id
+    (a join fewer per aggregate); and the programme's evaluation threshold (None: the
+    programme's row does not exist yet)."""
+
+    departments: list[tuple[int, str]]
+    specialties: list[tuple[int, str]]
+    groups: dict[int, str]
+    themes: dict[int, str]
+    evaluation_threshold: int | None
+
+
+def lookups() -> Lookups:
+    """One query: all of them in a UNION, each row tagged with what it is."""
+    found: dict[str, list[tuple[int, str]]] = {
+        "department": [], "specialty": [], "group": [], "theme": [], "threshold": [],
+    }
+    for pk, name, which in _fetch(LOOKUPS, []):
+        found[which].append((pk, name))
+    threshold = found["threshold"][0][0] if found["threshold"] else None
+    return Lookups(
+        departments=sorted(found["department"], key=lambda r: r[1].casefold()),
+        specialties=sorted(found["specialty"], key=lambda r: r[1].casefold()),
+        groups=dict(found["group"]), themes=dict(found["theme"]), evaluation_threshold=threshold,
+    )
+
+
+# --- Groups ---------------------------------------------------------------------------------
+
+def groups_in_scope(filters: Filters) -> QuerySet[IntervisionGroup]:
+    """Active groups, narrowed to those with a member of the chosen department/specialty
+    during the period."""
+    groups = IntervisionGroup.objects.active()
+    if filters.department is not None or filters.specialty is not None:
+        members = (
+            Membership.objects.overlapping(filters.start, filters.end + dt.timedelta(days=1))
+            .filter(filters.residents_q())
+            .values("group")
+        )
+        groups = groups.filter(pk__in=members)
+    return groups
+
+
+@dataclass(frozen=True)
+class GroupRef:
+    """What the page needs of a group: no model instance per row."""
+
+    pk: int
+    name: str
+
+
+@dataclass
+class GroupRow:
+    group: GroupRef
+    held: int = 0
+    cancelled: int = 0
+    planned: int = 0
+    expected: int = 0
+    intervisors: int = 0
+    present: int = 0
+    recorded: int = 0
+
+    @property
+    def attendance(self) -> float | None:
+        return _rate(self.present, self.recorded)
+
+    @property
+    def cadence_kept(self) -> bool | None:
+        return None if self.expected == 0 else self.held >= self.expected
+
+
+def group_rows(filters: Filters, today: dt.date) -> list[GroupRow]:
+    """Per group in the period: sessions held, cancelled and still planned against what its
+    cadence asks for so far, how many intervisors led its held sessions, and attendance.
+    Two queries: the groups with their sessions of the period counted per status and
+    intervisor (a few rows per group, no COUNT DISTINCT to sort for); attendance at their held
+    sessions."""
+    sessions = (
+        groups_in_scope(filters)
+        .annotate(period=FilteredRelation("sessions", condition=Q(
+            sessions__kind=Session.Kind.GROUP,
+            sessions__start__gte=filters.start_at, sessions__start__lt=filters.end_at,
+        )))
+        .values_list("pk", "name", "cadence_weeks", "created_at", "period__status", "period__intervisor")
+        .annotate(n=Count("period"))
+        .order_by()
+    )
+    rows: dict[int, GroupRow] = {}
+    expected: dict[int, tuple[int, dt.datetime]] = {}
+    for group, name, cadence_weeks, created_at, status, _intervisor, n in sessions:
+        row = rows.get(group)
+        if row is None:
+            row = rows[group] = GroupRow(group=GroupRef(group, name))
+            expected[group] = (cadence_weeks, created_at)
+        if status == SessionStatus.HELD:
+            row.held += n
+            row.intervisors += 1  # one row per intervisor who led held sessions
+        elif status == SessionStatus.CANCELLED:
+            row.cancelled += n
+        elif status is not None:  # proposed or scheduled; None: no session in the period
+            row.planned += n
+    # Every group's held sessions, not only those in scope: a few rows more cost less than
+    # writing out, sending and matching sixty ids. Groups out of scope are skipped here.
+    period, period_params = _in_period(filters)
+    of_residents, residents_params = _of_residents(filters)
+    join_residents = f"JOIN {RESIDENT} r ON r.id = p.resident_id" if of_residents else ""
+    attendance = _fetch(f"""
+        SELECT s.group_id, COUNT(*) FILTER (WHERE p.attendance = %s),
+               COUNT(*) FILTER (WHERE p.attendance IN (%s, %s, %s))
+        FROM {PARTICIPATION} p JOIN {SESSION} s ON s.id = p.session_id {join_residents}
+        WHERE {period} AND s.status = %s{of_residents}
+        GROUP BY s.group_id
+    """, [PRESENT, *RECORDED, *period_params, SessionStatus.HELD, *residents_params])  # noqa: S608
+    for group, present, recorded in attendance:
+        row = rows.get(group)
+        if row is not None:
+            row.present, row.recorded = present, recorded
+    past_end = min(filters.end, today)
+    for pk, (cadence_weeks, created_at) in expected.items():
+        begin = max(filters.start, created_at.astimezone(filters.zone).date())
+        days = (past_end - begin).days + 1
+        rows[pk].expected = max(0, days // (7 * cadence_weeks))
+    return sorted(rows.values(), key=lambda r: r.group.name)
+
+
+# --- Upcoming sessions -------------------------------------------------------------------------
+
+@dataclass
+class UpcomingRow:
+    session_id: int
+    label: str  # as Session.__str__ says it: its title, else its group, else "Open session"
+    start: dt.datetime
+    intervisor: str  # as User.__str__ says it: the full name, else the e-mail address
+    yes: int = 0
+    no: int = 0
+    maybe: int = 0
+    unanswered: int = 0
+    waiting_for: list[str] = field(default_factory=list)
+
+
+def upcoming(filters: Filters, now: dt.datetime) -> list[UpcomingRow]:
+    """Sessions of the next four weeks, their answers and who has not answered. Two queries:
+    the sessions, and their participations (a few per session), counted here."""
+    sessions = Session.objects.filter(
+        status__in=[SessionStatus.SCHEDULED, SessionStatus.PROPOSED],
+        start__gte=now, start__lt=now + dt.timedelta(days=UPCOMING_DAYS),
+    )
+    if filters.department is not None or filters.specialty is not None:
+        sessions = sessions.filter(
+            pk__in=Participation.objects.filter(filters.residents_q()).values("session")
+        )
+    sessions = sessions.order_by("start").values_list(
+        "pk", "title", "group__name", "start",
+        "intervisor__user__first_name", "intervisor__user__last_name", "intervisor__user__email",
+    )[:UPCOMING_LIMIT]
+    open_session = _("Open session")
+    rows = {
+        pk: UpcomingRow(pk, title or group or open_session, start, f"{first} {last}".strip() or email)
+        for pk, title, group, start, first, last, email in sessions
+    }
+    answers = (
+        Participation.objects.filter(filters.residents_q(), session__in=list(rows))
+        .order_by("resident__user__last_name", "resident__user__first_name")
+        .values_list("session_id", "rsvp", "booking", "resident__user__first_name",
+                     "resident__user__last_name")
+    )
+    for session_id, rsvp, booking, first, last in answers:
+        row = rows[session_id]
+        if rsvp == Rsvp.YES:
+            row.yes += 1
+        elif rsvp == Rsvp.NO:
+            row.no += 1
+        elif rsvp == Rsvp.MAYBE:
+            row.maybe += 1
+        elif booking != Booking.CANCELLED:  # a cancelled booking is no longer waited for
+            row.unanswered += 1
+            row.waiting_for.append(f"{first} {last}".strip())
+    return list(rows.values())
+
+
+# --- Attendance over time -------------------------------------------------------------------------
+
+@dataclass
+class Cell:
+    present: int = 0
+    recorded: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return _rate(self.present, self.recorded)
+
+
+@dataclass
+class Timeline:
+    months: list[dt.date]
+    overall: dict[dt.date, Cell]
+    series: dict[str, dict[dt.date, Cell]]  # dimension value → month → cell
+
+
+def _months(start: dt.date, end: dt.date) -> list[dt.date]:
+    months, day = [], start.replace(day=1)
+    while day <= end:
+        months.append(day)
+        day = (day + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _month_index(moment: str, months: list[dt.date], zone: ZoneInfo) -> tuple[str, list]:
+    """SQL for the index in ``months`` of the local month a moment falls in, for moments within
+    those months: a CASE over the months' first midnights. PostgreSQL compares a few timestamps
+    per row in less time than it converts each row's moment to local time and truncates it (a
+    quarter of the attendance query, bench/bench_dashboard.py); the months are the same."""
+    whens, params = [], []
+    for index, following in enumerate(months[1:]):
+        whens.append(f"WHEN {moment} < %s THEN {index}")
+        midnight = dt.datetime.combine(following, dt.time(), tzinfo=zone)
+        params.append(connection.ops.adapt_datetimefield_value(midnight))
+    if not whens:
+        return "0", []
+    return f"CASE {' '.join(whens)} ELSE {len(months) - 1} END", params
+
+
+def attendance_over_time(filters: Filters, names: Lookups) -> Timeline:
+    """Attendance rate per month, overall and split by group, department, specialty or
+    training year (``filters.by``). One query."""
+    by = filters.by if filters.by in DIMENSIONS else "group"
+    dimension = DIMENSIONS[by]
+    months = _months(filters.start, filters.end)
+    month_index, month_params = _month_index('s."start"', months, filters.zone)
+    period, period_params = _in_period(filters)
+    of_residents, residents_params = _of_residents(filters)
+    needs_residents = of_residents or dimension.startswith("r.")
+    join_residents = f"JOIN {RESIDENT} r ON r.id = p.resident_id" if needs_residents else ""
+    params = [*month_params, PRESENT, *RECORDED, SessionStatus.HELD, *period_params, *residents_params]
+    rows = _fetch(f"""
+        SELECT {month_index}, {dimension}, COUNT(*) FILTER (WHERE p.attendance = %s), COUNT(*)
+        FROM {PARTICIPATION} p JOIN {SESSION} s ON s.id = p.session_id {join_residents}
+        WHERE p.attendance IN (%s, %s, %s) AND s.status = %s AND {period}{of_residents}
+        GROUP BY 1, 2
+    """, params)  # noqa: S608
+    overall: dict[dt.date, Cell] = defaultdict(Cell)
+    series: dict[str, dict[dt.date, Cell]] = defaultdict(lambda: defaultdict(Cell))
+    labels: dict[object, str] = {}
+    if by == "group":
+        labels = dict(names.groups)
+    elif by == "department":
+        labels = dict(names.departments)
+    elif by == "specialty":
+        labels = dict(names.specialties)
+    for index, value, present, recorded in rows:
+        month = months[index]
+        label = labels.get(value)
+        if label is None:
+            if value is None:
+                label = labels[value] = _("Open sessions")
+            elif by == "year":
+                label = labels[value] = _("Year %(n)d") % {"n": value}
+            else:
+                label = str(value)
+        for cell in (overall[month], series[label][month]):
+            cell.present += present
+            cell.recorded += recorded
+    return Timeline(
+        months=months,
+        overall=dict(overall),
+        series={k: dict(v) for k, v in sorted(series.items())},
+    )
+
+
+# --- Absence reasons by department -------------------------------------------------------------
+
+@dataclass
+class AbsenceRow:
+    department: str
+    department_id: int
+    counts: dict[str, int]
+    unexplained: int
+    left_early: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values()) + self.unexplained
+
+    @property
+    def clinical_share(self) -> float | None:
+        return self.counts[AbsenceReason.CLINICAL_DUTY] / self.total if self.total else None
+
+
+def absences_by_department(filters: Filters, names: Lookups) -> list[AbsenceRow]:
+    """Answers of "no" by the residents' department and the reason they gave, plus residents
+    who left a held session early for clinical duty. One query, counted per department, answer,
+    reason and leaving early (a few dozen rows), summed here."""
+    period, period_params = _in_period(filters)
+    of_residents, residents_params = _of_residents(filters)
+    rows = _fetch(f"""
+        SELECT r.department_id, p.rsvp, p.absence_reason, p.left_early, COUNT(*)
+        FROM {PARTICIPATION} p JOIN {SESSION} s ON s.id = p.session_id
+        JOIN {RESIDENT} r ON r.id = p.resident_id
+        WHERE (p.rsvp = %s OR p.left_early = %s) AND {period} AND s.status <> %s{of_residents}
+        GROUP BY r.department_id, p.rsvp, p.absence_reason, p.left_early
+    """, [Rsvp.NO, True, *period_params, SessionStatus.CANCELLED, *residents_params])  # noqa: S608
+    departments = dict(names.departments)
+    found: dict[int, AbsenceRow] = {}
+    for department, rsvp, reason, left_early, n in rows:
+        row = found.get(department)
+        if row is None:
+            row = found[department] = AbsenceRow(
+                department=departments[department], department_id=department,
+                counts=dict.fromkeys(REASONS, 0), unexplained=0, left_early=0,
+            )
+        if rsvp == Rsvp.NO:
+            if reason:
+                row.counts[reason] += n
+            else:
+                row.unexplained += n
+        if left_early:
+            row.left_early += n
+    return sorted(found.values(), key=lambda r: r.department.casefold())
+
+
+# --- Evaluations and themes, above the anonymity threshold -----------------------------------
+
+@dataclass
+class EvaluationRow:
+    label: str
+    answers: int
+    averages: dict[str, float] | None  # None: below the threshold, nothing may be shown
+
+
+@dataclass
+class Evaluations:
+    threshold: int
+    overall: EvaluationRow
+    groups: list[EvaluationRow]
+
+
+def evaluations(filters: Filters, group_ids: list[int] | None = None, *,
+                names: Lookups | None = None) -> Evaluations:
+    """Average answers per group and across groups, only where at least ``threshold``
+    answers were given. One query, the aggregates, besides ``lookups()`` (groups' names and the
+    programme's threshold, read fresh) unless they are given.
+
+    Sums rather than averages come back (every answer has every item): integers, added up
+    here across groups, and a hash aggregate rather than a sort in the database."""
+    if names is None:
+        names = lookups()
+    threshold = names.evaluation_threshold
+    if threshold is None:
+        # Programme.get() creates the programme's row on first use.
+        threshold = Programme.get().evaluation_threshold
+    period, period_params = _in_period(filters)
+    in_groups, groups_params = _in_groups(group_ids)
+    sums = ", ".join(f'SUM(e."{item}")' for item in EVALUATION_ITEMS)
+    rows = _fetch(f"""
+        SELECT s.group_id, COUNT(*), {sums}
+        FROM {EVALUATION} e JOIN {SESSION} s ON s.id = e.session_id
+        WHERE {period}{in_groups}
+        GROUP BY s.group_id
+    """, [*period_params, *groups_params]) if group_ids != [] else []  # noqa: S608
+    groups, total, sums = [], 0, [0] * len(EVALUATION_ITEMS)
+    open_sessions = _("Open sessions")
+    named = [(None if group is None else names.groups[group], *rest) for group, *rest in rows]
+    by_name = sorted(named, key=lambda r: (r[0] is None, (r[0] or "").casefold()))
+    for name, answers, *item_sums in by_name:
+        shown = answers >= threshold
+        groups.append(EvaluationRow(
+            name or open_sessions, answers,
+            {i: s / answers for i, s in zip(EVALUATION_ITEMS, item_sums, strict=True)} if shown else None,
+        ))
+        total += answers
+        sums = [a + b for a, b in zip(sums, item_sums, strict=True)]
+    overall = EvaluationRow(
+        _("All groups"), total,
+        {i: s / total for i, s in zip(EVALUATION_ITEMS, sums, strict=True)} if total >= threshold else None,
+    )
+    return Evaluations(threshold=threshold, overall=overall, groups=groups)
+
+
+@dataclass
+class ThemeCounts:
+    threshold: int
+    shown: list[tuple[str, int]]
+    hidden: int  # themes used, but in fewer notes than the threshold
+
+
+def theme_counts(filters: Filters, threshold: int, names: Lookups,
+                 group_ids: list[int] | None = None) -> ThemeCounts:
+    """How many notes carry each theme, across groups; never the notes themselves. A theme
+    counted in fewer notes than the threshold is not named. One query (the themes' names come
+    from ``lookups()``)."""
+    period, period_params = _in_period(filters)
+    in_groups, groups_params = _in_groups(group_ids)
+    # A note carries a theme once (the through table's pairs are unique), so counting rows per
+    # theme counts notes: no DISTINCT, a hash aggregate.
+    rows = _fetch(f"""
+        SELECT t.notetheme_id, COUNT(*)
+        FROM {NOTE_THEMES} t JOIN {NOTE} n ON n.id = t.sessionnote_id JOIN {SESSION} s ON s.id = n.session_id
+        WHERE {period}{in_groups}
+        GROUP BY t.notetheme_id
+    """, [*period_params, *groups_params]) if group_ids != [] else []  # noqa: S608
+    shown, hidden = [], 0
+    named = [(names.themes[theme], notes) for theme, notes in rows]
+    for name, notes in sorted(named, key=lambda r: (-r[1], r[0])):
+        if notes >= threshold:
+            shown.append((name, notes))
+        else:
+            hidden += 1
+    return ThemeCounts(threshold=threshold, shown=shown, hidden=hidden)
+
+
+# --- The whole page --------------------------------------------------------------------------------
+
+def dashboard(filters: Filters, *, now: dt.datetime) -> dict:
+    """Everything the page shows, in nine queries whatever the number of groups (the page adds
+    the session and the user: eleven, pinned in tests/test_dashboard.py)."""
+    today = now.astimezone(filters.zone).date()
+    groups = group_rows(filters, today)
+    narrowed = filters.department is not None or filters.specialty is not None
+    group_ids = [r.group.pk for r in groups] if narrowed else None
+    labels = lookups()
+    evaluation = evaluations(filters, group_ids, names=labels)
+    return {
+        "upcoming": upcoming(filters, now),
+        "groups": groups,
+        "timeline": attendance_over_time(filters, labels),
+        "absences": absences_by_department(filters, labels),
+        "evaluations": evaluation,
+        "themes": theme_counts(filters, evaluation.threshold, labels, group_ids),
+        "names": labels,
+    }

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..importers.residents import MAX_BYTES
+from ..importers import uploads
 
 
 class ResidentImportForm(forms.Form):
@@ -14,15 +14,7 @@ class ResidentImportForm(forms.Form):
     )
 
     def clean_file(self) -> bytes:
-        upload = self.cleaned_data["file"]
-        # Read one byte past the limit rather than trusting the size the browser declared.
-        data = upload.read(MAX_BYTES + 1)
-        if len(data) > MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(limit)s MB. Split it into smaller files."),
-                params={"limit": MAX_BYTES // (1024 * 1024)}, code="too_large",
-            )
-        return data
+        return uploads.read_upload(self.cleaned_data["file"], uploads.RESIDENTS)
 
 
 class ConfirmImportForm(forms.Form):

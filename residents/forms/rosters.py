@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..importers.rosters import MAX_BYTES
+from ..importers import uploads
 from ..models import Programme, Resident
 from .people import DateInput
 
@@ -43,14 +43,7 @@ class RosterUploadForm(forms.Form):
     )
 
     def clean_file(self) -> bytes:
-        upload = self.cleaned_data["file"]
-        data = upload.read(MAX_BYTES + 1)
-        if len(data) > MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(limit)s MB. Split it by period or department."),
-                params={"limit": MAX_BYTES // (1024 * 1024)}, code="too_large",
-            )
-        return data
+        return uploads.read_upload(self.cleaned_data["file"], uploads.ROSTERS)
 
     def clean(self):
         data = super().clean()

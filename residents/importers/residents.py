@@ -15,11 +15,9 @@ Three steps, so that a file with any bad row writes nothing:
 
 from __future__ import annotations
 
-import codecs
 import csv
 import datetime as dt
 import hashlib
-import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -34,9 +32,12 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from ..models import Department, Resident, Specialty, User
+from . import uploads
+from .uploads import Problem
 
 EXAMPLE_FILE = Path(settings.BASE_DIR) / "docs" / "examples" / "residents.csv"
-MAX_BYTES = 2 * 1024 * 1024
+UPLOAD = uploads.RESIDENTS
+MAX_BYTES = UPLOAD.max_bytes  # the limit; uploads.RESIDENTS owns it
 MAX_ROWS = 5000
 
 REQUIRED_COLUMNS = (
@@ -56,24 +57,6 @@ _WHOLE_NUMBER = re.compile(r"[0-9]+")
 
 
 # --- Results --------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Problem:
-    """Why the file cannot be imported. ``line`` is the line in the file (the header is line 1
-    when the file starts with it); ``None`` means the file as a whole."""
-
-    line: int | None
-    column: str
-    value: str
-    reason: str
-
-    def __str__(self) -> str:
-        where = _("line %(line)s") % {"line": self.line} if self.line else _("file")
-        if self.column:
-            where = f"{where}, {self.column}"
-        value = f" ({self.value!r})" if self.value else ""
-        return f"{where}: {self.reason}{value}"
-
 
 @dataclass(frozen=True)
 class ResidentRow:
@@ -191,74 +174,32 @@ class ImportOutdated(Exception):
 
 # --- Step 1: the file on its own ------------------------------------------------------------
 
-def decode(data: bytes | str, *, how_to_fix: str | None = None) -> tuple[str, Problem | None]:
-    """The file's text, or a problem when it is not UTF-8 (with or without byte order mark).
-
-    ``how_to_fix`` ends the message; by default it explains how to save a CSV from Excel."""
-    fix = how_to_fix or _("In Excel choose 'Save as' → 'CSV UTF-8 (comma delimited)' and upload that file.")
-    if isinstance(data, str):
-        return data.removeprefix("\ufeff"), None
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "", Problem(None, "", "", _("The file is saved as UTF-16, not UTF-8.") + " " + fix)
-    try:
-        return data.removeprefix(codecs.BOM_UTF8).decode("utf-8"), None
-    except UnicodeDecodeError as error:
-        # Decoding anyway would garble names (Latin-1 "é" is not UTF-8); say where instead.
-        line = data[: error.start].count(b"\n") + 1
-        return "", Problem(line, "", "", _(
-            "The file is not UTF-8 encoded (the first character that cannot be read is on this "
-            "line); it was probably saved as Latin-1 or Windows-1252."
-        ) + " " + fix)
-
-
-def detect_delimiter(text: str) -> str:
-    """``,`` or ``;`` (Dutch Excel) or a tab, whichever the header line uses most."""
-    header = next((line for line in text.splitlines() if line.strip()), "")
-    counts = {d: header.count(d) for d in (",", ";", "\t")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] > counts[","] else ","
-
-
-def normalise_header(name: str) -> str:
-    return "_".join(name.strip().lower().split())
+def decode(data: bytes | str) -> tuple[str, Problem | None]:
+    """The file's text, or why it is not UTF-8 (``uploads.decode`` with this import's advice)."""
+    return uploads.decode(data, UPLOAD)
 
 
 def read_residents_csv(data: bytes | str) -> ParsedFile:
     """Read and check a residents file without touching the database."""
     parsed = ParsedFile()
-    size = len(data.encode() if isinstance(data, str) else data)
-    if size > MAX_BYTES:
-        parsed.problems.append(Problem(None, "", "", _(
-            "The file is larger than %(limit)s MB. Split it into smaller files."
-        ) % {"limit": MAX_BYTES // (1024 * 1024)}))
-        return parsed
-    text, problem = decode(data)
+    text, problem = uploads.read_text(data, UPLOAD)
+    parsed.text = text
     if problem:
         parsed.problems.append(problem)
         return parsed
-    parsed.text = text
-    if not text.strip():
-        parsed.problems.append(Problem(None, "", "", _("The file is empty.")))
-        return parsed
 
-    # newline="" as the csv module asks, so quoted cells may hold line breaks and lines ending
-    # in \r\n or \r are counted correctly. csv.reader rather than DictReader: reading row by row
-    # tells the first line of each row exactly, even after blank lines.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=detect_delimiter(text))
+    reader = uploads.csv_reader(text)
     seen_on: dict[str, list[int]] = {}
+    count = 0
     try:
-        header, header_line = _read_header(reader)
+        found = uploads.read_header(reader)
+        if found is None:  # nothing but separators and spaces
+            parsed.problems.append(Problem(None, "", "", _("The file is empty.")))
+            return parsed
+        header, header_line = found
         if not _check_header(header, header_line, parsed):
             return parsed
-        count = 0
-        while True:
-            line = reader.line_num + 1
-            try:
-                cells = next(reader)
-            except StopIteration:
-                break
-            if not any(cell.strip() for cell in cells):
-                continue  # blank line, or a row of empty cells as spreadsheets export them
+        for line, cells in uploads.data_rows(reader):
             count += 1
             if count > MAX_ROWS:
                 parsed.problems.append(Problem(None, "", "", _(
@@ -293,13 +234,6 @@ def read_residents_csv(data: bytes | str) -> ParsedFile:
 def _problem_order(problem: Problem) -> tuple[int, int]:
     column = COLUMNS.index(problem.column) if problem.column in COLUMNS else -1
     return (problem.line or 0, column)
-
-
-def _read_header(reader) -> tuple[list[str], int]:
-    for cells in reader:
-        if any(cell.strip() for cell in cells):
-            return [normalise_header(cell) for cell in cells], reader.line_num
-    raise AssertionError("unreachable: the text is not blank")  # pragma: no cover
 
 
 def _check_header(header: list[str], line: int, parsed: ParsedFile) -> bool:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import io
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -33,10 +32,10 @@ from zoneinfo import ZoneInfo
 from django.utils.translation import gettext as _
 
 from ..models import RosterEntry, RosterKind
-from .residents import Problem, detect_delimiter, normalise_header
-from .residents import decode as importers_decode
+from . import uploads
+from .uploads import Problem
 
-MAX_BYTES = 25 * 1024 * 1024  # a year for 500 residents is about 12 MB of CSV
+UPLOAD = uploads.ROSTERS
 MAX_ENTRIES = 400_000
 # An RRULE without an end is expanded this far after its first instance (or to the period
 # given with the import, whichever comes first).
@@ -188,10 +187,6 @@ def _midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0), zone).astimezone(dt.UTC)
 
 
-def decode(data: bytes | str) -> tuple[str, Problem | None]:
-    return importers_decode(data, how_to_fix=_("Export it as UTF-8 (in Excel: 'CSV UTF-8')."))
-
-
 def kind_for(text: str) -> str | None:
     """The RosterKind a roster word means, "" for a day off, None when unknown."""
     word = " ".join(text.strip().lower().replace("_", " ").split())
@@ -231,19 +226,10 @@ def read_roster(
     when its events carry no ATTENDEE. ``period`` limits open-ended recurrences.
     """
     parsed = ParsedRoster()
-    size = len(data.encode() if isinstance(data, str) else data)
-    if size > MAX_BYTES:
-        parsed.problems.append(Problem(None, "", "", _(
-            "The file is larger than %(limit)s MB. Split it by period or department."
-        ) % {"limit": MAX_BYTES // (1024 * 1024)}))
-        return parsed
-    text, problem = decode(data)
+    text, problem = uploads.read_text(data, UPLOAD)
+    parsed.text = text
     if problem:
         parsed.problems.append(problem)
-        return parsed
-    parsed.text = text
-    if not text.strip():
-        parsed.problems.append(Problem(None, "", "", _("The file is empty.")))
         return parsed
     zone = ZoneInfo(tz)
     if file_format == "ics":
@@ -313,16 +299,13 @@ def _as_range(
 
 
 def _read_csv(text: str, zone: ZoneInfo, parsed: ParsedRoster) -> None:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=detect_delimiter(text))
+    reader = uploads.csv_reader(text)
     try:
-        header_line, header = 0, None
-        for cells in reader:
-            if any(c.strip() for c in cells):
-                header_line, header = reader.line_num, [normalise_header(c) for c in cells]
-                break
-        if header is None:
+        found = uploads.read_header(reader)
+        if found is None:
             parsed.problems.append(Problem(None, "", "", _("The file is empty.")))
             return
+        header, header_line = found
         missing = [c for c in CSV_REQUIRED if c not in header]
         if missing:
             parsed.problems.append(Problem(header_line, "", ", ".join(header), _(
@@ -330,14 +313,8 @@ def _read_csv(text: str, zone: ZoneInfo, parsed: ParsedRoster) -> None:
             ) % {"columns": ", ".join(missing), "required": ", ".join(CSV_REQUIRED)}))
             return
         index = {name: header.index(name) for name in CSV_REQUIRED + CSV_OPTIONAL if name in header}
-        while True:
-            line = reader.line_num + 1
-            try:
-                cells = next(reader)
-            except StopIteration:
-                break
-            if any(c.strip() for c in cells):
-                _read_csv_row(line, cells, index, zone, parsed)
+        for line, cells in uploads.data_rows(reader):
+            _read_csv_row(line, cells, index, zone, parsed)
     except csv.Error as error:
         parsed.problems.append(Problem(reader.line_num or None, "", "", _(
             "The file cannot be read as CSV: %(error)s"

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from .. import signals
 from ..importers import rosters
+from ..importers.uploads import Problem
 from ..models import RosterEntry, RosterImport
 
 ROSTER_CHUNK = 2000  # rows per bulk statement; progress is reported after each
@@ -94,7 +95,7 @@ def roster_import_apply(*, roster_import_id: int):
             if plan.problems:
                 raise RosterImportRefused(plan.problems)
             if plan.digest != roster_import.summary.get("digest"):
-                raise RosterImportRefused([rosters.Problem(None, "", "", _(
+                raise RosterImportRefused([Problem(None, "", "", _(
                     "The stored roster changed since this file was checked (another import?). "
                     "Nothing was imported; upload the file again to see what it would do now."
                 ))])

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ..access import coordinator_required, role_required
 from ..forms.people import apply_errors
 from ..forms.rosters import IntervisorAbsenceForm, RosterUploadForm
-from ..importers.residents import Problem
+from ..importers.uploads import Problem
 from ..models import Intervisor, IntervisorAbsence, Resident, RosterImport, User
 from ..services import absences as absence_services
 from ..services import roster_apply, roster_imports

@@ -9,6 +9,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from residents.importers import residents as importers
+from residents.importers import uploads
 
 
 class Command(BaseCommand):
@@ -22,7 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args, file: Path, dry_run: bool, **options) -> None:
         try:
             with file.open("rb") as f:
-                data = f.read(importers.MAX_BYTES + 1)
+                data = uploads.read_limited(f, uploads.RESIDENTS)
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror or error}") from None
 

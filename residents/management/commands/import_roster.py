@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from residents.importers import rosters
+from residents.importers import rosters, uploads
 from residents.models import Programme, RosterImport
 from residents.services import roster_apply, roster_imports
 
@@ -33,7 +33,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: Path, source: str, resident: str, dry_run: bool, **options) -> None:
         try:
-            data = file.read_bytes()
+            with file.open("rb") as f:
+                data = uploads.read_limited(f, uploads.ROSTERS)
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror or error}") from None
         period = None
@@ -66,7 +67,7 @@ class Command(BaseCommand):
         roster_imports.roster_import_confirm(roster_import=checked, by=None)
         done = roster_apply.roster_import_apply(roster_import_id=checked.pk)
         if done.status != RosterImport.Status.DONE:
-            self._fail([rosters.Problem(**p) for p in done.problems], file)
+            self._fail([uploads.Problem(**p) for p in done.problems], file)
         self.stdout.write(self.style.SUCCESS(f"Imported {file}: {described}."))
 
     def _fail(self, problems, file: Path):

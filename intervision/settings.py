@@ -176,7 +176,15 @@ if REDIS_URL:
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Files, not memory: without Redis the web process and the Celery worker are separate
+    # processes, and what one puts in the cache the other must see (a roster import's progress,
+    # written by the worker, read by the page).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
 
 # --- Authentication -------------------------------------------------------------------------
 AUTH_USER_MODEL = "residents.User"

@@ -1,5 +1,5 @@
 """Applying a confirmed roster import, in the worker: one transaction, bulk writes, progress
-for the page, and the sweeper that fails imports whose worker died.
+for the page (written and read here only), and the sweeper that fails imports whose worker died.
 
 Upload → check (a RosterImport in status "checked" holding the file and its preview) →
 confirm (queued; a worker applies it) → done or failed. All or nothing: the worker plans
@@ -13,7 +13,7 @@ import datetime as dt
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,28 +50,34 @@ def _plan_of(roster_import) -> tuple[object, object]:
     return parsed, period
 
 
-def roster_progress_key(pk: int) -> str:
+PROGRESS_TIMEOUT = 3600  # seconds; longer than an import may run (ROSTER_IMPORT_RUN_LIMIT)
+
+
+def _progress_key(pk: int) -> str:
     return f"roster-import:{pk}:done"
 
 
 def _report_progress(pk: int, done: int) -> None:
-    """Tell the progress bar how far the import is while its transaction is still open.
+    """Tell the page how many rows the running import has written so far.
 
-    The rows written so far are invisible to other connections until commit, so progress
-    goes to the cache and, on PostgreSQL, to ``RosterImport.done`` through a second
-    connection of its own (SQLite allows one writer, the import itself)."""
-    cache.set(roster_progress_key(pk), done, 3600)
-    if connections["default"].vendor != "postgresql":
-        return
-    side = connections.create_connection("default")
-    try:
-        with side.cursor() as cursor:
-            cursor.execute(
-                "UPDATE residents_rosterimport SET done = %s WHERE id = %s AND total >= %s",
-                [done, pk, done],
-            )
-    finally:
-        side.close()
+    The cache is the one place progress is kept while an import runs. The rows themselves are
+    written in one transaction, invisible to every other connection until it commits, so the
+    page cannot count them; nor can the worker update ``RosterImport.done`` as it goes, since on
+    SQLite the import's own transaction holds the only write lock. The cache is shared by the
+    web processes and the workers: Redis with REDIS_URL, otherwise files under VAR_DIR (CACHES
+    in settings; a cache in memory is private to each process, and under `make run` the bar
+    would not move). ``RosterImport.done`` changes only with the status: all rows once done."""
+    cache.set(_progress_key(pk), done, PROGRESS_TIMEOUT)
+
+
+def roster_import_done(roster_import: RosterImport) -> int:
+    """How many of the import's rows are written: all once it is done, what its worker last
+    reported while it runs, none before or after a failure."""
+    if roster_import.status == RosterImport.Status.DONE:
+        return roster_import.total
+    if roster_import.status == RosterImport.Status.RUNNING:
+        return min(cache.get(_progress_key(roster_import.pk)) or 0, roster_import.total)
+    return 0
 
 
 def roster_import_apply(*, roster_import_id: int):
@@ -138,7 +144,8 @@ def roster_import_apply(*, roster_import_id: int):
             problems=[{"line": p.line, "column": p.column, "value": p.value, "reason": p.reason}
                       for p in refused.problems],
         )
-    cache.delete(roster_progress_key(roster_import.pk))
+    finally:
+        cache.delete(_progress_key(roster_import.pk))
     roster_import.refresh_from_db()
     return roster_import
 

@@ -8,7 +8,6 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -55,11 +54,7 @@ def roster_import(request: HttpRequest) -> HttpResponse:
 
 
 def _progress(roster_import: RosterImport) -> tuple[int, int]:
-    done = roster_import.done
-    if roster_import.status == RosterImport.Status.RUNNING:
-        done = max(done, cache.get(roster_apply.roster_progress_key(roster_import.pk)) or 0)
-    if roster_import.status == RosterImport.Status.DONE:
-        done = roster_import.total
+    done = roster_apply.roster_import_done(roster_import)
     percent = round(100 * done / roster_import.total) if roster_import.total else (
         100 if roster_import.status == RosterImport.Status.DONE else 0)
     return done, percent

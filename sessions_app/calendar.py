@@ -15,7 +15,6 @@ import datetime as dt
 from collections.abc import Iterable
 from email.utils import parseaddr
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
@@ -25,6 +24,7 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from residents.models import User, new_calendar_token
+from residents.timezones import programme_tz_name, programme_zone
 
 from .models import Session
 
@@ -39,11 +39,6 @@ STATUS = {
     Session.Status.HELD: "CONFIRMED",
     Session.Status.CANCELLED: "CANCELLED",
 }
-
-
-def programme_zone() -> ZoneInfo:
-    """The zone sessions are planned and shown in (``settings.TIME_ZONE``)."""
-    return ZoneInfo(settings.TIME_ZONE)
 
 
 def site_host() -> str:
@@ -105,7 +100,7 @@ def _calendar(*, name: str, method: str | None = None) -> Calendar:
     if method:
         calendar.add("method", method)
     calendar.add("x-wr-calname", name)
-    calendar.add("x-wr-timezone", settings.TIME_ZONE)
+    calendar.add("x-wr-timezone", programme_tz_name())
     return calendar
 
 

@@ -23,6 +23,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
 from residents.models import User
+from residents.timezones import programme_zone
 
 from .models import Notification, Participation, Session
 
@@ -48,12 +49,6 @@ def is_temporary(error: BaseException) -> bool:
     if isinstance(error, smtplib.SMTPResponseException):
         return 400 <= error.smtp_code < 500
     return False
-
-
-def programme_zone() -> ZoneInfo:
-    """The zone times are shown in: the one sessions are planned in and calendar invitations
-    carry (``settings.TIME_ZONE``), so the e-mail and its attachment agree."""
-    return ZoneInfo(settings.TIME_ZONE)
 
 
 def language_of(user: User) -> str:

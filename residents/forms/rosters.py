@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ..importers import uploads
-from ..models import Programme, Resident
+from ..models import Resident
+from ..timezones import programme_zone
 from .people import DateInput
 
 
@@ -58,7 +58,7 @@ class RosterUploadForm(forms.Form):
         start, end = self.cleaned_data.get("period_start"), self.cleaned_data.get("period_end")
         if not (start and end):
             return None
-        zone = ZoneInfo(Programme.get().time_zone)
+        zone = programme_zone()
         return (dt.datetime.combine(start, dt.time(0), zone),
                 dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), zone))
 

@@ -8,6 +8,7 @@ from planning import availability as engine
 from planning.availability import Rules
 
 from ..models import Programme
+from ..timezones import programme_tz_name
 
 
 def rules_for(programme: Programme) -> Rules:
@@ -19,7 +20,7 @@ def rules_for(programme: Programme) -> Rules:
         series_length=max(1, programme.night_series_length),
         min_share=float(programme.min_share_available),
         country=programme.country or None,
-        tz=programme.time_zone,
+        tz=programme_tz_name(),
     )
 
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from planning.availability import rest_after_nights
 
 from ..models import Programme, Resident, RosterEntry
+from ..timezones import programme_zone
 from .rules import rules_for
 
 HEAVY_WEEK_HOURS = 48  # the Dutch working-hours rule for residents: 48 h a week on average
@@ -74,7 +75,7 @@ def workload_for(
     """
     programme = programme or Programme.get()
     rules = _rules(programme)
-    zone = ZoneInfo(programme.time_zone)
+    zone = programme_zone()
     today = now.astimezone(zone).date()
     this_monday = today - dt.timedelta(days=today.weekday())
     mondays = [this_monday + dt.timedelta(weeks=w) for w in range(-weeks_back, weeks_ahead + 1)]

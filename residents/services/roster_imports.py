@@ -8,13 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..importers import rosters
-from ..models import Programme, RosterImport, User
+from ..models import RosterImport, User
 from ..tasks.rosters import roster_import_apply as apply_task
+from ..timezones import programme_tz_name
 from .roster_apply import RosterImportRefused
-
-
-def _programme_tz() -> str:
-    return Programme.get().time_zone
 
 
 @transaction.atomic
@@ -32,7 +29,7 @@ def roster_import_check(
 
     Raises ``RosterImportRefused`` listing every problem; then nothing is kept.
     """
-    tz = _programme_tz()
+    tz = programme_tz_name()
     file_format = file_format or rosters.guess_format(filename, data)
     source = source.strip() or "roster"
     parsed, plan = rosters.check_roster(

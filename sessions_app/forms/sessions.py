@@ -14,9 +14,10 @@ from django.utils.translation import gettext_lazy as _
 
 from residents.forms.people import DateInput
 from residents.models import Intervisor
+from residents.timezones import programme_zone
 
 from ..models import IntervisionGroup, Session
-from ..services.sessions import MAX_MINUTES, MAX_SERIES, MIN_MINUTES, local_datetime, programme_zone
+from ..services.sessions import MAX_MINUTES, MAX_SERIES, MIN_MINUTES, local_datetime
 
 WEEKDAYS = [
     (0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")),

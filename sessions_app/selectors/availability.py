@@ -23,6 +23,7 @@ from planning import availability as engine
 from planning.availability import GroupRequest, Rules, Window
 from residents.models import IntervisorAbsence, Programme, RosterEntry
 from residents.selectors.rules import rules_for, rules_for_programme  # noqa: F401 (callers use both)
+from residents.timezones import programme_zone
 
 from ..models import AbsenceReason, IntervisionGroup, Membership, Session, SessionClash
 
@@ -93,7 +94,7 @@ def windows_to_json(windows: Iterable[Window]) -> list[dict]:
 def default_horizon(weeks: int = DEFAULT_WEEKS, *, now: dt.datetime | None = None,
                     tz: str | None = None) -> tuple[dt.datetime, dt.datetime]:
     """From local midnight tomorrow, ``weeks`` weeks long (the day itself is too late to plan)."""
-    zone = ZoneInfo(tz or Programme.get().time_zone)
+    zone = ZoneInfo(tz) if tz else programme_zone()
     today = (now or timezone.now()).astimezone(zone).date()
     start = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(0), zone)
     return start, start + dt.timedelta(weeks=weeks)

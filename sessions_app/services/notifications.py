@@ -42,6 +42,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from residents.models import User
+from residents.timezones import programme_zone
 
 from .. import emails
 from ..models import (
@@ -205,7 +206,7 @@ def low_rsvp_digests_enqueue(*, now: dt.datetime | None = None) -> None:
     reports is worked out when it is sent."""
     now = now or timezone.now()
     coordinators = User.objects.filter(role=User.Role.COORDINATOR, is_active=True)
-    scope = week_scope(timezone.localtime(now, emails.programme_zone()).date())
+    scope = week_scope(timezone.localtime(now, programme_zone()).date())
     enqueue(Kind.LOW_RSVP_DIGEST, coordinators, None, scope, now)
 
 
@@ -361,7 +362,7 @@ def _low_rsvp_digest(facts: Facts) -> Decision:
     rows = low_rsvp_sessions(now=facts.now, days=DIGEST_HORIZON_DAYS)
     if not rows:
         return Decision(skip="nothing to report")
-    zone = emails.programme_zone()
+    zone = programme_zone()
     language = emails.language_of(facts.recipient)
     return Decision(context={
         "rows": [

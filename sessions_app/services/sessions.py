@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import holidays
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from residents.models import Intervisor, Programme, User
+from residents.timezones import programme_zone
 
 from ..models import (
     Booking,
@@ -54,10 +54,6 @@ MIN_MINUTES, MAX_MINUTES = 30, 480
 
 
 # --- Local time -----------------------------------------------------------------------------------
-
-def programme_zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
-
 
 def local_datetime(day: dt.date, at: dt.time, zone: ZoneInfo | None = None) -> dt.datetime:
     """``day`` at wall-clock time ``at`` in the programme's zone, as an aware datetime.

@@ -4,7 +4,6 @@ per group: the people side's rosters seen next to groups and sessions."""
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_GET
 from residents.access import coordinator_required, role_required
 from residents.models import Programme, Resident, User
 from residents.selectors import workload as selectors
+from residents.timezones import programme_tz_name, programme_zone
 
 from ..models import IntervisionGroup, Membership, Session
 
@@ -32,7 +32,7 @@ def _resident_for(request: HttpRequest, pk: int) -> Resident:
 def resident_roster(request: HttpRequest, pk: int) -> HttpResponse:
     resident = _resident_for(request, pk)
     programme = Programme.get()
-    zone = ZoneInfo(programme.time_zone)
+    zone = programme_zone()
     today = timezone.localdate()
     try:
         anchor = dt.date.fromisoformat(request.GET.get("date", "")) if request.GET.get("date") else today
@@ -56,7 +56,7 @@ def resident_roster(request: HttpRequest, pk: int) -> HttpResponse:
     sessions = Session.objects.filter(
         participations__resident=resident, start__lt=high, end__gt=low,
     ).exclude(status=Session.Status.CANCELLED).select_related("group")
-    days = selectors.roster_days(resident, first, last, tz=programme.time_zone, sessions=sessions)
+    days = selectors.roster_days(resident, first, last, tz=programme_tz_name(), sessions=sessions)
     if view == "month":
         for day in days:
             day.in_month = day.date.month == anchor.month

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from planning import availability as engine
 from residents.access import coordinator_required
-from residents.models import Programme
+from residents.timezones import programme_zone
 
 from ..selectors import availability as suggestions
 from ..services import suggestions as services
@@ -100,7 +100,7 @@ def group_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
     group = _get_group_for_coordinator(request, pk)
     form = HorizonForm(request.GET or None)
     weeks = form.cleaned_data["weeks"] if form.is_valid() else suggestions.DEFAULT_WEEKS
-    zone = ZoneInfo(Programme.get().time_zone)
+    zone = programme_zone()
     result = suggestions.suggest_for_group(group, weeks=weeks)
     context = {
         "group": group, "form": form if form.is_bound else HorizonForm(), "weeks": weeks,
@@ -137,7 +137,7 @@ def group_suggestion_plan(request: HttpRequest, pk: int) -> HttpResponse:
         for message in error.messages:
             messages.error(request, message)
         return redirect("group_suggestions", pk=group.pk)
-    local = session.start.astimezone(ZoneInfo(Programme.get().time_zone))
+    local = session.start.astimezone(programme_zone())
     messages.success(request, _("A session of %(group)s is planned on %(when)s.")
                      % {"group": group, "when": local.strftime("%Y-%m-%d %H:%M")})
     try:

@@ -7,13 +7,13 @@ transaction, in this process (no worker needed). Formats: docs/import-rosters.md
 
 import datetime as dt
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from residents.importers import rosters, uploads
-from residents.models import Programme, RosterImport
+from residents.models import RosterImport
 from residents.services import roster_apply, roster_imports
+from residents.timezones import programme_zone
 
 
 class Command(BaseCommand):
@@ -41,7 +41,7 @@ class Command(BaseCommand):
         if bool(options["start"]) != bool(options["end"]):
             raise CommandError("Give both --from and --to, or neither.")
         if options["start"]:
-            zone = ZoneInfo(Programme.get().time_zone)
+            zone = programme_zone()
             period = (dt.datetime.combine(options["start"], dt.time(0), zone),
                       dt.datetime.combine(options["end"] + dt.timedelta(days=1), dt.time(0), zone))
         file_format = options["format"] or rosters.guess_format(file.name, data)

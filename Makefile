@@ -3,6 +3,7 @@
 #   make run                         web app on http://127.0.0.1:8000/ plus a Celery worker with beat
 #   make test                        the whole test suite
 #   make test PYTEST_ARGS="-k demo"  extra arguments for pytest
+#   make check                       ruff, missing migrations and the import contracts
 #   make lock                        recompile requirements*.lock after a pin in pyproject.toml changed
 #   make install | lint | clean
 
@@ -10,7 +11,7 @@ PYTHON := .venv/bin/python
 PYTEST_ARGS ?=
 LOCK_ARGS ?=
 
-.PHONY: run test install lint lock clean distclean
+.PHONY: run test install lint check lock clean distclean
 
 run:
 	bin/run
@@ -23,6 +24,11 @@ test: install
 
 lint: install
 	$(PYTHON) -m ruff check .
+
+check: install
+	$(PYTHON) -m ruff check .
+	DEBUG=1 $(PYTHON) manage.py makemigrations --check --dry-run
+	.venv/bin/lint-imports
 
 # pyproject.toml pins the direct dependencies; the lock files pin everything they pull in, for
 # every platform: requirements.lock for the image, requirements-dev.lock (the same versions plus

@@ -90,7 +90,6 @@ from itertools import compress, repeat
 from operator import attrgetter, itemgetter
 from zoneinfo import ZoneInfo
 
-import holidays
 import numpy as np
 import numpy.typing as npt
 
@@ -873,6 +872,10 @@ def _status(pid: int, layers: dict[str, int], mask: int, rules: Rules) -> Member
 
 @lru_cache(maxsize=64)
 def _public_holidays(country: str, year: int) -> frozenset[date]:
+    # The holidays package loads every country it knows (about 9 MB) on first use: import it
+    # only when a plan needs public holidays, not in every process that imports the engine.
+    import holidays
+
     return frozenset(holidays.country_holidays(country, years=year))
 
 

@@ -19,7 +19,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-import holidays
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -228,6 +227,8 @@ def series_preview(
     zone = programme_zone()
     days = series_days(weekday=weekday, first_date=first_date, cadence_weeks=cadence_weeks, count=count)
     country = Programme.get().country
+    import holidays  # it loads every country it knows: only when a series is laid out
+
     try:
         closed = holidays.country_holidays(country, years=sorted({d.year for d in days}))
     except NotImplementedError:  # a country the library does not know: no holidays flagged

@@ -283,6 +283,12 @@ class Programme(models.Model):
     evaluation_threshold = models.PositiveSmallIntegerField(
         _("answers needed before evaluations are shown"), default=5
     )
+    # The country's public holidays for a span of years, worked out by the worker
+    # (``services.holidays.programme_holidays_refresh``, nightly) so that web processes plan
+    # around them without loading the holidays package: {"country": "NL", "first_year": 2025,
+    # "last_year": 2031, "days": {"2026-12-25": "Christmas Day", …}}. Empty until the first
+    # refresh; until then, and for other years, the holidays are worked out where needed.
+    public_holidays = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         constraints = [

@@ -62,7 +62,8 @@ def test_the_refresh_keeps_the_countrys_holidays_for_the_years_around_today(db):
 def test_suggestions_skip_a_holiday_from_the_stored_list_without_the_package(
         db, group, rosa, no_holidays_package):
     Programme.objects.filter(pk=Programme.get().pk).update(public_holidays={
-        "country": "NL", "first_year": 2025, "last_year": 2031, "days": {ASCENSION.isoformat(): "Ascension Day"},
+        "country": "NL", "first_year": 2025, "last_year": 2031,
+        "days": {ASCENSION.isoformat(): "Ascension Day"},
     })
     days = thursday_suggestion_days(group)
     assert days == {dt.date(2026, 5, 7), dt.date(2026, 5, 21)}

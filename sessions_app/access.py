@@ -124,11 +124,15 @@ def membership_for(user: User, pk: int, *, group: IntervisionGroup, write: bool 
 def own_participation(user: User, session: Session) -> Participation | None:
     """The person's own row for ``session`` (answer, seat, attendance), if there is one.
     Residents change only their own rows; the services take the resident, never a row id."""
+    if not signed_in(user):
+        return None
     return Participation.objects.visible_to(user).filter(session=session, resident__user=user).first()
 
 
 def booking_for(user: User, session: Session) -> Participation:
     """The person's seat or waitlist place in ``session``; 404 when they hold neither."""
+    if not signed_in(user):
+        raise Http404
     booking = (
         Participation.objects.visible_to(user)
         .filter(session=session, resident__user=user, booking__in=[Booking.BOOKED, Booking.WAITLISTED])
@@ -168,6 +172,8 @@ def note_session_for(user: User, pk: int) -> Session:
 def own_note(user: User, session: Session) -> SessionNote | None:
     """The person's own note on ``session``, with its themes, if they keep its notes and
     wrote one."""
+    if not signed_in(user):
+        return None
     return (
         SessionNote.objects.visible_to(user).filter(session=session, author=user)
         .prefetch_related("themes").first()

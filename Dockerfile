@@ -11,10 +11,12 @@ RUN groupadd --system app \
 
 WORKDIR /app
 
-# Dependencies first, so this layer is rebuilt only when the pinned list in pyproject.toml
-# changes. The project installs no modules of its own (py-modules = []), only its dependencies.
-COPY pyproject.toml ./
-RUN pip install . && rm -rf build *.egg-info
+# Dependencies first, so this layer is rebuilt only when pyproject.toml or the lock changes.
+# The project installs no modules of its own (py-modules = []), only its dependencies, at the
+# versions in requirements.lock (`make lock`); a lock that no longer fits pyproject.toml's
+# pins stops the build.
+COPY pyproject.toml requirements.lock ./
+RUN pip install -c requirements.lock . && rm -rf build *.egg-info
 
 COPY . .
 

@@ -1,3 +1,6 @@
-from .celery import app as celery_app
+"""The Intervision project: settings, URLs, the Celery app and its beat schedule, wsgi.
 
-__all__ = ("celery_app",)
+The Celery app is not imported here: web processes load Celery only when they enqueue a task
+(each app's ``tasks`` package imports ``intervision.celery`` first), and the worker finds it
+with ``celery -A intervision``.
+"""

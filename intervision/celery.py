@@ -21,6 +21,13 @@ app.conf.beat_schedule = {
         "task": "sessions_app.tasks.retention.purge_expired_notes",
         "schedule": crontab(hour=3, minute=40),
     },
+    # Nightly: the public holidays of the programme's country for the years around today, kept
+    # on the programme's row so that web processes plan around them without the holidays
+    # package. Also picks up a change of country by the next morning.
+    "refresh-public-holidays": {
+        "task": "residents.tasks.holidays.refresh_public_holidays",
+        "schedule": crontab(hour=3, minute=10),
+    },
     # Proves in the worker log that beat and a worker are alive; cheap, touches nothing.
     "heartbeat": {"task": "residents.tasks.health.heartbeat", "schedule": 60.0},
     # Nightly, before coordinators start their day: suggest times for groups whose next

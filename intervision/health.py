@@ -1,11 +1,11 @@
 """``/healthz``: whether the database and the broker answer, for load balancers and monitoring."""
 
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-
-from .celery import app as celery_app
+from kombu import Connection
 
 
 @require_GET
@@ -20,7 +20,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception as exc:  # any failure means "down": say which and why
         checks["database"] = f"down: {exc.__class__.__name__}"
     try:
-        with celery_app.connection_for_write() as conn:
+        # kombu (Celery's messaging library) alone: the check needs a connection, not the
+        # Celery app, which web processes otherwise never load.
+        broker = Connection(settings.CELERY_BROKER_URL,
+                            transport_options=getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}))
+        with broker as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         checks["broker"] = "ok"
     except Exception as exc:

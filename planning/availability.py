@@ -90,7 +90,6 @@ from itertools import compress, repeat
 from operator import attrgetter, itemgetter
 from zoneinfo import ZoneInfo
 
-import holidays
 import numpy as np
 import numpy.typing as npt
 
@@ -170,6 +169,19 @@ class Window:
 
 
 @dataclass(frozen=True)
+class HolidayList:
+    """Public holidays of ``country`` for every year from ``first_year`` to ``last_year``."""
+
+    country: str
+    first_year: int
+    last_year: int
+    dates: frozenset[date]
+
+    def covers(self, country: str, year: int) -> bool:
+        return country == self.country and self.first_year <= year <= self.last_year
+
+
+@dataclass(frozen=True)
 class Rules:
     """Programme-wide settings; the defaults follow the Dutch working-hours rules."""
 
@@ -181,6 +193,9 @@ class Rules:
     min_share: float = 0.75
     country: str | None = "NL"
     tz: str = "Europe/Amsterdam"
+    # The country's public holidays for some years, worked out beforehand (a programme keeps
+    # them on its row). Years outside it are worked out here, from ``country``.
+    known_holidays: HolidayList | None = None
     fatigue_after_night: timedelta = timedelta(hours=48)
     heavy_week_hours: float = 48
 
@@ -368,7 +383,7 @@ def availability_matrix(
 def clear_caches() -> None:
     """Forget cached window expansions and holidays (benchmarks time cold runs with it)."""
     _candidates.cache_clear()
-    _public_holidays.cache_clear()
+    public_holidays.cache_clear()
 
 
 def rest_after_nights(
@@ -872,17 +887,34 @@ def _status(pid: int, layers: dict[str, int], mask: int, rules: Rules) -> Member
 
 
 @lru_cache(maxsize=64)
-def _public_holidays(country: str, year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays(country, years=year))
+def public_holidays(country: str, year: int) -> dict[date, str]:
+    """The public holidays of ``country`` (ISO 3166) in ``year``, with their names; empty for
+    a country the holidays package does not know."""
+    # The holidays package loads every country it knows (about 17 MB) on first use: import it
+    # only here, so a process that plans with a stored HolidayList never loads it.
+    import holidays
+
+    try:
+        return dict(holidays.country_holidays(country, years=year))
+    except NotImplementedError:
+        return {}
+
+
+def holiday_list(country: str, first_year: int, last_year: int) -> HolidayList:
+    dates = {day for year in range(first_year, last_year + 1) for day in public_holidays(country, year)}
+    return HolidayList(country, first_year, last_year, frozenset(dates))
 
 
 def _closed_dates(
-    extra: frozenset[date], country: str | None, first: date, last: date
+    extra: frozenset[date], country: str | None, known: HolidayList | None, first: date, last: date
 ) -> set[date]:
     closed = set(extra)
     if country:
         for year in range(first.year, last.year + 1):
-            closed |= _public_holidays(country, year)
+            if known is not None and known.covers(country, year):
+                closed |= known.dates
+            else:
+                closed |= set(public_holidays(country, year))
     return closed
 
 
@@ -927,6 +959,7 @@ def _candidates_for(request: GroupRequest, rules: Rules, cells: int) -> _Candida
         cells,
         rules.tz,
         rules.country,
+        rules.known_holidays,
     )
 
 
@@ -941,10 +974,11 @@ def _candidates(
     cells: int,
     tz: str,
     country: str | None,
+    known_holidays: HolidayList | None,
 ) -> _Candidates:
     grid = _Grid.spanning(horizon_start, horizon_end)
     starts = _window_starts(
-        grid, windows, horizon_start, horizon_end, closed_dates, cells, tz, country
+        grid, windows, horizon_start, horizon_end, closed_dates, cells, tz, country, known_holidays
     )
     # Cell c is covered iff a slot starts in c-cells+1 .. c: shift the starts up by
     # cells-1, then _spread marks every cell with a shifted start in c .. c+cells-1.
@@ -963,13 +997,14 @@ def _window_starts(
     cells: int,
     tz: str,
     country: str | None,
+    known_holidays: HolidayList | None = None,
 ) -> int:
     """Bits of every grid cell where a slot may start: inside a window and the horizon, on
     a day that is not closed."""
     zone = ZoneInfo(tz)
     first = horizon_start.astimezone(zone).date()
     last = horizon_end.astimezone(zone).date()
-    closed = _closed_dates(closed_dates, country, first, last)
+    closed = _closed_dates(closed_dates, country, known_holidays, first, last)
     horizon_low = grid.ceil(horizon_start)
     horizon_high = grid.floor(horizon_end) - cells  # last start that still fits
     starts = 0

@@ -155,6 +155,22 @@ class ResidentQuerySet(models.QuerySet["Resident"]):
     def with_people(self) -> ResidentQuerySet:
         return self.select_related("user", "specialty", "department")
 
+    def visible_to(self, user: User) -> ResidentQuerySet:
+        """Residents a person may load: all for coordinators, themselves for a resident,
+        nobody for anyone else. ``residents.access.resident_for`` builds on this."""
+        if not _signed_in(user):
+            return self.none()
+        if user.is_coordinator:
+            return self.all()
+        if user.is_resident:
+            return self.filter(user=user)
+        return self.none()
+
+
+def _signed_in(user: User) -> bool:
+    # Anonymous visitors have no role properties: ask this first, in every visible_to.
+    return bool(user.is_authenticated and user.is_active)
+
 
 class Resident(models.Model):
     """A doctor in specialty training: the people intervision groups are made of."""
@@ -200,6 +216,17 @@ class Resident(models.Model):
 class IntervisorQuerySet(models.QuerySet["Intervisor"]):
     def active(self) -> IntervisorQuerySet:
         return self.filter(user__is_active=True)
+
+    def visible_to(self, user: User) -> IntervisorQuerySet:
+        """Intervisors a person may load: all for coordinators, themselves for an intervisor,
+        nobody for anyone else. ``residents.access.intervisor_for`` builds on this."""
+        if not _signed_in(user):
+            return self.none()
+        if user.is_coordinator:
+            return self.all()
+        if user.is_intervisor:
+            return self.filter(user=user)
+        return self.none()
 
 
 class IntervisorKind(models.TextChoices):
@@ -283,6 +310,12 @@ class Programme(models.Model):
     evaluation_threshold = models.PositiveSmallIntegerField(
         _("answers needed before evaluations are shown"), default=5
     )
+    # The country's public holidays for a span of years, worked out by the worker
+    # (``services.holidays.programme_holidays_refresh``, nightly) so that web processes plan
+    # around them without loading the holidays package: {"country": "NL", "first_year": 2025,
+    # "last_year": 2031, "days": {"2026-12-25": "Christmas Day", …}}. Empty until the first
+    # refresh; until then, and for other years, the holidays are worked out where needed.
+    public_holidays = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         constraints = [
@@ -323,6 +356,14 @@ class RosterKind(models.TextChoices):
     OTHER = "other", _("Other duty")
 
 
+class RosterImportQuerySet(models.QuerySet["RosterImport"]):
+    def visible_to(self, user: User) -> RosterImportQuerySet:
+        """Roster imports hold whole departments' rosters: coordinators only."""
+        if _signed_in(user) and user.is_coordinator:
+            return self.all()
+        return self.none()
+
+
 class RosterImport(models.Model):
     """One upload of a roster file: its checks, its progress while a worker applies it, and
     its outcome. Entries it created point back to it."""
@@ -351,6 +392,8 @@ class RosterImport(models.Model):
     # When it was queued or a worker took it: how long it has waited or run (a worker that
     # died leaves it "running"; the sweeper fails it after a while, see roster_imports_sweep).
     status_changed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RosterImportQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -395,6 +438,19 @@ class RosterEntry(models.Model):
         return f"{self.resident}: {self.get_kind_display()} {self.start:%Y-%m-%d %H:%M}"
 
 
+class IntervisorAbsenceQuerySet(models.QuerySet["IntervisorAbsence"]):
+    def visible_to(self, user: User) -> IntervisorAbsenceQuerySet:
+        """Absences a person may load: everyone's for coordinators (they plan around them),
+        their own for an intervisor, none for anyone else."""
+        if not _signed_in(user):
+            return self.none()
+        if user.is_coordinator:
+            return self.all()
+        if user.is_intervisor:
+            return self.filter(intervisor__user=user)
+        return self.none()
+
+
 class IntervisorAbsence(models.Model):
     """Time an intervisor cannot lead a session (holiday, other work)."""
 
@@ -402,6 +458,8 @@ class IntervisorAbsence(models.Model):
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    objects = IntervisorAbsenceQuerySet.as_manager()
 
     class Meta:
         ordering = ["start"]

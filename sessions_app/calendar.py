@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from email.utils import parseaddr
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -21,12 +22,14 @@ from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event, vCalAddress, vText
 
 from residents.models import User, new_calendar_token
 from residents.timezones import programme_tz_name, programme_zone
 
 from .models import Session
+
+if TYPE_CHECKING:
+    from icalendar import Calendar, Event
 
 PRODID = "-//Intervision//Intervision sessions//EN"
 METHODS = ("REQUEST", "CANCEL")
@@ -65,6 +68,8 @@ def session_page_url(session: Session) -> str:
 
 
 def session_event(session: Session, *, stamp: dt.datetime) -> Event:
+    from icalendar import Event
+
     """One VEVENT for ``session`` (needs ``group`` and ``intervisor__user`` loaded)."""
     zone = programme_zone()
     event = Event()
@@ -93,6 +98,8 @@ def session_event(session: Session, *, stamp: dt.datetime) -> Event:
 
 
 def _calendar(*, name: str, method: str | None = None) -> Calendar:
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -131,6 +138,8 @@ def feed_ics(*, sessions: Iterable[Session], name: str, now: dt.datetime | None 
 
 
 def invitation_ics(*, session: Session, recipient: User, method: str) -> bytes:
+    from icalendar import vCalAddress, vText
+
     """An invitation (``REQUEST``) or cancellation (``CANCEL``) for one recipient (RFC 5546),
     so mail programs show Accept / Decline buttons or remove the event.
 

@@ -12,9 +12,12 @@ Nothing in this module puts note text or a key into an exception message or a lo
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+
+if TYPE_CHECKING:
+    from cryptography.fernet import MultiFernet
 
 
 class NoteUnreadable(Exception):
@@ -22,14 +25,27 @@ class NoteUnreadable(Exception):
     stored value is damaged). Carries no content."""
 
 
+def _lib():
+    # cryptography loads only where a note is read or written, so a web process that serves
+    # no note pages does not carry it.
+    from cryptography import fernet
+
+    return fernet
+
+
 @lru_cache(maxsize=4)
 def _fernet_for(keys: tuple[str, ...]) -> MultiFernet:
-    return MultiFernet([Fernet(key) for key in keys])
+    fernet = _lib()
+    return fernet.MultiFernet([fernet.Fernet(key) for key in keys])
 
 
 def _fernet() -> MultiFernet:
     # Keyed by the key list, so a changed setting (tests, a reload) takes effect at once.
     return _fernet_for(tuple(settings.NOTES_ENCRYPTION_KEYS))
+
+
+def _unreadable() -> tuple[type[Exception], ...]:
+    return (_lib().InvalidToken, UnicodeError, ValueError)
 
 
 def encrypt(text: str) -> str:
@@ -40,7 +56,7 @@ def encrypt(text: str) -> str:
 def decrypt(token: str) -> str:
     try:
         return _fernet().decrypt(token.encode("ascii")).decode("utf-8")
-    except (InvalidToken, UnicodeError, ValueError):
+    except _unreadable():
         raise NoteUnreadable("the note cannot be decrypted with the configured keys") from None
 
 
@@ -48,15 +64,15 @@ def reencrypt(token: str) -> str:
     """The same text encrypted with the newest key (a token already under it is renewed too)."""
     try:
         return _fernet().rotate(token.encode("ascii")).decode("ascii")
-    except (InvalidToken, UnicodeError, ValueError):
+    except _unreadable():
         raise NoteUnreadable("the note cannot be decrypted with the configured keys") from None
 
 
 def is_current(token: str) -> bool:
     """Whether ``token`` was encrypted with the newest key (no rewrite needed)."""
-    newest = Fernet(settings.NOTES_ENCRYPTION_KEYS[0])
+    newest = _lib().Fernet(settings.NOTES_ENCRYPTION_KEYS[0])
     try:
         newest.decrypt(token.encode("ascii"))
-    except (InvalidToken, UnicodeError, ValueError):
+    except _unreadable():
         return False
     return True

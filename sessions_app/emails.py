@@ -1,10 +1,11 @@
 """Rendering and sending one notification e-mail.
 
-Each kind of notification is three templates per language under ``templates/emails/<lang>/``:
-``<kind>.subject.txt``, ``<kind>.txt`` and ``<kind>.html``. Adding a kind means adding its six
-templates (English and Dutch); the context every template gets is built here. Templates are
-kept per language rather than translated through message catalogues because an e-mail is
-written as a whole text, and a natural Dutch e-mail is not a sentence-by-sentence translation.
+Each kind of notification is three templates under ``templates/emails/``: ``<kind>.subject.txt``,
+``<kind>.txt`` and ``<kind>.html``, written in English and translated with gettext like the
+pages (``{% translate %}`` and ``{% blocktranslate %}``, Dutch in ``locale/nl``). A message is
+rendered in its recipient's language; words built here (the name of an open session, "and"
+between the leaders) are translated in that language too. Adding a kind means adding its three
+templates and translating their strings; the context every template gets is built here.
 
 E-mails never carry what was said in a session (notes) and name no other resident, except the
 coordinators' digest, whose purpose is to say who has not answered yet.
@@ -21,6 +22,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
+from django.utils.text import get_text_list
+from django.utils.translation import pgettext
 
 from residents.models import User
 from residents.timezones import programme_zone
@@ -29,8 +32,6 @@ from .models import Notification, Participation, Session
 
 LANGUAGES = ("en", "nl")
 ICS_FILENAME = "invite.ics"
-
-OPEN_SESSION_NAME = {"en": "open intervision session", "nl": "open intervisiebijeenkomst"}
 
 # Errors worth trying again later: the server or the network is temporarily away. A 4xx reply
 # is the server's own "try again later"; a 5xx reply is final.
@@ -60,7 +61,8 @@ def session_name(session: Session, language: str) -> str:
         return session.title
     if session.group_id:
         return session.group.name
-    return OPEN_SESSION_NAME[language]
+    with translation.override(language):
+        return pgettext("name of a session without a group or title", "open intervision session")
 
 
 def _first_url(*names_and_args: tuple[str, list]) -> str:
@@ -120,6 +122,8 @@ def base_context(notification: Notification, language: str, zone: ZoneInfo) -> d
         leaders = [session.intervisor.user.get_full_name()]
         if session.group_id and session.group.co_intervisor_id:
             leaders.append(session.group.co_intervisor.user.get_full_name())
+        with translation.override(language):  # "Ivan Visser and Iris Bakker", "… en …"
+            leaders_text = get_text_list(leaders, pgettext("between the last two names", "and"))
         context.update(
             session=session,
             session_name=session_name(session, language),
@@ -128,7 +132,7 @@ def base_context(notification: Notification, language: str, zone: ZoneInfo) -> d
             end=timezone.localtime(session.end, zone),
             location=session.location,
             video_url=session.video_url,
-            leaders=leaders,
+            leaders=leaders_text,
             session_url=session_url(session),
         )
     return context
@@ -136,11 +140,10 @@ def base_context(notification: Notification, language: str, zone: ZoneInfo) -> d
 
 def render(kind: str, language: str, context: dict, zone: ZoneInfo) -> tuple[str, str, str]:
     """Subject, plain text and HTML of one message, in ``language``, times in ``zone``."""
-    base = f"emails/{language}/{kind}"
     with translation.override(language), timezone.override(zone):
-        subject = render_to_string(f"{base}.subject.txt", context)
-        text = render_to_string(f"{base}.txt", context)
-        html = render_to_string(f"{base}.html", context)
+        subject = render_to_string(f"emails/{kind}.subject.txt", context)
+        text = render_to_string(f"emails/{kind}.txt", context)
+        html = render_to_string(f"emails/{kind}.html", context)
     # A subject is one line; templates may wrap it for readability.
     return " ".join(subject.split()), text, html
 

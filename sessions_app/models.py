@@ -8,6 +8,7 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -28,17 +29,25 @@ class GroupQuerySet(models.QuerySet["IntervisionGroup"]):
             & (Q(memberships__end_date__isnull=True) | Q(memberships__end_date__gt=on))
         ).distinct()
 
-    def visible_to(self, user: User, on: dt.date) -> GroupQuerySet:
-        """The groups a person may open: all for coordinators, own ones for the others."""
-        if not user.is_authenticated or not user.is_active:
+    def visible_to(self, user: User, on: dt.date | None = None) -> GroupQuerySet:
+        """The groups a person may open: all for coordinators, the ones they lead for
+        intervisors (co-intervisors included), the one they are a member of on ``on`` (today
+        by default) for residents; nothing for anyone else. ``sessions_app.access`` builds on
+        this; views call that."""
+        if not _signed_in(user):
             return self.none()
         if user.is_coordinator:
             return self.all()
         if user.is_intervisor:
             return self.led_by(user)
         if user.is_resident:
-            return self.with_member(user, on)
+            return self.with_member(user, on or timezone.localdate())
         return self.none()
+
+
+def _signed_in(user: User) -> bool:
+    # Anonymous visitors have no role properties: ask this first, in every visible_to.
+    return bool(user.is_authenticated and user.is_active)
 
 
 def default_candidate_windows() -> list[dict]:
@@ -117,6 +126,21 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
         return qs
 
 
+    def visible_to(self, user: User) -> MembershipQuerySet:
+        """Membership rows a person may load: all for coordinators, those of the groups they
+        lead for intervisors, their own for residents. (What a group page shows of its current
+        members is part of seeing the group.)"""
+        if not _signed_in(user):
+            return self.none()
+        if user.is_coordinator:
+            return self.all()
+        if user.is_intervisor:
+            return self.filter(group__in=IntervisionGroup.objects.led_by(user).values("pk"))
+        if user.is_resident:
+            return self.filter(resident__user=user)
+        return self.none()
+
+
 class Membership(models.Model):
     """A resident's dated place in a group: from ``start_date`` up to (not including)
     ``end_date``. Leaving a group ends the membership; the history stays."""
@@ -184,6 +208,57 @@ class SessionStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class SessionQuerySet(models.QuerySet["Session"]):
+    def led_by(self, user: User) -> SessionQuerySet:
+        """Sessions ``user`` leads: as the session's intervisor, or as co-intervisor of its
+        group."""
+        return self.filter(Q(intervisor__user=user) | Q(group__co_intervisor__user=user))
+
+    def visible_to(self, user: User, on: dt.date | None = None) -> SessionQuerySet:
+        """Sessions a person may open (the one rule; ``sessions_app.access.session_for`` loads
+        through it):
+
+        - coordinators: every session;
+        - intervisors: the sessions they lead (``led_by``);
+        - residents: the sessions they take part in (invited, booked, waiting or cancelled),
+          those of the group they are a member of on ``on`` (today by default), and open
+          sessions once they are offered, that is in any status but proposed — a proposed open
+          session is not in the residents' list and cannot be booked, so nobody outside it has
+          a reason to open it;
+        - anyone else: nothing.
+        """
+        if not _signed_in(user):
+            return self.none()
+        if user.is_coordinator:
+            return self.all()
+        if user.is_intervisor:
+            return self.led_by(user)
+        if user.is_resident:
+            groups = IntervisionGroup.objects.with_member(user, on or timezone.localdate()).values("pk")
+            mine = Participation.objects.filter(resident__user=user).values("session")
+            offered = Q(kind=SessionKind.OPEN) & ~Q(status=SessionStatus.PROPOSED)
+            return self.filter(Q(pk__in=mine) | Q(group__in=groups) | offered)
+        return self.none()
+
+    def notes_kept_by(self, user: User) -> SessionQuerySet:
+        """Sessions whose confidential notes ``user`` keeps: the sessions an active intervisor
+        leads, or whose group they lead as intervisor or co-intervisor. The same rule as
+        ``sessions_app.access.may_keep_notes`` (which asks it of one loaded session without a
+        query); a test holds the two together."""
+        if not _signed_in(user) or not user.is_intervisor:
+            return self.none()
+        return self.filter(
+            Q(intervisor__user=user) | Q(group__intervisor__user=user) | Q(group__co_intervisor__user=user)
+        )
+
+    def attended_by(self, user: User) -> SessionQuerySet:
+        """Sessions ``user`` was recorded present at (what a resident may evaluate)."""
+        if not _signed_in(user) or not user.is_resident:
+            return self.none()
+        return self.filter(participations__resident__user=user,
+                           participations__attendance=Attendance.PRESENT)
+
+
 class Session(models.Model):
     """One meeting: of a group, or an open (make-up / drop-in) session with seats to book.
 
@@ -219,6 +294,8 @@ class Session(models.Model):
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SessionQuerySet.as_manager()
 
     class Meta:
         ordering = ["start"]
@@ -284,6 +361,21 @@ class Attendance(models.TextChoices):
     EXCUSED = "excused", _("Excused")
 
 
+class ParticipationQuerySet(models.QuerySet["Participation"]):
+    def visible_to(self, user: User) -> ParticipationQuerySet:
+        """Participations a person may load: all for coordinators, those of the sessions they
+        lead for intervisors (answers and attendance), their own for residents."""
+        if not _signed_in(user):
+            return self.none()
+        if user.is_coordinator:
+            return self.all()
+        if user.is_intervisor:
+            return self.filter(session__in=Session.objects.led_by(user).values("pk"))
+        if user.is_resident:
+            return self.filter(resident__user=user)
+        return self.none()
+
+
 class Participation(models.Model):
     """A resident and a session: their answer, their seat (open sessions), their attendance."""
 
@@ -310,6 +402,8 @@ class Participation(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     attendance_recorded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ParticipationQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -403,6 +497,13 @@ class NoteTheme(models.Model):
         return self.name
 
 
+class SessionNoteQuerySet(models.QuerySet["SessionNote"]):
+    def visible_to(self, user: User) -> SessionNoteQuerySet:
+        """Notes a person may load: those of the sessions whose notes they keep, and nobody
+        else's — not coordinators', not administrators'."""
+        return self.filter(session__in=Session.objects.notes_kept_by(user).values("pk"))
+
+
 class SessionNote(models.Model):
     """An intervisor's confidential note on a session. The text is stored encrypted
     (``body_encrypted``); only the group's intervisors may read it, through the services."""
@@ -413,6 +514,8 @@ class SessionNote(models.Model):
     themes = models.ManyToManyField(NoteTheme, blank=True, related_name="notes")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SessionNoteQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -516,6 +619,14 @@ class EvaluationReceipt(models.Model):
 
 # --- Group composition --------------------------------------------------------------------------
 
+class CompositionRunQuerySet(models.QuerySet["CompositionRun"]):
+    def visible_to(self, user: User) -> CompositionRunQuerySet:
+        """Composition runs name residents and the rules about them: coordinators only."""
+        if _signed_in(user) and user.is_coordinator:
+            return self.all()
+        return self.none()
+
+
 class CompositionRun(models.Model):
     """A coordinator's request to compose groups, solved by a worker, then adjusted and accepted."""
 
@@ -536,6 +647,8 @@ class CompositionRun(models.Model):
     result = models.JSONField(default=dict, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
     start_date = models.DateField(null=True, blank=True)
+
+    objects = CompositionRunQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -12,11 +12,6 @@ from xml.sax.saxutils import escape
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
-from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from residents.models import Programme
 
@@ -30,6 +25,14 @@ def _date(value) -> str:
 def statement_pdf(statement: Statement, *, compress: bool = True) -> bytes:
     """The statement as PDF bytes. ``compress=False`` leaves the text streams readable, which
     the tests use to check what is on the page."""
+    # reportlab (and Pillow, which it loads) only in the request that asks for a PDF: web
+    # processes that never draw one do not carry them.
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
     programme = Programme.get()
     user = statement.resident.user
     buffer = io.BytesIO()

@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from ..importers import rosters
 from ..models import RosterImport, User
-from ..tasks.rosters import roster_import_apply as apply_task
 from ..timezones import programme_tz_name
 from .roster_apply import RosterImportRefused
 
@@ -58,6 +57,9 @@ def roster_import_check(
 @transaction.atomic
 def roster_import_confirm(*, roster_import, by: User | None):
     """Queue a checked import for a worker; confirming twice queues it once."""
+    # Celery loads here, when a web process first enqueues, not at start-up.
+    from ..tasks.rosters import roster_import_apply as apply_task
+
     claimed = RosterImport.objects.filter(
         pk=roster_import.pk, status=RosterImport.Status.CHECKED
     ).update(status=RosterImport.Status.QUEUED, status_changed_at=timezone.now())

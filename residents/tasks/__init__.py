@@ -1,4 +1,7 @@
 """Celery tasks of the residents app, one module per area. Celery's autodiscovery imports
 this package, so each area module is imported here."""
 
-from . import health, rosters  # noqa: F401
+# The project's Celery app first, so these tasks bind to it in whatever process imports them.
+import intervision.celery  # noqa: F401
+
+from . import health, holidays, rosters  # noqa: F401

@@ -9,18 +9,14 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ..access import coordinator_required
+from ..access import coordinator_required, intervisor_for, resident_for
 from ..forms.imports import ConfirmImportForm, ResidentImportForm
 from ..forms.people import IntervisorForm, ResidentForm, apply_errors
 from ..importers import residents as importers
-from ..models import Intervisor, Resident, User
+from ..models import Intervisor, User
 from ..services import people as services
 
 # --- Residents ------------------------------------------------------------------------------
-
-def _get_resident(pk: int) -> Resident:
-    return get_object_or_404(Resident.objects.with_people(), pk=pk)
-
 
 @coordinator_required
 @require_http_methods(["GET", "POST"])
@@ -39,7 +35,7 @@ def resident_create(request: HttpRequest) -> HttpResponse:
 
 @coordinator_required
 def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    resident = _get_resident(pk)
+    resident = resident_for(request.user, pk)
     return render(request, "residents/resident_detail.html", {
         "resident": resident,
         "supervisors": resident.supervisors.all(),
@@ -50,7 +46,7 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @coordinator_required
 @require_http_methods(["GET", "POST"])
 def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    resident = _get_resident(pk)
+    resident = resident_for(request.user, pk, write=True)
     form = ResidentForm(request.POST or None, resident=resident)
     if request.method == "POST" and form.is_valid():
         try:
@@ -66,7 +62,7 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @coordinator_required
 @require_http_methods(["GET", "POST"])
 def resident_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    resident = _get_resident(pk)
+    resident = resident_for(request.user, pk, write=True)
     if request.method == "POST":
         services.resident_deactivate(resident=resident)
         messages.success(request, _("%(name)s was deactivated and has left their group.")
@@ -97,7 +93,7 @@ def user_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
 @coordinator_required
 def intervisor_list(request: HttpRequest) -> HttpResponse:
     intervisors = (
-        Intervisor.objects.select_related("user")
+        Intervisor.objects.visible_to(request.user).select_related("user")
         .prefetch_related("groups", "co_led_groups")
         .order_by("-user__is_active", "user__last_name")
     )
@@ -122,7 +118,7 @@ def intervisor_create(request: HttpRequest) -> HttpResponse:
 @coordinator_required
 @require_http_methods(["GET", "POST"])
 def intervisor_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    intervisor = get_object_or_404(Intervisor.objects.select_related("user"), pk=pk)
+    intervisor = intervisor_for(request.user, pk, write=True)
     form = IntervisorForm(request.POST or None, intervisor=intervisor)
     if request.method == "POST" and form.is_valid():
         try:
@@ -139,7 +135,7 @@ def intervisor_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @coordinator_required
 @require_http_methods(["GET", "POST"])
 def intervisor_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    intervisor = get_object_or_404(Intervisor.objects.select_related("user"), pk=pk)
+    intervisor = intervisor_for(request.user, pk, write=True)
     if request.method == "POST":
         try:
             services.intervisor_deactivate(intervisor=intervisor)

@@ -15,7 +15,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ..access import coordinator_required, role_required
+from ..access import (
+    absence_for,
+    coordinator_required,
+    intervisor_for,
+    may_manage_absences,
+    refuse_unless,
+    role_required,
+    roster_import_for,
+)
 from ..forms.people import apply_errors
 from ..forms.rosters import IntervisorAbsenceForm, RosterUploadForm
 from ..importers.uploads import Problem
@@ -35,7 +43,8 @@ EXAMPLES = {
 @require_http_methods(["GET", "POST"])
 def roster_import(request: HttpRequest) -> HttpResponse:
     form = RosterUploadForm(request.POST or None, request.FILES or None)
-    context = {"form": form, "recent": RosterImport.objects.select_related("created_by")[:10]}
+    recent = RosterImport.objects.visible_to(request.user).select_related("created_by")[:10]
+    context = {"form": form, "recent": recent}
     if request.method == "POST":
         if not form.is_valid():
             return render(request, "residents/rosters/import.html", context, status=400)
@@ -63,7 +72,7 @@ def _progress(roster_import: RosterImport) -> tuple[int, int]:
 @coordinator_required
 @require_GET
 def roster_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    roster_import = get_object_or_404(RosterImport.objects.select_related("created_by"), pk=pk)
+    roster_import = roster_import_for(request.user, pk)
     done, percent = _progress(roster_import)
     problems = [Problem(**p) for p in roster_import.problems]
     context = {
@@ -79,7 +88,7 @@ def roster_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @coordinator_required
 @require_POST
 def roster_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    roster_import = get_object_or_404(RosterImport, pk=pk)
+    roster_import = roster_import_for(request.user, pk, write=True)
     if roster_import.status != RosterImport.Status.CHECKED:
         messages.info(request, _("This import was confirmed already."))
     else:
@@ -103,25 +112,19 @@ def roster_import_example(request: HttpRequest, fmt: str) -> HttpResponse:
 @role_required(User.Role.RESIDENT)
 @require_GET
 def my_roster(request: HttpRequest) -> HttpResponse:
-    resident = get_object_or_404(Resident, user=request.user)
+    resident = get_object_or_404(Resident.objects.visible_to(request.user), user=request.user)
     return redirect("resident_roster", pk=resident.pk)
 
 
 # --- Intervisors' absences --------------------------------------------------------------------
 
-def _intervisor_for(request: HttpRequest, pk: int) -> Intervisor:
-    """Coordinators manage everyone's absences; an intervisor only their own (404 otherwise)."""
-    intervisor = get_object_or_404(Intervisor.objects.select_related("user"), pk=pk)
-    user = request.user
-    if user.is_coordinator or (user.is_intervisor and intervisor.user_id == user.pk):
-        return intervisor
-    raise Http404
-
-
 @role_required(User.Role.COORDINATOR, User.Role.INTERVISOR)
 @require_http_methods(["GET", "POST"])
 def intervisor_absences(request: HttpRequest, pk: int) -> HttpResponse:
-    intervisor = _intervisor_for(request, pk)
+    """Coordinators manage everyone's absences; an intervisor only their own (404 otherwise)."""
+    intervisor = intervisor_for(request.user, pk)
+    if request.method == "POST":
+        refuse_unless(may_manage_absences(request.user, intervisor))
     form = IntervisorAbsenceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -131,7 +134,7 @@ def intervisor_absences(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The absence was saved."))
             return redirect("intervisor_absences", pk=intervisor.pk)
-    absences = IntervisorAbsence.objects.filter(
+    absences = IntervisorAbsence.objects.visible_to(request.user).filter(
         intervisor=intervisor, end__gte=timezone.now() - dt.timedelta(days=30))
     status = 400 if request.method == "POST" else 200
     return render(request, "residents/rosters/absences.html",
@@ -141,15 +144,15 @@ def intervisor_absences(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(User.Role.INTERVISOR)
 @require_GET
 def my_absences(request: HttpRequest) -> HttpResponse:
-    intervisor = get_object_or_404(Intervisor, user=request.user)
+    intervisor = get_object_or_404(Intervisor.objects.visible_to(request.user), user=request.user)
     return redirect("intervisor_absences", pk=intervisor.pk)
 
 
 @role_required(User.Role.COORDINATOR, User.Role.INTERVISOR)
 @require_POST
 def intervisor_absence_delete(request: HttpRequest, pk: int, absence_pk: int) -> HttpResponse:
-    intervisor = _intervisor_for(request, pk)
-    absence = get_object_or_404(IntervisorAbsence, pk=absence_pk, intervisor=intervisor)
+    intervisor = intervisor_for(request.user, pk)
+    absence = absence_for(request.user, absence_pk, intervisor=intervisor, write=True)
     absence_services.intervisor_absence_delete(absence=absence)
     messages.success(request, _("The absence was removed."))
     return redirect("intervisor_absences", pk=intervisor.pk)

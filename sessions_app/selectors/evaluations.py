@@ -23,6 +23,7 @@ from django.db.models import Avg, Count, Q, QuerySet
 
 from residents.models import Programme, User
 
+from ..access import evaluation_report_scope
 from ..models import (
     EVALUATION_ANSWER_WINDOW,
     EVALUATION_QUESTIONS,
@@ -100,14 +101,9 @@ def _combine(rows: list[dict]) -> dict:
 
 
 def _scope(user: User) -> tuple[QuerySet[Evaluation], list[IntervisionGroup]]:
-    """The answers and groups ``user`` may see aggregates of."""
-    if user.is_coordinator:
-        return Evaluation.objects.all(), list(IntervisionGroup.objects.all())
-    groups = list(IntervisionGroup.objects.led_by(user))
-    answers = Evaluation.objects.filter(
-        Q(session__group__in=groups) | Q(session__kind=Session.Kind.OPEN, session__intervisor__user=user)
-    )
-    return answers, groups
+    """The answers and groups ``user`` may see aggregates of (``access.evaluation_report_scope``)."""
+    answers, groups = evaluation_report_scope(user)
+    return answers, list(groups)
 
 
 def evaluation_report(*, user: User, year: int) -> Report:

@@ -3,7 +3,7 @@ for, and whether they have written one."""
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from residents.models import User
@@ -14,9 +14,8 @@ from ..models import Session, SessionNote
 def sessions_with_notes_for(user: User, *, limit: int = 100) -> QuerySet[Session]:
     """The sessions ``user`` keeps notes for that have started, newest first, each with
     ``has_my_note`` and ``has_notes``. One query."""
-    led = Q(intervisor__user=user) | Q(group__intervisor__user=user) | Q(group__co_intervisor__user=user)
     return (
-        Session.objects.filter(led, start__lte=timezone.now())
+        Session.objects.notes_kept_by(user).filter(start__lte=timezone.now())
         .exclude(status=Session.Status.CANCELLED)
         .select_related("group")
         .annotate(

@@ -1,36 +1,18 @@
 """Reads for RSVPs, bookings and attendance: what the answer, booking, attendance and
-statement pages show."""
+statement pages show. Who may open a session is ``sessions_app.access``."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
-from residents.models import Resident, User
+from residents.models import Resident
 
-from ..models import AbsenceReason, Attendance, Booking, IntervisionGroup, Participation, Rsvp, Session
+from ..models import AbsenceReason, Attendance, Booking, Participation, Rsvp, Session
 from . import availability as suggestions
-
-
-def sessions_visible_to(user: User) -> QuerySet[Session]:
-    """Sessions a person may open in the participation pages: all for coordinators, the
-    ones they lead for intervisors (co-intervisors included), their own for residents."""
-    sessions = Session.objects.select_related("group__co_intervisor__user", "intervisor__user")
-    if not user.is_authenticated or not user.is_active:
-        return sessions.none()
-    if user.is_coordinator:
-        return sessions
-    if user.is_intervisor:
-        return sessions.filter(Q(intervisor__user=user) | Q(group__co_intervisor__user=user))
-    if user.is_resident:
-        # Their invitations, and the sessions of the group they are in now (someone who joined
-        # after a session was planned answers it too).
-        groups = IntervisionGroup.objects.with_member(user, timezone.localdate())
-        return sessions.filter(Q(participations__resident__user=user) | Q(group__in=groups)).distinct()
-    return sessions.none()
 
 
 @dataclass

@@ -1,5 +1,5 @@
-"""Reads about sessions: who may see which, the coordinator's list, the next sessions of
-groups, and what goes into a person's calendar feed."""
+"""Reads about sessions: the coordinator's list, the next sessions of groups, and what goes
+into a person's calendar feed. Who may open a session is ``sessions_app.access``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
 
 from residents.models import User
 
@@ -20,28 +19,6 @@ FEED_PAST = dt.timedelta(days=180)
 
 def _with_names(sessions: QuerySet[Session]) -> QuerySet[Session]:
     return sessions.select_related("group__co_intervisor", "intervisor__user", "series")
-
-
-def sessions_led_by(user: User) -> Q:
-    return Q(intervisor__user=user) | Q(group__co_intervisor__user=user)
-
-
-def sessions_visible_to(user: User) -> QuerySet[Session]:
-    """Sessions a person may open: all for coordinators; for intervisors the ones they lead;
-    for residents the ones they take part in (invited, booked or waiting), those of the group
-    they are in now, and open sessions (to book them)."""
-    sessions = _with_names(Session.objects.all())
-    if not user.is_authenticated or not user.is_active:
-        return sessions.none()
-    if user.is_coordinator:
-        return sessions
-    if user.is_intervisor:
-        return sessions.filter(sessions_led_by(user))
-    if user.is_resident:
-        groups = IntervisionGroup.objects.with_member(user, timezone.localdate()).values("pk")
-        mine = Participation.objects.filter(resident__user=user).values("session")
-        return sessions.filter(Q(pk__in=mine) | Q(group__in=groups) | Q(kind=Session.Kind.OPEN))
-    return sessions.none()
 
 
 def session_list(
@@ -111,7 +88,7 @@ def feed_sessions(user: User, *, now: dt.datetime) -> QuerySet[Session]:
     if user.is_coordinator:
         return sessions
     if user.is_intervisor:
-        return sessions.filter(sessions_led_by(user))
+        return sessions.led_by(user)
     if user.is_resident:
         taking_part = Participation.objects.filter(resident__user=user).filter(
             Q(session__kind=Session.Kind.GROUP) | Q(booking=Booking.BOOKED)

@@ -25,7 +25,6 @@ from ..selectors.composition import (
     replaces_groups,
     retired_group_ids,
 )
-from ..tasks.composition import compose_groups
 from .groups import group_create, membership_add, membership_end
 
 # --- Starting ----------------------------------------------------------------------------------
@@ -69,6 +68,9 @@ def composition_start(
         "keep_previous": keep_previous, "time_limit": time_limit, "resident_ids": resident_ids,
     }
     run = CompositionRun.objects.create(created_by=by, params=params, message=_("Waiting for a worker"))
+    # Celery loads here, when a web process first enqueues, not at start-up.
+    from ..tasks.composition import compose_groups
+
     transaction.on_commit(lambda: compose_groups.delay(run.pk))
     return run
 

@@ -1,11 +1,12 @@
-"""Confidential session notes: who may keep them, reading, writing, deleting, retention and
+"""Confidential session notes: the audited gate, reading, writing, deleting, retention and
 key rotation.
 
-The rule: a session's notes belong to its intervisors — the intervisor who leads it and the
-intervisor and co-intervisor of its group. Nobody else reaches them through the application:
-not coordinators, not administrators, not residents, not other intervisors. Each of them
-keeps one note per session (``SessionNote`` is unique per session and author); all of them
-read all notes of the session, and each changes or deletes only their own.
+The rule, written in ``sessions_app.access.may_keep_notes``: a session's notes belong to its
+intervisors — the intervisor who leads it and the intervisor and co-intervisor of its group.
+Nobody else reaches them through the application: not coordinators, not administrators, not
+residents, not other intervisors. Each of them keeps one note per session (``SessionNote``
+is unique per session and author); all of them read all notes of the session, and each
+changes or deletes only their own.
 
 Every access passes ``note_session_for`` (the gate, which records refusals) and every read,
 write and delete writes a ``NoteAccessEvent`` — ids, the action and the path, never the text.
@@ -22,12 +23,15 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from residents.models import Programme, User
 
 from .. import crypto
+from ..access import may_keep_notes
+from ..access import note_session_for as note_session_for_keeper
 from ..models import NoteAccessEvent, NoteTheme, Session, SessionNote
 
 logger = logging.getLogger(__name__)
@@ -41,24 +45,8 @@ class NoteAccessRefused(Exception):
     """The person may not reach the notes of this session (the refusal is already audited)."""
 
 
-# --- who may keep notes ---------------------------------------------------------------------------
-
-def note_keeper_ids(session: Session) -> set[int]:
-    """User ids of the session's intervisors: who leads it, and the group's intervisors."""
-    ids = {session.intervisor.user_id}
-    if session.group_id:
-        ids.add(session.group.intervisor.user_id)
-        if session.group.co_intervisor_id:
-            ids.add(session.group.co_intervisor.user_id)
-    return ids
-
-
-def may_keep_notes(user: User, session: Session) -> bool:
-    return bool(
-        user.is_authenticated and user.is_active and user.is_intervisor
-        and user.pk in note_keeper_ids(session)
-    )
-
+# --- when notes may be written -------------------------------------------------------------------
+# Who may keep a session's notes is ``access.may_keep_notes``; this module only asks it.
 
 def may_write_now(session: Session, now: dt.datetime | None = None) -> bool:
     """Notes are written about a session that took place: from its start, unless cancelled."""
@@ -89,14 +77,11 @@ def note_session_for(*, user: User, session_pk: int, path: str) -> Session:
     refusal is written outside any transaction of the caller, so it stays even when the
     request fails afterwards.
     """
-    session = (
-        Session.objects.select_related("intervisor", "group__intervisor", "group__co_intervisor")
-        .filter(pk=session_pk).first()
-    )
-    if session is None or not may_keep_notes(user, session):
+    try:
+        return note_session_for_keeper(user, session_pk)
+    except Http404:
         _audit(user, Action.REFUSED, session_id=session_pk, path=path)
-        raise NoteAccessRefused
-    return session
+        raise NoteAccessRefused from None
 
 
 # --- reading ------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from residents.models import Resident, User
 
+from ..access import may_record_attendance
 from ..models import (
     AbsenceReason,
     Attendance,
@@ -267,16 +268,6 @@ def attendance_prefill(participation: Participation) -> str:
     if participation.rsvp == Rsvp.NO:
         return Attendance.EXCUSED
     return Attendance.ABSENT
-
-
-def may_record_attendance(user: User, session: Session) -> bool:
-    """The session's intervisor, or the co-intervisor of its group."""
-    if not user.is_authenticated or not user.is_intervisor:
-        return False
-    leaders = {session.intervisor.user_id}
-    if session.group_id and session.group.co_intervisor_id:
-        leaders.add(session.group.co_intervisor.user_id)
-    return user.pk in leaders
 
 
 @transaction.atomic

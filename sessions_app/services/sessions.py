@@ -19,13 +19,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-import holidays
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from residents.models import Intervisor, Programme, User
+from residents.selectors.rules import holiday_names
 from residents.timezones import programme_zone
 
 from ..models import (
@@ -223,11 +223,7 @@ def series_preview(
     now = now or timezone.now()
     zone = programme_zone()
     days = series_days(weekday=weekday, first_date=first_date, cadence_weeks=cadence_weeks, count=count)
-    country = Programme.get().country
-    try:
-        closed = holidays.country_holidays(country, years=sorted({d.year for d in days}))
-    except NotImplementedError:  # a country the library does not know: no holidays flagged
-        closed = {}
+    closed = holiday_names(Programme.get(), {d.year for d in days})
     existing: dict[dt.date, list[Session]] = {}
     window = Session.objects.filter(
         group=group, start__gte=local_datetime(days[0], dt.time(0), zone),

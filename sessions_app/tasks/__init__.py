@@ -1,4 +1,7 @@
 """Celery tasks of sessions_app, one module per area. Celery's autodiscovery imports this
 package, so each area module is imported here."""
 
+# The project's Celery app first, so these tasks bind to it in whatever process imports them.
+import intervision.celery  # noqa: F401
+
 from . import composition, notifications, retention, suggestions  # noqa: F401

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from residents.access import coordinator_required
 from residents.forms.people import apply_errors
 
+from ..access import composition_run_for
 from ..forms.composition import CompositionAcceptForm, CompositionMoveForm, CompositionStartForm
 from ..models import CompositionRun
 from ..selectors import composition as selectors
@@ -39,7 +40,7 @@ def composition_start(request: HttpRequest) -> HttpResponse:
             apply_errors(form, error)
         else:
             return redirect("composition_detail", pk=run.pk)
-    runs = CompositionRun.objects.select_related("created_by")[:10]
+    runs = CompositionRun.objects.visible_to(request.user).select_related("created_by")[:10]
     return render(request, "sessions_app/composition/start.html", {
         "form": form, "runs": runs,
         "together_rows": form.pair_rows("together"), "apart_rows": form.pair_rows("apart"),
@@ -77,7 +78,7 @@ def _proposal(run: CompositionRun) -> dict:
 @coordinator_required
 @require_http_methods(["GET"])
 def composition_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    run = get_object_or_404(CompositionRun.objects.select_related("created_by"), pk=pk)
+    run = composition_run_for(request.user, pk)
     context = {
         "run": run, "Status": CompositionRun.Status, "working": run.status in WORKING,
         "percent": round(run.progress * 100), "movable": run.status == CompositionRun.Status.DONE,
@@ -97,7 +98,7 @@ def composition_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @coordinator_required
 @require_POST
 def composition_move(request: HttpRequest, pk: int) -> HttpResponse:
-    run = get_object_or_404(CompositionRun, pk=pk)
+    run = composition_run_for(request.user, pk, write=True)
     form = CompositionMoveForm(request.POST, group_count=len(run.result.get("groups", [])))
     if not form.is_valid():
         messages.error(request, _("Choose a group to move the resident to."))
@@ -121,7 +122,7 @@ def composition_move(request: HttpRequest, pk: int) -> HttpResponse:
 @coordinator_required
 @require_http_methods(["GET", "POST"])
 def composition_accept(request: HttpRequest, pk: int) -> HttpResponse:
-    run = get_object_or_404(CompositionRun, pk=pk)
+    run = composition_run_for(request.user, pk, write=True)
     if run.status != CompositionRun.Status.DONE:
         messages.info(request, _("This proposal cannot be accepted: %(status)s.")
                       % {"status": run.get_status_display()})

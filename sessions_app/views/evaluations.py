@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,25 +17,14 @@ from residents.access import role_required
 from residents.forms.people import apply_errors
 from residents.models import User
 
+from ..access import evaluable_session_for
 from ..forms.evaluations import EvaluationForm, ReportYearForm
-from ..models import Attendance, EvaluationReceipt, Session
+from ..models import EvaluationReceipt
 from ..selectors import evaluations as selectors
 from ..services import evaluations as services
 
 TEMPLATES = "sessions_app/evaluations/"
 resident_required = role_required(User.Role.RESIDENT)
-
-
-def _attended_session_or_404(request: HttpRequest, pk: int) -> Session:
-    """A session the resident was present at; 404 for any other id."""
-    session = (
-        Session.objects.filter(pk=pk, participations__resident__user=request.user,
-                               participations__attendance=Attendance.PRESENT)
-        .select_related("group", "intervisor__user").first()
-    )
-    if session is None:
-        raise Http404
-    return session
 
 
 @resident_required
@@ -53,7 +42,7 @@ def my_evaluations(request: HttpRequest) -> HttpResponse:
 @resident_required
 @require_http_methods(["GET", "POST"])
 def evaluation_form(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _attended_session_or_404(request, pk)
+    session = evaluable_session_for(request.user, pk)
     resident = request.user.resident
     refusal = services.evaluation_refusal(session=session, resident=resident)
     form = EvaluationForm(request.POST if request.method == "POST" else None)

@@ -1,8 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -11,34 +11,14 @@ from residents.access import coordinator_required
 from residents.forms.people import apply_errors
 from residents.models import Resident
 
+from ..access import group_for, membership_for
 from ..forms import GroupForm, MembershipAddForm, MembershipEndForm
-from ..models import IntervisionGroup, Membership
 from ..selectors import groups as selectors
 from ..selectors.availability import open_clashes
 from ..selectors.sessions import attach_next_sessions
 from ..services import groups as services
 
 GROUP_PAGE_SESSIONS = 10
-
-
-def _get_group_for_user(request: HttpRequest, pk: int) -> IntervisionGroup:
-    """The group, if the person asking may see it; 404 otherwise (ids reveal nothing)."""
-    today = timezone.localdate()
-    groups = IntervisionGroup.objects.visible_to(request.user, today).select_related(
-        "intervisor__user", "co_intervisor__user"
-    )
-    try:
-        return groups.get(pk=pk)
-    except IntervisionGroup.DoesNotExist:
-        raise Http404 from None
-
-
-def _get_group_for_coordinator(request: HttpRequest, pk: int) -> IntervisionGroup:
-    if not request.user.is_coordinator:
-        raise PermissionDenied
-    return get_object_or_404(
-        IntervisionGroup.objects.select_related("intervisor__user", "co_intervisor__user"), pk=pk
-    )
 
 
 @login_required
@@ -54,7 +34,7 @@ def group_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    group = _get_group_for_user(request, pk)
+    group = group_for(request.user, pk)
     today = timezone.localdate()
     current = list(
         group.memberships.on(today).select_related(
@@ -89,10 +69,10 @@ def group_create(request: HttpRequest) -> HttpResponse:
     return render(request, "sessions_app/group_form.html", {"form": form})
 
 
-@login_required
+@coordinator_required
 @require_http_methods(["GET", "POST"])
 def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    group = _get_group_for_coordinator(request, pk)
+    group = group_for(request.user, pk, write=True)
     form = GroupForm(request.POST or None, instance=group)
     if request.method == "POST" and form.is_valid():
         try:
@@ -105,11 +85,12 @@ def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "sessions_app/group_form.html", {"form": form, "group": group})
 
 
-@login_required
+@coordinator_required
 @require_http_methods(["GET", "POST"])
 def membership_add(request: HttpRequest, pk: int) -> HttpResponse:
-    group = _get_group_for_coordinator(request, pk)
-    form = MembershipAddForm(request.POST or None, residents=Resident.objects.active().with_people())
+    group = group_for(request.user, pk, write=True)
+    residents = Resident.objects.visible_to(request.user).active().with_people()
+    form = MembershipAddForm(request.POST or None, residents=residents)
     if request.method == "POST" and form.is_valid():
         try:
             membership = services.membership_add(group=group, **form.cleaned_data)
@@ -124,13 +105,11 @@ def membership_add(request: HttpRequest, pk: int) -> HttpResponse:
                   {"form": form, "group": group}, status=status)
 
 
-@login_required
+@coordinator_required
 @require_http_methods(["GET", "POST"])
 def membership_end(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
-    group = _get_group_for_coordinator(request, pk)
-    membership = get_object_or_404(
-        Membership.objects.select_related("resident__user"), pk=membership_pk, group=group
-    )
+    group = group_for(request.user, pk, write=True)
+    membership = membership_for(request.user, membership_pk, group=group, write=True)
     form = MembershipEndForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

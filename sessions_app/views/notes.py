@@ -1,9 +1,9 @@
 """Pages for confidential session notes: the intervisor's list, a session's notes with the
 form for one's own note, and deleting it.
 
-Every page passes the gate in ``services.notes`` first. Anyone who is not one of the session's
-intervisors gets 404 (the same answer as for an id that does not exist) and the attempt is
-recorded. The note text is posted as ``body``, which error reports leave out
+Every page passes the gate in ``services.notes`` first: ``access.note_session_for``, with each
+refusal recorded. Anyone who is not one of the session's intervisors gets 404 (the same answer
+as for an id that does not exist). The note text is posted as ``body``, which error reports leave out
 (``sensitive_post_parameters``), and the pages are never cached.
 """
 
@@ -23,8 +23,9 @@ from residents.access import role_required
 from residents.forms.people import apply_errors
 from residents.models import User
 
+from ..access import own_note
 from ..forms.notes import NoteForm
-from ..models import Session, SessionNote
+from ..models import Session
 from ..selectors.notes import sessions_with_notes_for
 from ..services import notes as services
 
@@ -51,7 +52,7 @@ def note_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def session_notes(request: HttpRequest, pk: int) -> HttpResponse:
     session = _note_session_or_404(request, pk)
-    own = SessionNote.objects.filter(session=session, author=request.user).prefetch_related("themes").first()
+    own = own_note(request.user, session)
     current_themes = list(own.themes.all()) if own else []
     status = 200
     if request.method == "POST":
@@ -93,8 +94,7 @@ def session_note_delete(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Your note is deleted."))
         return redirect("session_notes", pk=session.pk)
-    has_note = session.notes.filter(author=request.user).exists()
-    if not has_note:
+    if own_note(request.user, session) is None:
         messages.info(request, _("You have no note on this session."))
         return redirect("session_notes", pk=session.pk)
     return render(request, TEMPLATES + "note_delete.html", {"session": session})

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from residents.access import role_required
 from residents.forms.people import apply_errors
 from residents.models import User
 
+from ..access import booking_for, may_record_attendance, own_participation, session_for
 from ..answer_links import AnswerLinkError, answer_link_verify
 from ..forms.participation import AnswerLinkForm, AttendanceForm, RsvpForm, StatementPeriodForm
 from ..models import Booking, Participation, Rsvp, Session
@@ -34,14 +35,6 @@ def _posted(request: HttpRequest):
 
 def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
-
-
-def _get_session_for_user(request: HttpRequest, pk: int) -> Session:
-    """The session, if the person asking may see it; 404 otherwise (ids reveal nothing)."""
-    try:
-        return selectors.sessions_visible_to(request.user).get(pk=pk)
-    except Session.DoesNotExist:
-        raise Http404 from None
 
 
 def _first_message(error: ValidationError) -> str:
@@ -94,11 +87,10 @@ def answer_link(request: HttpRequest, session_pk: int, token: str) -> HttpRespon
 @resident_required
 @require_http_methods(["GET", "POST"])
 def session_rsvp(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _get_session_for_user(request, pk)
-    if session.kind != Session.Kind.GROUP:
-        raise Http404
+    # Only group sessions are answered; an open session is booked instead (404 here).
+    session = session_for(request.user, pk, kind=Session.Kind.GROUP)
     resident = request.user.resident
-    participation = (Participation.objects.filter(session=session, resident=resident).first()
+    participation = (own_participation(request.user, session)
                      or Participation(session=session, resident=resident))
     # How the session fits the resident's own roster: shown, and the reason a "no" would
     # most likely give, pre-selected until they have given one.
@@ -147,7 +139,7 @@ def my_sessions(request: HttpRequest) -> HttpResponse:
 
 @role_required(User.Role.COORDINATOR, User.Role.INTERVISOR)
 def session_answers(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _get_session_for_user(request, pk)
+    session = session_for(request.user, pk)
     answers = selectors.session_answers(session)
     # Coordinators, who plan around rosters, see where a roster contradicts an answer (a "yes"
     # on a night shift); intervisors see the answers only.
@@ -168,13 +160,6 @@ def open_sessions(request: HttpRequest) -> HttpResponse:
     return render(request, TEMPLATES + "open_sessions.html", {"sessions": sessions})
 
 
-def _open_session_or_404(request: HttpRequest, pk: int) -> Session:
-    try:
-        return Session.objects.get(pk=pk, kind=Session.Kind.OPEN)
-    except Session.DoesNotExist:
-        raise Http404 from None
-
-
 def _booking_row(request: HttpRequest, session: Session, *, message: str, level: str,
                  status: int = 200) -> HttpResponse:
     row = selectors.open_session_for(request.user.resident, session.pk, timezone.now())
@@ -193,7 +178,7 @@ def _booking_message(p: Participation) -> tuple[str, str]:
 @resident_required
 @require_POST
 def session_book(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _open_session_or_404(request, pk)
+    session = session_for(request.user, pk, kind=Session.Kind.OPEN)
     try:
         participation = services.participation_book(session=session, resident=request.user.resident)
     except ValidationError as error:
@@ -213,12 +198,8 @@ def session_book(request: HttpRequest, pk: int) -> HttpResponse:
 @resident_required
 @require_http_methods(["GET", "POST"])
 def session_book_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _open_session_or_404(request, pk)
-    mine = Participation.objects.filter(
-        session=session, resident=request.user.resident, booking__in=[Booking.BOOKED, Booking.WAITLISTED]
-    ).first()
-    if mine is None:
-        raise Http404
+    session = session_for(request.user, pk, kind=Session.Kind.OPEN)
+    mine = booking_for(request.user, session)
     if request.method == "POST":
         try:
             services.participation_cancel_booking(session=session, resident=request.user.resident)
@@ -236,9 +217,9 @@ def session_book_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def session_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     """The session's intervisors record attendance; coordinators see it."""
-    session = _get_session_for_user(request, pk)
+    session = session_for(request.user, pk)
     rows = selectors.attendance_rows(session)
-    may_record = services.may_record_attendance(request.user, session)
+    may_record = may_record_attendance(request.user, session)
     if request.method == "POST" and not may_record:
         raise PermissionDenied
     now = timezone.now()

@@ -15,7 +15,8 @@ from ..selectors import groups as group_selectors
 def resident_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     show = request.GET.get("show", "active")
-    residents = Resident.objects.with_people().order_by("user__last_name", "user__first_name")
+    residents = Resident.objects.visible_to(request.user).with_people().order_by(
+        "user__last_name", "user__first_name")
     if show == "active":
         residents = residents.active()
     elif show == "inactive":

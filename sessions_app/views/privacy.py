@@ -8,14 +8,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from residents.access import coordinator_required
-from residents.models import Programme, Resident
+from residents.access import coordinator_required, resident_for
+from residents.models import Programme
 
 from ..services.privacy import personal_data_export, resident_erase
 
@@ -43,7 +43,7 @@ def privacy_export(request: HttpRequest) -> HttpResponse:
 @coordinator_required
 @require_http_methods(["GET", "POST"])
 def resident_erase_view(request: HttpRequest, pk: int) -> HttpResponse:
-    resident = get_object_or_404(Resident.objects.select_related("user"), pk=pk)
+    resident = resident_for(request.user, pk, write=True)
     if request.method == "POST":
         name = resident.user.get_full_name()
         pseudonym = resident_erase(resident=resident, by=request.user)

@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from residents.access import coordinator_required, role_required
+from residents.access import coordinator_required, resident_for, role_required
 from residents.models import Programme, Resident, User
 from residents.selectors import workload as selectors
 from residents.timezones import programme_tz_name, programme_zone
@@ -18,19 +18,11 @@ from residents.timezones import programme_tz_name, programme_zone
 from ..models import IntervisionGroup, Membership, Session
 
 
-def _resident_for(request: HttpRequest, pk: int) -> Resident:
-    """Coordinators see every resident's roster, a resident only their own (404 otherwise)."""
-    user = request.user
-    resident = get_object_or_404(Resident.objects.select_related("user"), pk=pk)
-    if user.is_coordinator or (user.is_resident and resident.user_id == user.pk):
-        return resident
-    raise Http404
-
-
 @role_required(User.Role.COORDINATOR, User.Role.RESIDENT)
 @require_GET
 def resident_roster(request: HttpRequest, pk: int) -> HttpResponse:
-    resident = _resident_for(request, pk)
+    """Coordinators see every resident's roster, a resident only their own (404 otherwise)."""
+    resident = resident_for(request.user, pk)
     programme = Programme.get()
     zone = programme_zone()
     today = timezone.localdate()
@@ -53,7 +45,7 @@ def resident_roster(request: HttpRequest, pk: int) -> HttpResponse:
         following = next_month
     low = dt.datetime.combine(first, dt.time(0), zone)
     high = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), zone)
-    sessions = Session.objects.filter(
+    sessions = Session.objects.visible_to(request.user).filter(
         participations__resident=resident, start__lt=high, end__gt=low,
     ).exclude(status=Session.Status.CANCELLED).select_related("group")
     days = selectors.roster_days(resident, first, last, tz=programme_tz_name(), sessions=sessions)
@@ -77,20 +69,21 @@ def resident_roster(request: HttpRequest, pk: int) -> HttpResponse:
 def workload(request: HttpRequest) -> HttpResponse:
     """Workload per resident, for the whole programme or one group (a constant number of
     queries: groups, residents, their entries, the programme, group names)."""
+    user = request.user
     today = timezone.localdate()
-    groups = list(IntervisionGroup.objects.active().order_by("name"))
+    groups = list(IntervisionGroup.objects.visible_to(user).active().order_by("name"))
     group = None
-    residents = Resident.objects.active().select_related("user").order_by(
+    residents = Resident.objects.visible_to(user).active().select_related("user").order_by(
         "user__last_name", "user__first_name")
     if request.GET.get("group"):
         group = next((g for g in groups if str(g.pk) == request.GET["group"]), None)
         if group is None:
             raise Http404
-        residents = residents.filter(pk__in=Membership.objects.on(today).filter(group=group)
-                                     .values("resident_id"))
+        residents = residents.filter(pk__in=Membership.objects.visible_to(user).on(today)
+                                     .filter(group=group).values("resident_id"))
     residents = list(residents)
     loads = selectors.workload_for(residents, now=timezone.now())
-    names = dict(Membership.objects.on(today).filter(resident__in=residents)
+    names = dict(Membership.objects.visible_to(user).on(today).filter(resident__in=residents)
                  .values_list("resident_id", "group__name"))
     rows = [(loads[r.pk], names.get(r.pk, "")) for r in residents]
     weeks = rows[0][0].weeks if rows else []

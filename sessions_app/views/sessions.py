@@ -8,8 +8,8 @@ import datetime as dt
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -19,6 +19,7 @@ from residents.access import coordinator_required, role_required
 from residents.forms.people import apply_errors
 from residents.models import User
 
+from ..access import group_for, leads, session_for
 from ..forms.sessions import (
     FOLLOWING,
     CancelForm,
@@ -35,7 +36,6 @@ from ..models import Session
 from ..selectors import availability as suggestions
 from ..selectors import sessions as selectors
 from ..services import sessions as services
-from .groups import _get_group_for_coordinator
 
 TEMPLATES = "sessions_app/sessions/"
 PAGE_SIZE = 50
@@ -45,20 +45,6 @@ signed_in = role_required(*User.Role.values)
 def _posted(request: HttpRequest):
     """The submitted data, bound even when empty (a bare confirmation button posts nothing)."""
     return request.POST if request.method == "POST" else None
-
-
-def _get_session_for_user(request: HttpRequest, pk: int) -> Session:
-    """The session, if the person asking may see it; 404 otherwise (ids reveal nothing)."""
-    try:
-        return selectors.sessions_visible_to(request.user).get(pk=pk)
-    except Session.DoesNotExist:
-        raise Http404 from None
-
-
-def _get_session_for_coordinator(request: HttpRequest, pk: int) -> Session:
-    return get_object_or_404(
-        Session.objects.select_related("group", "intervisor__user", "series"), pk=pk
-    )
 
 
 def _when(session: Session) -> str:
@@ -88,18 +74,15 @@ def session_list(request: HttpRequest) -> HttpResponse:
 @signed_in
 @require_GET
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _get_session_for_user(request, pk)
     user = request.user
-    leads = session.intervisor.user_id == user.pk or bool(
-        session.group_id and session.group.co_intervisor_id
-        and session.group.co_intervisor.user_id == user.pk
-    )
+    session = session_for(user, pk)
+    leader = leads(user, session)
     context = {
-        "session": session, "leads": leads,
+        "session": session, "leads": leader,
         "changeable": session.status in services.CHANGEABLE,
         "started": session.start <= timezone.now(),
     }
-    if user.is_coordinator or leads:
+    if user.is_coordinator or leader:
         context["history"] = selectors.status_history(session)
     return render(request, TEMPLATES + "detail.html", context)
 
@@ -150,7 +133,7 @@ def session_plan(request: HttpRequest, pk: int) -> HttpResponse:
     """Plan one session of a group. ``?start=…&end=…`` (ISO 8601 with offset, as a scheduling
     suggestion gives them) fill in the time, so planning a suggestion is one click and a
     confirmation."""
-    group = _get_group_for_coordinator(request, pk)
+    group = group_for(request.user, pk, write=True)
     suggested = parse_moment(request.GET.get("start"))
     initial = SessionPlanForm.initial_for_group(group, start=suggested,
                                                 end=parse_moment(request.GET.get("end")))
@@ -186,7 +169,7 @@ def session_plan(request: HttpRequest, pk: int) -> HttpResponse:
 def series_plan(request: HttpRequest, pk: int) -> HttpResponse:
     """Plan a series in two steps: the rhythm, then the list of dates to confirm (nothing is
     planned before the coordinator has seen every date)."""
-    group = _get_group_for_coordinator(request, pk)
+    group = group_for(request.user, pk, write=True)
     form = SeriesForm(_posted(request),
                       initial=SeriesForm.initial_for_group(group, timezone.localdate()))
     context = {"group": group, "form": form}
@@ -257,7 +240,7 @@ def open_session_create(request: HttpRequest) -> HttpResponse:
 def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Move a session or change its place (one, or the rest of its series); seats of an open
     session."""
-    session = _get_session_for_coordinator(request, pk)
+    session = session_for(request.user, pk, write=True)
     if session.status not in services.CHANGEABLE:
         messages.error(request, _("A %(status)s session cannot be changed.")
                        % {"status": session.get_status_display().lower()})
@@ -311,7 +294,7 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation; only the POST cancels."""
-    session = _get_session_for_coordinator(request, pk)
+    session = session_for(request.user, pk, write=True)
     if session.status not in services.CHANGEABLE:
         messages.error(request, _("A %(status)s session cannot be cancelled.")
                        % {"status": session.get_status_display().lower()})
@@ -341,7 +324,7 @@ def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def session_status(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm a proposed session (→ scheduled) or record that it was held."""
-    session = _get_session_for_coordinator(request, pk)
+    session = session_for(request.user, pk, write=True)
     form = StatusForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("That status change could not be read; nothing changed."))

@@ -1,5 +1,8 @@
 """Scheduling suggestions for a group: the ranked list, the members × slots grid, planning a
-suggestion in one step, and the group's candidate windows."""
+suggestion in one step, and the group's candidate windows.
+
+Every page here is part of planning the group's sessions and shows why members cannot come
+(their rosters), so each loads the group as its planner does: ``group_for(…, write=True)``."""
 
 from __future__ import annotations
 
@@ -20,10 +23,10 @@ from planning import availability as engine
 from residents.access import coordinator_required
 from residents.timezones import programme_zone
 
+from ..access import group_for
 from ..selectors import availability as suggestions
 from ..services import suggestions as services
 from ..services.sessions import session_plan
-from .groups import _get_group_for_coordinator
 
 WEEKDAYS = [(0, gettext_lazy("Mon")), (1, gettext_lazy("Tue")), (2, gettext_lazy("Wed")),
             (3, gettext_lazy("Thu")), (4, gettext_lazy("Fri")), (5, gettext_lazy("Sat")),
@@ -97,7 +100,7 @@ def _view_model(result: suggestions.GroupSuggestions, zone: ZoneInfo) -> dict:
 @coordinator_required
 @require_GET
 def group_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
-    group = _get_group_for_coordinator(request, pk)
+    group = group_for(request.user, pk, write=True)
     form = HorizonForm(request.GET or None)
     weeks = form.cleaned_data["weeks"] if form.is_valid() else suggestions.DEFAULT_WEEKS
     zone = programme_zone()
@@ -117,7 +120,7 @@ def group_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def group_suggestion_plan(request: HttpRequest, pk: int) -> HttpResponse:
     """Turn a suggestion into a planned session in one step."""
-    group = _get_group_for_coordinator(request, pk)
+    group = group_for(request.user, pk, write=True)
     form = PlanSuggestionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("That suggestion could not be read; nothing was planned."))
@@ -149,7 +152,7 @@ def group_suggestion_plan(request: HttpRequest, pk: int) -> HttpResponse:
 @coordinator_required
 @require_http_methods(["GET", "POST"])
 def group_windows(request: HttpRequest, pk: int) -> HttpResponse:
-    group = _get_group_for_coordinator(request, pk)
+    group = group_for(request.user, pk, write=True)
     initial = [{"weekdays": sorted(w.weekdays), "start": w.start, "end": w.end}
                for w in suggestions.windows_of(group)]
     formset = WindowFormSet(request.POST or None, initial=initial)

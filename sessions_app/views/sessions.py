@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from residents.access import coordinator_required, role_required
 from residents.forms.people import apply_errors
 from residents.models import User
+from residents.timezones import programme_zone
 
 from ..access import group_for, leads, session_for
 from ..forms.sessions import (
@@ -48,7 +49,7 @@ def _posted(request: HttpRequest):
 
 
 def _when(session: Session) -> str:
-    return formats.date_format(timezone.localtime(session.start, services.programme_zone()),
+    return formats.date_format(timezone.localtime(session.start, programme_zone()),
                                "DATETIME_FORMAT")
 
 

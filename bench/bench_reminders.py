@@ -3,12 +3,14 @@ no-op tasks on the same worker in the same run, and the SQL queries each message
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/intervision \\
     REDIS_URL=redis://127.0.0.1:6379/0 \\
-    .venv/bin/python bench/bench_reminders.py [--sessions 250] [--residents 40] [--concurrency 2]
+    .venv/bin/python bench/bench_reminders.py [--groups 125] [--sessions 1250] [--concurrency 2]
 
 It needs PostgreSQL and Redis. It never touches the database DATABASE_URL names: it drops and
 creates its own, ``<that name>_bench_reminders`` on the same server, migrates it, and fills it
-with 25 groups of ``--residents`` residents meeting ``--sessions`` times in all, each session
-with a 24-hour reminder due for every resident (half of them have said yes). Then it starts
+with the demo programme's people and groups (``demo.people``, ``demo.groups``), scaled up: 1,100
+residents, ``--groups`` full groups of 8 placed under the group rules. The groups meet
+``--sessions`` times in all in the next 23 hours, each session with a 24-hour reminder due for
+every member (half of them have said yes). Then it starts
 ``celery -A intervision worker`` as a subprocess with the same environment (prefork,
 ``--concurrency`` processes, e-mail to Django's in-memory backend, each database connection
 reused for ``--db-reuse-max`` tasks), and
@@ -41,7 +43,6 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-GROUPS = 25
 QUERY_SAMPLE = 200
 
 
@@ -69,12 +70,16 @@ def recreate_database(url: str, name: str) -> None:
     server.close()
 
 
-def fill(*, sessions: int, residents: int, now: dt.datetime) -> int:
-    """Groups, residents, sessions in the next 23 hours and one due 24-hour reminder per
-    participation, written in bulk. Returns the number of reminders."""
-    from residents.models import Department, Intervisor, Resident, Specialty, User
+def fill(*, groups: int, residents: int, sessions: int, now: dt.datetime) -> int:
+    """The demo's people and groups, then ``sessions`` sessions in the next 23 hours, taken by
+    the groups in turn, and one due 24-hour reminder per participation, written in bulk.
+    Returns the number of reminders."""
+    from django.utils import timezone
+
+    from demo.build import seeded
+    from demo.groups import MAX_SIZE, groups_build
+    from demo.people import people_build
     from sessions_app.models import (
-        IntervisionGroup,
         Membership,
         Notification,
         NotificationKind,
@@ -83,49 +88,30 @@ def fill(*, sessions: int, residents: int, now: dt.datetime) -> int:
     )
     from sessions_app.services.notifications import session_scope
 
-    specialty = Specialty.objects.create(name="Internal Medicine")
-    department = Department.objects.create(name="Internal Medicine")
-
-    def users(prefix: str, count: int, role: str) -> list[User]:
-        rows = [User(email=f"{prefix}{n}@bench.example", first_name=f"{prefix.title()}{n}",
-                     last_name="Bench", role=role, language="nl" if n % 3 == 0 else "en")
-                for n in range(count)]
-        for user in rows:
-            user.set_unusable_password()
-        return User.objects.bulk_create(rows)
-
-    leaders = Intervisor.objects.bulk_create(
-        Intervisor(user=user, capacity=5) for user in users("leader", GROUPS, User.Role.INTERVISOR)
-    )
-    groups = IntervisionGroup.objects.bulk_create(
-        IntervisionGroup(name=f"Group {n}", intervisor=leaders[n], location=f"Room {n}.01",
-                         min_size=6, max_size=20)
-        for n in range(GROUPS)
-    )
-    people = Resident.objects.bulk_create(
-        Resident(user=user, specialty=specialty, department=department, training_year=2,
-                 start_date=dt.date(2024, 9, 1))
-        for user in users("resident", GROUPS * residents, User.Role.RESIDENT)
-    )
-    members = {g.pk: people[n * residents:(n + 1) * residents] for n, g in enumerate(groups)}
-    Membership.objects.bulk_create(
-        Membership(group=g, resident=r, start_date=dt.date(2025, 1, 6)) for g in groups for r in members[g.pk]
-    )
+    today = timezone.localdate(now)
+    people = people_build(rng=seeded("people"), today=today, residents=residents,
+                          intervisors=(groups + 1) // 2)
+    made = groups_build(rng=seeded("groups"), intervisors=people.intervisors,
+                        residents=people.residents, since=today - dt.timedelta(weeks=8),
+                        count=groups, placed=MAX_SIZE * groups)
+    members: dict[int, list[int]] = {g.pk: [] for g in made}
+    for group_id, resident_id in Membership.objects.values_list("group_id", "resident_id"):
+        members[group_id].append(resident_id)
     planned = Session.objects.bulk_create(
-        Session(kind=Session.Kind.GROUP, group=groups[n % GROUPS], intervisor=leaders[n % GROUPS],
+        Session(kind=Session.Kind.GROUP, group=made[n % groups], intervisor=made[n % groups].intervisor,
                 start=now + dt.timedelta(hours=1, minutes=n * 5 % 1320),
                 end=now + dt.timedelta(hours=2, minutes=30 + n * 5 % 1320),
-                location=groups[n % GROUPS].location, status=Session.Status.SCHEDULED)
+                location=made[n % groups].location, status=Session.Status.SCHEDULED)
         for n in range(sessions)
     )
     participations = Participation.objects.bulk_create(
-        Participation(session=s, resident=r, rsvp="yes" if i % 2 else "")
+        Participation(session=s, resident_id=r, rsvp="yes" if i % 2 else "")
         for s in planned for i, r in enumerate(members[s.group_id])
     )
     by_pk = {s.pk: s for s in planned}
-    residents_by_pk = {r.pk: r for r in people}
+    user_of = {r.pk: r.user_id for r in people.residents}
     Notification.objects.bulk_create(
-        (Notification(kind=NotificationKind.REMINDER_24H, recipient_id=residents_by_pk[p.resident_id].user_id,
+        (Notification(kind=NotificationKind.REMINDER_24H, recipient_id=user_of[p.resident_id],
                       session_id=p.session_id, scope=session_scope(by_pk[p.session_id]),
                       due_at=now - dt.timedelta(minutes=1))
          for p in participations),
@@ -164,15 +150,17 @@ def drain(queue_length, *, deadline: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sessions", type=int, default=250)
-    parser.add_argument("--residents", type=int, default=40, help="per group")
+    parser.add_argument("--groups", type=int, default=125)
+    parser.add_argument("--sessions", type=int, default=1250, help="a multiple of --groups")
+    parser.add_argument("--residents", type=int, default=1100,
+                        help="in all; the groups take 8 each, the rest wait for a group")
     parser.add_argument("--concurrency", type=int, default=2, help="worker processes")
     parser.add_argument("--db-reuse-max", type=int, default=100,
                         help="CELERY_DB_REUSE_MAX for the worker; 0: a new connection per task")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds allowed for each phase")
     args = parser.parse_args()
-    if args.sessions % GROUPS:
-        parser.error(f"--sessions must be a multiple of {GROUPS}")
+    if args.sessions % args.groups:
+        parser.error("--sessions must be a multiple of --groups")
 
     database_url, redis_url = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
     if not redis_url.startswith("redis://"):
@@ -197,7 +185,7 @@ def main() -> None:
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection
+    from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
@@ -209,7 +197,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     now = timezone.now()
     started = time.perf_counter()
-    count = fill(sessions=args.sessions, residents=args.residents, now=now)
+    count = fill(groups=args.groups, residents=args.residents, sessions=args.sessions, now=now)
     print(f"filled: {count:,} due reminders for {args.sessions} sessions in "
           f"{time.perf_counter() - started:.1f} s")
 
@@ -268,6 +256,9 @@ def main() -> None:
             worker.kill()
 
     # Queries per message, counted here on the sample set aside (same code as the worker runs).
+    # The log of queries (DEBUG) is full from building the groups, and a full log no longer
+    # grows, so it is emptied first.
+    reset_queries()
     Notification.objects.filter(pk__in=sample).update(due_at=now - dt.timedelta(minutes=1))
     with CaptureQueriesContext(connection) as queries:
         results = [notification_send(notification_id=pk) for pk in sample]

@@ -1,12 +1,16 @@
 """Benchmark: suggestions for 60 groups from PostgreSQL, against the reference and the bare load.
 
-Creates a scratch PostgreSQL database (``iv_bench_d`` on the server of DATABASE_URL, default
-postgres://postgres@127.0.0.1:5432), migrates it, fills it with the generator of
-``bench_availability_engine.py`` — 500 residents, 60 groups of about 8, a year of rosters,
-the intervisors' own work and holidays, one past session per group — then times:
+Creates a scratch PostgreSQL database named after DATABASE_URL's (``<name>_bench_suggestions``
+on the same server; default postgres://postgres@127.0.0.1:5432/intervision), migrates it, and
+builds the demo programme in it with the demo's own builders (``demo.build``), scaled up: 500
+residents, 30 intervisors, 60 groups of 6 to 8 placed under the group rules, a year of rosters
+and the intervisors' holidays, eight weeks of sessions behind every group (so cadence and habit
+take part in the ranking), nothing planned ahead. It is built as of 1 March 2026, so the 12
+weeks from the next day span the March DST change, Easter and King's Day. Then it times:
 
-- **whole**: ``sessions_app.suggestions.suggest_for_groups`` for all 60 groups over 12 weeks,
-  everything included (memberships, absences, sessions, the roster query, engine, ranking);
+- **whole**: ``sessions_app.selectors.availability.suggest_for_groups`` for all 60 groups over
+  12 weeks, everything included (memberships, absences, sessions, the roster query, engine,
+  ranking);
 - **load**: merely loading the roster rows that computation needs (the same query);
 - **reference**: the interval-based reference (``planning/reference.py``) on the same inputs
   (each group's rows, with datetimes), and the engine alone on them: the same rows read once
@@ -17,11 +21,12 @@ computation within 2× of the load), then drops the database (``--keep`` keeps i
 
 Fair timing on a shared machine: the two sides of each ratio run in turns (whole, load, whole,
 load …; engine, reference, …) and each keeps its best run — 5 for whole and load, 3 for the
-engine and the reference, both sides alike. The generated year is dropped before timing (a
-web or worker process does not hold it; kept alive, it made full garbage collections land on
-whichever timed step happened to trigger one). ``PROFILE=1`` prints a cProfile of one whole run.
+engine and the reference, both sides alike. What the build left in memory is collected before
+timing (a web or worker process does not hold it; kept alive, it made full garbage collections
+land on whichever timed step happened to trigger one). ``PROFILE=1`` prints a cProfile of one
+whole run.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/iv_d .venv/bin/python bench/bench_suggestions.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/intervision .venv/bin/python bench/bench_suggestions.py
 """
 
 from __future__ import annotations
@@ -34,18 +39,26 @@ import sys
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-SCRATCH = "iv_bench_d"
+AMS = ZoneInfo("Europe/Amsterdam")
+# The moment the programme is built for: noon on a Sunday, so the horizon starts on the Monday.
+NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=AMS)
 
 
 def _server_url() -> str:
-    url = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
+    url = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/intervision"
     if not url.startswith("postgres"):
         sys.exit("bench_suggestions needs PostgreSQL: set DATABASE_URL to a postgres:// URL")
     return url
+
+
+def _scratch_name(url: str) -> str:
+    """Named after the database DATABASE_URL names, so benches run against different
+    databases of one server never share a scratch database."""
+    return f"{urlsplit(url).path.lstrip('/') or 'intervision'}_bench_suggestions"
 
 
 def _with_db(url: str, name: str) -> str:
@@ -81,83 +94,20 @@ def _interleaved(functions, rounds: int):
     return best, results
 
 
-def _fill(world, seed: int) -> None:
-    """Put the generated world in the database with bulk inserts."""
-    from bench_availability_engine import HORIZON_START
-
-    from residents.models import (
-        Department,
-        Intervisor,
-        IntervisorAbsence,
-        Resident,
-        RosterEntry,
-        Specialty,
-        User,
-    )
-    from sessions_app.models import IntervisionGroup, Membership, Session
-    from sessions_app.selectors.availability import windows_to_json
-
-    specialty = Specialty.objects.create(name="Internal Medicine")
-    department = Department.objects.create(name="Internal Medicine")
-    users = User.objects.bulk_create([
-        User(email=f"r{i}@bench.example", first_name="R", last_name=f"{i:03}", password="!")
-        for i in range(1, world.residents + 1)
-    ])
-    residents = Resident.objects.bulk_create([
-        Resident(user=u, specialty=specialty, department=department, training_year=2,
-                 start_date=dt.date(2024, 9, 1)) for u in users
-    ])
-    resident_of = {i: r.pk for i, r in enumerate(residents, start=1)}
-    leader_users = User.objects.bulk_create([
-        User(email=f"i{g.group_id}@bench.example", first_name="I", last_name=str(g.group_id),
-             role=User.Role.INTERVISOR, password="!") for g in world.groups
-    ])
-    leaders = Intervisor.objects.bulk_create([Intervisor(user=u, capacity=2) for u in leader_users])
-    groups = IntervisionGroup.objects.bulk_create([
-        IntervisionGroup(
-            name=f"Bench group {g.group_id}", intervisor=leader, cadence_weeks=g.cadence_weeks,
-            default_duration_minutes=int(g.duration.total_seconds() // 60), min_size=2, max_size=12,
-            candidate_windows=windows_to_json(g.windows),
-        ) for g, leader in zip(world.groups, leaders, strict=True)
-    ])
-    Membership.objects.bulk_create([
-        Membership(group=group, resident_id=resident_of[pid], start_date=dt.date(2025, 9, 1))
-        for g, group in zip(world.groups, groups, strict=True) for pid in g.member_ids
-    ])
-    RosterEntry.objects.bulk_create([
-        RosterEntry(resident_id=resident_of[e.person_id], start=e.start, end=e.end, kind=e.kind,
-                    source="bench", external_id=f"b{n}")
-        for n, e in enumerate(world.roster)
-    ], batch_size=10_000)
-    IntervisorAbsence.objects.bulk_create([
-        IntervisorAbsence(intervisor=leader, start=s, end=e)
-        for g, leader in zip(world.groups, leaders, strict=True) for s, e in g.intervisor_busy
-    ], batch_size=10_000)
-    # One past session per group, so cadence and habit take part in the ranking.
-    from zoneinfo import ZoneInfo
-
-    zone = ZoneInfo("Europe/Amsterdam")
-    sessions = []
-    for n, (g, group, leader) in enumerate(zip(world.groups, groups, leaders, strict=True)):
-        day = HORIZON_START - dt.timedelta(days=HORIZON_START.weekday() - g.usual_weekday,
-                                           weeks=1 + n % 6)
-        start = dt.datetime.combine(day, g.usual_start, zone)
-        sessions.append(Session(group=group, intervisor=leader, start=start, end=start + g.duration,
-                                status=Session.Status.HELD))
-    Session.objects.bulk_create(sessions)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--seed", type=int, default=None, help="default: the demo's")
+    parser.add_argument("--residents", type=int, default=500)
+    parser.add_argument("--groups", type=int, default=60)
     parser.add_argument("--weeks", type=int, default=12)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
 
     server = _server_url()
-    _admin(server, f'DROP DATABASE IF EXISTS "{SCRATCH}"')
-    _admin(server, f'CREATE DATABASE "{SCRATCH}"')
-    os.environ["DATABASE_URL"] = _with_db(server, SCRATCH)
+    scratch = _scratch_name(server)
+    _admin(server, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+    _admin(server, f'CREATE DATABASE "{scratch}"')
+    os.environ["DATABASE_URL"] = _with_db(server, scratch)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "intervision.settings")
     os.environ.setdefault("DEBUG", "1")
     os.environ.setdefault("VAR_DIR", "/tmp/var-bench-suggestions")
@@ -165,34 +115,35 @@ def main() -> int:
         import django
 
         django.setup()
-        from bench_availability_engine import AMS, HORIZON_START, generate_rosters
         from django.core.management import call_command
         from django.db import connection
 
+        from demo.build import SEED, Shape, demo_build
         from planning import availability as engine
         from planning.reference import reference_feasible_slots
-        from residents.models import Programme
-        from sessions_app.models import IntervisionGroup
+        from residents.models import Programme, Resident, RosterEntry
+        from sessions_app.models import IntervisionGroup, Session
         from sessions_app.selectors import availability as suggestions
 
         call_command("migrate", verbosity=0)
         Programme.get()
         begin = time.perf_counter()
-        world = generate_rosters(args.seed)
-        _fill(world, args.seed)
+        demo_build(now=NOW, seed=SEED if args.seed is None else args.seed, shape=Shape(
+            residents=args.residents, intervisors=args.groups // 2, groups=args.groups,
+            history_weeks=8, ahead_weeks=0, open_sessions=False,
+        ))
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-        print(f"data: {world.residents} residents, {len(world.groups)} groups, "
-              f"{len(world.roster):,} roster entries for a year in PostgreSQL "
-              f"(generated and inserted in {time.perf_counter() - begin:.1f} s)")
-        # The generated year (some 140,000 objects) is the bench's scaffolding, not something a
-        # web or worker process holds: kept alive, it makes whichever timed step happens to
-        # trigger a full garbage collection pay for scanning it.
-        del world
+        print(f"data: {Resident.objects.count()} residents, {IntervisionGroup.objects.count()} "
+              f"groups, {RosterEntry.objects.count():,} roster entries for a year, "
+              f"{Session.objects.count()} past sessions in PostgreSQL "
+              f"(built in {time.perf_counter() - begin:.1f} s)")
+        # The build's leftovers are the bench's scaffolding, not something a web or worker
+        # process holds: kept alive, they make whichever timed step happens to trigger a full
+        # garbage collection pay for scanning them.
         gc.collect()
 
-        start = dt.datetime.combine(HORIZON_START, dt.time(0), AMS)
-        end = start + dt.timedelta(weeks=args.weeks)
+        start, end = suggestions.default_horizon(args.weeks, now=NOW)
         groups = list(IntervisionGroup.objects.select_related("intervisor").order_by("pk"))
         rules = suggestions.rules_for_programme()
 
@@ -242,7 +193,7 @@ def main() -> int:
             for a, b in zip(ours, theirs, strict=True)
         )
         suggested = sum(len(r.suggestions) for r in found.values())
-        print(f"horizon: {HORIZON_START} + {args.weeks} weeks; {suggested} suggestions for "
+        print(f"horizon: {start.date()} + {args.weeks} weeks; {suggested} suggestions for "
               f"{len(groups)} groups; engine and reference agree on {agree}/{len(groups)} groups")
         print(f"whole computation (DB + engine + ranking): {whole_time:.3f} s (best of 5, "
               f"taking turns with the load)")
@@ -261,7 +212,7 @@ def main() -> int:
             from django.db import connections
 
             connections.close_all()
-            _admin(server, f'DROP DATABASE IF EXISTS "{SCRATCH}"')
+            _admin(server, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

@@ -20,42 +20,43 @@ rosters start four weeks before they were made, and past their last entry every 
 count as free for every plan (``WHOLE_YEAR=1`` plans the 52 weeks regardless).
 
 It prints, for each, the share of members free at the planned times (goal with suggestions:
-at least 95%) and how many sessions fall in an intervisor's absence (goal: none). Nothing is
-written: the plans are made in memory from the database's rosters.
+at least 95%) and how many sessions fall in an intervisor's absence (goal: none). The plans
+are made in memory from the database's rosters.
 
-    DEBUG=1 DATABASE_URL=sqlite:////tmp/demo.sqlite3 .venv/bin/python bench/compare_fixed_plan.py
+The demo programme is built afresh with its builders (``demo.build``) as of ``--now`` (default:
+the clock, as ``manage.py demo_data`` would load it today), in a scratch database: on the
+PostgreSQL server of DATABASE_URL, named after its database (``<name>_compare_fixed_plan``),
+or without a PostgreSQL DATABASE_URL in a temporary SQLite file. The scratch database is
+dropped at the end.
 
-Migrates the database and loads the demo data first (``manage.py demo_data``) when it has none.
+    .venv/bin/python bench/compare_fixed_plan.py [--now 2026-12-07T15:00+00:00]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/intervision .venv/bin/python bench/compare_fixed_plan.py
 """
 
 from __future__ import annotations
 
+import argparse
 import bisect
 import dataclasses
 import datetime as dt
 import math
 import os
+import shutil
 import sys
+import tempfile
 import time
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "intervision.settings")
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
-from django.db.models import Max  # noqa: E402
-from django.utils import timezone  # noqa: E402
 
 from planning import availability as engine  # noqa: E402
-from residents.models import IntervisorAbsence, RosterEntry  # noqa: E402
-from sessions_app.models import IntervisionGroup, Session  # noqa: E402
-from sessions_app.selectors import availability as suggestions  # noqa: E402
+
+if TYPE_CHECKING:
+    from sessions_app.selectors import availability as suggestions
 
 FIXED_EVERY = dt.timedelta(weeks=6)
 FIXED_START, FIXED_END = dt.time(17, 0), dt.time(19, 0)
@@ -193,14 +194,80 @@ def _best_sequence(days, missed, first_low, first_high, soonest, latest, cadence
     return picked[::-1]
 
 
+def _admin(url: str, statement: str) -> None:
+    import psycopg2
+
+    conn = psycopg2.connect(urlunsplit(urlsplit(url)._replace(path="/postgres")))
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cursor:
+            cursor.execute(statement)
+    finally:
+        conn.close()
+
+
+@contextmanager
+def scratch_database():
+    """Point DATABASE_URL at a database of its own for the run, and drop it afterwards."""
+    url = os.environ.get("DATABASE_URL", "")
+    folder = tempfile.mkdtemp(prefix="compare-fixed-plan-")
+    os.environ["VAR_DIR"] = folder
+    if url.startswith("postgres"):
+        parts = urlsplit(url)
+        name = f"{parts.path.lstrip('/') or 'intervision'}_compare_fixed_plan"
+        _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _admin(url, f'CREATE DATABASE "{name}"')
+        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
+    else:
+        name = str(Path(folder) / "demo.sqlite3")
+        os.environ["DATABASE_URL"] = f"sqlite:///{name}"
+    try:
+        yield name
+    finally:
+        if url.startswith("postgres"):
+            from django.db import connections
+
+            connections.close_all()
+            _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def main() -> int:
-    call_command("migrate", verbosity=0)  # a fresh database file needs the tables first
-    if not RosterEntry.objects.filter(source="demo").exists():
-        print("no demo rosters: loading the demo data …")
-        call_command("demo_data", "--force")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--now", type=dt.datetime.fromisoformat, default=None,
+                        help="the moment the demo is built for and planned from (default: the clock)")
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "intervision.settings")
+    os.environ.setdefault("DEBUG", "1")
+    with scratch_database() as name:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+        from django.utils import timezone
+
+        from demo.build import demo_build
+
+        now = args.now or timezone.now()
+        call_command("migrate", verbosity=0)
+        began = time.perf_counter()
+        demo_build(now=now)
+        print(f"built the demo programme as of {now:%Y-%m-%d %H:%M %Z} in {name} "
+              f"({time.perf_counter() - began:.1f} s)")
+        return compare(now)
+
+
+def compare(now: dt.datetime) -> int:
+    from django.db.models import Max
+    from django.utils import timezone
+
+    from residents.models import IntervisorAbsence, RosterEntry
+    from sessions_app.models import IntervisionGroup, Session
+    from sessions_app.selectors import availability as suggestions
+
     rules = suggestions.rules_for_programme()
     zone = timezone.get_current_timezone()
-    start, _ = suggestions.default_horizon(1)
+    start, _ = suggestions.default_horizon(1, now=now)
     end = start + YEAR
     # The demo rosters run a year from four weeks before they were made: past their last
     # entry nobody is rostered at all and every time would count as free for both plans.

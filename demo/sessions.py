@@ -22,8 +22,12 @@ history must not go out now, so at the end every pending row for a demo person t
 due is cancelled ("demo history, not sent"); reminders still to come stay pending.
 
 Seeded with its own ``random.Random``, so a site that gets its sessions later (loaded before
-the demo had any) gets the same ones. Dates are relative to today; the one session placed
-relative to the clock is the known intervisor's session that has just ended.
+the demo had any) gets the same ones. Everything is placed relative to the moment passed in
+(``now``; the command passes the clock, the tests a fixed moment): the dates, and the known
+intervisor's session that has just ended.
+
+How far back and ahead it goes, and whether there are open sessions, are parameters: the
+benchmarks want less of it for many more groups.
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from demo.patterns import usual_time
+from demo.people import COORDINATOR_EMAIL, DOMAIN, INTERVISOR_EMAIL, RESIDENT_EMAIL
 from residents.models import Intervisor, Programme, Resident, RosterEntry, User
 from sessions_app.models import (
     AbsenceReason,
@@ -71,8 +77,12 @@ from sessions_app.services.sessions import (
 HISTORY_WEEKS = 26
 AHEAD_WEEKS = 13
 # The departments that do not release their residents: most absences for clinical duty, and
-# most residents called away mid-session, come from here.
+# most residents called away mid-session, come from here. Their residents are kept on the
+# ward for one session in every HOTSPOT_TURN, by turns rather than by chance: the climate view
+# must show these two departments on top whatever day the demo is loaded on, and a chance per
+# answer left that to the draw (a large department's rostered evenings could outnumber them).
 HOTSPOTS = {"Emergency Department", "Anaesthesiology and ICU"}
+HOTSPOT_TURN = 3
 # Groups whose members rarely fill in the evaluation: they stay under the anonymity
 # threshold, so the report shows what a hidden unit looks like.
 QUIET_GROUPS = {"Hunze group", "Zaan group"}
@@ -132,18 +142,34 @@ NOTE_THEMES = [  # (weight, theme): workload and feedback dominate, as the study
 NOTE_COUNT = 22
 
 
-class DemoSessions:
-    """Loads the sessions of the demo groups (see the module docstring)."""
+def sessions_build(*, rng: random.Random, now: dt.datetime, history_weeks: int = HISTORY_WEEKS,
+                   ahead_weeks: int = AHEAD_WEEKS, open_sessions: bool = True) -> Counter[str]:
+    """The sessions of the demo groups as of ``now``; returns what was made, counted."""
+    return DemoSessions(
+        rng, now=now, domain=DOMAIN,
+        coordinator=User.objects.get(email__iexact=COORDINATOR_EMAIL),
+        known_resident=Resident.objects.get(user__email__iexact=RESIDENT_EMAIL),
+        known_intervisor=Intervisor.objects.get(user__email__iexact=INTERVISOR_EMAIL),
+        history_weeks=history_weeks, ahead_weeks=ahead_weeks, open_sessions=open_sessions,
+    ).build()
 
-    def __init__(self, rng: random.Random, *, domain: str, coordinator: User,
+
+class DemoSessions:
+    """Makes the sessions of the demo groups (see the module docstring)."""
+
+    def __init__(self, rng: random.Random, *, now: dt.datetime, domain: str, coordinator: User,
                  known_resident: Resident, known_intervisor: Intervisor,
-                 now: dt.datetime | None = None) -> None:
+                 history_weeks: int = HISTORY_WEEKS, ahead_weeks: int = AHEAD_WEEKS,
+                 open_sessions: bool = True) -> None:
         self.rng = rng
         self.domain = domain
         self.by = coordinator
         self.known_resident = known_resident
         self.known_intervisor = known_intervisor
-        self.now = now or timezone.now()
+        self.now = now
+        self.history_weeks = history_weeks
+        self.ahead_weeks = ahead_weeks
+        self.with_open_sessions = open_sessions
         self.zone = ZoneInfo(settings.TIME_ZONE)
         self.today = self.now.astimezone(self.zone).date()
         country = Programme.get().country
@@ -156,10 +182,14 @@ class DemoSessions:
         self.busy: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
         self.counts: Counter[str] = Counter()
         self.habits: dict[int, tuple[int, dt.time]] = {}
+        # Hotspot resident id → how many past sessions they were invited to, and at which of
+        # their sessions the ward first keeps them (drawn once per resident).
+        self.turns: Counter[int] = Counter()
+        self.first_turn: dict[int, int] = {}
 
-    # --- the whole load ------------------------------------------------------------------------
+    # --- the whole build -----------------------------------------------------------------------
 
-    def load(self) -> Counter[str]:
+    def build(self) -> Counter[str]:
         groups = list(
             IntervisionGroup.objects.filter(intervisor__user__email__iendswith=self.domain)
             .select_related("intervisor__user", "co_intervisor__user").order_by("pk")
@@ -174,18 +204,13 @@ class DemoSessions:
         self._notes(held)
         for group in groups:
             self._ahead(group, last_past[group.pk])
-        self._open_sessions()
+        if self.with_open_sessions:
+            self._open_sessions()
         self._backdate()
         self.counts["outbox rows cancelled"] = self._silence_history()
         return self.counts
 
     # --- when ----------------------------------------------------------------------------------
-
-    def _habit(self, group: IntervisionGroup) -> tuple[int, dt.time]:
-        """The weekday and local start time a group met at in the past: from its windows."""
-        window = (group.candidate_windows or [{}])[0]
-        weekdays = [d for d in window.get("weekdays", []) if d < 5] or [1]
-        return self.rng.choice(weekdays), dt.time.fromisoformat(window.get("start", "16:00"))
 
     def _free(self, group: IntervisionGroup, start: dt.datetime, end: dt.datetime) -> bool:
         return all(not (s < end and start < e)
@@ -225,7 +250,7 @@ class DemoSessions:
         """Half a year of sessions at the group's rhythm; returns the held ones and the date
         of the last one."""
         rng = self.rng
-        weekday, at = self.habits[group.pk] = self._habit(group)
+        weekday, at = self.habits[group.pk] = usual_time(rng, group.candidate_windows)
         cadence = dt.timedelta(weeks=group.cadence_weeks)
         just_ended = None
         if group.name == JUST_ENDED_GROUP:
@@ -237,7 +262,7 @@ class DemoSessions:
             last = self.today - dt.timedelta(days=(self.today.weekday() - weekday - 1) % 7 + 1)
             back = 1 if group.name == KNOWN_RESIDENT_GROUP else rng.randrange(group.cadence_weeks)
             last -= dt.timedelta(weeks=back)
-        first_day = self.today - dt.timedelta(weeks=HISTORY_WEEKS)
+        first_day = self.today - dt.timedelta(weeks=self.history_weeks)
         days = []
         day = last
         while day >= first_day:
@@ -282,26 +307,36 @@ class DemoSessions:
             found.setdefault(resident_id, ROSTER_REASONS[kind])
         return found
 
+    def _kept_on_the_ward(self, resident_id: int) -> bool:
+        """Whether a hotspot department keeps this resident from this session: one session in
+        every HOTSPOT_TURN, starting at a turn drawn per resident."""
+        if resident_id not in self.first_turn:
+            self.first_turn[resident_id] = self.rng.randrange(HOTSPOT_TURN)
+        turn = self.turns[resident_id]
+        self.turns[resident_id] += 1
+        return turn % HOTSPOT_TURN == self.first_turn[resident_id]
+
     def _past_answers(self, session: Session, rows: list[Participation], *, known_away: bool) -> None:
         """What each member answered before the session (see the module docstring)."""
         rng = self.rng
         rostered = self._roster_reasons(session, [p.resident_id for p in rows])
         for p in rows:
             hotspot = self.departments[p.resident_id] in HOTSPOTS
+            kept = hotspot and self._kept_on_the_ward(p.resident_id)
             roll = rng.random()
             answer, reason = Rsvp.YES, ""
             if p.resident_id in rostered:
                 answer, reason = Rsvp.NO, rostered[p.resident_id]
-            elif roll < (0.26 if hotspot else 0.03):
+            elif kept or roll < 0.03:  # any ward may need a resident now and then
                 answer, reason = Rsvp.NO, AbsenceReason.CLINICAL_DUTY
-            elif roll < (0.33 if hotspot else 0.10):
+            elif roll < 0.10:
                 answer = Rsvp.NO
                 reason = rng.choices(
                     [AbsenceReason.LEAVE, AbsenceReason.ILLNESS, AbsenceReason.PERSONAL,
                      AbsenceReason.OTHER], weights=[5, 3, 2, 1])[0]
-            elif roll < (0.40 if hotspot else 0.16):
+            elif roll < 0.16:
                 answer = Rsvp.NONE
-            elif roll < (0.45 if hotspot else 0.20):
+            elif roll < 0.20:
                 answer = Rsvp.MAYBE
             if p.resident_id == self.known_resident.pk:
                 # Sanne comes to every session but one, when she was on leave.
@@ -417,7 +452,7 @@ class DemoSessions:
     def _ahead(self, group: IntervisionGroup, last: dt.date) -> None:
         """The next three months, one session at a time where the suggestions put it (the
         group's usual time when the rosters leave no slot), partly answered."""
-        horizon = self.today + dt.timedelta(weeks=AHEAD_WEEKS)
+        horizon = self.today + dt.timedelta(weeks=self.ahead_weeks)
         target = max(last + dt.timedelta(weeks=group.cadence_weeks), self.today + dt.timedelta(days=1))
         _weekday, at = self.habits[group.pk]
         first = True
@@ -529,12 +564,15 @@ class DemoSessions:
     def _silence_history(self) -> int:
         """Cancel every pending message to a demo person that is already due: it tells of
         the history (requests to answer, invitations to evaluate, cancellations) and must not
-        be mailed by the first dispatcher run. Messages still to come stay pending."""
+        be mailed by the first dispatcher run. Messages still to come stay pending.
+
+        "Already due" by the later of ``now`` and the clock: the services date the messages
+        they send at once by the clock, which has moved on while the demo was built."""
         return Notification.objects.filter(
-            status=Notification.Status.PENDING, due_at__lte=timezone.now(),
+            status=Notification.Status.PENDING, due_at__lte=max(self.now, timezone.now()),
             recipient__email__iendswith=self.domain,
         ).update(status=Notification.Status.CANCELLED, last_error=HISTORY_NOTE)
 
 
-def demo_sessions_exist(domain: str) -> bool:
-    return Session.objects.filter(intervisor__user__email__iendswith=domain).exists()
+def demo_sessions_exist() -> bool:
+    return Session.objects.filter(intervisor__user__email__iendswith=DOMAIN).exists()

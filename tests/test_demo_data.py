@@ -1,9 +1,10 @@
 """``manage.py demo_data`` loads a realistic programme whose groups obey the group rules, with
 half a year of sessions behind it and three months ahead.
 
-The demo is loaded once for the module (``demo``), inside a transaction that is rolled back
-when the module ends; every test runs in a savepoint within it, as Django's ``setUpTestData``
-does, so a test that changes or reloads the data leaves the next one the same programme.
+The demo is built once for the module (``demo``), for a fixed moment with the clock stopped
+there, inside a transaction that is rolled back when the module ends; every test runs in a
+savepoint within it, as Django's ``setUpTestData`` does, so a test that changes or reloads the
+data leaves the next one the same programme, whatever day the suite runs on.
 """
 
 import datetime as dt
@@ -11,6 +12,7 @@ from collections import Counter
 from io import StringIO
 
 import pytest
+import time_machine
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.db import transaction
@@ -19,7 +21,9 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from residents.models import Intervisor, Programme, Resident, Specialty, User
+from demo.build import demo_build
+from demo.rosters import DEMO_SOURCE
+from residents.models import Intervisor, Programme, Resident, RosterEntry, Specialty, User
 from sessions_app import crypto
 from sessions_app.forms.dashboard import default_period
 from sessions_app.models import (
@@ -53,6 +57,7 @@ LOGINS = [
     "admin@intervision.example",
 ]
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+NOW = dt.datetime(2026, 10, 14, 11, 0, tzinfo=dt.UTC)  # a Wednesday, 13:00 in Amsterdam
 
 
 def load(*args: str) -> str:
@@ -80,9 +85,11 @@ def counts() -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        with override_settings(DEBUG=True, PASSWORD_HASHERS=FAST_HASHER):
-            load()
+    # The clock stays at NOW for every test of the module: the demo is built for that moment,
+    # and the tests compare it with timezone.now() and localdate().
+    with time_machine.travel(NOW, tick=False), django_db_blocker.unblock(), transaction.atomic():
+        with override_settings(PASSWORD_HASHERS=FAST_HASHER):
+            demo_build(now=NOW)
         yield
         transaction.set_rollback(True)
 
@@ -346,10 +353,23 @@ def test_running_it_twice_creates_nothing_new(loaded, settings):
 def test_a_site_loaded_before_the_demo_had_sessions_gets_them(loaded, settings):
     settings.DEBUG = True
     before = counts()
+    times = sorted(Session.objects.values_list("intervisor__user__email", "start", "status"))
     Session.objects.all().delete()
     output = load()
     assert "Added the demo sessions" in output
     assert counts() == before
+    # The same sessions as when they were built with the rest.
+    assert sorted(Session.objects.values_list("intervisor__user__email", "start", "status")) == times
+
+
+def test_a_site_loaded_before_the_demo_had_rosters_gets_them(loaded, settings):
+    settings.DEBUG = True
+    demo_rosters = RosterEntry.objects.filter(source=DEMO_SOURCE)
+    shifts = sorted(demo_rosters.values_list("resident__user__email", "start", "end", "kind"))
+    demo_rosters.delete()
+    output = load()
+    assert f"Added {len(shifts)} demo roster entries" in output
+    assert sorted(demo_rosters.values_list("resident__user__email", "start", "end", "kind")) == shifts
 
 
 def test_reset_loads_the_same_programme_again(loaded, settings):

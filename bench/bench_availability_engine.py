@@ -1,14 +1,14 @@
 """Benchmark: the bitset availability engine against the interval-based reference.
 
-Draws a seeded year of rosters for 500 residents in 60 groups of about 8 from the demo
-programme's patterns (``demo.patterns``: the weeks of shifts, holidays and group rhythms
-``manage.py demo_data`` writes to the database), then finds the slots for every group over a
-12-week horizon (spanning the March DST change, Easter and King's Day) with the engine and
-with the reference, checks they agree slot for slot, and prints the times and the ratio.
+Generates a seeded year of realistic rosters for 500 residents in 60 groups of about 8,
+then finds the slots for every group over a 12-week horizon (spanning the March DST change,
+Easter and King's Day) with the engine and with the reference, checks they agree slot for
+slot, and prints the times and the ratio.
 
     .venv/bin/python bench/bench_availability_engine.py [--seed 7] [--weeks 12]
 
-Exit status 1 when engine and reference disagree. No Django: this times the engine alone.
+Exit status 1 when engine and reference disagree. ``generate_rosters`` and
+``group_requests`` are reusable, e.g. by a Django-level benchmark.
 """
 
 from __future__ import annotations
@@ -27,14 +27,6 @@ from zoneinfo import ZoneInfo
 # Run as a plain script from anywhere: make the project importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from demo.patterns import (  # noqa: E402
-    WEEKS,
-    group_rhythm,
-    intervisor_holidays,
-    resident_year,
-    roster_start,
-    usual_time,
-)
 from planning.availability import (  # noqa: E402
     LOOKBACK,
     Busy,
@@ -47,10 +39,8 @@ from planning.availability import (  # noqa: E402
 from planning.reference import reference_feasible_slots  # noqa: E402
 
 AMS = ZoneInfo("Europe/Amsterdam")
-# The day the year is drawn for: the horizon starts the next day, as the app's does, on a
-# Monday whose 12 weeks reach past the DST change, Easter, King's Day and Ascension.
-TODAY = date(2026, 3, 1)
-HORIZON_START = TODAY + timedelta(days=1)
+YEAR_START = date(2026, 1, 5)  # a Monday
+HORIZON_START = date(2026, 3, 2)  # a Monday; 12 weeks reach past King's Day and Ascension
 
 
 @dataclass(frozen=True)
@@ -77,49 +67,134 @@ class World:
 # --------------------------------------------------------------------------- generator
 
 
-def _utc(moment: datetime) -> datetime:
-    # Rows come out of the database in UTC; the bench hands both sides the same.
-    return moment.astimezone(UTC)
+def _at(day: date, hour: int, minute: int = 0) -> datetime:
+    """Local Amsterdam wall time → UTC, so generated shifts follow DST like real rosters."""
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=AMS).astimezone(UTC)
 
 
-def _windows(stored: list[dict]) -> tuple[Window, ...]:
-    """A group's candidate windows as stored (``IntervisionGroup.candidate_windows``)."""
-    return tuple(Window(frozenset(w["weekdays"]), clock.fromisoformat(w["start"]),
-                        clock.fromisoformat(w["end"])) for w in stored)
+def _shift(person: int, day: date, start: tuple[int, int], hours: float, kind: str) -> Busy:
+    begin = _at(day, *start)
+    # Length in real hours: a night across the DST change is an hour shorter or longer on
+    # the wall clock, as it is on the ward.
+    return Busy(person, begin, begin + timedelta(hours=hours), kind)
+
+
+def _day_week(rng: random.Random, person: int, monday: date) -> list[Busy]:
+    """Mon–Fri day work, some afternoons in the outpatient clinic, the odd course day,
+    sometimes one on-call evening and night, sometimes weekend duty."""
+    entries: list[Busy] = []
+    clinic_days = set(rng.sample(range(5), rng.randint(0, 2)))
+    for offset in range(5):
+        day = monday + timedelta(days=offset)
+        if rng.random() < 0.04:
+            entries.append(_shift(person, day, (9, 0), 8, "course"))
+        elif offset in clinic_days:
+            entries.append(_shift(person, day, (8, 0), 4.5, "day"))
+            entries.append(_shift(person, day, (13, 0), 4, "outpatient"))
+        else:
+            start = rng.choice([(7, 30), (8, 0), (8, 0), (8, 30)])
+            entries.append(_shift(person, day, start, rng.choice([8.5, 9, 9.5]), "day"))
+    if rng.random() < 0.25:
+        day = monday + timedelta(days=rng.randrange(4))
+        entries.append(_shift(person, day, (17, 0), 15, "on_call"))
+    if rng.random() < 0.25:
+        for offset in (5, 6):
+            entries.append(_shift(person, monday + timedelta(days=offset), (8, 0), 12, "weekend"))
+    return entries
+
+
+def _evening_week(person: int, monday: date) -> list[Busy]:
+    return [_shift(person, monday + timedelta(days=d), (15, 0), 8.5, "evening") for d in range(5)]
+
+
+def _night_week(rng: random.Random, person: int, monday: date) -> list[Busy]:
+    """A series of 3–7 nights; the rest of the week is free (the rest rule does the rest)."""
+    length = rng.randint(3, 7)
+    first = monday + timedelta(days=0 if length > 4 else rng.choice([0, 3]))
+    return [_shift(person, first + timedelta(days=d), (22, 0), 10.5, "night") for d in range(length)]
+
+
+def _leave(person: int, monday: date, weeks: int) -> list[Busy]:
+    start = _at(monday, 0)
+    return [Busy(person, start, _at(monday + timedelta(weeks=weeks), 0), "leave")]
+
+
+def _resident_year(rng: random.Random, person: int, start: date, weeks: int) -> list[Busy]:
+    entries: list[Busy] = []
+    week = 0
+    while week < weeks:
+        monday = start + timedelta(weeks=week)
+        roll = rng.random()
+        if roll < 0.09:
+            span = min(rng.choice([1, 1, 2, 3]), weeks - week)
+            entries += _leave(person, monday, span)
+            week += span
+            continue
+        if roll < 0.21:
+            entries += _night_week(rng, person, monday)
+        elif roll < 0.31:
+            entries += _evening_week(person, monday)
+        else:
+            entries += _day_week(rng, person, monday)
+        week += 1
+    return entries
+
+
+def _intervisor_year(rng: random.Random, start: date, weeks: int) -> list[tuple[datetime, datetime]]:
+    """An intervisor's own work: one fixed busy afternoon, a few appointments a week, and
+    three weeks of holiday."""
+    busy: list[tuple[datetime, datetime]] = []
+    fixed_day = rng.randrange(5)
+    holidays = set(rng.sample(range(weeks), 3))
+    for week in range(weeks):
+        monday = start + timedelta(weeks=week)
+        if week in holidays:
+            busy.append((_at(monday, 0), _at(monday + timedelta(days=7), 0)))
+            continue
+        fixed = monday + timedelta(days=fixed_day)
+        busy.append((_at(fixed, 12), _at(fixed, 18)))
+        for _ in range(rng.randint(1, 4)):
+            day = monday + timedelta(days=rng.randrange(5))
+            begin = _at(day, rng.randint(9, 18), rng.choice([0, 15, 30, 45]))
+            busy.append((begin, begin + timedelta(minutes=rng.choice([60, 90, 120, 180]))))
+    return busy
+
+
+def _group_habits(rng: random.Random) -> tuple[tuple[Window, ...], timedelta, int, clock]:
+    """(windows, duration, usual weekday, usual start) in the mix programmes use."""
+    roll = rng.random()
+    if roll < 0.6:
+        windows = (Window(frozenset(range(5)), clock(16), clock(18)),)
+        return windows, timedelta(minutes=rng.choice([90, 120])), rng.randrange(5), clock(16)
+    if roll < 0.8:  # the protected education afternoon
+        return (Window(frozenset({1}), clock(13), clock(17)),), timedelta(minutes=120), 1, clock(13)
+    windows = (Window(frozenset({0, 3}), clock(12, 30), clock(17, 30)),)
+    return windows, timedelta(minutes=90), rng.choice([0, 3]), clock(14)
 
 
 def generate_rosters(
-    seed: int, residents: int = 500, groups: int = 60, today: date = TODAY, weeks: int = WEEKS
+    seed: int, residents: int = 500, groups: int = 60, start: date = YEAR_START, weeks: int = 52
 ) -> World:
-    """A seeded year of demo rosters for ``residents`` split into ``groups`` groups, two to
-    an intervisor as in the demo, drawn as of ``today``."""
+    """A seeded year of rosters for ``residents`` split into ``groups`` groups."""
     rng = random.Random(seed)
-    first_monday = roster_start(today)
-    roster: list[Busy] = [
-        Busy(person, _utc(shift.start), _utc(shift.end), shift.kind)
-        for person in range(1, residents + 1)
-        for shift in resident_year(rng, first_monday, AMS, weeks)
-    ]
+    roster: list[Busy] = []
+    for person in range(1, residents + 1):
+        roster += _resident_year(rng, person, start, weeks)
     people = list(range(1, residents + 1))
     rng.shuffle(people)
-    holidays = [
-        tuple((_utc(s), _utc(e)) for s, e in intervisor_holidays(rng, first_monday, AMS, weeks))
-        for _ in range((groups + 1) // 2)
-    ]
     plans = []
     for group_id in range(groups):
-        rhythm = group_rhythm(rng)
-        weekday, start = usual_time(rng, rhythm.windows)
+        windows, duration, weekday, usual_start = _group_habits(rng)
         plans.append(
             GroupPlan(
                 group_id=group_id,
                 member_ids=tuple(sorted(people[group_id::groups])),
-                intervisor_busy=holidays[group_id // 2],
-                windows=_windows(rhythm.windows),
-                duration=timedelta(minutes=rhythm.duration_minutes),
-                cadence_weeks=rhythm.cadence_weeks,
+                intervisor_busy=tuple(_intervisor_year(rng, start, weeks)),
+                windows=windows,
+                duration=duration,
+                cadence_weeks=rng.randint(4, 8),
                 usual_weekday=weekday,
-                usual_start=start,
+                usual_start=usual_start,
             )
         )
     return World(roster=tuple(roster), groups=tuple(plans), residents=residents)
@@ -131,7 +206,7 @@ def group_requests(
     """Per group: the request and the roster rows a database query would return for it
     (members' entries from ``LOOKBACK`` before the horizon to its end)."""
     rng = random.Random(seed)
-    start = _utc(datetime.combine(horizon_start, clock(0), AMS))
+    start = _at(horizon_start, 0)
     end = start + timedelta(weeks=weeks)
     since = start - LOOKBACK - timedelta(days=1)
     by_person: dict[int, list[Busy]] = defaultdict(list)

@@ -38,7 +38,8 @@ from demo.people import (
 )
 from demo.rosters import demo_rosters_exist, rosters_build
 from demo.sessions import AHEAD_WEEKS, HISTORY_WEEKS, demo_sessions_exist, sessions_build
-from residents.models import Intervisor, Resident, User
+from residents.models import Intervisor, Programme, Resident, User
+from residents.services.holidays import programme_holidays_refresh
 from sessions_app.models import IntervisionGroup, Membership, Session, SessionNote
 
 SEED = 375  # BMC Medical Education 24:375 — the study the product is built on
@@ -81,6 +82,8 @@ def demo_load(*, now: dt.datetime, reset: bool = False,
     elif demo_loaded():
         say("Demo data already loaded.")
         today = timezone.localdate(now)
+        if not Programme.get().public_holidays:
+            programme_holidays_refresh(today=today)
         if not demo_rosters_exist():
             with transaction.atomic():
                 count = _rosters(today)
@@ -99,6 +102,9 @@ def demo_build(*, now: dt.datetime, shape: Shape = DEMO, seed: int = SEED,
                say: Callable[[str], object] = _quiet) -> None:
     """Build a demo programme of ``shape`` as of ``now`` in one transaction."""
     today = timezone.localdate(now)
+    # The public holidays on the programme's row, as the nightly task keeps them: planning in
+    # the web process reads them from there.
+    programme_holidays_refresh(today=today)
     people = people_build(rng=seeded("people", seed), today=today, residents=shape.residents,
                           intervisors=shape.intervisors)
     # Groups have met for the history's weeks; newer residents joined when they started.

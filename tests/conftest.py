@@ -1,17 +1,23 @@
-"""Personas shared by the whole suite.
+"""Set-up shared by the whole suite: personas, a clock that stands still, a planned session.
 
 - cora: the programme's coordinator
 - rosa and ruben: residents in the same group ("Tuesday group"), led by ivan
 - otto: a resident in another group ("Thursday group"), led by iris
 - ivan: intervisor of rosa's group; iris: another intervisor
 - adam: an administrator (Django admin only)
+
+Time: a test that depends on the date asks for ``clock``, which stands still at ``helpers.NOW``
+(Monday 2 March 2026) or at the moment of its ``@pytest.mark.now(...)``; ``clock.move_to(...)``
+and ``clock.shift(...)`` move it on. ``planned`` is rosa's group's session at ``helpers.START``.
 """
 
 import os
 
 import pytest
+import time_machine
 
 from residents.models import User
+from sessions_app.services.sessions import session_plan
 
 from .factories import (
     PASSWORD,
@@ -21,7 +27,7 @@ from .factories import (
     ResidentFactory,
     UserFactory,
 )
-from .helpers import login
+from .helpers import NOW, START, login
 
 
 def pytest_configure(config):
@@ -54,6 +60,15 @@ def _fast_password_hashing(settings):
     # Argon2 is deliberately slow; the suite creates hundreds of users. One test below checks
     # that the real settings hash with Argon2.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def clock(request):
+    """Time stands still at NOW, or at the moment of the test's ``now`` marker, for the whole
+    test; the traveller it yields moves it on (``move_to``, ``shift``)."""
+    marker = request.node.get_closest_marker("now")
+    with time_machine.travel(marker.args[0] if marker else NOW, tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture
@@ -118,6 +133,12 @@ def otto(other_group):
 def personas(cora, adam, ivan, iris, rosa, ruben, otto):
     return {"cora": cora, "adam": adam, "ivan": ivan, "iris": iris, "rosa": rosa,
             "ruben": ruben, "otto": otto}
+
+
+@pytest.fixture
+def planned(clock, group, rosa, ruben, cora):
+    """A session of the Tuesday group at START, planned by cora at NOW: rosa and ruben are invited."""
+    return session_plan(group=group, start=START, by=cora)
 
 
 @pytest.fixture

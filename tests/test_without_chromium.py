@@ -38,7 +38,7 @@ def run_browser_tests(tmp_path, *args, **env):
                  "PLAYWRIGHT_BROWSERS_PATH": str(tmp_path / "browsers"),
                  "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")])),
                  **env}
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603 - this suite's own pytest, with arguments from this file
         [sys.executable, "-m", "pytest", "tests/browser", "-q", "-p", "no:cacheprovider", *args],
         cwd=ROOT, env=child_env, capture_output=True, text=True, timeout=600)
 

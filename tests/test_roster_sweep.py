@@ -11,12 +11,12 @@ from residents.models import RosterEntry, RosterImport
 from residents.services import roster_apply, roster_imports
 from residents.tasks.rosters import sweep_stuck_roster_imports
 from tests.factories import ResidentFactory
-from tests.helpers import AMS
+from tests.helpers import AMS, login
 
 NINE = dt.datetime(2026, 3, 2, 9, 0, tzinfo=AMS)  # Monday 2 March, nine in the morning
 LINE = b"email,start,end,kind,external_id\nanna@hospital.example,2026-03-02 08:00,2026-03-02 17:00,day,a1\n"
 
-pytestmark = pytest.mark.now(NINE)
+pytestmark = [pytest.mark.now(NINE), pytest.mark.usefixtures("clock")]
 
 
 @pytest.fixture
@@ -69,12 +69,13 @@ def test_sweeping_twice_changes_nothing_the_second_time(anna, clock):
     assert (imp.status, imp.finished_at, imp.problems) == first
 
 
-def test_the_page_of_a_swept_import_stops_polling_and_says_nothing_was_imported(as_cora, anna, clock):
+def test_the_page_of_a_swept_import_stops_polling_and_says_nothing_was_imported(cora, anna, clock):
     imp = taken_by_a_worker_that_dies()
     url = reverse("roster_import_detail", args=[imp.pk])
-    assert 'hx-trigger="every 1s"' in as_cora.get(url).content.decode()
+    assert 'hx-trigger="every 1s"' in login(cora).get(url).content.decode()
     clock.move_to(NINE + dt.timedelta(hours=1))
     roster_apply.roster_imports_sweep()
+    as_cora = login(cora)  # signed in again: an idle hour has ended the first log-in
     fragment = as_cora.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert "every 1s" not in fragment and "progress-bar-animated" not in fragment
     assert "Nothing was imported." in fragment and "worker is gone" in fragment

@@ -5,6 +5,8 @@
 - otto: a resident in another group ("Thursday group"), led by iris
 - ivan: intervisor of rosa's group; iris: another intervisor
 - adam: an administrator (Django admin only)
+- anna: a resident in no group, whose rosters the imports fill (the fixture is her Resident)
+- leaders: Lea and Lex Leader, intervisors with room for one group each, for composing groups
 
 Time: a test that depends on the date asks for ``clock``, which stands still at ``helpers.NOW``
 (Monday 2 March 2026) or at the moment of its ``@pytest.mark.now(...)``; ``clock.move_to(...)``
@@ -21,10 +23,12 @@ from sessions_app.services.sessions import session_plan
 
 from .factories import (
     PASSWORD,
+    DepartmentFactory,
     GroupFactory,
     IntervisorFactory,
     MembershipFactory,
     ResidentFactory,
+    SpecialtyFactory,
     UserFactory,
 )
 from .helpers import NOW, START, login
@@ -127,6 +131,26 @@ def otto(other_group):
                                user__last_name="Outsider")
     MembershipFactory(group=other_group, resident=resident)
     return resident.user
+
+
+@pytest.fixture
+def anna(db):
+    return ResidentFactory(user__email="anna@hospital.example", user__first_name="Anna")
+
+
+@pytest.fixture
+def leaders(db):
+    return [IntervisorFactory(capacity=1, user__first_name="Lea", user__last_name="Leader"),
+            IntervisorFactory(capacity=1, user__first_name="Lex", user__last_name="Leader")]
+
+
+@pytest.fixture
+def catalogue(db):
+    """The specialties and departments that the resident import files name."""
+    for name in ["Internal Medicine", "Surgery", "Paediatrics"]:
+        SpecialtyFactory(name=name)
+    for name in ["Internal Medicine", "Surgery", "Children's Hospital"]:
+        DepartmentFactory(name=name)
 
 
 @pytest.fixture

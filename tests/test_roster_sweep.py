@@ -10,18 +10,12 @@ from django.urls import reverse
 from residents.models import RosterEntry, RosterImport
 from residents.services import roster_apply, roster_imports
 from residents.tasks.rosters import sweep_stuck_roster_imports
-from tests.factories import ResidentFactory
 from tests.helpers import AMS, login
 
 NINE = dt.datetime(2026, 3, 2, 9, 0, tzinfo=AMS)  # Monday 2 March, nine in the morning
 LINE = b"email,start,end,kind,external_id\nanna@hospital.example,2026-03-02 08:00,2026-03-02 17:00,day,a1\n"
 
 pytestmark = [pytest.mark.now(NINE), pytest.mark.usefixtures("clock")]
-
-
-@pytest.fixture
-def anna(db):
-    return ResidentFactory(user__email="anna@hospital.example", user__first_name="Anna")
 
 
 def checked() -> RosterImport:

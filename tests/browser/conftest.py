@@ -8,17 +8,24 @@ says so, so that anyone can run the rest of the suite. In CI (CI=true or REQUIRE
 in which a journey was collected but did not run (one deselected with -k, -m or --deselect
 aside).
 
+Journeys run on the suite's calendar: the server's clock starts at ``tests.helpers.NOW`` (or a
+journey's ``now`` marker) and ticks from there; see ``clock`` below.
+
 It also guards the project rule "every page a person uses gets at least one real-browser
 test": every page the browser loads is counted, and a run of the whole directory fails when a
 page of the project was never loaded (see ``NOT_PAGES`` for what is not a page).
 """
 
+import datetime as dt
 import os
 import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import time_machine
+
+from tests.helpers import NOW
 
 # live_server runs Django in a thread while Playwright's sync API holds an event loop in this one.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -83,6 +90,27 @@ def page(page, live_server, request):
     # On the context, so a second tab (context.new_page()) is counted too.
     page.context.on("response", lambda response: _count_page(response, live_server.url, visited))
     return page
+
+
+@pytest.fixture(autouse=True)
+def clock(request, settings):
+    """Journeys start at NOW (or at their ``now`` marker) like the rest of the suite, but their
+    clock ticks: a journey takes real seconds. Only the server travels; the browser keeps the
+    real date, so its cookies last for the browser session instead of expiring at a moment that,
+    to the browser, is long past."""
+    settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+    settings.CSRF_COOKIE_AGE = None
+    marker = request.node.get_closest_marker("now")
+    with time_machine.travel(marker.args[0] if marker else NOW, tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def soon():
+    """Nine days on, to the minute: a session far enough ahead to answer and to book."""
+    from django.utils import timezone
+
+    return timezone.now().replace(second=0, microsecond=0) + dt.timedelta(days=9)
 
 
 def log_in(page, email, password):

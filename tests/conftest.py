@@ -161,7 +161,8 @@ def personas(cora, adam, ivan, iris, rosa, ruben, otto):
 
 @pytest.fixture
 def planned(clock, group, rosa, ruben, cora):
-    """A session of the Tuesday group at START, planned by cora at NOW: rosa and ruben are invited."""
+    """The Tuesday group's session at START, planned by cora on the clock (at NOW unless the test
+    names another moment): rosa and ruben are invited."""
     return session_plan(group=group, start=START, by=cora)
 
 

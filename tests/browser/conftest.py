@@ -68,7 +68,7 @@ def _why_none() -> str:
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args, pytestconfig):
     chromium = pytestconfig.stash.get(CHROMIUM, None) or find_chromium()
-    if not chromium:  # the journeys are deselected before this can happen; kept for plugins
+    if not chromium:  # not reached in a normal run: without a browser the journeys are deselected
         pytest.fail(_why_none())
     return {
         **browser_type_launch_args,

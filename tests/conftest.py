@@ -1,27 +1,37 @@
-"""Personas shared by the whole suite.
+"""Set-up shared by the whole suite: personas, a clock that stands still, a planned session.
 
 - cora: the programme's coordinator
 - rosa and ruben: residents in the same group ("Tuesday group"), led by ivan
 - otto: a resident in another group ("Thursday group"), led by iris
 - ivan: intervisor of rosa's group; iris: another intervisor
 - adam: an administrator (Django admin only)
+- anna: a resident in no group, whose rosters the imports fill (the fixture is her Resident)
+- leaders: Lea and Lex Leader, intervisors with room for one group each, for composing groups
+
+Time: a test that depends on the date asks for ``clock``, which stands still at ``helpers.NOW``
+(Monday 2 March 2026) or at the moment of its ``@pytest.mark.now(...)``; ``clock.move_to(...)``
+and ``clock.shift(...)`` move it on. ``planned`` is rosa's group's session at ``helpers.START``.
 """
 
 import os
 
 import pytest
+import time_machine
 
 from residents.models import User
+from sessions_app.services.sessions import session_plan
 
 from .factories import (
     PASSWORD,
+    DepartmentFactory,
     GroupFactory,
     IntervisorFactory,
     MembershipFactory,
     ResidentFactory,
+    SpecialtyFactory,
     UserFactory,
 )
-from .helpers import login
+from .helpers import NOW, START, login
 
 
 def pytest_configure(config):
@@ -54,6 +64,15 @@ def _fast_password_hashing(settings):
     # Argon2 is deliberately slow; the suite creates hundreds of users. One test below checks
     # that the real settings hash with Argon2.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def clock(request):
+    """Time stands still at NOW, or at the moment of the test's ``now`` marker, for the whole
+    test; the traveller it yields moves it on (``move_to``, ``shift``)."""
+    marker = request.node.get_closest_marker("now")
+    with time_machine.travel(marker.args[0] if marker else NOW, tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture
@@ -115,9 +134,36 @@ def otto(other_group):
 
 
 @pytest.fixture
+def anna(db):
+    return ResidentFactory(user__email="anna@hospital.example", user__first_name="Anna")
+
+
+@pytest.fixture
+def leaders(db):
+    return [IntervisorFactory(capacity=1, user__first_name="Lea", user__last_name="Leader"),
+            IntervisorFactory(capacity=1, user__first_name="Lex", user__last_name="Leader")]
+
+
+@pytest.fixture
+def catalogue(db):
+    """The specialties and departments that the resident import files name."""
+    for name in ["Internal Medicine", "Surgery", "Paediatrics"]:
+        SpecialtyFactory(name=name)
+    for name in ["Internal Medicine", "Surgery", "Children's Hospital"]:
+        DepartmentFactory(name=name)
+
+
+@pytest.fixture
 def personas(cora, adam, ivan, iris, rosa, ruben, otto):
     return {"cora": cora, "adam": adam, "ivan": ivan, "iris": iris, "rosa": rosa,
             "ruben": ruben, "otto": otto}
+
+
+@pytest.fixture
+def planned(clock, group, rosa, ruben, cora):
+    """The Tuesday group's session at START, planned by cora on the clock (at NOW unless the test
+    names another moment): rosa and ruben are invited."""
+    return session_plan(group=group, start=START, by=cora)
 
 
 @pytest.fixture

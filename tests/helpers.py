@@ -1,8 +1,14 @@
+import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django.test import Client
 
 AMS = ZoneInfo("Europe/Amsterdam")
+
+# The suite's calendar. The ``clock`` fixture (conftest.py) stands still at NOW unless a test's
+# ``now`` marker names another moment; ``planned`` is a session at START, planned at NOW.
+NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)  # Monday 2 March 2026, 10:00 in Amsterdam
+START = dt.datetime(2026, 3, 17, 15, 0, tzinfo=dt.UTC)  # Tuesday 17 March, 16:00 in Amsterdam
 
 
 def login(user) -> Client:

@@ -5,7 +5,6 @@ import datetime as dt
 from urllib.parse import urlsplit
 
 import pytest
-import time_machine
 from django.core import signing
 from django.test import Client
 
@@ -14,24 +13,14 @@ from sessions_app.answer_links import answer_token, answer_url
 from sessions_app.models import Participation
 from sessions_app.services.sessions import session_plan
 
-NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
-START = dt.datetime(2026, 3, 17, 15, 0, tzinfo=dt.UTC)
+from .helpers import NOW, START
 
-
-@pytest.fixture(autouse=True)
-def _frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("clock")
 
 
 @pytest.fixture
-def session(group, rosa, ruben, cora):
-    return session_plan(group=group, start=START, by=cora)
-
-
-@pytest.fixture
-def rosas(session, rosa):
-    return Participation.objects.get(session=session, resident=rosa.resident)
+def rosas(planned, rosa):
+    return Participation.objects.get(session=planned, resident=rosa.resident)
 
 
 def _path(url: str) -> str:
@@ -141,21 +130,21 @@ def test_a_token_for_a_participation_that_moved_is_refused(rosas, otto):
     assert response.status_code == 400
 
 
-def test_a_link_expires_when_the_session_starts(rosas):
+def test_a_link_expires_when_the_session_starts(rosas, clock):
     url = _path(answer_url(participation=rosas, answer="yes"))
-    with time_machine.travel(START, tick=False):
-        _refused(url, 410, rosas)
-        assert "This link has expired" in Client().get(url).content.decode()
+    clock.move_to(START)
+    _refused(url, 410, rosas)
+    assert "This link has expired" in Client().get(url).content.decode()
 
 
-def test_a_link_expires_after_its_maximum_age(group, rosa, cora):
+def test_a_link_expires_after_its_maximum_age(group, rosa, cora, clock):
     far = session_plan(group=group, start=NOW + answer_links.MAX_AGE + dt.timedelta(days=30), by=cora)
     rosas = Participation.objects.get(session=far, resident=rosa.resident)
     url = _path(answer_url(participation=rosas, answer="yes"))
-    with time_machine.travel(NOW + answer_links.MAX_AGE - dt.timedelta(minutes=1), tick=False):
-        assert Client().get(url).status_code == 200
-    with time_machine.travel(NOW + answer_links.MAX_AGE + dt.timedelta(minutes=1), tick=False):
-        _refused(url, 410, rosas)
+    clock.move_to(NOW + answer_links.MAX_AGE - dt.timedelta(minutes=1))
+    assert Client().get(url).status_code == 200
+    clock.move_to(NOW + answer_links.MAX_AGE + dt.timedelta(minutes=1))
+    _refused(url, 410, rosas)
 
 
 def test_a_deactivated_residents_link_is_refused(rosas, rosa):

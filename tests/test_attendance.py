@@ -4,7 +4,6 @@ coordinator sees the answers per session and the attendance, but records nothing
 import datetime as dt
 
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
@@ -19,26 +18,24 @@ from sessions_app.services.participation import (
 from sessions_app.services.sessions import session_plan, session_set_status
 
 from .factories import GroupFactory, IntervisorFactory, MembershipFactory, ResidentFactory
-from .helpers import login
+from .helpers import START, login
 
-NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
-START = dt.datetime(2026, 3, 17, 15, 0, tzinfo=dt.UTC)
 AFTER = START + dt.timedelta(hours=2)
 
-
-@pytest.fixture
-def session(group, rosa, ruben, cora):
-    with time_machine.travel(NOW, tick=False):
-        session = session_plan(group=group, start=START, by=cora)
-        participation_answer(session=session, resident=rosa.resident, answer="yes")
-        participation_answer(session=session, resident=ruben.resident, answer="no", reason="clinical_duty")
-    return session
+pytestmark = pytest.mark.usefixtures("clock")
 
 
 @pytest.fixture
-def after():
-    with time_machine.travel(AFTER, tick=False):
-        yield
+def session(planned, rosa, ruben):
+    """The planned session, answered: rosa comes, ruben has clinical duty."""
+    participation_answer(session=planned, resident=rosa.resident, answer="yes")
+    participation_answer(session=planned, resident=ruben.resident, answer="no", reason="clinical_duty")
+    return planned
+
+
+@pytest.fixture
+def after(clock):
+    clock.move_to(AFTER)
 
 
 def _row(session, user):
@@ -79,12 +76,12 @@ def test_recording_again_corrects_the_record(session, ivan, after, ruben):
     assert _row(session, ruben).attendance == "excused"
 
 
-def test_a_co_intervisor_records_too(ivan, iris, rosa, cora, after):
+def test_a_co_intervisor_records_too(ivan, iris, rosa, cora, clock):
     group = GroupFactory(intervisor=ivan.intervisor, co_intervisor=iris.intervisor)
     resident = ResidentFactory(user__first_name="Sam")
     MembershipFactory(group=group, resident=resident)
-    with time_machine.travel(NOW, tick=False):
-        session = session_plan(group=group, start=START, by=cora)
+    session = session_plan(group=group, start=START, by=cora)
+    clock.move_to(AFTER)
     attendance_record(session=session, entries=_entries(session, sam=("present",)), by=iris)
     assert Participation.objects.get(session=session).attendance == "present"
 
@@ -97,24 +94,24 @@ def test_it_refuses_anyone_but_the_sessions_intervisors(session, iris, cora, ros
     assert not Participation.objects.filter(session=session).exclude(attendance="").exists()
 
 
-def test_it_refuses_before_the_start_and_for_cancelled_sessions(session, ivan, cora):
+def test_it_refuses_before_the_start_and_for_cancelled_sessions(session, ivan, cora, clock):
     entries = _entries(session, rosa=("present",), ruben=("absent",))
-    with time_machine.travel(START - dt.timedelta(minutes=1), tick=False), pytest.raises(
-        ValidationError, match="once the session has started"
-    ):
+    clock.move_to(START - dt.timedelta(minutes=1))
+    with pytest.raises(ValidationError, match="once the session has started"):
         attendance_record(session=session, entries=entries, by=ivan)
     session_set_status(session=session, status=Session.Status.CANCELLED, by=cora)
-    with time_machine.travel(AFTER, tick=False), pytest.raises(ValidationError, match="took place"):
+    clock.move_to(AFTER)
+    with pytest.raises(ValidationError, match="took place"):
         attendance_record(session=session, entries=entries, by=ivan)
 
 
-def test_it_refuses_an_incomplete_list_or_a_stranger_and_saves_nothing(session, ivan, after, otto,
-                                                                        other_group, cora):
+def test_it_refuses_an_incomplete_list_or_a_stranger_and_saves_nothing(session, ivan, otto, other_group,
+                                                                        cora, clock):
+    elsewhere = session_plan(group=other_group, start=START, by=cora)
+    clock.move_to(AFTER)
     rosas = Participation.objects.get(session=session, resident__user__first_name="Rosa")
     with pytest.raises(ValidationError, match="everyone"):
         attendance_record(session=session, entries=[AttendanceEntry(rosas.pk, "present")], by=ivan)
-    with time_machine.travel(NOW, tick=False):
-        elsewhere = session_plan(group=other_group, start=START, by=cora)
     stranger = Participation.objects.get(session=elsewhere)
     with pytest.raises(ValidationError, match="not part of this session"):
         attendance_record(session=session, entries=[*_entries(session, rosa=("present",), ruben=("absent",)),
@@ -127,17 +124,16 @@ def test_it_refuses_an_incomplete_list_or_a_stranger_and_saves_nothing(session, 
     assert session.status == Session.Status.SCHEDULED
 
 
-def test_an_open_session_records_the_booked_only(iris, rosa, ruben, otto):
-    with time_machine.travel(NOW, tick=False):
-        session = Session.objects.create(kind=Session.Kind.OPEN, intervisor=iris.intervisor, capacity=2,
-                                         start=START, end=START + dt.timedelta(minutes=90))
-        for user in (rosa, ruben, otto):
-            participation_book(session=session, resident=user.resident)
-    with time_machine.travel(AFTER, tick=False):
-        entries = _entries(session, rosa=("present",), ruben=("present",), otto=("present",))
-        with pytest.raises(ValidationError, match="not part of this session"):
-            attendance_record(session=session, entries=entries, by=iris)  # otto waits for a seat
-        attendance_record(session=session, entries=entries[:2], by=iris)
+def test_an_open_session_records_the_booked_only(iris, rosa, ruben, otto, clock):
+    session = Session.objects.create(kind=Session.Kind.OPEN, intervisor=iris.intervisor, capacity=2,
+                                     start=START, end=START + dt.timedelta(minutes=90))
+    for user in (rosa, ruben, otto):
+        participation_book(session=session, resident=user.resident)
+    clock.move_to(AFTER)
+    entries = _entries(session, rosa=("present",), ruben=("present",), otto=("present",))
+    with pytest.raises(ValidationError, match="not part of this session"):
+        attendance_record(session=session, entries=entries, by=iris)  # otto waits for a seat
+    attendance_record(session=session, entries=entries[:2], by=iris)
     assert _row(session, rosa).attendance == "present"
     assert _row(session, otto).attendance == ""
 
@@ -176,8 +172,7 @@ def test_the_page_shows_a_mistake_and_saves_nothing(session, ivan, after, ruben)
 
 
 def test_before_the_start_the_page_says_when_recording_opens(session, ivan):
-    with time_machine.travel(NOW, tick=False):
-        body = login(ivan).get(reverse("session_attendance", kwargs={"pk": session.pk})).content.decode()
+    body = login(ivan).get(reverse("session_attendance", kwargs={"pk": session.pk})).content.decode()
     assert "Attendance can be recorded from the start of the session." in body
     assert "Save attendance" not in body
 

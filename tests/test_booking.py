@@ -20,17 +20,12 @@ from sessions_app.services.sessions import session_plan, session_set_status
 from .factories import ResidentFactory
 from .helpers import login
 
-NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
-START = dt.datetime(2026, 3, 19, 14, 0, tzinfo=dt.UTC)
+MAKE_UP = dt.datetime(2026, 3, 19, 14, 0, tzinfo=dt.UTC)  # the open session: Thursday 15:00 in Amsterdam
+
+pytestmark = pytest.mark.usefixtures("clock")
 
 
-@pytest.fixture(autouse=True)
-def _frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-def open_session(intervisor, *, capacity=1, start=START, minutes=90, title="Make-up session"):
+def open_session(intervisor, *, capacity=1, start=MAKE_UP, minutes=90, title="Make-up session"):
     return Session.objects.create(
         kind=Session.Kind.OPEN, intervisor=intervisor, capacity=capacity, title=title,
         start=start, end=start + dt.timedelta(minutes=minutes), location="Room 1.01",
@@ -97,10 +92,11 @@ def test_someone_who_cancelled_and_books_again_joins_the_end_of_the_queue(makeup
 
 
 def test_only_scheduled_open_sessions_to_come_can_be_booked(makeup, group, rosa, cora):
-    group_session = session_plan(group=group, start=START, by=cora)
+    group_session = session_plan(group=group, start=MAKE_UP, by=cora)
     with pytest.raises(ValidationError, match="Only open sessions"):
         participation_book(session=group_session, resident=rosa.resident)
-    with time_machine.travel(START, tick=False), pytest.raises(ValidationError, match="no longer be booked"):
+    with time_machine.travel(MAKE_UP, tick=False), pytest.raises(ValidationError,
+                                                                 match="no longer be booked"):
         participation_book(session=makeup, resident=rosa.resident)
     session_set_status(session=makeup, status=Session.Status.CANCELLED, by=cora)
     with pytest.raises(ValidationError, match="was cancelled"):
@@ -109,7 +105,7 @@ def test_only_scheduled_open_sessions_to_come_can_be_booked(makeup, group, rosa,
 
 
 def test_a_booking_cannot_overlap_a_group_session_the_resident_comes_to(iris, group, rosa, cora):
-    group_session = session_plan(group=group, start=START - dt.timedelta(minutes=60), by=cora)
+    group_session = session_plan(group=group, start=MAKE_UP - dt.timedelta(minutes=60), by=cora)
     overlapping = open_session(iris.intervisor)
     participation_answer(session=group_session, resident=rosa.resident, answer="maybe")
     with pytest.raises(ValidationError, match=r"overlaps with Tuesday group on .*March 19, 2026"):
@@ -120,7 +116,7 @@ def test_a_booking_cannot_overlap_a_group_session_the_resident_comes_to(iris, gr
 
 def test_a_booking_cannot_overlap_another_booked_or_awaited_open_session(iris, ivan, rosa, ruben):
     first = open_session(iris.intervisor, capacity=1, title="Drop-in A")
-    second = open_session(ivan.intervisor, start=START + dt.timedelta(minutes=89), title="Drop-in B")
+    second = open_session(ivan.intervisor, start=MAKE_UP + dt.timedelta(minutes=89), title="Drop-in B")
     participation_book(session=first, resident=ruben.resident)
     participation_book(session=first, resident=rosa.resident)  # waitlisted
     with pytest.raises(ValidationError, match="overlaps with Drop-in A"):
@@ -131,7 +127,7 @@ def test_a_booking_cannot_overlap_another_booked_or_awaited_open_session(iris, i
 
 def test_back_to_back_sessions_do_not_clash(iris, rosa):
     first = open_session(iris.intervisor, title="Early")
-    later = open_session(iris.intervisor, start=START + dt.timedelta(minutes=90), title="Late")
+    later = open_session(iris.intervisor, start=MAKE_UP + dt.timedelta(minutes=90), title="Late")
     participation_book(session=first, resident=rosa.resident)
     assert participation_book(session=later, resident=rosa.resident).booking == "booked"
 
@@ -178,7 +174,7 @@ def test_a_booking_that_rolls_back_enqueues_nothing(makeup, rosa, ruben, django_
 # --- the pages ----------------------------------------------------------------------------------
 
 def test_the_open_sessions_page_shows_free_seats_and_my_place(makeup, iris, rosa, ruben, otto):
-    open_session(iris.intervisor, capacity=4, start=START + dt.timedelta(days=7), title="Drop-in")
+    open_session(iris.intervisor, capacity=4, start=MAKE_UP + dt.timedelta(days=7), title="Drop-in")
     participation_book(session=makeup, resident=rosa.resident)
     participation_book(session=makeup, resident=ruben.resident)
     body = login(ruben).get(reverse("open_sessions")).content.decode()
@@ -201,7 +197,7 @@ def test_the_open_sessions_page_needs_the_same_queries_for_many_sessions(
     with django_assert_num_queries(7):
         client.get(reverse("open_sessions"))
     for day in range(1, 8):
-        s = open_session(iris.intervisor, capacity=2, start=START + dt.timedelta(days=day))
+        s = open_session(iris.intervisor, capacity=2, start=MAKE_UP + dt.timedelta(days=day))
         participation_book(session=s, resident=ruben.resident)
         participation_book(session=s, resident=rosa.resident)
     with django_assert_num_queries(7):
@@ -231,7 +227,7 @@ def test_a_partial_booking_that_lands_on_the_waitlist_answers_409_with_the_posit
 
 def test_a_partial_booking_that_clashes_answers_409_naming_the_clash(makeup, iris, rosa):
     participation_book(session=open_session(iris.intervisor, title="Earlier drop-in",
-                                            start=START - dt.timedelta(minutes=30)), resident=rosa.resident)
+                                            start=MAKE_UP - dt.timedelta(minutes=30)), resident=rosa.resident)
     response = login(rosa).post(reverse("session_book", kwargs={"pk": makeup.pk}), HTTP_HX_REQUEST="true")
     assert response.status_code == 409
     assert "overlaps with Earlier drop-in" in response.content.decode()
@@ -262,18 +258,18 @@ def test_booking_is_post_only_and_for_residents(makeup, rosa, ivan, cora):
 
 
 def test_a_group_session_cannot_be_booked_through_the_page(group, rosa, cora, otto):
-    group_session = session_plan(group=group, start=START, by=cora)
+    group_session = session_plan(group=group, start=MAKE_UP, by=cora)
     assert login(otto).post(reverse("session_book", kwargs={"pk": group_session.pk})).status_code == 404
 
 
 def test_each_open_session_says_how_it_fits_my_roster(makeup, iris, rosa):
     from residents.models import RosterEntry
 
-    drop_in = open_session(iris.intervisor, capacity=4, start=START + dt.timedelta(days=7), title="Drop-in")
-    late = open_session(iris.intervisor, capacity=4, start=START + dt.timedelta(days=14), title="Late one")
+    drop_in = open_session(iris.intervisor, capacity=4, start=MAKE_UP + dt.timedelta(days=7), title="Drop-in")
+    late = open_session(iris.intervisor, capacity=4, start=MAKE_UP + dt.timedelta(days=14), title="Late one")
     # A night ending the morning of the make-up session: resting until 22:00. Day work during
     # the drop-in, which gives way. Nothing during the late one.
-    morning = START.replace(hour=7)
+    morning = MAKE_UP.replace(hour=7)
     RosterEntry.objects.create(resident=rosa.resident, start=morning - dt.timedelta(hours=10), end=morning,
                                kind="night")
     RosterEntry.objects.create(resident=rosa.resident, start=drop_in.start - dt.timedelta(hours=6),
@@ -290,9 +286,9 @@ def test_each_open_session_says_how_it_fits_my_roster(makeup, iris, rosa):
 def test_my_sessions_say_when_my_roster_is_in_the_way(group, rosa, cora):
     from residents.models import RosterEntry
 
-    session = session_plan(group=group, start=START, by=cora)
-    RosterEntry.objects.create(resident=rosa.resident, start=START - dt.timedelta(days=1),
-                               end=START + dt.timedelta(days=2), kind="leave")
+    session = session_plan(group=group, start=MAKE_UP, by=cora)
+    RosterEntry.objects.create(resident=rosa.resident, start=MAKE_UP - dt.timedelta(days=1),
+                               end=MAKE_UP + dt.timedelta(days=2), kind="leave")
     body = login(rosa).get(reverse("my_sessions")).content.decode()
     assert "Your roster: leave" in body
     assert session.pk

@@ -4,7 +4,6 @@ feed holds, what it never holds, and the secret address that can be reset."""
 import datetime as dt
 
 import pytest
-import time_machine
 from django.test import Client
 from django.urls import reverse
 from icalendar import Calendar
@@ -13,23 +12,16 @@ from sessions_app.models import Session
 from sessions_app.services.participation import participation_book
 from sessions_app.services.sessions import session_plan, session_reschedule, session_set_status
 
-from .helpers import login
+from .helpers import NOW, START, login
 
-NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
-START = dt.datetime(2026, 3, 17, 15, 0, tzinfo=dt.UTC)  # 16:00 in Amsterdam (CET)
-SUMMER = dt.datetime(2026, 4, 14, 14, 0, tzinfo=dt.UTC)  # 16:00 in Amsterdam (CEST)
+SUMMER = dt.datetime(2026, 4, 14, 14, 0, tzinfo=dt.UTC)  # 16:00 in Amsterdam (CEST); START is CET
+
+pytestmark = pytest.mark.usefixtures("clock")
 
 
 @pytest.fixture(autouse=True)
-def _frozen(settings):
+def _site_url(settings):
     settings.SITE_URL = "https://intervision.hospital.example"
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def planned(group, rosa, ruben, cora):
-    return session_plan(group=group, start=START, by=cora)
 
 
 def _feed(user) -> Calendar:

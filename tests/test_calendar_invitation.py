@@ -4,26 +4,15 @@ METHOD:CANCEL with the same UID and a higher SEQUENCE."""
 import datetime as dt
 
 import pytest
-import time_machine
 from icalendar import Calendar
 
 from sessions_app.calendar import invitation_ics
 from sessions_app.models import Session
-from sessions_app.services.sessions import session_plan, session_set_status
+from sessions_app.services.sessions import session_set_status
 
-NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
-START = dt.datetime(2026, 3, 17, 15, 0, tzinfo=dt.UTC)  # 16:00 in Amsterdam
+from .helpers import NOW
 
-
-@pytest.fixture(autouse=True)
-def _frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def planned(group, rosa, cora):
-    return session_plan(group=group, start=START, by=cora)
+pytestmark = pytest.mark.usefixtures("clock")
 
 
 def _event(ics: bytes):

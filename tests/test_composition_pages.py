@@ -9,7 +9,7 @@ from residents.models import Department, Specialty
 from sessions_app.models import CompositionRun, IntervisionGroup
 from sessions_app.services import composition as services
 
-from .factories import IntervisorFactory, ResidentFactory
+from .factories import ResidentFactory
 from .helpers import login
 
 pytestmark = pytest.mark.django_db
@@ -24,12 +24,6 @@ def cohort(db):
         residents.append(ResidentFactory(specialty=specialty, department=department,
                                          training_year=1 + n % 4, user__last_name=f"{name}{n}"))
     return residents
-
-
-@pytest.fixture
-def leaders(db):
-    return [IntervisorFactory(capacity=1, user__first_name="Lea", user__last_name="Leader"),
-            IntervisorFactory(capacity=1, user__first_name="Lex", user__last_name="Leader")]
 
 
 def _post_rules(client, leaders, **extra):

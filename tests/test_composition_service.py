@@ -43,12 +43,6 @@ def mixed_cohort(db):
     return _cohort(["Surgery"] * 4 + ["Paediatrics"] * 4 + ["Psychiatry"] * 3 + ["Neurology"] * 3)
 
 
-@pytest.fixture
-def leaders(db):
-    return [IntervisorFactory(capacity=1, user__first_name="Lea"),
-            IntervisorFactory(capacity=1, user__first_name="Lex")]
-
-
 def _solve(cora, leaders, django_capture_on_commit_callbacks, **rules) -> CompositionRun:
     with django_capture_on_commit_callbacks(execute=True):
         run = _start(cora, leaders, **rules)

@@ -7,7 +7,6 @@ import smtplib
 from collections import Counter
 
 import pytest
-import time_machine
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.db import connection
@@ -26,11 +25,9 @@ from sessions_app.services.sessions import (
 from sessions_app.tasks.notifications import dispatch_notifications, send_notification
 
 from .factories import ResidentFactory
+from .helpers import NOW, START
 
-NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
-START = dt.datetime(2026, 3, 17, 15, 0, tzinfo=dt.UTC)
-
-pytestmark = pytest.mark.usefixtures("celery_eager")
+pytestmark = pytest.mark.usefixtures("clock", "celery_eager")
 
 
 class FailingBackend(LocmemBackend):
@@ -53,17 +50,6 @@ def smtp_fails(settings):
     FailingBackend.errors = []
 
 
-@pytest.fixture(autouse=True)
-def _frozen():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def session(group, rosa, ruben, cora):
-    return session_plan(group=group, start=START, by=cora)
-
-
 def _sent_keys():
     """(kind, session, recipient) of every e-mail that left, read back through its outbox row."""
     ids = [int(m.extra_headers["X-Intervision-Notification"]) for m in mail.outbox]
@@ -78,10 +64,10 @@ def _reminder(session, user):
 # --- Exactly once -------------------------------------------------------------------------------
 
 def test_three_runs_and_duplicate_deliveries_send_each_message_once(
-    session, other_group, otto, cora, _frozen
+    planned, other_group, otto, cora, clock
 ):
     session_plan(group=other_group, start=START + dt.timedelta(days=1), by=cora)
-    _frozen.move_to(START + dt.timedelta(days=2))  # everything of both sessions is due
+    clock.move_to(START + dt.timedelta(days=2))  # everything of both sessions is due
     for _ in range(3):
         dispatch_notifications.apply()
     everything = list(Notification.objects.values_list("pk", flat=True))
@@ -95,39 +81,39 @@ def test_three_runs_and_duplicate_deliveries_send_each_message_once(
     assert not Notification.objects.filter(status__in=["pending", "sending"]).exists()
 
 
-def test_a_task_finds_nothing_to_claim_in_a_row_another_worker_is_sending(session, rosa, _frozen):
-    _frozen.move_to(START - dt.timedelta(hours=23))
-    row = _reminder(session, rosa)
+def test_a_task_finds_nothing_to_claim_in_a_row_another_worker_is_sending(planned, rosa, clock):
+    clock.move_to(START - dt.timedelta(hours=23))
+    row = _reminder(planned, rosa)
     Notification.objects.filter(pk=row.pk).update(status="sending", claimed_at=NOW)
     assert notification_send(notification_id=row.pk) == "not claimed"
     assert mail.outbox == []
 
 
-def test_a_task_that_arrives_before_its_row_is_due_sends_nothing(session, rosa):
-    row = _reminder(session, rosa)
+def test_a_task_that_arrives_before_its_row_is_due_sends_nothing(planned, rosa):
+    row = _reminder(planned, rosa)
     assert send_notification.apply(args=[row.pk]).get() == "not claimed"
     row.refresh_from_db()
     assert (row.status, row.attempts) == ("pending", 0)
 
 
-def test_a_handed_out_row_is_handed_out_again_only_when_its_task_was_lost(session, _frozen):
+def test_a_handed_out_row_is_handed_out_again_only_when_its_task_was_lost(planned, clock):
     Notification.objects.update(due_at=NOW)
     first = notifications.notifications_hand_out()
     assert len(first) == Notification.objects.count()
     assert notifications.notifications_hand_out() == []
-    _frozen.shift(dt.timedelta(minutes=11))
+    clock.shift(dt.timedelta(minutes=11))
     assert sorted(notifications.notifications_hand_out()) == sorted(first)
 
 
-def test_a_row_left_sending_by_a_dead_worker_is_sent_after_the_timeout(session, rosa, _frozen):
-    _frozen.move_to(START - dt.timedelta(hours=23))
-    crashed = _reminder(session, rosa)
+def test_a_row_left_sending_by_a_dead_worker_is_sent_after_the_timeout(planned, rosa, clock):
+    clock.move_to(START - dt.timedelta(hours=23))
+    crashed = _reminder(planned, rosa)
     Notification.objects.filter(pk=crashed.pk).update(status="sending", claimed_at=dt.datetime.now(dt.UTC),
                                                         attempts=1)
-    _frozen.shift(dt.timedelta(minutes=14))
+    clock.shift(dt.timedelta(minutes=14))
     dispatch_notifications.apply()
     assert Notification.objects.get(pk=crashed.pk).status == "sending"
-    _frozen.shift(dt.timedelta(minutes=2))
+    clock.shift(dt.timedelta(minutes=2))
     dispatch_notifications.apply()
     crashed.refresh_from_db()
     assert (crashed.status, crashed.attempts) == ("sent", 2)
@@ -135,9 +121,9 @@ def test_a_row_left_sending_by_a_dead_worker_is_sent_after_the_timeout(session, 
 
 # --- Stale messages -------------------------------------------------------------------------------
 
-def test_a_cancelled_session_sends_only_its_cancellation(session, rosa, ruben, ivan, cora, _frozen):
-    session_set_status(session=session, status=Session.Status.CANCELLED, by=cora)
-    _frozen.move_to(START + dt.timedelta(days=1))
+def test_a_cancelled_session_sends_only_its_cancellation(planned, rosa, ruben, ivan, cora, clock):
+    session_set_status(session=planned, status=Session.Status.CANCELLED, by=cora)
+    clock.move_to(START + dt.timedelta(days=1))
     dispatch_notifications.apply()
     kinds = Counter(kind for kind, _session, _user in _sent_keys())
     assert kinds == {Kind.SESSION_CANCELLED: 3}  # rosa, ruben and ivan
@@ -145,31 +131,31 @@ def test_a_cancelled_session_sends_only_its_cancellation(session, rosa, ruben, i
     assert not Notification.objects.exclude(kind=Kind.SESSION_CANCELLED).exclude(status="cancelled").exists()
 
 
-def test_a_moved_session_sends_its_reminders_at_the_new_time_only(session, rosa, ruben, cora, _frozen):
+def test_a_moved_session_sends_its_reminders_at_the_new_time_only(planned, rosa, ruben, cora, clock):
     new_start = START + dt.timedelta(days=2)
-    session_reschedule(session=session, start=new_start, end=new_start + dt.timedelta(minutes=90),
-                       location=session.location, by=cora)
+    session_reschedule(session=planned, start=new_start, end=new_start + dt.timedelta(minutes=90),
+                       location=planned.location, by=cora)
 
-    _frozen.move_to(START - dt.timedelta(hours=24))  # the old reminder time
+    clock.move_to(START - dt.timedelta(hours=24))  # the old reminder time
     dispatch_notifications.apply()
     assert Kind.REMINDER_24H not in {kind for kind, _s, _u in _sent_keys()}
 
     mail.outbox.clear()
-    _frozen.move_to(new_start - dt.timedelta(hours=24))
+    clock.move_to(new_start - dt.timedelta(hours=24))
     dispatch_notifications.apply()
     reminders = Notification.objects.filter(kind=Kind.REMINDER_24H, status="sent")
-    assert {r.scope for r in reminders} == {f"session:{session.pk}:seq:1"}
+    assert {r.scope for r in reminders} == {f"session:{planned.pk}:seq:1"}
     assert sorted(m.to[0] for m in mail.outbox if m.subject.startswith("Tomorrow")) == [
         rosa.email, ruben.email
     ]
     assert set(
-        Notification.objects.filter(scope=f"session:{session.pk}:seq:0", kind=Kind.REMINDER_24H)
+        Notification.objects.filter(scope=f"session:{planned.pk}:seq:0", kind=Kind.REMINDER_24H)
         .values_list("status", flat=True)
     ) == {"cancelled"}
 
 
 def test_a_seat_from_the_waitlist_is_still_told_when_the_session_moves_before_the_e_mail_left(
-    ivan, cora, _frozen
+    ivan, cora, clock
 ):
     first, second = ResidentFactory(), ResidentFactory()
     session = open_session_create(
@@ -199,10 +185,10 @@ def test_a_seat_from_the_waitlist_is_still_told_when_the_session_moves_before_th
     TimeoutError("timed out"),  # socket.timeout
     ConnectionRefusedError("refused"),
 ], ids=lambda e: type(e).__name__)
-def test_a_temporary_failure_is_tried_again_later(session, rosa, smtp_fails, error, _frozen):
+def test_a_temporary_failure_is_tried_again_later(planned, rosa, smtp_fails, error, clock):
     at = START - dt.timedelta(hours=23)
-    _frozen.move_to(at)
-    row = _reminder(session, rosa)
+    clock.move_to(at)
+    row = _reminder(planned, rosa)
     smtp_fails.append(error)
     assert notification_send(notification_id=row.pk).startswith("retry")
     row.refresh_from_db()
@@ -210,8 +196,8 @@ def test_a_temporary_failure_is_tried_again_later(session, rosa, smtp_fails, err
     assert type(error).__name__ in row.last_error
 
     dispatch_notifications.apply()
-    assert _reminder(session, rosa).status == "pending"  # not yet
-    _frozen.shift(dt.timedelta(minutes=2))
+    assert _reminder(planned, rosa).status == "pending"  # not yet
+    clock.shift(dt.timedelta(minutes=2))
     dispatch_notifications.apply()
     row.refresh_from_db()
     assert (row.status, row.attempts, row.last_error) == ("sent", 2, "")
@@ -223,23 +209,23 @@ def test_a_temporary_failure_is_tried_again_later(session, rosa, smtp_fails, err
     smtplib.SMTPDataError(554, b"rejected as spam"),
     smtplib.SMTPAuthenticationError(535, b"bad credentials"),
 ], ids=lambda e: type(e).__name__)
-def test_a_permanent_failure_fails_at_once(session, rosa, smtp_fails, error, _frozen):
-    _frozen.move_to(START - dt.timedelta(hours=23))
-    row = _reminder(session, rosa)
+def test_a_permanent_failure_fails_at_once(planned, rosa, smtp_fails, error, clock):
+    clock.move_to(START - dt.timedelta(hours=23))
+    row = _reminder(planned, rosa)
     smtp_fails.append(error)
     assert notification_send(notification_id=row.pk).startswith("failed")
     row.refresh_from_db()
     assert (row.status, row.attempts) == ("failed", 1)
     assert type(error).__name__ in row.last_error
-    _frozen.shift(dt.timedelta(hours=3))
+    clock.shift(dt.timedelta(hours=3))
     dispatch_notifications.apply()
-    assert _reminder(session, rosa).status == "failed"
+    assert _reminder(planned, rosa).status == "failed"
     assert rosa.email not in [m.to[0] for m in mail.outbox if m.subject.startswith("Tomorrow")]
 
 
-def test_temporary_failures_back_off_and_give_up_after_the_last_attempt(session, rosa, smtp_fails, _frozen):
-    _frozen.move_to(START - dt.timedelta(hours=23))
-    row = _reminder(session, rosa)
+def test_temporary_failures_back_off_and_give_up_after_the_last_attempt(planned, rosa, smtp_fails, clock):
+    clock.move_to(START - dt.timedelta(hours=23))
+    row = _reminder(planned, rosa)
     smtp_fails.extend(smtplib.SMTPServerDisconnected("gone") for _ in range(MAX_ATTEMPTS))
     waits = []
     for _attempt in range(MAX_ATTEMPTS - 1):
@@ -248,7 +234,7 @@ def test_temporary_failures_back_off_and_give_up_after_the_last_attempt(session,
         row.refresh_from_db()
         assert row.status == "pending"
         waits.append(row.due_at - before)
-        _frozen.move_to(row.due_at)
+        clock.move_to(row.due_at)
     assert waits == [dt.timedelta(minutes=m) for m in (2, 4, 8, 16, 32)]
     assert notification_send(notification_id=row.pk).startswith("failed")
     row.refresh_from_db()
@@ -258,9 +244,9 @@ def test_temporary_failures_back_off_and_give_up_after_the_last_attempt(session,
 
 # --- Cost -------------------------------------------------------------------------------------------
 
-def test_sending_one_reminder_costs_four_queries(session, ruben, _frozen, django_assert_num_queries):
-    _frozen.move_to(START - dt.timedelta(hours=23))
-    row = _reminder(session, ruben)
+def test_sending_one_reminder_costs_four_queries(planned, ruben, clock, django_assert_num_queries):
+    clock.move_to(START - dt.timedelta(hours=23))
+    row = _reminder(planned, ruben)
     # 1. claim: UPDATE … SET status = 'sending' WHERE id = … AND status = 'pending' AND due_at <= now
     # 2. the row with recipient, session, group, intervisor and co-intervisor (one SELECT)
     # 3. the recipient's participation (answer and seat)
@@ -270,7 +256,7 @@ def test_sending_one_reminder_costs_four_queries(session, ruben, _frozen, django
     assert mail.outbox[-1].to == [ruben.email]
 
 
-def test_handing_out_costs_two_queries_however_many_rows_are_due(session):
+def test_handing_out_costs_two_queries_however_many_rows_are_due(planned):
     Notification.objects.update(due_at=NOW)
     due = Notification.objects.count()
     with CaptureQueriesContext(connection) as many:

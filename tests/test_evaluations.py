@@ -24,7 +24,9 @@ from sessions_app.services.participation import AttendanceEntry, attendance_reco
 from sessions_app.services.sessions import session_plan
 
 from .factories import GroupFactory, MembershipFactory, ResidentFactory
-from .helpers import login
+from .helpers import NOW, login
+
+pytestmark = pytest.mark.usefixtures("clock")
 
 ANSWERS = {"safety": 4, "depth": 3, "guidance": 5, "value": 4, "exhaustion": 2,
            "comment": "Good to hear others"}
@@ -33,7 +35,7 @@ ANSWERS = {"safety": 4, "depth": 3, "guidance": 5, "value": 4, "exhaustion": 2,
 @pytest.fixture
 def held(group, rosa, ruben, ivan, cora):
     """Yesterday's session of the Tuesday group: rosa present, ruben absent."""
-    start = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=1)
+    start = NOW - dt.timedelta(days=1)
     session = session_plan(group=group, start=start, by=cora)
     rows = {p.resident.user: p for p in session.participations.select_related("resident__user")}
     attendance_record(session=session, by=ivan, entries=[
@@ -129,8 +131,8 @@ def test_who_was_not_present_cannot_evaluate(held, personas, persona):
     assert not Evaluation.objects.exists()
 
 
-def test_the_evaluation_closes_after_thirty_days(held, rosa, time_machine):
-    time_machine.move_to(held.end + dt.timedelta(days=31))
+def test_the_evaluation_closes_after_thirty_days(held, rosa, clock):
+    clock.move_to(held.end + dt.timedelta(days=31))
     response = login(rosa).post(_form_url(held), ANSWERS)
     assert response.status_code == 409 and "has closed" in response.content.decode()
     assert not Evaluation.objects.exists()

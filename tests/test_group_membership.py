@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
@@ -11,15 +10,10 @@ from sessions_app.models import IntervisionGroup, Membership
 from sessions_app.services import groups as services
 
 from .factories import GroupFactory, IntervisorFactory, MembershipFactory, ResidentFactory, UserFactory
+from .helpers import NOW
 
-TODAY = dt.date(2026, 3, 2)
-pytestmark = pytest.mark.usefixtures("_frozen_today")
-
-
-@pytest.fixture
-def _frozen_today():
-    with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=False):
-        yield
+TODAY = NOW.date()
+pytestmark = pytest.mark.usefixtures("clock")
 
 
 def _add(as_cora, group, resident, start=TODAY, end=""):

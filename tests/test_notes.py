@@ -19,7 +19,9 @@ from sessions_app.services.sessions import session_plan
 from sessions_app.views.notes import session_notes
 
 from .factories import IntervisorFactory
-from .helpers import login
+from .helpers import NOW, login
+
+pytestmark = pytest.mark.usefixtures("clock")
 
 SECRET = "Rosa talked about the night the patient in bed 12 died"
 Action = NoteAccessEvent.Action
@@ -27,13 +29,13 @@ Action = NoteAccessEvent.Action
 
 @pytest.fixture
 def held(group, rosa, ruben, cora):
-    start = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=1)
+    start = NOW - dt.timedelta(days=1)
     return session_plan(group=group, start=start, by=cora)
 
 
 @pytest.fixture
 def upcoming(group, rosa, cora):
-    start = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=3)
+    start = NOW + dt.timedelta(days=3)
     return session_plan(group=group, start=start, by=cora)
 
 
@@ -109,7 +111,7 @@ def test_the_co_intervisor_reads_the_note_and_keeps_their_own(ivan, iris, group,
 
 
 def test_the_intervisor_of_an_open_session_keeps_its_notes(iris, ivan):
-    start = dt.datetime.now(dt.UTC) - dt.timedelta(hours=3)
+    start = NOW - dt.timedelta(hours=3)
     session = Session.objects.create(kind=Session.Kind.OPEN, intervisor=iris.intervisor, capacity=5,
                                      start=start, end=start + dt.timedelta(minutes=90))
     assert _write(login(iris), session).status_code == 302

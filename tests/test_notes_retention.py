@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pytest
-import time_machine
 
 from residents.models import Programme
 from sessions_app.crypto import encrypt
@@ -11,12 +10,14 @@ from sessions_app.models import NoteAccessEvent, Session, SessionNote
 from sessions_app.services.notes import months_before
 from sessions_app.tasks.retention import purge_expired_notes
 
-NOW = dt.datetime(2026, 3, 15, 10, 0, tzinfo=dt.UTC)
+PURGE_DAY = dt.datetime(2026, 3, 15, 10, 0, tzinfo=dt.UTC)
+
+pytestmark = [pytest.mark.now(PURGE_DAY), pytest.mark.usefixtures("clock")]
 
 
 @pytest.fixture
 def notes_at_ages(group, ivan):
-    """Notes on sessions that ended 13, 12 (minus a day) and 2 months before NOW."""
+    """Notes on sessions that ended 13, 12 (minus a day) and 2 months before PURGE_DAY."""
     made = {}
     for label, end in {"13 months": dt.datetime(2025, 2, 15, 10, tzinfo=dt.UTC),
                        "under 12 months": dt.datetime(2025, 3, 16, 10, tzinfo=dt.UTC),
@@ -27,7 +28,6 @@ def notes_at_ages(group, ivan):
     return made
 
 
-@time_machine.travel(NOW, tick=False)
 def test_notes_older_than_the_retention_period_are_purged_with_an_audit_row(notes_at_ages):
     assert purge_expired_notes.apply().get() == 1
     assert set(SessionNote.objects.values_list("pk", flat=True)) == {
@@ -38,14 +38,12 @@ def test_notes_older_than_the_retention_period_are_purged_with_an_audit_row(note
         NoteAccessEvent.Action.PURGE, None, old.pk, old.session_id)
 
 
-@time_machine.travel(NOW, tick=False)
 def test_purging_twice_deletes_nothing_more(notes_at_ages):
     purge_expired_notes.apply()
     assert purge_expired_notes.apply().get() == 0
     assert NoteAccessEvent.objects.count() == 1
 
 
-@time_machine.travel(NOW, tick=False)
 def test_the_programme_sets_the_retention_period(notes_at_ages):
     programme = Programme.get()
     programme.note_retention_months = 1

@@ -4,10 +4,8 @@ who cannot come and why, and has ticked "plan it anyway" for that very time. A t
 some members miss is planned, and the coordinator is told who cannot come."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import translation
@@ -17,17 +15,11 @@ from sessions_app.models import Session
 from sessions_app.services.sessions import session_plan
 
 from .factories import MembershipFactory, ResidentFactory
-from .helpers import edit_form, login, plan_form
+from .helpers import AMS, edit_form, login, plan_form
 
-AMS = ZoneInfo("Europe/Amsterdam")
-NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 TUESDAY = dt.datetime(2026, 3, 24, 16, 0, tzinfo=AMS)  # the time the forms below ask for
 
-
-@pytest.fixture(autouse=True)
-def _frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("clock")
 
 
 @pytest.fixture

@@ -63,14 +63,6 @@ def messages_of(response):
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 
-@pytest.fixture
-def catalogue(db):
-    for name in ["Internal Medicine", "Surgery", "Paediatrics"]:
-        SpecialtyFactory(name=name)
-    for name in ["Internal Medicine", "Surgery", "Children's Hospital"]:
-        DepartmentFactory(name=name)
-
-
 # --- Who may import -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("url", [URL, EXAMPLE_URL])

@@ -7,15 +7,7 @@ from django.core.management import CommandError, ManagementUtility, call_command
 
 from residents.models import Resident
 
-from .factories import DepartmentFactory, SpecialtyFactory
 from .test_resident_import import GOOD, csv_text, row
-
-
-@pytest.fixture
-def catalogue(db):
-    for name in ["Internal Medicine", "Surgery"]:
-        SpecialtyFactory(name=name)
-        DepartmentFactory(name=name)
 
 
 @pytest.fixture

@@ -49,11 +49,6 @@ def problems_of(data, **kwargs) -> list[str]:
 
 
 @pytest.fixture
-def anna(db):
-    return ResidentFactory(user__email="anna@hospital.example", user__first_name="Anna")
-
-
-@pytest.fixture
 def bart(db):
     return ResidentFactory(user__email="bart@hospital.example", user__first_name="Bart")
 

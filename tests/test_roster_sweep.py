@@ -3,31 +3,19 @@ page stops waiting; imports that finished, wait for confirmation or are within t
 are left alone."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from residents.models import RosterEntry, RosterImport
 from residents.services import roster_apply, roster_imports
 from residents.tasks.rosters import sweep_stuck_roster_imports
-from tests.factories import ResidentFactory
+from tests.helpers import AMS, login
 
-AMS = ZoneInfo("Europe/Amsterdam")
-T = dt.datetime(2026, 3, 2, 9, 0, tzinfo=AMS)
+NINE = dt.datetime(2026, 3, 2, 9, 0, tzinfo=AMS)  # Monday 2 March, nine in the morning
 LINE = b"email,start,end,kind,external_id\nanna@hospital.example,2026-03-02 08:00,2026-03-02 17:00,day,a1\n"
 
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(T, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def anna(db):
-    return ResidentFactory(user__email="anna@hospital.example", user__first_name="Anna")
+pytestmark = [pytest.mark.now(NINE), pytest.mark.usefixtures("clock")]
 
 
 def checked() -> RosterImport:
@@ -54,33 +42,34 @@ def status(imp: RosterImport) -> str:
 
 def test_a_running_import_whose_worker_died_fails_after_the_time_limit_and_margin(anna, clock):
     imp = taken_by_a_worker_that_dies()
-    clock.move_to(T + roster_apply.ROSTER_IMPORT_TIME_LIMIT)  # a live worker may still be at it
+    clock.move_to(NINE + roster_apply.ROSTER_IMPORT_TIME_LIMIT)  # a live worker may still be at it
     assert roster_apply.roster_imports_sweep() == 0 and status(imp) == RosterImport.Status.RUNNING
-    clock.move_to(T + roster_apply.ROSTER_IMPORT_RUN_LIMIT + dt.timedelta(seconds=1))
+    clock.move_to(NINE + roster_apply.ROSTER_IMPORT_RUN_LIMIT + dt.timedelta(seconds=1))
     assert roster_apply.roster_imports_sweep() == 1
     assert status(imp) == RosterImport.Status.FAILED
-    assert imp.finished_at == T + roster_apply.ROSTER_IMPORT_RUN_LIMIT + dt.timedelta(seconds=1)
+    assert imp.finished_at == NINE + roster_apply.ROSTER_IMPORT_RUN_LIMIT + dt.timedelta(seconds=1)
     assert "worker is gone" in imp.problems[0]["reason"] and imp.done == 0
 
 
 def test_sweeping_twice_changes_nothing_the_second_time(anna, clock):
     imp = taken_by_a_worker_that_dies()
-    clock.move_to(T + dt.timedelta(hours=2))
+    clock.move_to(NINE + dt.timedelta(hours=2))
     assert sweep_stuck_roster_imports.apply().get() == 1
     imp.refresh_from_db()
     first = (imp.status, imp.finished_at, imp.problems)
-    clock.move_to(T + dt.timedelta(hours=3))
+    clock.move_to(NINE + dt.timedelta(hours=3))
     assert sweep_stuck_roster_imports.apply().get() == 0
     imp.refresh_from_db()
     assert (imp.status, imp.finished_at, imp.problems) == first
 
 
-def test_the_page_of_a_swept_import_stops_polling_and_says_nothing_was_imported(as_cora, anna, clock):
+def test_the_page_of_a_swept_import_stops_polling_and_says_nothing_was_imported(cora, anna, clock):
     imp = taken_by_a_worker_that_dies()
     url = reverse("roster_import_detail", args=[imp.pk])
-    assert 'hx-trigger="every 1s"' in as_cora.get(url).content.decode()
-    clock.move_to(T + dt.timedelta(hours=1))
+    assert 'hx-trigger="every 1s"' in login(cora).get(url).content.decode()
+    clock.move_to(NINE + dt.timedelta(hours=1))
     roster_apply.roster_imports_sweep()
+    as_cora = login(cora)  # signed in again: an idle hour has ended the first log-in
     fragment = as_cora.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert "every 1s" not in fragment and "progress-bar-animated" not in fragment
     assert "Nothing was imported." in fragment and "worker is gone" in fragment
@@ -88,9 +77,9 @@ def test_the_page_of_a_swept_import_stops_polling_and_says_nothing_was_imported(
 
 def test_a_queued_import_no_worker_took_fails_after_an_hour_and_a_late_worker_writes_nothing(anna, clock):
     imp = queued()
-    clock.move_to(T + roster_apply.ROSTER_IMPORT_QUEUE_LIMIT - dt.timedelta(minutes=1))
+    clock.move_to(NINE + roster_apply.ROSTER_IMPORT_QUEUE_LIMIT - dt.timedelta(minutes=1))
     assert roster_apply.roster_imports_sweep() == 0 and status(imp) == RosterImport.Status.QUEUED
-    clock.move_to(T + roster_apply.ROSTER_IMPORT_QUEUE_LIMIT + dt.timedelta(minutes=1))
+    clock.move_to(NINE + roster_apply.ROSTER_IMPORT_QUEUE_LIMIT + dt.timedelta(minutes=1))
     assert roster_apply.roster_imports_sweep() == 1
     late = roster_apply.roster_import_apply(roster_import_id=imp.pk)
     assert late.status == RosterImport.Status.FAILED and not RosterEntry.objects.exists()
@@ -98,9 +87,9 @@ def test_a_queued_import_no_worker_took_fails_after_an_hour_and_a_late_worker_wr
 
 def test_the_wait_counts_from_the_confirmation_not_the_upload(anna, clock):
     imp = checked()
-    clock.move_to(T + dt.timedelta(hours=3))  # previewed at nine, confirmed at noon
+    clock.move_to(NINE + dt.timedelta(hours=3))  # previewed at nine, confirmed at noon
     roster_imports.roster_import_confirm(roster_import=imp, by=None)
-    clock.move_to(T + dt.timedelta(hours=3, minutes=10))
+    clock.move_to(NINE + dt.timedelta(hours=3, minutes=10))
     assert roster_apply.roster_imports_sweep() == 0 and status(imp) == RosterImport.Status.QUEUED
 
 
@@ -108,6 +97,6 @@ def test_finished_and_unconfirmed_imports_are_left_alone(anna, clock):
     waiting = checked()
     done = roster_apply.roster_import_apply(roster_import_id=queued().pk)
     assert done.status == RosterImport.Status.DONE
-    clock.move_to(T + dt.timedelta(days=2))
+    clock.move_to(NINE + dt.timedelta(days=2))
     assert roster_apply.roster_imports_sweep() == 0
     assert (status(waiting), status(done)) == (RosterImport.Status.CHECKED, RosterImport.Status.DONE)

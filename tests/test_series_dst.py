@@ -2,24 +2,19 @@
 so the UTC time moves instead. Also the series page: rhythm, preview, confirm."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from sessions_app.models import Session, SessionSeries
 from sessions_app.services.sessions import series_days, series_plan, series_preview, session_plan
 
-AMS = ZoneInfo("Europe/Amsterdam")
-NOW = dt.datetime(2026, 2, 20, 9, 0, tzinfo=dt.UTC)
+from .helpers import AMS
 
+PLANNING_DAY = dt.datetime(2026, 2, 20, 9, 0, tzinfo=dt.UTC)  # a Friday, before every series below
 
-@pytest.fixture(autouse=True)
-def _frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.now(PLANNING_DAY), pytest.mark.usefixtures("clock")]
 
 
 def _utc_hours(series):

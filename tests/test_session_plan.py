@@ -3,21 +3,15 @@
 import datetime as dt
 
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
 
 from sessions_app.models import Notification, Session, SessionStatusChange
 from sessions_app.services import notifications
 from sessions_app.services.sessions import session_plan, session_set_status
 
-NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
-START = dt.datetime(2026, 3, 17, 16, 0, tzinfo=dt.UTC)
+from .helpers import START
 
-
-@pytest.fixture(autouse=True)
-def _frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("clock")
 
 
 def test_planning_invites_current_members_and_records_the_status(group, rosa, ruben, otto, cora):

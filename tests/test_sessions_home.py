@@ -4,22 +4,14 @@ lists them too, cancelled ones marked as such."""
 import datetime as dt
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from sessions_app.models import Session
 from sessions_app.services.sessions import session_plan, session_set_status
 
-from .helpers import login
+from .helpers import NOW, START, login
 
-NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
-START = dt.datetime(2026, 3, 17, 15, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture(autouse=True)
-def _frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("clock")
 
 
 @pytest.fixture

@@ -4,10 +4,8 @@ who may see a session."""
 
 import datetime as dt
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from sessions_app.models import Notification, Session, SessionStatusChange
@@ -15,22 +13,9 @@ from sessions_app.services.participation import participation_book
 from sessions_app.services.sessions import series_plan, session_plan
 
 from .factories import GroupFactory, MembershipFactory, ResidentFactory
-from .helpers import edit_form, login, plan_form
+from .helpers import AMS, NOW, START, edit_form, login, plan_form
 
-AMS = ZoneInfo("Europe/Amsterdam")
-NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
-START = dt.datetime(2026, 3, 17, 15, 0, tzinfo=dt.UTC)  # Tuesday 16:00 in Amsterdam
-
-
-@pytest.fixture(autouse=True)
-def _frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def planned(group, rosa, ruben, cora):
-    return session_plan(group=group, start=START, by=cora)
+pytestmark = pytest.mark.usefixtures("clock")
 
 
 
@@ -321,14 +306,14 @@ def test_confirming_a_proposed_session_invites_and_is_recorded(as_cora, group, r
     assert Notification.objects.filter(kind="rsvp_request", recipient=rosa).exists()
 
 
-def test_a_session_is_marked_held_only_once_it_has_started(as_cora, planned, cora):
+def test_a_session_is_marked_held_only_once_it_has_started(as_cora, planned, cora, clock):
     as_cora.post(reverse("session_status", args=[planned.pk]), {"status": "held"})
     planned.refresh_from_db()
     assert planned.status == Session.Status.SCHEDULED
-    with time_machine.travel(START + dt.timedelta(hours=2), tick=False):
-        client = login(cora)  # signed in again: two weeks later the old log-in has expired
-        client.post(reverse("session_status", args=[planned.pk]), {"status": "held"})
-        history = client.get(reverse("session_detail", args=[planned.pk])).context["history"]
+    clock.move_to(START + dt.timedelta(hours=2))
+    client = login(cora)  # signed in again: two weeks later the old log-in has expired
+    client.post(reverse("session_status", args=[planned.pk]), {"status": "held"})
+    history = client.get(reverse("session_detail", args=[planned.pk])).context["history"]
     planned.refresh_from_db()
     assert planned.status == Session.Status.HELD
     assert [(c.from_status, c.to_status, c.changed_by.first_name) for c in history] == [

@@ -20,7 +20,9 @@ from sessions_app.statement import statement_pdf
 
 from .helpers import login
 
-TODAY = dt.datetime(2026, 6, 15, 10, 0, tzinfo=dt.UTC)
+TODAY = dt.datetime(2026, 6, 15, 10, 0, tzinfo=dt.UTC)  # late in the academic year 2025–2026
+
+pytestmark = [pytest.mark.now(TODAY), pytest.mark.usefixtures("clock")]
 
 
 def _held(group, start, ivan, cora, *, rosa="present", left_early=False):
@@ -58,12 +60,6 @@ def history(group, rosa, ruben, ivan, iris, cora):
     with time_machine.travel(start + dt.timedelta(hours=3), tick=False):
         mine = Participation.objects.get(session=makeup)
         attendance_record(session=makeup, entries=[AttendanceEntry(mine.pk, "present")], by=iris)
-
-
-@pytest.fixture(autouse=True)
-def _today():
-    with time_machine.travel(TODAY, tick=False):
-        yield
 
 
 def pdf_text(data: bytes) -> str:

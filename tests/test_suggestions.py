@@ -3,10 +3,8 @@ after nights or on leave; the intervisor's absence respected; one-step planning;
 digest; clashes flagged after imports."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from planning.reference import reference_rest_periods
@@ -16,9 +14,11 @@ from sessions_app.selectors import availability as suggestions
 from sessions_app.services import suggestions as services
 from sessions_app.services.sessions import session_plan
 from tests.factories import MembershipFactory, ResidentFactory
+from tests.helpers import AMS
 
-AMS = ZoneInfo("Europe/Amsterdam")
-NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=AMS)  # a Sunday; the horizon starts Monday 2 March
+SUNDAY = dt.datetime(2026, 3, 1, 12, 0, tzinfo=AMS)  # the horizon of suggestions starts Monday 2 March
+
+pytestmark = [pytest.mark.now(SUNDAY), pytest.mark.usefixtures("clock")]
 
 
 def at(month, day, hour, minute=0):
@@ -27,12 +27,6 @@ def at(month, day, hour, minute=0):
 
 def entry(resident, start, end, kind):
     return RosterEntry.objects.create(resident=resident, start=start, end=end, kind=kind)
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture
@@ -238,7 +232,7 @@ def test_the_digest_and_the_clash_e_mails_render_in_both_languages(world, cora, 
     services.roster_clashes_check()
     for kind in [Notification.Kind.SUGGESTIONS_DIGEST, Notification.Kind.ROSTER_CLASH]:
         note = Notification.objects.get(kind=kind, recipient=cora)
-        decision = rule_for(kind).check(Facts(note, None, NOW))
+        decision = rule_for(kind).check(Facts(note, None, SUNDAY))
         assert not decision.skip
         message = emails.compose(notification=note, participation=None, extra_context=decision.context)
         expected = "Tuesday group" if kind == Notification.Kind.SUGGESTIONS_DIGEST else "Rosa Resident"

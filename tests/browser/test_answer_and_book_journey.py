@@ -15,11 +15,6 @@ from .conftest import log_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def soon():
-    return dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) + dt.timedelta(days=9)
-
-
 def test_a_resident_answers_no_from_the_email_link_then_books_a_make_up_session(
     page, live_server, settings, group, rosa, ruben, iris, cora, soon
 ):

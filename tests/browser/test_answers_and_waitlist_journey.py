@@ -6,7 +6,6 @@ import datetime as dt
 import re
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from sessions_app.models import Participation, Session
@@ -16,11 +15,6 @@ from sessions_app.services.sessions import session_plan
 from .conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def soon():
-    return timezone.now().replace(second=0, microsecond=0) + dt.timedelta(days=9)
 
 
 def test_a_resident_answers_no_with_a_reason_and_the_intervisor_reads_the_answers(

@@ -100,7 +100,7 @@ def _iris_absence(p):
     return {"pk": p["iris"].intervisor.pk, "absence_pk": absence.pk}
 
 
-# Notes, evaluations, privacy (issue 4). Everyone but the session's intervisors gets the same
+# Notes, evaluations, privacy. Everyone but the session's intervisors gets the same
 # 404 from a note page as for an id that does not exist (and the attempt is audited).
 NOTE_KEEPERS = {"anonymous": LOGIN, "ivan": 200, "*": 404}
 
@@ -124,7 +124,7 @@ def _rosas_held_session(p, *, note_by=None, present=()):
     return {"pk": session.pk}
 
 
-# Composition and dashboard (issue 6)
+# Composition and dashboard
 def _composition_run(p):
     import datetime as dt
 
@@ -172,7 +172,7 @@ RULES = {
     "session_book_cancel": (lambda p: _open_session(p, book_for="rosa"), ROSAS_SESSION_RESIDENT),
     "attendance_statement": (None, RESIDENTS_ONLY),
     "attendance_statement_pdf": (None, RESIDENTS_ONLY),
-    # Rosters, workload, intervisors' absences and scheduling suggestions (issue 5).
+    # Rosters, workload, intervisors' absences and scheduling suggestions.
     "roster_import": (None, COORDINATOR_ONLY),
     "roster_import_detail": (_roster_import, COORDINATOR_ONLY),
     "roster_import_confirm": (_roster_import, COORDINATOR_POST_ONLY),
@@ -189,7 +189,7 @@ RULES = {
     "group_suggestions": (_group, COORDINATOR_ONLY),
     "group_suggestion_plan": (_group, COORDINATOR_POST_ONLY),
     "group_windows": (_group, COORDINATOR_ONLY),
-    # Notes, evaluations, privacy (issue 4)
+    # Notes, evaluations, privacy
     "note_list": (None, {"anonymous": LOGIN, "ivan": 200, "iris": 200, "*": 403}),
     "session_notes": (lambda p: _rosas_held_session(p, note_by="ivan"), NOTE_KEEPERS),
     "session_note_delete": (lambda p: _rosas_held_session(p, note_by="ivan"), NOTE_KEEPERS),

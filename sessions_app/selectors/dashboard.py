@@ -1,6 +1,5 @@
 """What the coordinator's dashboard reads: RSVPs, cadence, continuity, attendance, absence
-reasons, evaluations and note themes, aggregated in the database (a few grouped rows are
-summed here where that spares a join, a sort or a query; see bench/bench_dashboard.py).
+reasons, evaluations and note themes, aggregated in the database through the ORM.
 
 Every function runs a fixed number of queries, whatever the number of groups, sessions or
 residents (``tests/test_dashboard.py`` counts them for 5 and for 50 groups). Evaluations and
@@ -16,11 +15,11 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import Count, FilteredRelation, Q, QuerySet
+from django.db.models import CharField, Count, DateField, FilteredRelation, Q, QuerySet, Sum, Value
+from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
-from residents.models import Department, Programme, Resident, Specialty
+from residents.models import Department, Programme, Specialty
 
 from ..models import (
     AbsenceReason,
@@ -39,14 +38,13 @@ from ..models import (
 
 UPCOMING_DAYS = 28
 UPCOMING_LIMIT = 30
-# What attendance over time is split by: the session's group (``s``) or the resident (``r``).
-# Groups, departments and specialties are counted by id and named from lookups() (a join fewer
-# over every participation).
+# What attendance over time is split by, as a path from a participation. Groups, departments
+# and specialties are counted by id and named from lookups(), which the page reads anyway.
 DIMENSIONS = {
-    "group": "s.group_id",
-    "department": "r.department_id",
-    "specialty": "r.specialty_id",
-    "year": "r.training_year",
+    "group": "session__group",
+    "department": "resident__department",
+    "specialty": "resident__specialty",
+    "year": "resident__training_year",
 }
 PRESENT = Attendance.PRESENT
 RECORDED = [Attendance.PRESENT, Attendance.ABSENT, Attendance.EXCUSED]
@@ -74,6 +72,14 @@ class Filters:
     def end_at(self) -> dt.datetime:
         return dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), tzinfo=self.zone)
 
+    @property
+    def narrowed(self) -> bool:
+        return self.department is not None or self.specialty is not None
+
+    def period_q(self, prefix: str = "session__") -> Q:
+        """Sessions (or anything with a session) that start in the period."""
+        return Q(**{f"{prefix}start__gte": self.start_at, f"{prefix}start__lt": self.end_at})
+
     def residents_q(self, prefix: str = "resident__") -> Q:
         """Narrow participations (or anything with a resident) to the chosen department/specialty."""
         q = Q()
@@ -88,66 +94,13 @@ def _rate(present: int, recorded: int) -> float | None:
     return present / recorded if recorded else None
 
 
-# --- SQL ----------------------------------------------------------------------------------------
-# The aggregates that are a join or two and a GROUP BY (the same SQL on PostgreSQL and SQLite)
-# are written out: building and compiling each through the ORM cost about 0.4 ms, as much as the
-# database took to run most of them (bench/bench_dashboard.py). Table names come from the models
-# and every value is a parameter (hence the S608 exemptions); moments are adapted as the ORM
-# adapts them. The queries that need the ORM's help (groups with their filtered sessions, upcoming
-# sessions with their answers, both narrowed through memberships or participations) use it.
-
-PARTICIPATION = Participation._meta.db_table
-SESSION = Session._meta.db_table
-RESIDENT = Resident._meta.db_table
-EVALUATION = Evaluation._meta.db_table
-NOTE = SessionNote._meta.db_table
-NOTE_THEMES = SessionNote.themes.through._meta.db_table
-
-
-LOOKUPS = f"""
-    SELECT id, name, 'department' FROM {Department._meta.db_table}
-    UNION ALL SELECT id, name, 'specialty' FROM {Specialty._meta.db_table}
-    UNION ALL SELECT id, name, 'group' FROM {IntervisionGroup._meta.db_table}
-    UNION ALL SELECT id, name, 'theme' FROM {NoteTheme._meta.db_table}
-    UNION ALL SELECT evaluation_threshold, '', 'threshold' FROM {Programme._meta.db_table} WHERE id = 1
-"""  # noqa: S608 - table names from the models
-
-
-def _fetch(sql: str, params: list) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def _in_period(filters: Filters, session: str = "s") -> tuple[str, list]:
-    """The condition that a session starts in the period."""
-    ops = connection.ops
-    return (f'{session}."start" >= %s AND {session}."start" < %s',
-            [ops.adapt_datetimefield_value(filters.start_at), ops.adapt_datetimefield_value(filters.end_at)])
-
-
-def _of_residents(filters: Filters, resident: str = "r") -> tuple[str, list]:
-    """``Filters.residents_q`` as conditions to AND to a WHERE clause (empty if none)."""
-    sql, params = "", []
-    if filters.department is not None:
-        sql, params = f"{sql} AND {resident}.department_id = %s", [*params, filters.department.pk]
-    if filters.specialty is not None:
-        sql, params = f"{sql} AND {resident}.specialty_id = %s", [*params, filters.specialty.pk]
-    return sql, params
-
-
-def _in_groups(group_ids: list[int] | None, session: str = "s") -> tuple[str, list]:
-    if group_ids is None:
-        return "", []
-    return f" AND {session}.group_id IN ({', '.join(['%s'] * len(group_ids))})", list(group_ids)
-
+# --- Names ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Lookups:
     """Departments and specialties as (id, name) by name: the filter form's options, and the
-    labels of rows counted by id; groups' and themes' names by id, to name rows counted by id
-    (a join fewer per aggregate); and the programme's evaluation threshold (None: the
-    programme's row does not exist yet)."""
+    labels of rows counted by id; groups' and themes' names by id, to name rows counted by id;
+    and the programme's evaluation threshold (None: the programme's row does not exist yet)."""
 
     departments: list[tuple[int, str]]
     specialties: list[tuple[int, str]]
@@ -156,12 +109,25 @@ class Lookups:
     evaluation_threshold: int | None
 
 
+def _tagged(queryset: QuerySet, tag: str, *columns: object) -> QuerySet:
+    return queryset.order_by().values_list(*columns, Value(tag, output_field=CharField()))
+
+
 def lookups() -> Lookups:
-    """One query: all of them in a UNION, each row tagged with what it is."""
+    """One query: the four short lists and the threshold in a UNION, each row tagged with what
+    it is. The page needs all of them, and one round trip costs less than five."""
+    rows = _tagged(Department.objects, "department", "pk", "name").union(
+        _tagged(Specialty.objects, "specialty", "pk", "name"),
+        _tagged(IntervisionGroup.objects, "group", "pk", "name"),
+        _tagged(NoteTheme.objects, "theme", "pk", "name"),
+        _tagged(Programme.objects.filter(pk=1), "threshold",
+                "evaluation_threshold", Value("", output_field=CharField())),
+        all=True,
+    )
     found: dict[str, list[tuple[int, str]]] = {
         "department": [], "specialty": [], "group": [], "theme": [], "threshold": [],
     }
-    for pk, name, which in _fetch(LOOKUPS, []):
+    for pk, name, which in rows:
         found[which].append((pk, name))
     threshold = found["threshold"][0][0] if found["threshold"] else None
     return Lookups(
@@ -177,7 +143,7 @@ def groups_in_scope(filters: Filters) -> QuerySet[IntervisionGroup]:
     """Active groups, narrowed to those with a member of the chosen department/specialty
     during the period."""
     groups = IntervisionGroup.objects.active()
-    if filters.department is not None or filters.specialty is not None:
+    if filters.narrowed:
         members = (
             Membership.objects.overlapping(filters.start, filters.end + dt.timedelta(days=1))
             .filter(filters.residents_q())
@@ -218,54 +184,46 @@ class GroupRow:
 def group_rows(filters: Filters, today: dt.date) -> list[GroupRow]:
     """Per group in the period: sessions held, cancelled and still planned against what its
     cadence asks for so far, how many intervisors led its held sessions, and attendance.
-    Two queries: the groups with their sessions of the period counted per status and
-    intervisor (a few rows per group, no COUNT DISTINCT to sort for); attendance at their held
-    sessions."""
-    sessions = (
+    Two queries: the groups with their group sessions of the period counted by status; the
+    attendance at their held sessions, counted per group."""
+    held = Q(period__status=SessionStatus.HELD)
+    groups = (
         groups_in_scope(filters)
-        .annotate(period=FilteredRelation("sessions", condition=Q(
-            sessions__kind=Session.Kind.GROUP,
-            sessions__start__gte=filters.start_at, sessions__start__lt=filters.end_at,
-        )))
-        .values_list("pk", "name", "cadence_weeks", "created_at", "period__status", "period__intervisor")
-        .annotate(n=Count("period"))
+        .annotate(period=FilteredRelation("sessions", condition=Q(sessions__kind=Session.Kind.GROUP)
+                                          & filters.period_q("sessions__")))
+        .order_by()
+        .values_list("pk", "name", "cadence_weeks", "created_at")
+        .annotate(
+            held=Count("period", filter=held),
+            cancelled=Count("period", filter=Q(period__status=SessionStatus.CANCELLED)),
+            planned=Count("period", filter=Q(period__status__in=[SessionStatus.PROPOSED,
+                                                                 SessionStatus.SCHEDULED])),
+            intervisors=Count("period__intervisor", filter=held, distinct=True),
+        )
+    )
+    # Every group's held sessions, not only those in scope: the groups out of scope are
+    # skipped below, which spares sending the list of groups (or its subquery) once more.
+    attendance = (
+        Participation.objects
+        .filter(filters.period_q(), filters.residents_q(), session__status=SessionStatus.HELD)
+        .values_list("session__group")
+        .annotate(present=Count("pk", filter=Q(attendance=PRESENT)),
+                  recorded=Count("pk", filter=Q(attendance__in=RECORDED)))
         .order_by()
     )
+    past_end = min(filters.end, today)
     rows: dict[int, GroupRow] = {}
-    expected: dict[int, tuple[int, dt.datetime]] = {}
-    for group, name, cadence_weeks, created_at, status, _intervisor, n in sessions:
-        row = rows.get(group)
-        if row is None:
-            row = rows[group] = GroupRow(group=GroupRef(group, name))
-            expected[group] = (cadence_weeks, created_at)
-        if status == SessionStatus.HELD:
-            row.held += n
-            row.intervisors += 1  # one row per intervisor who led held sessions
-        elif status == SessionStatus.CANCELLED:
-            row.cancelled += n
-        elif status is not None:  # proposed or scheduled; None: no session in the period
-            row.planned += n
-    # Every group's held sessions, not only those in scope: a few rows more cost less than
-    # writing out, sending and matching sixty ids. Groups out of scope are skipped here.
-    period, period_params = _in_period(filters)
-    of_residents, residents_params = _of_residents(filters)
-    join_residents = f"JOIN {RESIDENT} r ON r.id = p.resident_id" if of_residents else ""
-    attendance = _fetch(f"""
-        SELECT s.group_id, COUNT(*) FILTER (WHERE p.attendance = %s),
-               COUNT(*) FILTER (WHERE p.attendance IN (%s, %s, %s))
-        FROM {PARTICIPATION} p JOIN {SESSION} s ON s.id = p.session_id {join_residents}
-        WHERE {period} AND s.status = %s{of_residents}
-        GROUP BY s.group_id
-    """, [PRESENT, *RECORDED, *period_params, SessionStatus.HELD, *residents_params])  # noqa: S608
+    for pk, name, cadence_weeks, created_at, n_held, cancelled, planned, intervisors in groups:
+        begin = max(filters.start, created_at.astimezone(filters.zone).date())
+        days = (past_end - begin).days + 1
+        rows[pk] = GroupRow(
+            group=GroupRef(pk, name), held=n_held, cancelled=cancelled, planned=planned,
+            intervisors=intervisors, expected=max(0, days // (7 * cadence_weeks)),
+        )
     for group, present, recorded in attendance:
         row = rows.get(group)
         if row is not None:
             row.present, row.recorded = present, recorded
-    past_end = min(filters.end, today)
-    for pk, (cadence_weeks, created_at) in expected.items():
-        begin = max(filters.start, created_at.astimezone(filters.zone).date())
-        days = (past_end - begin).days + 1
-        rows[pk].expected = max(0, days // (7 * cadence_weeks))
     return sorted(rows.values(), key=lambda r: r.group.name)
 
 
@@ -286,12 +244,13 @@ class UpcomingRow:
 
 def upcoming(filters: Filters, now: dt.datetime) -> list[UpcomingRow]:
     """Sessions of the next four weeks, their answers and who has not answered. Two queries:
-    the sessions, and their participations (a few per session), counted here."""
+    the sessions, and their participations (a few per session, whose names are listed anyway),
+    counted here."""
     sessions = Session.objects.filter(
         status__in=[SessionStatus.SCHEDULED, SessionStatus.PROPOSED],
         start__gte=now, start__lt=now + dt.timedelta(days=UPCOMING_DAYS),
     )
-    if filters.department is not None or filters.specialty is not None:
+    if filters.narrowed:
         sessions = sessions.filter(
             pk__in=Participation.objects.filter(filters.residents_q()).values("session")
         )
@@ -351,39 +310,19 @@ def _months(start: dt.date, end: dt.date) -> list[dt.date]:
     return months
 
 
-def _month_index(moment: str, months: list[dt.date], zone: ZoneInfo) -> tuple[str, list]:
-    """SQL for the index in ``months`` of the local month a moment falls in, for moments within
-    those months: a CASE over the months' first midnights. PostgreSQL compares a few timestamps
-    per row in less time than it converts each row's moment to local time and truncates it (a
-    quarter of the attendance query, bench/bench_dashboard.py); the months are the same."""
-    whens, params = [], []
-    for index, following in enumerate(months[1:]):
-        whens.append(f"WHEN {moment} < %s THEN {index}")
-        midnight = dt.datetime.combine(following, dt.time(), tzinfo=zone)
-        params.append(connection.ops.adapt_datetimefield_value(midnight))
-    if not whens:
-        return "0", []
-    return f"CASE {' '.join(whens)} ELSE {len(months) - 1} END", params
-
-
 def attendance_over_time(filters: Filters, names: Lookups) -> Timeline:
-    """Attendance rate per month, overall and split by group, department, specialty or
+    """Attendance rate per local month, overall and split by group, department, specialty or
     training year (``filters.by``). One query."""
     by = filters.by if filters.by in DIMENSIONS else "group"
-    dimension = DIMENSIONS[by]
-    months = _months(filters.start, filters.end)
-    month_index, month_params = _month_index('s."start"', months, filters.zone)
-    period, period_params = _in_period(filters)
-    of_residents, residents_params = _of_residents(filters)
-    needs_residents = of_residents or dimension.startswith("r.")
-    join_residents = f"JOIN {RESIDENT} r ON r.id = p.resident_id" if needs_residents else ""
-    params = [*month_params, PRESENT, *RECORDED, SessionStatus.HELD, *period_params, *residents_params]
-    rows = _fetch(f"""
-        SELECT {month_index}, {dimension}, COUNT(*) FILTER (WHERE p.attendance = %s), COUNT(*)
-        FROM {PARTICIPATION} p JOIN {SESSION} s ON s.id = p.session_id {join_residents}
-        WHERE p.attendance IN (%s, %s, %s) AND s.status = %s AND {period}{of_residents}
-        GROUP BY 1, 2
-    """, params)  # noqa: S608
+    rows = (
+        Participation.objects
+        .filter(filters.period_q(), filters.residents_q(), session__status=SessionStatus.HELD,
+                attendance__in=RECORDED)
+        .annotate(month=TruncMonth("session__start", tzinfo=filters.zone, output_field=DateField()))
+        .values_list("month", DIMENSIONS[by])
+        .annotate(present=Count("pk", filter=Q(attendance=PRESENT)), recorded=Count("pk"))
+        .order_by()
+    )
     overall: dict[dt.date, Cell] = defaultdict(Cell)
     series: dict[str, dict[dt.date, Cell]] = defaultdict(lambda: defaultdict(Cell))
     labels: dict[object, str] = {}
@@ -393,8 +332,7 @@ def attendance_over_time(filters: Filters, names: Lookups) -> Timeline:
         labels = dict(names.departments)
     elif by == "specialty":
         labels = dict(names.specialties)
-    for index, value, present, recorded in rows:
-        month = months[index]
+    for month, value, present, recorded in rows:
         label = labels.get(value)
         if label is None:
             if value is None:
@@ -407,7 +345,7 @@ def attendance_over_time(filters: Filters, names: Lookups) -> Timeline:
             cell.present += present
             cell.recorded += recorded
     return Timeline(
-        months=months,
+        months=_months(filters.start, filters.end),
         overall=dict(overall),
         series={k: dict(v) for k, v in sorted(series.items())},
     )
@@ -434,34 +372,30 @@ class AbsenceRow:
 
 def absences_by_department(filters: Filters, names: Lookups) -> list[AbsenceRow]:
     """Answers of "no" by the residents' department and the reason they gave, plus residents
-    who left a held session early for clinical duty. One query, counted per department, answer,
-    reason and leaving early (a few dozen rows), summed here."""
-    period, period_params = _in_period(filters)
-    of_residents, residents_params = _of_residents(filters)
-    rows = _fetch(f"""
-        SELECT r.department_id, p.rsvp, p.absence_reason, p.left_early, COUNT(*)
-        FROM {PARTICIPATION} p JOIN {SESSION} s ON s.id = p.session_id
-        JOIN {RESIDENT} r ON r.id = p.resident_id
-        WHERE (p.rsvp = %s OR p.left_early = %s) AND {period} AND s.status <> %s{of_residents}
-        GROUP BY r.department_id, p.rsvp, p.absence_reason, p.left_early
-    """, [Rsvp.NO, True, *period_params, SessionStatus.CANCELLED, *residents_params])  # noqa: S608
+    who left a held session early for clinical duty. One query, one row per department."""
+    said_no = Q(rsvp=Rsvp.NO)
+    reasons = {f"reason_{reason}": Count("pk", filter=said_no & Q(absence_reason=reason))
+               for reason in REASONS}
+    rows = (
+        Participation.objects
+        .filter(said_no | Q(left_early=True), filters.period_q(), filters.residents_q())
+        .exclude(session__status=SessionStatus.CANCELLED)
+        .values("resident__department")
+        .annotate(**reasons, unexplained=Count("pk", filter=said_no & Q(absence_reason="")),
+                  early=Count("pk", filter=Q(left_early=True)))
+        .order_by()
+    )
     departments = dict(names.departments)
-    found: dict[int, AbsenceRow] = {}
-    for department, rsvp, reason, left_early, n in rows:
-        row = found.get(department)
-        if row is None:
-            row = found[department] = AbsenceRow(
-                department=departments[department], department_id=department,
-                counts=dict.fromkeys(REASONS, 0), unexplained=0, left_early=0,
-            )
-        if rsvp == Rsvp.NO:
-            if reason:
-                row.counts[reason] += n
-            else:
-                row.unexplained += n
-        if left_early:
-            row.left_early += n
-    return sorted(found.values(), key=lambda r: r.department.casefold())
+    found = [
+        AbsenceRow(
+            department=departments[row["resident__department"]],
+            department_id=row["resident__department"],
+            counts={reason: row[f"reason_{reason}"] for reason in REASONS},
+            unexplained=row["unexplained"], left_early=row["early"],
+        )
+        for row in rows
+    ]
+    return sorted(found, key=lambda r: r.department.casefold())
 
 
 # --- Evaluations and themes, above the anonymity threshold -----------------------------------
@@ -486,23 +420,24 @@ def evaluations(filters: Filters, group_ids: list[int] | None = None, *,
     answers were given. One query, the aggregates, besides ``lookups()`` (groups' names and the
     programme's threshold, read fresh) unless they are given.
 
-    Sums rather than averages come back (every answer has every item): integers, added up
-    here across groups, and a hash aggregate rather than a sort in the database."""
+    Sums rather than averages come back (every answer has every item): integers, which add up
+    across groups to the overall averages without a second query."""
     if names is None:
         names = lookups()
     threshold = names.evaluation_threshold
     if threshold is None:
         # Programme.get() creates the programme's row on first use.
         threshold = Programme.get().evaluation_threshold
-    period, period_params = _in_period(filters)
-    in_groups, groups_params = _in_groups(group_ids)
-    sums = ", ".join(f'SUM(e."{item}")' for item in EVALUATION_ITEMS)
-    rows = _fetch(f"""
-        SELECT s.group_id, COUNT(*), {sums}
-        FROM {EVALUATION} e JOIN {SESSION} s ON s.id = e.session_id
-        WHERE {period}{in_groups}
-        GROUP BY s.group_id
-    """, [*period_params, *groups_params]) if group_ids != [] else []  # noqa: S608
+    rows = []
+    if group_ids != []:
+        answers = Evaluation.objects.filter(filters.period_q())
+        if group_ids is not None:
+            answers = answers.filter(session__group__in=group_ids)
+        rows = (
+            answers.values_list("session__group")
+            .annotate(Count("pk"), *(Sum(item) for item in EVALUATION_ITEMS))
+            .order_by()
+        )
     groups, total, sums = [], 0, [0] * len(EVALUATION_ITEMS)
     open_sessions = _("Open sessions")
     named = [(None if group is None else names.groups[group], *rest) for group, *rest in rows]
@@ -534,16 +469,14 @@ def theme_counts(filters: Filters, threshold: int, names: Lookups,
     """How many notes carry each theme, across groups; never the notes themselves. A theme
     counted in fewer notes than the threshold is not named. One query (the themes' names come
     from ``lookups()``)."""
-    period, period_params = _in_period(filters)
-    in_groups, groups_params = _in_groups(group_ids)
-    # A note carries a theme once (the through table's pairs are unique), so counting rows per
-    # theme counts notes: no DISTINCT, a hash aggregate.
-    rows = _fetch(f"""
-        SELECT t.notetheme_id, COUNT(*)
-        FROM {NOTE_THEMES} t JOIN {NOTE} n ON n.id = t.sessionnote_id JOIN {SESSION} s ON s.id = n.session_id
-        WHERE {period}{in_groups}
-        GROUP BY t.notetheme_id
-    """, [*period_params, *groups_params]) if group_ids != [] else []  # noqa: S608
+    rows = []
+    if group_ids != []:
+        # A note carries a theme once (the through table's pairs are unique), so counting the
+        # pairs per theme counts notes, with no DISTINCT.
+        tags = SessionNote.themes.through.objects.filter(filters.period_q("sessionnote__session__"))
+        if group_ids is not None:
+            tags = tags.filter(sessionnote__session__group__in=group_ids)
+        rows = tags.values_list("notetheme").annotate(Count("pk")).order_by()
     shown, hidden = [], 0
     named = [(names.themes[theme], notes) for theme, notes in rows]
     for name, notes in sorted(named, key=lambda r: (-r[1], r[0])):
@@ -561,8 +494,7 @@ def dashboard(filters: Filters, *, now: dt.datetime) -> dict:
     the session and the user: eleven, pinned in tests/test_dashboard.py)."""
     today = now.astimezone(filters.zone).date()
     groups = group_rows(filters, today)
-    narrowed = filters.department is not None or filters.specialty is not None
-    group_ids = [r.group.pk for r in groups] if narrowed else None
+    group_ids = [r.group.pk for r in groups] if filters.narrowed else None
     labels = lookups()
     evaluation = evaluations(filters, group_ids, names=labels)
     return {

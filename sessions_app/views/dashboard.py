@@ -154,7 +154,8 @@ def _ident(title: str) -> str:
 
 def hbar_chart(title: str, bars: list[dict]) -> dict:
     """Horizontal bars. Each bar: label, segments [(fraction, colour, title)], value text,
-    optional marker (fraction) and link (a query string)."""
+    optional marker (fraction) and link (a query string). Each bar gets the offset of its row;
+    _bar_chart.html writes the layout inside a row."""
     rows = []
     for n, bar in enumerate(bars):
         x, segments = LABEL_W, []
@@ -163,18 +164,14 @@ def hbar_chart(title: str, bars: list[dict]) -> dict:
             segments.append((x, width, colour, seg_title))
             x += width
         marker = bar.get("marker")
-        y = n * ROW_H + 3
         rows.append({
-            "y": y, "text_y": n * ROW_H + 15, "label": bar["label"], "short": _short(bar["label"]),
+            "top": n * ROW_H, "label": bar["label"], "short": _short(bar["label"]),
             "link": bar.get("link"), "segments": segments, "value": bar["value"],
-            "marker_x": None if marker is None else LABEL_W + round(min(1.0, marker) * BAR_W, 1),
-            "marker_y1": y - 2, "marker_y2": y + 17,
+            "marker": None if marker is None else LABEL_W + round(min(1.0, marker) * BAR_W, 1),
         })
     return {
         "title": title, "ident": _ident(title), "bars": rows,
         "width": LABEL_W + BAR_W + VALUE_W, "height": max(1, len(bars)) * ROW_H + 4,
-        "label_x": LABEL_W - 6, "bar_x": LABEL_W, "bar_w": BAR_W, "value_x": LABEL_W + BAR_W + 6,
-        "row_h": ROW_H - 6,
     }
 
 
@@ -194,14 +191,15 @@ CELL_W = 34
 
 
 def heatmap(title: str, timeline: selectors.Timeline) -> dict:
-    """One row per series, one cell per month, shaded by the share present."""
+    """One row per series, one cell per month, shaded by the share present. Each row gets its
+    offset; _heatmap.html writes the layout inside a row."""
     series = [(_("All"), timeline.overall), *timeline.series.items()]
     month_names = _months(timeline.months)
     empty_text = _("%(series)s, %(month)s: no attendance recorded")
     rate_text = _("%(series)s, %(month)s: %(rate)s present (%(present)d of %(recorded)d)")
     rows = []
     for n, (label, cells) in enumerate(series):
-        row = {"y": n * ROW_H + 2, "text_y": n * ROW_H + 15, "label": _short(label), "cells": []}
+        row = {"top": n * ROW_H, "label": _short(label), "cells": []}
         for m, month in enumerate(timeline.months):
             cell = cells.get(month)
             rate = cell.rate if cell else None
@@ -218,9 +216,8 @@ def heatmap(title: str, timeline: selectors.Timeline) -> dict:
               for m, month in enumerate(timeline.months)]
     return {
         "title": title, "ident": _ident(title), "rows": rows, "months": months,
-        "cell_w": CELL_W - 2, "row_h": ROW_H - 4,
         "width": LABEL_W + max(1, len(timeline.months)) * CELL_W + 4,
-        "height": len(rows) * ROW_H + 30, "axis_y": len(rows) * ROW_H + 14, "label_x": LABEL_W - 6,
+        "height": len(rows) * ROW_H + 30, "axis_y": len(rows) * ROW_H + 14,
     }
 
 

@@ -155,7 +155,8 @@ def _ident(title: str) -> str:
 def hbar_chart(title: str, bars: list[dict]) -> dict:
     """Horizontal bars. Each bar: label, segments [(fraction, colour, title)], value text,
     optional marker (fraction) and link (a query string). Each bar gets the offset of its row;
-    _bar_chart.html writes the layout inside a row."""
+    _bar_chart.html writes the layout inside a row. The first segment starts where the bar
+    does; the others (``more``) say where they start."""
     rows = []
     for n, bar in enumerate(bars):
         x, segments = LABEL_W, []
@@ -163,10 +164,12 @@ def hbar_chart(title: str, bars: list[dict]) -> dict:
             width = round(max(0.0, min(1.0, fraction)) * BAR_W, 1)
             segments.append((x, width, colour, seg_title))
             x += width
+        _x, width, fill, seg_title = segments[0]
         marker = bar.get("marker")
         rows.append({
             "top": n * ROW_H, "label": bar["label"], "short": _short(bar["label"]),
-            "link": bar.get("link"), "segments": segments, "value": bar["value"],
+            "link": bar.get("link"), "width": width, "fill": fill, "title": seg_title,
+            "more": segments[1:], "value": bar["value"],
             "marker": None if marker is None else LABEL_W + round(min(1.0, marker) * BAR_W, 1),
         })
     return {

@@ -391,6 +391,21 @@ def test_the_page_draws_its_charts_and_tables_with_the_partials():
         assert f'{{% include "sessions_app/dashboard/{name}" with ' in page
 
 
+def test_the_partials_draw_the_layout_the_view_computes_with():
+    # The partials write the fixed layout inside a row as numbers of their own; the view places
+    # segments, markers and month columns with the same constants.
+    from sessions_app.views.dashboard import BAR_W, CELL_W, LABEL_W, ROW_H
+
+    def source(name):
+        return Path(get_template(f"sessions_app/dashboard/{name}").origin.name).read_text(encoding="utf-8")
+
+    bars, heatmap = source("_bar_chart.html"), source("_heatmap.html")
+    assert f'<rect x="{LABEL_W}" y="3" width="{BAR_W}" height="{ROW_H - 6}"' in bars
+    assert f'<text x="{LABEL_W - 6}" y="15"' in bars and f'<text x="{LABEL_W + BAR_W + 6}" y="15"' in bars
+    assert f'<text x="{LABEL_W - 6}" y="15"' in heatmap
+    assert f'width="{CELL_W - 2}" height="{ROW_H - 4}"' in heatmap
+
+
 def test_names_are_escaped_in_charts_tables_and_options(cora):
     group, _ = _group_with("<b>Bold</b> & co", department="<i>Sur</i>gery")
     _session(group, -5)

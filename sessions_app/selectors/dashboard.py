@@ -1,5 +1,5 @@
 """What the coordinator's dashboard reads: RSVPs, cadence, continuity, attendance, absence
-reasons, evaluations and note themes, aggregated in the database through the ORM.
+reasons, evaluations and note themes, aggregated in the database.
 
 Every function runs a fixed number of queries, whatever the number of groups, sessions or
 residents (``tests/test_dashboard.py`` counts them for 5 and for 50 groups). Evaluations and
@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import CharField, Count, DateField, FilteredRelation, Q, QuerySet, Sum, Value
-from django.db.models.functions import TruncMonth
+from django.db import connection
+from django.db.models import Count, FilteredRelation, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from residents.models import Department, Programme, Specialty
+from residents.models import Department, Programme, Resident, Specialty
 
 from ..models import (
     AbsenceReason,
@@ -38,13 +38,14 @@ from ..models import (
 
 UPCOMING_DAYS = 28
 UPCOMING_LIMIT = 30
-# What attendance over time is split by, as a path from a participation. Groups, departments
-# and specialties are counted by id and named from lookups(), which the page reads anyway.
+# What attendance over time is split by: the session's group (``s``) or the resident (``r``).
+# Groups, departments and specialties are counted by id and named from lookups(), which the page
+# reads anyway.
 DIMENSIONS = {
-    "group": "session__group",
-    "department": "resident__department",
-    "specialty": "resident__specialty",
-    "year": "resident__training_year",
+    "group": "s.group_id",
+    "department": "r.department_id",
+    "specialty": "r.specialty_id",
+    "year": "r.training_year",
 }
 PRESENT = Attendance.PRESENT
 RECORDED = [Attendance.PRESENT, Attendance.ABSENT, Attendance.EXCUSED]
@@ -94,6 +95,57 @@ def _rate(present: int, recorded: int) -> float | None:
     return present / recorded if recorded else None
 
 
+# --- SQL --------------------------------------------------------------------------------------
+# Six of the nine queries are written out, because through the ORM they cost the benchmark's
+# ratio about one log-in page: bench/bench_dashboard.py --requests 200 on PostgreSQL, runs of
+# the two versions of this module alternated on a 2-core machine shared with other work, gave
+# 6.2-7.0x the log-in page with these six through the ORM (six runs) and 5.3-5.8x with them as
+# SQL (six runs). Neither meets the 5x target; the templates account for about 2x of it (this
+# SQL with the markup built in Python measured 3.0-3.9x). Each of the six is a join or two and a
+# GROUP BY that reads the same on PostgreSQL and SQLite; building and compiling it through the
+# ORM took about as long as the database took to run it (CPU figures beside each). The queries
+# that need the ORM's help (groups with their filtered sessions, upcoming sessions with their
+# answers, both narrowed through memberships or participations) use it. Table names come from
+# the models and every value is a parameter (hence the S608 exemptions); moments are adapted as
+# the ORM adapts them.
+
+PARTICIPATION = Participation._meta.db_table
+SESSION = Session._meta.db_table
+RESIDENT = Resident._meta.db_table
+EVALUATION = Evaluation._meta.db_table
+NOTE = SessionNote._meta.db_table
+NOTE_THEMES = SessionNote.themes.through._meta.db_table
+
+
+def _fetch(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _in_period(filters: Filters, session: str = "s") -> tuple[str, list]:
+    """The condition that a session starts in the period."""
+    ops = connection.ops
+    return (f'{session}."start" >= %s AND {session}."start" < %s',
+            [ops.adapt_datetimefield_value(filters.start_at), ops.adapt_datetimefield_value(filters.end_at)])
+
+
+def _of_residents(filters: Filters, resident: str = "r") -> tuple[str, list]:
+    """``Filters.residents_q`` as conditions to AND to a WHERE clause (empty if none)."""
+    sql, params = "", []
+    if filters.department is not None:
+        sql, params = f"{sql} AND {resident}.department_id = %s", [*params, filters.department.pk]
+    if filters.specialty is not None:
+        sql, params = f"{sql} AND {resident}.specialty_id = %s", [*params, filters.specialty.pk]
+    return sql, params
+
+
+def _in_groups(group_ids: list[int] | None, session: str = "s") -> tuple[str, list]:
+    if group_ids is None:
+        return "", []
+    return f" AND {session}.group_id IN ({', '.join(['%s'] * len(group_ids))})", list(group_ids)
+
+
 # --- Names ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -109,25 +161,23 @@ class Lookups:
     evaluation_threshold: int | None
 
 
-def _tagged(queryset: QuerySet, tag: str, *columns: object) -> QuerySet:
-    return queryset.order_by().values_list(*columns, Value(tag, output_field=CharField()))
+# ORM (QuerySet.union of five values_list, each tagged with a Value): 1.3-1.4 ms more CPU.
+LOOKUPS = f"""
+    SELECT id, name, 'department' FROM {Department._meta.db_table}
+    UNION ALL SELECT id, name, 'specialty' FROM {Specialty._meta.db_table}
+    UNION ALL SELECT id, name, 'group' FROM {IntervisionGroup._meta.db_table}
+    UNION ALL SELECT id, name, 'theme' FROM {NoteTheme._meta.db_table}
+    UNION ALL SELECT evaluation_threshold, '', 'threshold' FROM {Programme._meta.db_table} WHERE id = 1
+"""  # noqa: S608 - table names from the models
 
 
 def lookups() -> Lookups:
     """One query: the four short lists and the threshold in a UNION, each row tagged with what
     it is. The page needs all of them, and one round trip costs less than five."""
-    rows = _tagged(Department.objects, "department", "pk", "name").union(
-        _tagged(Specialty.objects, "specialty", "pk", "name"),
-        _tagged(IntervisionGroup.objects, "group", "pk", "name"),
-        _tagged(NoteTheme.objects, "theme", "pk", "name"),
-        _tagged(Programme.objects.filter(pk=1), "threshold",
-                "evaluation_threshold", Value("", output_field=CharField())),
-        all=True,
-    )
     found: dict[str, list[tuple[int, str]]] = {
         "department": [], "specialty": [], "group": [], "theme": [], "threshold": [],
     }
-    for pk, name, which in rows:
+    for pk, name, which in _fetch(LOOKUPS, []):
         found[which].append((pk, name))
     threshold = found["threshold"][0][0] if found["threshold"] else None
     return Lookups(
@@ -185,10 +235,8 @@ def group_rows(filters: Filters, today: dt.date) -> list[GroupRow]:
     """Per group in the period: sessions held, cancelled and still planned against what its
     cadence asks for so far, how many intervisors led its held sessions, and attendance.
     Two queries: the groups with their group sessions of the period counted per status and
-    intervisor; the answers at their held sessions counted per group and attendance. Both
-    group by what they return with one COUNT and are tallied here: a few rows per group, and
-    a third of the time to build and compile of one COUNT(... FILTER ...) or COUNT(DISTINCT)
-    per figure (bench/bench_dashboard.py's data)."""
+    intervisor (a few rows per group, tallied here: no COUNT DISTINCT to sort for); attendance
+    at their held sessions per group."""
     sessions = (
         groups_in_scope(filters)
         .annotate(period=FilteredRelation("sessions", condition=Q(sessions__kind=Session.Kind.GROUP)
@@ -215,19 +263,21 @@ def group_rows(filters: Filters, today: dt.date) -> list[GroupRow]:
             row.planned += n
     # Every group's held sessions, not only those in scope: the groups out of scope are
     # skipped below, which spares sending the list of groups (or its subquery) once more.
-    attendance = (
-        Participation.objects
-        .filter(filters.period_q(), filters.residents_q(), session__status=SessionStatus.HELD)
-        .values_list("session__group", "attendance")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for group, attended, n in attendance:
+    # ORM (values_list("session__group", "attendance") with a Count): 1.1-1.2 ms more CPU.
+    period, period_params = _in_period(filters)
+    of_residents, residents_params = _of_residents(filters)
+    join_residents = f"JOIN {RESIDENT} r ON r.id = p.resident_id" if of_residents else ""
+    attendance = _fetch(f"""
+        SELECT s.group_id, COUNT(*) FILTER (WHERE p.attendance = %s),
+               COUNT(*) FILTER (WHERE p.attendance IN (%s, %s, %s))
+        FROM {PARTICIPATION} p JOIN {SESSION} s ON s.id = p.session_id {join_residents}
+        WHERE {period} AND s.status = %s{of_residents}
+        GROUP BY s.group_id
+    """, [PRESENT, *RECORDED, *period_params, SessionStatus.HELD, *residents_params])  # noqa: S608
+    for group, present, recorded in attendance:
         row = rows.get(group)
-        if row is not None and attended in RECORDED:
-            row.recorded += n
-            if attended == PRESENT:
-                row.present += n
+        if row is not None:
+            row.present, row.recorded = present, recorded
     return sorted(rows.values(), key=lambda r: r.group.name)
 
 
@@ -314,19 +364,41 @@ def _months(start: dt.date, end: dt.date) -> list[dt.date]:
     return months
 
 
+def _month_index(moment: str, months: list[dt.date], zone: ZoneInfo) -> tuple[str, list]:
+    """SQL for the index in ``months`` of the local month a moment falls in, for moments within
+    those months: a CASE over the months' first midnights, which PostgreSQL compares in less
+    time than it converts each participation's moment to local time and truncates it."""
+    whens, params = [], []
+    for index, following in enumerate(months[1:]):
+        whens.append(f"WHEN {moment} < %s THEN {index}")
+        midnight = dt.datetime.combine(following, dt.time(), tzinfo=zone)
+        params.append(connection.ops.adapt_datetimefield_value(midnight))
+    if not whens:
+        return "0", []
+    return f"CASE {' '.join(whens)} ELSE {len(months) - 1} END", params
+
+
 def attendance_over_time(filters: Filters, names: Lookups) -> Timeline:
     """Attendance rate per local month, overall and split by group, department, specialty or
-    training year (``filters.by``). One query."""
+    training year (``filters.by``). One query.
+
+    ORM (TruncMonth in the programme's zone, values_list with a Count): 2.0-2.1 ms more CPU,
+    and 4-8 ms rather than 3 ms in the database, which converts each row's start to local time."""
     by = filters.by if filters.by in DIMENSIONS else "group"
-    month = TruncMonth("session__start", tzinfo=filters.zone, output_field=DateField())
-    rows = (
-        Participation.objects
-        .filter(filters.period_q(), filters.residents_q(), session__status=SessionStatus.HELD,
-                attendance__in=RECORDED)
-        .values_list(month, DIMENSIONS[by], "attendance")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    dimension = DIMENSIONS[by]
+    months = _months(filters.start, filters.end)
+    month_index, month_params = _month_index('s."start"', months, filters.zone)
+    period, period_params = _in_period(filters)
+    of_residents, residents_params = _of_residents(filters)
+    needs_residents = of_residents or dimension.startswith("r.")
+    join_residents = f"JOIN {RESIDENT} r ON r.id = p.resident_id" if needs_residents else ""
+    params = [*month_params, PRESENT, *RECORDED, SessionStatus.HELD, *period_params, *residents_params]
+    rows = _fetch(f"""
+        SELECT {month_index}, {dimension}, COUNT(*) FILTER (WHERE p.attendance = %s), COUNT(*)
+        FROM {PARTICIPATION} p JOIN {SESSION} s ON s.id = p.session_id {join_residents}
+        WHERE p.attendance IN (%s, %s, %s) AND s.status = %s AND {period}{of_residents}
+        GROUP BY 1, 2
+    """, params)  # noqa: S608
     overall: dict[dt.date, Cell] = defaultdict(Cell)
     series: dict[str, dict[dt.date, Cell]] = defaultdict(lambda: defaultdict(Cell))
     labels: dict[object, str] = {}
@@ -336,8 +408,8 @@ def attendance_over_time(filters: Filters, names: Lookups) -> Timeline:
         labels = dict(names.departments)
     elif by == "specialty":
         labels = dict(names.specialties)
-    for month, value, attended, n in rows:
-        present = n if attended == PRESENT else 0
+    for index, value, present, recorded in rows:
+        month = months[index]
         label = labels.get(value)
         if label is None:
             if value is None:
@@ -348,9 +420,9 @@ def attendance_over_time(filters: Filters, names: Lookups) -> Timeline:
                 label = str(value)
         for cell in (overall[month], series[label][month]):
             cell.present += present
-            cell.recorded += n
+            cell.recorded += recorded
     return Timeline(
-        months=_months(filters.start, filters.end),
+        months=months,
         overall=dict(overall),
         series={k: dict(v) for k, v in sorted(series.items())},
     )
@@ -379,14 +451,17 @@ def absences_by_department(filters: Filters, names: Lookups) -> list[AbsenceRow]
     """Answers of "no" by the residents' department and the reason they gave, plus residents
     who left a held session early for clinical duty. One query, counted per department, answer,
     reason and leaving early (a few dozen rows), summed here."""
-    rows = (
-        Participation.objects
-        .filter(Q(rsvp=Rsvp.NO) | Q(left_early=True), filters.period_q(), filters.residents_q())
-        .exclude(session__status=SessionStatus.CANCELLED)
-        .values_list("resident__department", "rsvp", "absence_reason", "left_early")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    # ORM (values_list of the four with a Count, exclude on the session's status): 1.3-1.5 ms
+    # more CPU.
+    period, period_params = _in_period(filters)
+    of_residents, residents_params = _of_residents(filters)
+    rows = _fetch(f"""
+        SELECT r.department_id, p.rsvp, p.absence_reason, p.left_early, COUNT(*)
+        FROM {PARTICIPATION} p JOIN {SESSION} s ON s.id = p.session_id
+        JOIN {RESIDENT} r ON r.id = p.resident_id
+        WHERE (p.rsvp = %s OR p.left_early = %s) AND {period} AND s.status <> %s{of_residents}
+        GROUP BY r.department_id, p.rsvp, p.absence_reason, p.left_early
+    """, [Rsvp.NO, True, *period_params, SessionStatus.CANCELLED, *residents_params])  # noqa: S608
     departments = dict(names.departments)
     found: dict[int, AbsenceRow] = {}
     for department, rsvp, reason, left_early, n in rows:
@@ -429,23 +504,24 @@ def evaluations(filters: Filters, group_ids: list[int] | None = None, *,
     programme's threshold, read fresh) unless they are given.
 
     Sums rather than averages come back (every answer has every item): integers, which add up
-    across groups to the overall averages without a second query."""
+    across groups to the overall averages without a second query, and a hash aggregate rather
+    than a sort in the database."""
     if names is None:
         names = lookups()
     threshold = names.evaluation_threshold
     if threshold is None:
         # Programme.get() creates the programme's row on first use.
         threshold = Programme.get().evaluation_threshold
-    rows = []
-    if group_ids != []:
-        answers = Evaluation.objects.filter(filters.period_q())
-        if group_ids is not None:
-            answers = answers.filter(session__group__in=group_ids)
-        rows = (
-            answers.values_list("session__group")
-            .annotate(Count("pk"), *(Sum(item) for item in EVALUATION_ITEMS))
-            .order_by()
-        )
+    # ORM (values_list("session__group") with a Count and five Sums): 1.3-1.6 ms more CPU.
+    period, period_params = _in_period(filters)
+    in_groups, groups_params = _in_groups(group_ids)
+    item_sums = ", ".join(f'SUM(e."{item}")' for item in EVALUATION_ITEMS)
+    rows = _fetch(f"""
+        SELECT s.group_id, COUNT(*), {item_sums}
+        FROM {EVALUATION} e JOIN {SESSION} s ON s.id = e.session_id
+        WHERE {period}{in_groups}
+        GROUP BY s.group_id
+    """, [*period_params, *groups_params]) if group_ids != [] else []  # noqa: S608
     groups, total, sums = [], 0, [0] * len(EVALUATION_ITEMS)
     open_sessions = _("Open sessions")
     named = [(None if group is None else names.groups[group], *rest) for group, *rest in rows]
@@ -477,14 +553,17 @@ def theme_counts(filters: Filters, threshold: int, names: Lookups,
     """How many notes carry each theme, across groups; never the notes themselves. A theme
     counted in fewer notes than the threshold is not named. One query (the themes' names come
     from ``lookups()``)."""
-    rows = []
-    if group_ids != []:
-        # A note carries a theme once (the through table's pairs are unique), so counting the
-        # pairs per theme counts notes, with no DISTINCT.
-        tags = SessionNote.themes.through.objects.filter(filters.period_q("sessionnote__session__"))
-        if group_ids is not None:
-            tags = tags.filter(sessionnote__session__group__in=group_ids)
-        rows = tags.values_list("notetheme").annotate(Count("pk")).order_by()
+    # A note carries a theme once (the through table's pairs are unique), so counting the pairs
+    # per theme counts notes, with no DISTINCT. ORM (the through model's values_list with a
+    # Count): 0.8-1.3 ms more CPU.
+    period, period_params = _in_period(filters)
+    in_groups, groups_params = _in_groups(group_ids)
+    rows = _fetch(f"""
+        SELECT t.notetheme_id, COUNT(*)
+        FROM {NOTE_THEMES} t JOIN {NOTE} n ON n.id = t.sessionnote_id JOIN {SESSION} s ON s.id = n.session_id
+        WHERE {period}{in_groups}
+        GROUP BY t.notetheme_id
+    """, [*period_params, *groups_params]) if group_ids != [] else []  # noqa: S608
     shown, hidden = [], 0
     named = [(names.themes[theme], notes) for theme, notes in rows]
     for name, notes in sorted(named, key=lambda r: (-r[1], r[0])):

@@ -1,10 +1,12 @@
 """Benchmark: the coordinator's dashboard against a trivial page, served by gunicorn on PostgreSQL.
 
-Creates a scratch PostgreSQL database (``iv_bench_e`` on the server of DATABASE_URL, default
-postgres://postgres@127.0.0.1:5432), migrates it and fills it with a programme scaled to 500
-residents: 12 specialties in 8 departments, 64 groups of about 8 with 32 intervisors, a year of
-group sessions every six weeks with everyone's answer, absence reason and attendance, anonymous
-evaluations and tagged notes, and one upcoming session per group. Then it starts gunicorn on a
+Creates a scratch PostgreSQL database named after the one in DATABASE_URL (``iv_dash`` gives
+``iv_dash_bench``, on the same server; default postgres://postgres@127.0.0.1:5432/postgres), so
+people who each use their own DATABASE_URL never drop each other's scratch database. Migrates
+it and fills it with a programme scaled to 500 residents: 12 specialties in 8 departments, 64
+groups of about 8 with 32 intervisors, a year of group sessions every six weeks with everyone's
+answer, absence reason and attendance, anonymous evaluations and tagged notes, and one upcoming
+session per group. Then it starts gunicorn on a
 free loopback port (DEBUG off, a throw-away SECRET_KEY, ALLOWED_HOSTS=127.0.0.1, plain HTTP),
 logs a coordinator in through the log-in form, and sends the same number of requests to the
 dashboard and to the log-in page (the trivial view), interleaved, from a few threads on
@@ -14,6 +16,9 @@ database (``--keep`` keeps it).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/iv_e .venv/bin/python bench/bench_dashboard.py
     .venv/bin/python bench/bench_dashboard.py --requests 200 --threads 2
+
+gunicorn is the one installed beside the Python that runs this script; collected static files
+go to /tmp/var-<scratch database> unless BENCH_VAR_DIR says otherwise.
 """
 
 from __future__ import annotations
@@ -37,7 +42,6 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SCRATCH = "iv_bench_e"
 PASSWORD = "bench-password-not-secret"  # noqa: S105 - a throw-away account in a scratch database
 COORDINATOR = "coordinator@bench.example"
 RESIDENTS = 500
@@ -60,6 +64,14 @@ def _server_url() -> str:
     if not url.startswith("postgres"):
         sys.exit("bench_dashboard needs PostgreSQL: set DATABASE_URL to a postgres:// URL")
     return url
+
+
+def _scratch_name(url: str) -> str:
+    """The scratch database: the DATABASE_URL's own name with ``_bench`` appended."""
+    name = urlsplit(url).path.lstrip("/") or "postgres"
+    if not re.fullmatch(r"[A-Za-z0-9_]+", name):
+        sys.exit(f"bench_dashboard: cannot derive a scratch database name from {name!r}")
+    return f"{name}_bench"
 
 
 def _with_db(url: str, name: str) -> str:
@@ -277,11 +289,13 @@ def main() -> int:
     args.requests = max(args.threads, min(args.requests, 2_000))
 
     server = _server_url()
-    _admin(server, f'DROP DATABASE IF EXISTS "{SCRATCH}"')
-    _admin(server, f'CREATE DATABASE "{SCRATCH}"')
-    var_dir = Path(os.environ.get("BENCH_VAR_DIR", "/tmp/var-bench-dashboard"))
+    scratch = _scratch_name(server)
+    print(f"scratch database: {scratch}")
+    _admin(server, f'DROP DATABASE IF EXISTS "{scratch}"')
+    _admin(server, f'CREATE DATABASE "{scratch}"')
+    var_dir = Path(os.environ.get("BENCH_VAR_DIR", f"/tmp/var-{scratch}"))
     env = {
-        **os.environ, "DATABASE_URL": _with_db(server, SCRATCH),
+        **os.environ, "DATABASE_URL": _with_db(server, scratch),
         "DJANGO_SETTINGS_MODULE": "intervision.settings",
         "VAR_DIR": str(var_dir), "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1",
         "NOTES_ENCRYPTION_KEYS": "YmVuY2gtb25seS1ub3Rlcy1rZXktMzJieXRlcy0wMDA=",
@@ -310,7 +324,7 @@ def main() -> int:
 
         port = _free_port()
         gunicorn = subprocess.Popen(
-            [str(ROOT / ".venv/bin/gunicorn"), "intervision.wsgi", "--bind", f"127.0.0.1:{port}",
+            [str(Path(sys.executable).parent / "gunicorn"), "intervision.wsgi", "--bind", f"127.0.0.1:{port}",
              "--workers", str(args.workers), "--log-level", "warning"],
             cwd=ROOT, env=env,
         )
@@ -344,7 +358,7 @@ def main() -> int:
             from django.db import connections
 
             connections.close_all()
-            _admin(server, f'DROP DATABASE IF EXISTS "{SCRATCH}"')
+            _admin(server, f'DROP DATABASE IF EXISTS "{scratch}"')
 
 
 if __name__ == "__main__":

@@ -1,14 +1,19 @@
 """The coordinator's dashboard: answers, cadence, continuity, attendance, absence reasons,
 evaluations and themes above the anonymity threshold, CSV downloads, a constant query count."""
 
+import ast
 import csv
 import datetime as dt
 import io
+import re
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.db import connection
+from django.template.loader import get_template
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -94,6 +99,17 @@ def test_the_query_count_is_the_same_for_5_and_for_50_groups(cora):
     url = reverse("dashboard") + "?by=department"
     _programme(5)
     client.get(url)  # the programme row is created on first use
+    five = _queries(client, url)
+    _programme(45, first=5)
+    assert _queries(client, url) == five
+
+
+def test_the_query_count_with_a_department_chosen_is_the_same_for_5_and_for_50_groups(cora):
+    client = login(cora)
+    surgery = _department("Surgery")
+    url = reverse("dashboard") + f"?department={surgery.pk}&by=group"
+    _programme(5)
+    client.get(url)
     five = _queries(client, url)
     _programme(45, first=5)
     assert _queries(client, url) == five
@@ -339,3 +355,70 @@ def test_per_group_attendance_counts_only_the_chosen_department_and_a_quiet_grou
     quiet = rows["Quiet"]
     assert (quiet.held, quiet.planned, quiet.cancelled, quiet.intervisors) == (0, 0, 0, 0)
     assert quiet.attendance is None
+
+
+# --- Markup lives in templates -------------------------------------------------------------------
+
+DASHBOARD_MODULES = ["sessions_app/views/dashboard.py", "sessions_app/selectors/dashboard.py",
+                     "sessions_app/forms/dashboard.py"]
+PARTIALS = ["_bar_chart.html", "_heatmap.html", "_table.html"]
+TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*[\s>/]")
+
+
+def _texts_outside_docstrings(tree: ast.AST) -> list[str]:
+    docstrings = {
+        id(node.body[0].value) for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
+        and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)
+    }
+    return [node.value for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings]
+
+
+@pytest.mark.parametrize("path", DASHBOARD_MODULES)
+def test_the_dashboard_code_writes_no_markup(path):
+    source = (Path(settings.BASE_DIR) / path).read_text(encoding="utf-8")
+    for name in ("mark_safe", "format_html", "SafeString", "escape"):
+        assert name not in source, f"{path} uses {name}: markup and its escaping belong in templates"
+    tags = [text for text in _texts_outside_docstrings(ast.parse(source)) if TAG.search(text)]
+    assert not tags, f"{path} writes markup in Python: {tags}"
+
+
+def test_the_page_draws_its_charts_and_tables_with_the_partials():
+    page = Path(get_template("sessions_app/dashboard/dashboard.html").origin.name).read_text(encoding="utf-8")
+    for name in PARTIALS:
+        get_template(f"sessions_app/dashboard/{name}")  # TemplateDoesNotExist if it is gone
+        assert f'{{% include "sessions_app/dashboard/{name}" with ' in page
+
+
+def test_the_partials_draw_the_layout_the_view_computes_with():
+    # The partials write the fixed layout inside a row as numbers of their own; the view places
+    # segments, markers and month columns with the same constants.
+    from sessions_app.views.dashboard import BAR_W, CELL_W, LABEL_W, ROW_H
+
+    def source(name):
+        return Path(get_template(f"sessions_app/dashboard/{name}").origin.name).read_text(encoding="utf-8")
+
+    bars, heatmap = source("_bar_chart.html"), source("_heatmap.html")
+    assert f'<rect x="{LABEL_W}" y="3" width="{BAR_W}" height="{ROW_H - 6}"' in bars
+    assert f'<text x="{LABEL_W - 6}" y="15"' in bars and f'<text x="{LABEL_W + BAR_W + 6}" y="15"' in bars
+    assert f'<text x="{LABEL_W - 6}" y="15"' in heatmap
+    assert f'width="{CELL_W - 2}" height="{ROW_H - 4}"' in heatmap
+
+
+def test_names_are_escaped_in_charts_tables_and_options(cora):
+    group, _ = _group_with("<b>Bold</b> & co", department="<i>Sur</i>gery")
+    _session(group, -5)
+    page = login(cora).get(reverse("dashboard"), {"by": "group"}).content.decode()
+    assert "<b>Bold</b>" not in page and "<i>Sur</i>" not in page
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; co" in page  # in the charts' titles and the tables
+    assert "&lt;i&gt;Sur&lt;/i&gt;gery</option>" in page
+
+
+def test_numbers_in_charts_and_tables_are_not_localised_in_dutch(cora):
+    _programme(2)
+    page = login(cora).get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "CSV downloaden" in page  # the page is in Dutch
+    coordinates = re.findall(r'\s(?:x|y|x1|x2|y1|y2|width|height)="([^"]*)"', page)
+    assert coordinates and all(re.fullmatch(r"\d+(\.\d+)?", c) for c in coordinates), coordinates
+    assert "<td>4.0</td>" in page  # the average safety, as the CSV writes it

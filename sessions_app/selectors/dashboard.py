@@ -1,6 +1,5 @@
 """What the coordinator's dashboard reads: RSVPs, cadence, continuity, attendance, absence
-reasons, evaluations and note themes, aggregated in the database (a few grouped rows are
-summed here where that spares a join, a sort or a query; see bench/bench_dashboard.py).
+reasons, evaluations and note themes, aggregated in the database.
 
 Every function runs a fixed number of queries, whatever the number of groups, sessions or
 residents (``tests/test_dashboard.py`` counts them for 5 and for 50 groups). Evaluations and
@@ -40,8 +39,8 @@ from ..models import (
 UPCOMING_DAYS = 28
 UPCOMING_LIMIT = 30
 # What attendance over time is split by: the session's group (``s``) or the resident (``r``).
-# Groups, departments and specialties are counted by id and named from lookups() (a join fewer
-# over every participation).
+# Groups, departments and specialties are counted by id and named from lookups(), which the page
+# reads anyway.
 DIMENSIONS = {
     "group": "s.group_id",
     "department": "r.department_id",
@@ -74,6 +73,14 @@ class Filters:
     def end_at(self) -> dt.datetime:
         return dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), tzinfo=self.zone)
 
+    @property
+    def narrowed(self) -> bool:
+        return self.department is not None or self.specialty is not None
+
+    def period_q(self, prefix: str = "session__") -> Q:
+        """Sessions (or anything with a session) that start in the period."""
+        return Q(**{f"{prefix}start__gte": self.start_at, f"{prefix}start__lt": self.end_at})
+
     def residents_q(self, prefix: str = "resident__") -> Q:
         """Narrow participations (or anything with a resident) to the chosen department/specialty."""
         q = Q()
@@ -88,13 +95,19 @@ def _rate(present: int, recorded: int) -> float | None:
     return present / recorded if recorded else None
 
 
-# --- SQL ----------------------------------------------------------------------------------------
-# The aggregates that are a join or two and a GROUP BY (the same SQL on PostgreSQL and SQLite)
-# are written out: building and compiling each through the ORM cost about 0.4 ms, as much as the
-# database took to run most of them (bench/bench_dashboard.py). Table names come from the models
-# and every value is a parameter (hence the S608 exemptions); moments are adapted as the ORM
-# adapts them. The queries that need the ORM's help (groups with their filtered sessions, upcoming
-# sessions with their answers, both narrowed through memberships or participations) use it.
+# --- SQL --------------------------------------------------------------------------------------
+# Six of the nine queries are written out, because through the ORM they cost the benchmark's
+# ratio about one log-in page: bench/bench_dashboard.py --requests 200 on PostgreSQL, runs of
+# the two versions of this module alternated on a 2-core machine shared with other work, gave
+# 6.2-7.0x the log-in page with these six through the ORM (six runs) and 5.3-5.8x with them as
+# SQL (six runs). Neither meets the 5x target; the templates account for about 2x of it (this
+# SQL with the markup built in Python measured 3.0-3.9x). Each of the six is a join or two and a
+# GROUP BY that reads the same on PostgreSQL and SQLite; building and compiling it through the
+# ORM took about as long as the database took to run it (CPU figures beside each). The queries
+# that need the ORM's help (groups with their filtered sessions, upcoming sessions with their
+# answers, both narrowed through memberships or participations) use it. Table names come from
+# the models and every value is a parameter (hence the S608 exemptions); moments are adapted as
+# the ORM adapts them.
 
 PARTICIPATION = Participation._meta.db_table
 SESSION = Session._meta.db_table
@@ -102,15 +115,6 @@ RESIDENT = Resident._meta.db_table
 EVALUATION = Evaluation._meta.db_table
 NOTE = SessionNote._meta.db_table
 NOTE_THEMES = SessionNote.themes.through._meta.db_table
-
-
-LOOKUPS = f"""
-    SELECT id, name, 'department' FROM {Department._meta.db_table}
-    UNION ALL SELECT id, name, 'specialty' FROM {Specialty._meta.db_table}
-    UNION ALL SELECT id, name, 'group' FROM {IntervisionGroup._meta.db_table}
-    UNION ALL SELECT id, name, 'theme' FROM {NoteTheme._meta.db_table}
-    UNION ALL SELECT evaluation_threshold, '', 'threshold' FROM {Programme._meta.db_table} WHERE id = 1
-"""  # noqa: S608 - table names from the models
 
 
 def _fetch(sql: str, params: list) -> list[tuple]:
@@ -142,12 +146,13 @@ def _in_groups(group_ids: list[int] | None, session: str = "s") -> tuple[str, li
     return f" AND {session}.group_id IN ({', '.join(['%s'] * len(group_ids))})", list(group_ids)
 
 
+# --- Names ------------------------------------------------------------------------------------
+
 @dataclass(frozen=True)
 class Lookups:
     """Departments and specialties as (id, name) by name: the filter form's options, and the
-    labels of rows counted by id; groups' and themes' names by id, to name rows counted by id
-    (a join fewer per aggregate); and the programme's evaluation threshold (None: the
-    programme's row does not exist yet)."""
+    labels of rows counted by id; groups' and themes' names by id, to name rows counted by id;
+    and the programme's evaluation threshold (None: the programme's row does not exist yet)."""
 
     departments: list[tuple[int, str]]
     specialties: list[tuple[int, str]]
@@ -156,8 +161,19 @@ class Lookups:
     evaluation_threshold: int | None
 
 
+# ORM (QuerySet.union of five values_list, each tagged with a Value): 1.3-1.4 ms more CPU.
+LOOKUPS = f"""
+    SELECT id, name, 'department' FROM {Department._meta.db_table}
+    UNION ALL SELECT id, name, 'specialty' FROM {Specialty._meta.db_table}
+    UNION ALL SELECT id, name, 'group' FROM {IntervisionGroup._meta.db_table}
+    UNION ALL SELECT id, name, 'theme' FROM {NoteTheme._meta.db_table}
+    UNION ALL SELECT evaluation_threshold, '', 'threshold' FROM {Programme._meta.db_table} WHERE id = 1
+"""  # noqa: S608 - table names from the models
+
+
 def lookups() -> Lookups:
-    """One query: all of them in a UNION, each row tagged with what it is."""
+    """One query: the four short lists and the threshold in a UNION, each row tagged with what
+    it is. The page needs all of them, and one round trip costs less than five."""
     found: dict[str, list[tuple[int, str]]] = {
         "department": [], "specialty": [], "group": [], "theme": [], "threshold": [],
     }
@@ -177,7 +193,7 @@ def groups_in_scope(filters: Filters) -> QuerySet[IntervisionGroup]:
     """Active groups, narrowed to those with a member of the chosen department/specialty
     during the period."""
     groups = IntervisionGroup.objects.active()
-    if filters.department is not None or filters.specialty is not None:
+    if filters.narrowed:
         members = (
             Membership.objects.overlapping(filters.start, filters.end + dt.timedelta(days=1))
             .filter(filters.residents_q())
@@ -218,26 +234,26 @@ class GroupRow:
 def group_rows(filters: Filters, today: dt.date) -> list[GroupRow]:
     """Per group in the period: sessions held, cancelled and still planned against what its
     cadence asks for so far, how many intervisors led its held sessions, and attendance.
-    Two queries: the groups with their sessions of the period counted per status and
-    intervisor (a few rows per group, no COUNT DISTINCT to sort for); attendance at their held
-    sessions."""
+    Two queries: the groups with their group sessions of the period counted per status and
+    intervisor (a few rows per group, tallied here: no COUNT DISTINCT to sort for); attendance
+    at their held sessions per group."""
     sessions = (
         groups_in_scope(filters)
-        .annotate(period=FilteredRelation("sessions", condition=Q(
-            sessions__kind=Session.Kind.GROUP,
-            sessions__start__gte=filters.start_at, sessions__start__lt=filters.end_at,
-        )))
+        .annotate(period=FilteredRelation("sessions", condition=Q(sessions__kind=Session.Kind.GROUP)
+                                          & filters.period_q("sessions__")))
         .values_list("pk", "name", "cadence_weeks", "created_at", "period__status", "period__intervisor")
         .annotate(n=Count("period"))
         .order_by()
     )
     rows: dict[int, GroupRow] = {}
-    expected: dict[int, tuple[int, dt.datetime]] = {}
+    past_end = min(filters.end, today)
     for group, name, cadence_weeks, created_at, status, _intervisor, n in sessions:
         row = rows.get(group)
         if row is None:
-            row = rows[group] = GroupRow(group=GroupRef(group, name))
-            expected[group] = (cadence_weeks, created_at)
+            begin = max(filters.start, created_at.astimezone(filters.zone).date())
+            days = (past_end - begin).days + 1
+            row = rows[group] = GroupRow(group=GroupRef(group, name),
+                                         expected=max(0, days // (7 * cadence_weeks)))
         if status == SessionStatus.HELD:
             row.held += n
             row.intervisors += 1  # one row per intervisor who led held sessions
@@ -245,8 +261,9 @@ def group_rows(filters: Filters, today: dt.date) -> list[GroupRow]:
             row.cancelled += n
         elif status is not None:  # proposed or scheduled; None: no session in the period
             row.planned += n
-    # Every group's held sessions, not only those in scope: a few rows more cost less than
-    # writing out, sending and matching sixty ids. Groups out of scope are skipped here.
+    # Every group's held sessions, not only those in scope: the groups out of scope are
+    # skipped below, which spares sending the list of groups (or its subquery) once more.
+    # ORM (values_list("session__group", "attendance") with a Count): 1.1-1.2 ms more CPU.
     period, period_params = _in_period(filters)
     of_residents, residents_params = _of_residents(filters)
     join_residents = f"JOIN {RESIDENT} r ON r.id = p.resident_id" if of_residents else ""
@@ -261,11 +278,6 @@ def group_rows(filters: Filters, today: dt.date) -> list[GroupRow]:
         row = rows.get(group)
         if row is not None:
             row.present, row.recorded = present, recorded
-    past_end = min(filters.end, today)
-    for pk, (cadence_weeks, created_at) in expected.items():
-        begin = max(filters.start, created_at.astimezone(filters.zone).date())
-        days = (past_end - begin).days + 1
-        rows[pk].expected = max(0, days // (7 * cadence_weeks))
     return sorted(rows.values(), key=lambda r: r.group.name)
 
 
@@ -286,12 +298,13 @@ class UpcomingRow:
 
 def upcoming(filters: Filters, now: dt.datetime) -> list[UpcomingRow]:
     """Sessions of the next four weeks, their answers and who has not answered. Two queries:
-    the sessions, and their participations (a few per session), counted here."""
+    the sessions, and their participations (a few per session, whose names are listed anyway),
+    counted here."""
     sessions = Session.objects.filter(
         status__in=[SessionStatus.SCHEDULED, SessionStatus.PROPOSED],
         start__gte=now, start__lt=now + dt.timedelta(days=UPCOMING_DAYS),
     )
-    if filters.department is not None or filters.specialty is not None:
+    if filters.narrowed:
         sessions = sessions.filter(
             pk__in=Participation.objects.filter(filters.residents_q()).values("session")
         )
@@ -353,9 +366,8 @@ def _months(start: dt.date, end: dt.date) -> list[dt.date]:
 
 def _month_index(moment: str, months: list[dt.date], zone: ZoneInfo) -> tuple[str, list]:
     """SQL for the index in ``months`` of the local month a moment falls in, for moments within
-    those months: a CASE over the months' first midnights. PostgreSQL compares a few timestamps
-    per row in less time than it converts each row's moment to local time and truncates it (a
-    quarter of the attendance query, bench/bench_dashboard.py); the months are the same."""
+    those months: a CASE over the months' first midnights, which PostgreSQL compares in less
+    time than it converts each participation's moment to local time and truncates it."""
     whens, params = [], []
     for index, following in enumerate(months[1:]):
         whens.append(f"WHEN {moment} < %s THEN {index}")
@@ -367,8 +379,11 @@ def _month_index(moment: str, months: list[dt.date], zone: ZoneInfo) -> tuple[st
 
 
 def attendance_over_time(filters: Filters, names: Lookups) -> Timeline:
-    """Attendance rate per month, overall and split by group, department, specialty or
-    training year (``filters.by``). One query."""
+    """Attendance rate per local month, overall and split by group, department, specialty or
+    training year (``filters.by``). One query.
+
+    ORM (TruncMonth in the programme's zone, values_list with a Count): 2.0-2.1 ms more CPU,
+    and 4-8 ms rather than 3 ms in the database, which converts each row's start to local time."""
     by = filters.by if filters.by in DIMENSIONS else "group"
     dimension = DIMENSIONS[by]
     months = _months(filters.start, filters.end)
@@ -436,6 +451,8 @@ def absences_by_department(filters: Filters, names: Lookups) -> list[AbsenceRow]
     """Answers of "no" by the residents' department and the reason they gave, plus residents
     who left a held session early for clinical duty. One query, counted per department, answer,
     reason and leaving early (a few dozen rows), summed here."""
+    # ORM (values_list of the four with a Count, exclude on the session's status): 1.3-1.5 ms
+    # more CPU.
     period, period_params = _in_period(filters)
     of_residents, residents_params = _of_residents(filters)
     rows = _fetch(f"""
@@ -486,19 +503,21 @@ def evaluations(filters: Filters, group_ids: list[int] | None = None, *,
     answers were given. One query, the aggregates, besides ``lookups()`` (groups' names and the
     programme's threshold, read fresh) unless they are given.
 
-    Sums rather than averages come back (every answer has every item): integers, added up
-    here across groups, and a hash aggregate rather than a sort in the database."""
+    Sums rather than averages come back (every answer has every item): integers, which add up
+    across groups to the overall averages without a second query, and a hash aggregate rather
+    than a sort in the database."""
     if names is None:
         names = lookups()
     threshold = names.evaluation_threshold
     if threshold is None:
         # Programme.get() creates the programme's row on first use.
         threshold = Programme.get().evaluation_threshold
+    # ORM (values_list("session__group") with a Count and five Sums): 1.3-1.6 ms more CPU.
     period, period_params = _in_period(filters)
     in_groups, groups_params = _in_groups(group_ids)
-    sums = ", ".join(f'SUM(e."{item}")' for item in EVALUATION_ITEMS)
+    item_sums = ", ".join(f'SUM(e."{item}")' for item in EVALUATION_ITEMS)
     rows = _fetch(f"""
-        SELECT s.group_id, COUNT(*), {sums}
+        SELECT s.group_id, COUNT(*), {item_sums}
         FROM {EVALUATION} e JOIN {SESSION} s ON s.id = e.session_id
         WHERE {period}{in_groups}
         GROUP BY s.group_id
@@ -534,10 +553,11 @@ def theme_counts(filters: Filters, threshold: int, names: Lookups,
     """How many notes carry each theme, across groups; never the notes themselves. A theme
     counted in fewer notes than the threshold is not named. One query (the themes' names come
     from ``lookups()``)."""
+    # A note carries a theme once (the through table's pairs are unique), so counting the pairs
+    # per theme counts notes, with no DISTINCT. ORM (the through model's values_list with a
+    # Count): 0.8-1.3 ms more CPU.
     period, period_params = _in_period(filters)
     in_groups, groups_params = _in_groups(group_ids)
-    # A note carries a theme once (the through table's pairs are unique), so counting rows per
-    # theme counts notes: no DISTINCT, a hash aggregate.
     rows = _fetch(f"""
         SELECT t.notetheme_id, COUNT(*)
         FROM {NOTE_THEMES} t JOIN {NOTE} n ON n.id = t.sessionnote_id JOIN {SESSION} s ON s.id = n.session_id
@@ -561,8 +581,7 @@ def dashboard(filters: Filters, *, now: dt.datetime) -> dict:
     the session and the user: eleven, pinned in tests/test_dashboard.py)."""
     today = now.astimezone(filters.zone).date()
     groups = group_rows(filters, today)
-    narrowed = filters.department is not None or filters.specialty is not None
-    group_ids = [r.group.pk for r in groups] if narrowed else None
+    group_ids = [r.group.pk for r in groups] if filters.narrowed else None
     labels = lookups()
     evaluation = evaluations(filters, group_ids, names=labels)
     return {

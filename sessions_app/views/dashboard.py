@@ -1,7 +1,8 @@
 """The coordinator's dashboard: one page of charts, each with its table and a CSV download.
 
-Charts are SVG drawn here on the server: no script, no inline style (the Content-Security-Policy
-allows neither), readable by screen readers through ``<title>`` and the table beside each chart.
+Charts are SVG drawn on the server by the partials in templates/sessions_app/dashboard/, from
+numbers and texts laid out here: no script, no inline style (the Content-Security-Policy allows
+neither), readable by screen readers through ``<title>`` and the table beside each chart.
 """
 
 from __future__ import annotations
@@ -9,15 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
-from html import escape as _escape
 from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -48,6 +46,11 @@ class Table:
     title: str
     headers: list[str]
     rows: list[list[object]] = field(default_factory=list)
+
+    @property
+    def body(self) -> list[tuple[object, list[object]]]:
+        """Each row as its heading cell and the others, as the page writes them."""
+        return [(row[0], row[1:]) for row in self.rows]
 
 
 def _pct(rate: float | None) -> str:
@@ -133,84 +136,9 @@ def build_tables(data: dict) -> dict[str, Table]:
     return tables
 
 
-# --- Markup ------------------------------------------------------------------------------------------
-# Charts and tables are written here rather than by template loops: with 60 groups over twelve
-# months they hold about two thousand cells, which the template engine renders several times
-# slower than string joins do (bench/bench_dashboard.py). Every text is escaped.
-
-def escape(value: object) -> str:
-    # The standard library's escape: Django's wraps every call for lazy strings, which costs
-    # more than the escaping itself over a few thousand cells. Numbers need none.
-    if type(value) in (int, float):
-        return str(value)
-    return _escape(str(value), quote=True)
-
-
-def _svg_open(chart: dict, ident: str) -> str:
-    return (f'<svg class="d-block mw-100" role="img" aria-labelledby="{ident}-title" '
-            f'viewBox="0 0 {chart["width"]} {chart["height"]}" width="{chart["width"]}" '
-            f'preserveAspectRatio="xMinYMin meet"><title id="{ident}-title">{escape(chart["title"])}</title>')
-
-
-def _ident(title: str) -> str:
-    return "chart-" + slugify(title)[:40]
-
-
-def _heatmap_svg(chart: dict) -> SafeString:
-    out = [_svg_open(chart, _ident(chart["title"]))]
-    for row in chart["rows"]:
-        out.append(f'<g><text x="{chart["label_x"]}" y="{row["text_y"]}" text-anchor="end" font-size="12" '
-                   f'fill="#212529">{escape(row["label"])}</text>')
-        out += [f'<rect x="{c["x"]}" y="{row["y"] + 2}" width="{chart["cell_w"]}" height="{chart["row_h"]}" '
-                f'fill="{c["fill"]}"><title>{escape(c["title"])}</title></rect>' for c in row["cells"]]
-        out.append("</g>")
-    out += [f'<text x="{m["x"]}" y="{chart["axis_y"]}" text-anchor="middle" font-size="10" '
-            f'fill="#495057">{escape(m["label"])}</text>' for m in chart["months"]]
-    out.append("</svg>")
-    return mark_safe("".join(out))  # noqa: S308 - every text above is escaped
-
-
-def table_html(table: Table, query: str) -> SafeString:
-    link = reverse("dashboard_export", kwargs={"table": table.slug}) + "?" + query
-    # Translated before the f-strings: xgettext does not look inside them.
-    nothing, download = _("Nothing in this period."), _("Download CSV")
-    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in table.headers)
-    body = "".join(
-        "<tr>" + "".join(f'<th scope="row">{escape(c)}</th>' if i == 0 else f"<td>{escape(c)}</td>"
-                         for i, c in enumerate(row)) + "</tr>"
-        for row in table.rows
-    ) or (f'<tr><td colspan="{len(table.headers)}" class="text-muted">'
-          f'{escape(nothing)}</td></tr>')
-    return mark_safe(  # noqa: S308 - every text is escaped
-        f'<div class="table-responsive"><table class="table table-sm table-striped small" '
-        f'id="table-{table.slug}"><caption class="caption-top">{escape(table.title)} · '
-        f'<a href="{escape(link)}" download>{escape(download)}</a></caption>'
-        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
-    )
-
-
-def options_html(choices: list[tuple[int, str]], selected: object | None) -> SafeString:
-    """The filter form's options (written here for the same reason as the tables)."""
-    chosen = getattr(selected, "pk", None)
-    return mark_safe("".join(  # noqa: S308 - every name is escaped
-        f'<option value="{pk}"{" selected" if pk == chosen else ""}>{escape(name)}</option>'
-        for pk, name in choices
-    ))
-
-
-def by_links(filters: selectors.Filters, query: dict) -> SafeString:
-    """Links that split attendance over time another way, keeping the other filters."""
-    links = []
-    for value, label in DashboardFilterForm.base_fields["by"].choices:
-        if value == filters.by:
-            links.append(f'<strong aria-current="true">{escape(label)}</strong>')
-        else:
-            href = "?" + urlencode({**query, "by": value}) + "#timeline-heading"
-            links.append(f'<a href="{escape(href)}">{escape(label)}</a>')
-    return mark_safe(" · ".join(links))  # noqa: S308 - every text is escaped
-
-
 # --- Charts -----------------------------------------------------------------------------------------
+# The view lays the charts out (coordinates as numbers, colours, texts); the partials under
+# templates/sessions_app/dashboard/ draw them.
 
 LABEL_W, BAR_W, VALUE_W, ROW_H = 170, 300, 70, 22
 
@@ -219,39 +147,35 @@ def _short(text: str, n: int = 24) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+def _ident(title: str) -> str:
+    """The id the chart's <title> gets, for its aria-labelledby."""
+    return "chart-" + slugify(title)[:40]
+
+
 def hbar_chart(title: str, bars: list[dict]) -> dict:
     """Horizontal bars. Each bar: label, segments [(fraction, colour, title)], value text,
-    optional marker (fraction) and link. Drawn in one pass: sixty groups make two of these."""
-    chart = {
-        "title": title, "height": max(1, len(bars)) * ROW_H + 4, "width": LABEL_W + BAR_W + VALUE_W,
-    }
-    label_x, value_x, row_h = LABEL_W - 6, LABEL_W + BAR_W + 6, ROW_H - 6
-    out = [_svg_open(chart, _ident(title))]
+    optional marker (fraction) and link (a query string). Each bar gets the offset of its row;
+    _bar_chart.html writes the layout inside a row. The first segment starts where the bar
+    does; the others (``more``) say where they start."""
+    rows = []
     for n, bar in enumerate(bars):
-        y, text_y, link = n * ROW_H + 3, n * ROW_H + 15, bar.get("link")
-        label = (f'<text x="{label_x}" y="{text_y}" text-anchor="end" font-size="12" '
-                 f'fill="{"#0a58ca" if link else "#212529"}"><title>{escape(bar["label"])}</title>'
-                 f'{escape(_short(bar["label"]))}</text>')
-        if link:
-            label = f'<a href="{escape(link)}">{label}</a>'
-        out.append(f'<g>{label}<rect x="{LABEL_W}" y="{y}" width="{BAR_W}" height="{row_h}" '
-                   f'fill="#f8f9fa"></rect>')
-        x = LABEL_W
+        x, segments = LABEL_W, []
         for fraction, colour, seg_title in bar["segments"]:
             width = round(max(0.0, min(1.0, fraction)) * BAR_W, 1)
-            out.append(f'<rect x="{x}" y="{y}" width="{width}" height="{row_h}" fill="{colour}">'
-                       f'<title>{escape(seg_title)}</title></rect>')
+            segments.append((x, width, colour, seg_title))
             x += width
+        _x, width, fill, seg_title = segments[0]
         marker = bar.get("marker")
-        if marker is not None:
-            marker_x = LABEL_W + round(min(1.0, marker) * BAR_W, 1)
-            out.append(f'<line x1="{marker_x}" x2="{marker_x}" y1="{y - 2}" y2="{y + 17}" '
-                       f'stroke="#212529" stroke-width="2"></line>')
-        out.append(f'<text x="{value_x}" y="{text_y}" font-size="12" fill="#212529">'
-                   f'{escape(bar["value"])}</text></g>')
-    out.append("</svg>")
-    chart["svg"] = mark_safe("".join(out))  # noqa: S308 - every text above is escaped
-    return chart
+        rows.append({
+            "top": n * ROW_H, "label": bar["label"], "short": _short(bar["label"]),
+            "link": bar.get("link"), "width": width, "fill": fill, "title": seg_title,
+            "more": segments[1:], "value": bar["value"],
+            "marker": None if marker is None else LABEL_W + round(min(1.0, marker) * BAR_W, 1),
+        })
+    return {
+        "title": title, "ident": _ident(title), "bars": rows,
+        "width": LABEL_W + BAR_W + VALUE_W, "height": max(1, len(bars)) * ROW_H + 4,
+    }
 
 
 @lru_cache(maxsize=128)
@@ -270,13 +194,15 @@ CELL_W = 34
 
 
 def heatmap(title: str, timeline: selectors.Timeline) -> dict:
+    """One row per series, one cell per month, shaded by the share present. Each row gets its
+    offset; _heatmap.html writes the layout inside a row."""
     series = [(_("All"), timeline.overall), *timeline.series.items()]
     month_names = _months(timeline.months)
     empty_text = _("%(series)s, %(month)s: no attendance recorded")
     rate_text = _("%(series)s, %(month)s: %(rate)s present (%(present)d of %(recorded)d)")
     rows = []
     for n, (label, cells) in enumerate(series):
-        row = {"y": n * ROW_H, "text_y": n * ROW_H + 15, "label": _short(label), "cells": []}
+        row = {"top": n * ROW_H, "label": _short(label), "cells": []}
         for m, month in enumerate(timeline.months):
             cell = cells.get(month)
             rate = cell.rate if cell else None
@@ -286,18 +212,16 @@ def heatmap(title: str, timeline: selectors.Timeline) -> dict:
             else:
                 text = rate_text % {**facts, "rate": _pct(rate), "present": cell.present,
                                     "recorded": cell.recorded}
-            row["cells"].append({"x": LABEL_W + m * CELL_W, "fill": _blue(rate), "title": text})
+            row["cells"].append((LABEL_W + m * CELL_W, _blue(rate), text))
         rows.append(row)
     names = _month_names()
-    months = [{"x": LABEL_W + m * CELL_W + CELL_W / 2, "label": names[month.month]}
+    months = [(LABEL_W + m * CELL_W + CELL_W / 2, names[month.month])
               for m, month in enumerate(timeline.months)]
-    chart = {
-        "title": title, "rows": rows, "months": months, "cell_w": CELL_W - 2, "row_h": ROW_H - 4,
+    return {
+        "title": title, "ident": _ident(title), "rows": rows, "months": months,
         "width": LABEL_W + max(1, len(timeline.months)) * CELL_W + 4,
-        "height": len(rows) * ROW_H + 30, "axis_y": len(rows) * ROW_H + 14, "label_x": LABEL_W - 6,
+        "height": len(rows) * ROW_H + 30, "axis_y": len(rows) * ROW_H + 14,
     }
-    chart["svg"] = _heatmap_svg(chart)
-    return chart
 
 
 def build_charts(data: dict, query: dict) -> dict:
@@ -332,12 +256,12 @@ def build_charts(data: dict, query: dict) -> dict:
         absence_bars.append({
             "label": r.department, "segments": segments,
             "value": clinical_text % {"share": _pct(r.clinical_share)},
-            "link": "?" + urlencode({**query, "department": r.department_id}),
+            "link": urlencode({**query, "department": r.department_id}),
         })
     charts["absences"] = hbar_chart(_("Absence reasons by department (clinical duty in red)"), absence_bars)
     charts["absence_legend"] = [
-        {"label": labels[reason], "fill": REASON_COLOURS[reason]} for reason in selectors.REASONS
-    ] + [{"label": _("No reason given"), "fill": UNEXPLAINED_COLOUR}]
+        (labels[reason], REASON_COLOURS[reason]) for reason in selectors.REASONS
+    ] + [(no_reason, UNEXPLAINED_COLOUR)]
     charts["timeline"] = heatmap(_("Attendance per month"), data["timeline"])
     overall = data["evaluations"].overall
     item_labels = {"safety": _("Safety"), "depth": _("Depth"), "guidance": _("Guidance"),
@@ -356,6 +280,15 @@ def build_charts(data: dict, query: dict) -> dict:
         for name, count in shown
     ])
     return charts
+
+
+def by_links(filters: selectors.Filters, query: dict) -> list[dict]:
+    """The ways to split attendance over time, each with the query that keeps the other
+    filters; the current one has none."""
+    return [
+        {"label": label, "query": None if value == filters.by else urlencode({**query, "by": value})}
+        for value, label in DashboardFilterForm.base_fields["by"].choices
+    ]
 
 
 # --- Views ---------------------------------------------------------------------------------------
@@ -383,15 +316,13 @@ def _query(form: DashboardFilterForm, filters: selectors.Filters) -> dict:
 def dashboard(request: HttpRequest) -> HttpResponse:
     form, filters, data = _load(request)
     query = _query(form, filters)
-    encoded = urlencode(query)
-    tables = build_tables(data)
     return render(request, "sessions_app/dashboard/dashboard.html", {
-        "form": form, "filters": filters, "data": data, "tables": tables,
-        "tables_html": {slug: table_html(t, encoded) for slug, t in tables.items()},
+        "form": form, "filters": filters, "data": data, "tables": build_tables(data),
         "charts": build_charts(data, {k: v for k, v in query.items() if k != "department"}),
-        "query": encoded, "by_links": by_links(filters, query),
-        "department_options": options_html(data["names"].departments, filters.department),
-        "specialty_options": options_html(data["names"].specialties, filters.specialty),
+        "query": urlencode(query), "by_links": by_links(filters, query),
+        # Compared with each option's id: no lookup that fails when there is no filter.
+        "department_pk": getattr(filters.department, "pk", None),
+        "specialty_pk": getattr(filters.specialty, "pk", None),
     })
 
 

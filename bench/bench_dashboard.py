@@ -37,10 +37,11 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from postgres import admin, with_db  # noqa: E402  (bench/postgres.py, beside this script)
 
 PASSWORD = "bench-password-not-secret"  # noqa: S105 - a throw-away account in a scratch database
 COORDINATOR = "coordinator@bench.example"
@@ -74,20 +75,8 @@ def _scratch_name(url: str) -> str:
     return f"{name}_bench"
 
 
-def _with_db(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
-def _admin(url: str, statement: str) -> None:
-    import psycopg2
-
-    conn = psycopg2.connect(_with_db(url, "postgres"))
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cursor:
-            cursor.execute(statement)
-    finally:
-        conn.close()
 
 
 def _fill(seed: int) -> dict:
@@ -291,11 +280,11 @@ def main() -> int:
     server = _server_url()
     scratch = _scratch_name(server)
     print(f"scratch database: {scratch}")
-    _admin(server, f'DROP DATABASE IF EXISTS "{scratch}"')
-    _admin(server, f'CREATE DATABASE "{scratch}"')
+    admin(server, f'DROP DATABASE IF EXISTS "{scratch}"')
+    admin(server, f'CREATE DATABASE "{scratch}"')
     var_dir = Path(os.environ.get("BENCH_VAR_DIR", f"/tmp/var-{scratch}"))
     env = {
-        **os.environ, "DATABASE_URL": _with_db(server, scratch),
+        **os.environ, "DATABASE_URL": with_db(server, scratch),
         "DJANGO_SETTINGS_MODULE": "intervision.settings",
         "VAR_DIR": str(var_dir), "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1",
         "NOTES_ENCRYPTION_KEYS": "YmVuY2gtb25seS1ub3Rlcy1rZXktMzJieXRlcy0wMDA=",
@@ -358,7 +347,7 @@ def main() -> int:
             from django.db import connections
 
             connections.close_all()
-            _admin(server, f'DROP DATABASE IF EXISTS "{scratch}"')
+            admin(server, f'DROP DATABASE IF EXISTS "{scratch}"')
 
 
 if __name__ == "__main__":

@@ -36,7 +36,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit
+
+from postgres import admin, with_db  # bench/postgres.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent  # the virtualenv's bin/, for gunicorn
@@ -47,20 +49,8 @@ TARGET = 1.5
 GUNICORN_FLAGS = ["--workers", "1", "--timeout", "120", "--log-level", "warning"]
 
 
-def _with_db(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
-def _admin(url: str, statement: str) -> None:
-    import psycopg2
-
-    conn = psycopg2.connect(_with_db(url, "postgres"))
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cursor:
-            cursor.execute(statement)
-    finally:
-        conn.close()
 
 
 def _free_port() -> int:
@@ -246,9 +236,9 @@ def main() -> int:
     if server_url.startswith("postgres"):
         named = urlsplit(server_url).path.lstrip("/")
         scratch_db = f"{named if named not in ('', 'postgres') else 'iv'}_bench_memory"
-        _admin(server_url, f'DROP DATABASE IF EXISTS "{scratch_db}" WITH (FORCE)')
-        _admin(server_url, f'CREATE DATABASE "{scratch_db}"')
-        env["DATABASE_URL"] = _with_db(server_url, scratch_db)
+        admin(server_url, f'DROP DATABASE IF EXISTS "{scratch_db}" WITH (FORCE)')
+        admin(server_url, f'CREATE DATABASE "{scratch_db}"')
+        env["DATABASE_URL"] = with_db(server_url, scratch_db)
     else:
         env.pop("DATABASE_URL", None)  # settings' SQLite file under VAR_DIR
     try:
@@ -275,7 +265,7 @@ def main() -> int:
         return 0 if ratio <= TARGET else 1
     finally:
         if scratch_db and not args.keep:
-            _admin(server_url, f'DROP DATABASE IF EXISTS "{scratch_db}" WITH (FORCE)')
+            admin(server_url, f'DROP DATABASE IF EXISTS "{scratch_db}" WITH (FORCE)')
         if args.keep:
             print(f"kept: {scratch_dir}" + (f" and database {scratch_db}" if scratch_db else ""))
         else:

@@ -38,10 +38,11 @@ import os
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from postgres import admin, with_db  # noqa: E402  (bench/postgres.py, beside this script)
 
 AMS = ZoneInfo("Europe/Amsterdam")
 # The moment the programme is built for: noon on a Sunday, so the horizon starts on the Monday.
@@ -61,21 +62,8 @@ def _scratch_name(url: str) -> str:
     return f"{urlsplit(url).path.lstrip('/') or 'intervision'}_bench_suggestions"
 
 
-def _with_db(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
 
 
-def _admin(url: str, statement: str) -> None:
-    import psycopg2
-
-    conn = psycopg2.connect(_with_db(url, "postgres"))
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cursor:
-            cursor.execute(statement)
-    finally:
-        conn.close()
 
 
 def _interleaved(functions, rounds: int):
@@ -105,9 +93,9 @@ def main() -> int:
 
     server = _server_url()
     scratch = _scratch_name(server)
-    _admin(server, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
-    _admin(server, f'CREATE DATABASE "{scratch}"')
-    os.environ["DATABASE_URL"] = _with_db(server, scratch)
+    admin(server, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+    admin(server, f'CREATE DATABASE "{scratch}"')
+    os.environ["DATABASE_URL"] = with_db(server, scratch)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "intervision.settings")
     os.environ.setdefault("DEBUG", "1")
     os.environ.setdefault("VAR_DIR", "/tmp/var-bench-suggestions")
@@ -212,7 +200,7 @@ def main() -> int:
             from django.db import connections
 
             connections.close_all()
-            _admin(server, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+            admin(server, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from postgres import admin  # noqa: E402  (bench/postgres.py, beside this script)
 
 from planning import availability as engine  # noqa: E402
 
@@ -194,16 +195,6 @@ def _best_sequence(days, missed, first_low, first_high, soonest, latest, cadence
     return picked[::-1]
 
 
-def _admin(url: str, statement: str) -> None:
-    import psycopg2
-
-    conn = psycopg2.connect(urlunsplit(urlsplit(url)._replace(path="/postgres")))
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cursor:
-            cursor.execute(statement)
-    finally:
-        conn.close()
 
 
 @contextmanager
@@ -215,8 +206,8 @@ def scratch_database():
     if url.startswith("postgres"):
         parts = urlsplit(url)
         name = f"{parts.path.lstrip('/') or 'intervision'}_compare_fixed_plan"
-        _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        _admin(url, f'CREATE DATABASE "{name}"')
+        admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin(url, f'CREATE DATABASE "{name}"')
         os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
     else:
         name = str(Path(folder) / "demo.sqlite3")
@@ -228,7 +219,7 @@ def scratch_database():
             from django.db import connections
 
             connections.close_all()
-            _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         shutil.rmtree(folder, ignore_errors=True)
 
 

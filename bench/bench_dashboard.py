@@ -37,11 +37,12 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from postgres import admin, with_db  # noqa: E402  (bench/postgres.py, beside this script)
+from web import log_in  # noqa: E402  (bench/web.py)
 
 PASSWORD = "bench-password-not-secret"  # noqa: S105 - a throw-away account in a scratch database
 COORDINATOR = "coordinator@bench.example"
@@ -203,34 +204,8 @@ def _wait_for(port: int, process: subprocess.Popen, seconds: float = 30) -> None
     sys.exit("gunicorn did not answer in time")
 
 
-def _cookies(response: http.client.HTTPResponse) -> dict[str, str]:
-    jar = {}
-    for header, value in response.getheaders():
-        if header.lower() == "set-cookie":
-            name, _, rest = value.partition("=")
-            jar[name] = rest.split(";", 1)[0]
-    return jar
 
 
-def _log_in(port: int) -> str:
-    """Log the coordinator in through the form, as a browser would; return the Cookie header."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.request("GET", "/accounts/login/")
-    response = conn.getresponse()
-    page = response.read().decode()
-    jar = _cookies(response)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    body = urlencode({"csrfmiddlewaretoken": token, "username": COORDINATOR, "password": PASSWORD})
-    conn.request("POST", "/accounts/login/", body=body, headers={
-        "Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={jar['csrftoken']}",
-        "Referer": f"http://127.0.0.1:{port}/accounts/login/",
-    })
-    response = conn.getresponse()
-    response.read()
-    jar.update(_cookies(response))
-    if response.status != 302 or "sessionid" not in jar:
-        sys.exit(f"log-in failed: {response.status}")
-    return "; ".join(f"{k}={v}" for k, v in jar.items())
 
 
 def _load(port: int, cookie: str, paths: list[str], per_path: int, threads: int) -> dict[str, list[float]]:
@@ -318,7 +293,7 @@ def main() -> int:
             cwd=ROOT, env=env,
         )
         _wait_for(port, gunicorn)
-        cookie = _log_in(port)
+        cookie = log_in(port, COORDINATOR, PASSWORD)
         dashboard, trivial = "/dashboard/", "/accounts/login/"
         _load(port, cookie, [dashboard, trivial], 4 * args.threads, args.threads)  # warm up every worker
         times = _load(port, cookie, [dashboard, trivial], args.requests, args.threads)

@@ -36,9 +36,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
-from postgres import admin, with_db  # bench/postgres.py, beside this script
+from postgres import admin, with_db  # bench/postgres.py and bench/web.py, beside this script
+from web import log_in
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent  # the virtualenv's bin/, for gunicorn
@@ -65,13 +66,6 @@ def _run(args: list[str], cwd: Path, env: dict[str, str]) -> None:
         sys.exit(f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
 
 
-def _cookies(response: http.client.HTTPResponse) -> dict[str, str]:
-    jar = {}
-    for header, value in response.getheaders():
-        if header.lower() == "set-cookie":
-            name, _, rest = value.partition("=")
-            jar[name] = rest.split(";", 1)[0]
-    return jar
 
 
 class Server:
@@ -135,26 +129,6 @@ class Server:
         return children.pop()
 
 
-def _log_in(server: Server) -> str:
-    """Log the coordinator in through the form, as a browser would; return the Cookie header."""
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
-    conn.request("GET", "/accounts/login/")
-    response = conn.getresponse()
-    page = response.read().decode()
-    jar = _cookies(response)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    body = urlencode({"csrfmiddlewaretoken": token, "username": COORDINATOR, "password": PASSWORD})
-    conn.request("POST", "/accounts/login/", body=body, headers={
-        "Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={jar['csrftoken']}",
-        "Referer": f"http://127.0.0.1:{server.port}/accounts/login/",
-    })
-    response = conn.getresponse()
-    response.read()
-    jar.update(_cookies(response))
-    conn.close()
-    if response.status != 302 or "sessionid" not in jar:
-        sys.exit(f"log-in as {COORDINATOR} failed: {response.status} (a django-axes lock-out answers 429)")
-    return "; ".join(f"{k}={v}" for k, v in jar.items())
 
 
 def _ask(server: Server, paths: list[str], times: int, cookie: str = "") -> None:
@@ -179,7 +153,7 @@ def _mapped(pid: int, package: str) -> bool:
 
 def _measure_app(env: dict[str, str], requests: int) -> tuple[float, dict[str, bool], int]:
     with Server("intervision.wsgi", ROOT, env, "/accounts/login/") as server:
-        cookie = _log_in(server)
+        cookie = log_in(server.port, COORDINATOR, PASSWORD)
         status, page = server.get("/groups/", cookie)
         found = re.search(r'href="/groups/(\d+)/"', page)
         if status != 200 or found is None:

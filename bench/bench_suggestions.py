@@ -110,6 +110,7 @@ def main() -> int:
         from planning import availability as engine
         from planning.reference import reference_feasible_slots
         from residents.models import Programme, Resident, RosterEntry
+        from residents.selectors.rules import rules_for_programme
         from sessions_app.models import IntervisionGroup, Session
         from sessions_app.selectors import availability as suggestions
 
@@ -133,7 +134,7 @@ def main() -> int:
 
         start, end = suggestions.default_horizon(args.weeks, now=NOW)
         groups = list(IntervisionGroup.objects.select_related("intervisor").order_by("pk"))
-        rules = suggestions.rules_for_programme()
+        rules = rules_for_programme()
 
         def whole():
             engine.clear_caches()

@@ -253,10 +253,11 @@ def compare(now: dt.datetime) -> int:
     from django.utils import timezone
 
     from residents.models import IntervisorAbsence, RosterEntry
+    from residents.selectors.rules import rules_for_programme
     from sessions_app.models import IntervisionGroup, Session
     from sessions_app.selectors import availability as suggestions
 
-    rules = suggestions.rules_for_programme()
+    rules = rules_for_programme()
     zone = timezone.get_current_timezone()
     start, _ = suggestions.default_horizon(1, now=now)
     end = start + YEAR

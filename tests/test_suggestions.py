@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from planning.reference import reference_rest_periods
 from residents.models import IntervisorAbsence, Programme, RosterEntry
+from residents.selectors.rules import rules_for, rules_for_programme
 from sessions_app.models import Notification, Session, SessionClash, SuggestionSnapshot
 from sessions_app.selectors import availability as suggestions
 from sessions_app.services import suggestions as services
@@ -60,7 +61,7 @@ def _blocked(resident, start, end) -> bool:
     if entries.filter(start__lt=end, end__gt=start).exclude(kind__in=gives_way).exists():
         return True
     nights = list(entries.filter(kind="night").values_list("start", "end"))
-    rules = suggestions.rules_for(Programme.get())
+    rules = rules_for(Programme.get())
     return any(s < end and start < e for s, e in reference_rest_periods(nights, rules))
 
 
@@ -249,7 +250,7 @@ def test_suggestions_for_many_groups_take_five_queries_however_many_groups(
 
     groups = list(IntervisionGroup.objects.order_by("pk"))
     start, end = suggestions.default_horizon(4)
-    rules = suggestions.rules_for_programme()
+    rules = rules_for_programme()
     # memberships with names, intervisors' absences, sessions they lead, each group's last
     # session, and the roster rows of all members at once.
     with django_assert_num_queries(5):
@@ -263,7 +264,7 @@ def test_the_engine_reads_database_rows_in_seconds_as_it_reads_roster_entries(wo
 
     group = world["group"]
     start, end = suggestions.default_horizon(6)
-    rules = suggestions.rules_for_programme()
+    rules = rules_for_programme()
     (plan,) = suggestions.group_plans([group], start, end, rules=rules)
     rows = list(suggestions.roster_query(plan.request.member_ids, start, end))
     named = suggestions.load_roster(plan.request.member_ids, start, end)
@@ -301,7 +302,7 @@ def test_a_roster_prepared_for_other_rules_is_refused(world):
     from planning import availability as engine
 
     start, end = suggestions.default_horizon(2)
-    rules = suggestions.rules_for_programme()
+    rules = rules_for_programme()
     (plan,) = suggestions.group_plans([world["group"]], start, end, rules=rules)
     roster = engine.Roster(suggestions.roster_query(plan.request.member_ids, start, end), rules)
     other = engine.Rules(rest_after_night=dt.timedelta(hours=11), tz=rules.tz)

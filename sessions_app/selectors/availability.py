@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from planning import availability as engine
 from planning.availability import GroupRequest, Rules, Window
 from residents.models import IntervisorAbsence, Programme, RosterEntry
-from residents.selectors.rules import rules_for, rules_for_programme  # noqa: F401 (callers use both)
+from residents.selectors.rules import rules_for
 from residents.timezones import programme_zone
 
 from ..models import AbsenceReason, IntervisionGroup, Membership, Session, SessionClash

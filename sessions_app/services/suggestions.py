@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from residents.models import RosterImport, User
+from residents.selectors.rules import rules_for_programme
 
 from ..models import NotificationKind, SessionClash, SuggestionSnapshot
 from ..selectors import availability as suggestions
@@ -60,7 +61,7 @@ def roster_clashes_check(*, roster_import: RosterImport | None = None,
     if roster_import is not None and roster_import.period_start and roster_import.period_end:
         sessions = sessions.filter(end__gt=roster_import.period_start,
                                    start__lt=roster_import.period_end)
-    rules = suggestions.rules_for_programme()
+    rules = rules_for_programme()
     flagged = []
     for session in sessions:
         found = suggestions.session_clash(session, rules=rules)

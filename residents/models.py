@@ -369,6 +369,7 @@ class RosterImport(models.Model):
     its outcome. Entries it created point back to it."""
 
     class Status(models.TextChoices):
+        CHECKING = "checking", _("Being checked")
         CHECKED = "checked", _("Checked, waiting for confirmation")
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Importing")
@@ -403,6 +404,63 @@ class RosterImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.get_status_display()})"
+
+
+class RosterImportFile(models.Model):
+    """One file of a roster import (a bulk import has many): its text until it is applied, and
+    what checking it found: whose roster it is, how that was known, the period it covers."""
+
+    class MatchedBy(models.TextChoices):
+        ATTENDEE = "attendee", _("ATTENDEE e-mail")
+        FILENAME = "filename", _("e-mail in the file name")
+        CHOSEN = "chosen", _("chosen on upload")
+        ROWS = "rows", _("e-mail column")
+
+    roster_import = models.ForeignKey(RosterImport, on_delete=models.CASCADE, related_name="files")
+    position = models.PositiveIntegerField(default=0)
+    filename = models.CharField(max_length=255)
+    file_format = models.CharField(max_length=10, choices=[("csv", "CSV"), ("ics", "iCalendar")])
+    content = models.TextField(blank=True, help_text=_("The decoded file, kept until it is applied."))
+    # E-mail address an .ics file without ATTENDEE belongs to (chosen, or from its name).
+    resident_email = models.CharField(max_length=254, blank=True)
+    matched_by = models.CharField(max_length=10, choices=MatchedBy.choices, blank=True)
+    # Filled in by the check: the residents it names, its period, entries and overlaps kept.
+    residents = models.JSONField(default=list, blank=True)
+    period_start = models.DateTimeField(null=True, blank=True)
+    period_end = models.DateTimeField(null=True, blank=True)
+    entries = models.PositiveIntegerField(default=0)
+    overlaps = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["roster_import", "position"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class RosterCoverage(models.Model):
+    """A period one resident's roster is known for: an import that named them covered it.
+
+    Planning counts a member free only inside such a period; outside, with no entry known,
+    they are "unknown" (missing data is not availability). See docs/import-rosters.md."""
+
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="roster_coverage")
+    start = models.DateTimeField(_("from"))
+    end = models.DateTimeField(_("until"))
+    source = models.CharField(_("source"), max_length=100, default="roster")
+    roster_import = models.ForeignKey(
+        RosterImport, on_delete=models.SET_NULL, null=True, blank=True, related_name="coverage"
+    )
+
+    class Meta:
+        ordering = ["resident", "start"]
+        indexes = [models.Index(fields=["resident", "end"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="rostercoverage_end_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident}: {self.start:%Y-%m-%d} – {self.end:%Y-%m-%d}"
 
 
 class RosterEntry(models.Model):

@@ -894,7 +894,9 @@ def _known_bits(request: GroupRequest, space: _Space) -> list[int | None]:
     return list(space.bitsets(rows, start, end, len(request.member_ids)))
 
 
-def _known_columns(known: tuple[tuple[tuple[datetime, datetime], ...], ...]) -> tuple[_Ints, _Floats, _Floats]:
+def _known_columns(
+    known: tuple[tuple[tuple[datetime, datetime], ...], ...],
+) -> tuple[_Ints, _Floats, _Floats]:
     """The covered spans as parallel arrays: member row, start and end in POSIX seconds."""
     rows = [at for at, spans in enumerate(known) for _ in spans]
     start = [begin.timestamp() for spans in known for begin, _ in spans]

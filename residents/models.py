@@ -456,7 +456,9 @@ class RosterCoverage(models.Model):
         ordering = ["resident", "start"]
         indexes = [models.Index(fields=["resident", "end"])]
         constraints = [
-            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="rostercoverage_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")), name="rostercoverage_end_after_start"
+            ),
         ]
 
     def __str__(self) -> str:

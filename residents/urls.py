@@ -22,6 +22,7 @@ urlpatterns = [
     path("rosters/import/<int:pk>/", views_rosters.roster_import_detail, name="roster_import_detail"),
     path("rosters/import/<int:pk>/confirm/", views_rosters.roster_import_confirm,
          name="roster_import_confirm"),
+    path("rosters/coverage/", views_rosters.roster_coverage, name="roster_coverage"),
     path("rosters/example.<str:fmt>", views_rosters.roster_import_example, name="roster_import_example"),
     path("me/roster/", views_rosters.my_roster, name="my_roster"),
     path("intervisors/<int:pk>/absences/", views_rosters.intervisor_absences,

@@ -174,7 +174,8 @@ def test_overlapping_entries_are_kept_and_counted_once_and_on_call_after_work_is
     ))
     assert (checked.status, checked.summary["overlaps"], checked.summary["added"]) == ("checked", 2, 6)
     (file,) = checked.summary["per_file"]
-    assert file["notes"][0] == "Leave 2026-03-04 00:00–2026-03-06 00:00 overlaps day shift 2026-03-05 08:00–2026-03-05 17:00; both kept."
+    assert file["notes"][0] == ("Leave 2026-03-04 00:00–2026-03-06 00:00 overlaps "
+                                "day shift 2026-03-05 08:00–2026-03-05 17:00; both kept.")
 
 
 def test_it_refuses_an_unknown_kind_and_names_the_known_ones(anna):

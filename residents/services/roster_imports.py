@@ -17,14 +17,10 @@ from django.utils import timezone
 from ..importers import rosters
 from ..importers.uploads import Problem
 from ..models import RosterImport, RosterImportFile, User
-from ..timezones import programme_tz_name, programme_zone
+from ..timezones import programme_tz_name
 from .roster_apply import (
     RosterImportRefused,
-    clear_progress,
-    import_period,
-    problems_json,
-    report_progress,
-    stored_files,
+    roster_import_check_stored,
 )
 
 # Up to this many files are checked in the request; more go to a worker.
@@ -68,52 +64,6 @@ def roster_import_upload(
     if problems:
         raise RosterImportRefused(problems)
     RosterImportFile.objects.bulk_create(rows, batch_size=200)
-    return roster_import
-
-
-def roster_import_check_stored(*, roster_import_id: int) -> RosterImport:
-    """Check an import's files (a worker does it for a bulk): checked with its preview, or
-    failed naming every problem. Safe to run twice: only an import being checked is checked."""
-    roster_import = RosterImport.objects.get(pk=roster_import_id)
-    if roster_import.status != RosterImport.Status.CHECKING:
-        return roster_import
-    files = list(roster_import.files.all())
-    zone = programme_zone()
-    bulk = rosters.check_roster_files(
-        stored_files(roster_import), source=roster_import.source, tz=roster_import.summary["tz"],
-        period=import_period(roster_import),
-        progress=lambda n: report_progress(roster_import.pk, n),
-    )
-    clear_progress(roster_import.pk)
-    problems = bulk.problems
-    with transaction.atomic():
-        if problems:
-            RosterImport.objects.filter(pk=roster_import.pk).update(
-                status=RosterImport.Status.FAILED, done=0, finished_at=timezone.now(),
-                status_changed_at=timezone.now(), problems=problems_json(problems))
-        else:
-            for row, checked in zip(files, bulk.files, strict=True):
-                row.residents = [{"resident_id": c.resident_id, "name": c.name, "email": c.email}
-                                 for c in checked.plan.residents]
-                row.matched_by, row.resident_email = checked.matched_by, checked.resident_email[:254]
-                row.period_start, row.period_end = checked.plan.period_start, checked.plan.period_end
-                row.entries, row.overlaps = len(checked.parsed.rows), checked.parsed.overlaps
-            RosterImportFile.objects.bulk_update(
-                files, ["residents", "matched_by", "resident_email", "period_start", "period_end",
-                        "entries", "overlaps"], batch_size=200)
-            summary = roster_import.summary | bulk.summary | {
-                "per_resident": [
-                    {"resident_id": c.resident_id, "name": c.name, "email": c.email, "added": c.added,
-                     "replaced": c.replaced, "removed": c.removed, "unchanged": c.unchanged}
-                    for c in bulk.per_resident()
-                ],
-                "per_file": [checked.preview(zone) for checked in bulk.files],
-            }
-            RosterImport.objects.filter(pk=roster_import.pk).update(
-                status=RosterImport.Status.CHECKED, status_changed_at=timezone.now(),
-                period_start=bulk.period_start, period_end=bulk.period_end,
-                total=bulk.total, done=0, summary=summary)
-    roster_import.refresh_from_db()
     return roster_import
 
 

@@ -3,7 +3,6 @@
 from celery import shared_task
 
 from ..services import roster_apply as services
-from ..services import roster_imports as checks
 
 # Long imports (a year for 500 residents) may take a while; no retries: a failed import is
 # reported on its page and the coordinator decides whether to upload again. The hard limit
@@ -35,7 +34,7 @@ def sweep_stuck_roster_imports() -> int:
 def roster_import_check(roster_import_id: int) -> str:
     """Check the files of a bulk import (see ``services.roster_import_check_stored``)."""
     try:
-        result = checks.roster_import_check_stored(roster_import_id=roster_import_id)
+        result = services.roster_import_check_stored(roster_import_id=roster_import_id)
     except Exception:
         services.roster_import_fail(
             roster_import_id=roster_import_id,

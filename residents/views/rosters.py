@@ -28,8 +28,8 @@ from ..forms.people import apply_errors
 from ..forms.rosters import CoverageForm, IntervisorAbsenceForm, RosterUploadForm
 from ..importers.uploads import Problem
 from ..models import Intervisor, IntervisorAbsence, Resident, RosterImport, User
-from ..services import absences as absence_services
 from ..selectors import coverage
+from ..services import absences as absence_services
 from ..services import roster_apply, roster_imports
 from ..timezones import programme_zone
 

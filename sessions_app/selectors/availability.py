@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from planning import availability as engine
 from planning.availability import GroupRequest, Rules, Window
 from residents.models import IntervisorAbsence, Programme, RosterEntry
+from residents.selectors.coverage import coverage_spans, gaps
 from residents.selectors.rules import rules_for
 from residents.timezones import programme_zone
 
@@ -199,12 +200,48 @@ class GroupPlan:
     def names(self) -> dict[int, str]:
         return {m.pk: m.name for m in self.members}
 
+    def missing_rosters(self) -> list[MissingRosters]:
+        """Members whose roster does not cover the whole horizon, grouped: none at all in it,
+        none after a day (the last it covers), or gaps inside it. Empty when all are known."""
+        known = self.request.member_known
+        if known is None:
+            return []
+        start, end = self.request.horizon_start, self.request.horizon_end
+        zone = ZoneInfo(self.rules.tz)
+        none, after, holes = 0, defaultdict(int), 0
+        for spans in known:
+            missing = gaps(list(spans), start, end)
+            if not missing:
+                continue
+            if not spans or missing == [(start, end)]:
+                none += 1
+            elif missing[-1][1] == end:
+                after[missing[-1][0]] += 1  # where their roster stops
+            else:
+                holes += 1
+        found = [MissingRosters(count, (stop - dt.timedelta(microseconds=1)).astimezone(zone).date())
+                 for stop, count in sorted(after.items())]
+        if none:
+            found.insert(0, MissingRosters(none, None))
+        if holes:
+            found.append(MissingRosters(holes, None, gaps=True))
+        return found
+
+
+class MissingRosters(NamedTuple):
+    """``count`` members without a roster in the horizon (``after`` None), after the day
+    ``after``, or (``gaps``) for some days inside it."""
+
+    count: int
+    after: dt.date | None
+    gaps: bool = False
+
 
 def group_plans(
     groups: Sequence[IntervisionGroup], start: dt.datetime, end: dt.datetime, *,
     rules: Rules | None = None, exclude_sessions: Iterable[int] = (),
 ) -> list[GroupPlan]:
-    """Requests for ``groups`` over [start, end) in four queries, whatever their number."""
+    """Requests for ``groups`` over [start, end) in five queries, whatever their number."""
     rules = rules or rules_for(Programme.get())
     zone = ZoneInfo(rules.tz)
     on = start.astimezone(zone).date()
@@ -219,6 +256,8 @@ def group_plans(
     intervisor_ids = {i for g in groups for i in (g.intervisor_id, g.co_intervisor_id) if i}
     # Only busy time inside the horizon can touch a slot (unlike rosters, no look back).
     busy = _intervisor_busy(intervisor_ids, start, end, exclude_sessions)
+    # What each member's roster covers: outside it, with no duty known, they are unknown.
+    known = coverage_spans({m.pk for found in members.values() for m in found}, start, end)
     # Each group's latest session before the horizon: one row per group, however long the
     # history.
     last: dict[int, dt.datetime] = dict(
@@ -247,6 +286,7 @@ def group_plans(
             cadence_weeks=group.cadence_weeks,
             usual_weekday=local.weekday() if local else None,
             usual_start=local.time().replace(tzinfo=None, second=0, microsecond=0) if local else None,
+            member_known=tuple(tuple(known.get(r.pk, ())) for r in members[group.pk]),
         )
         plans.append(GroupPlan(group, members[group.pk], request, rules, last_start))
     return plans
@@ -319,6 +359,7 @@ def suggestion_json(suggestion: engine.Suggestion, names: dict[int, str]) -> dic
                         for s in suggestion.unavailable],
         "released": [{"name": names.get(s.person_id, "?"), "reasons": list(s.reasons)}
                      for s in suggestion.released],
+        "unknown": [names.get(pid, "?") for pid in suggestion.unknown],
     }
 
 

@@ -83,6 +83,7 @@ def _view_model(result: suggestions.GroupSuggestions, zone: ZoneInfo) -> dict:
         rows.append({
             "rank": rank, "start": s.start.astimezone(zone), "end": s.end.astimezone(zone),
             "attending": s.attending, "member_count": s.member_count,
+            "busy": len(s.unavailable), "unknown": [names.get(pid, "?") for pid in s.unknown],
             "released": _people(s.released, names), "unavailable": _people(s.unavailable, names),
             "fatigued": [names.get(pid, "?") for pid in s.fatigued],
             "cadence_distance": s.cadence_distance_days, "habit_breaks": s.habit_breaks,
@@ -93,7 +94,7 @@ def _view_model(result: suggestions.GroupSuggestions, zone: ZoneInfo) -> dict:
         for pid, cells in zip(result.matrix.member_ids, result.matrix.rows, strict=True):
             grid.append({"name": names.get(pid, "?"), "cells": [
                 {"state": c.state, "reasons": suggestions.reason_words(c.reasons)} for c in cells]})
-    return {"rows": rows, "grid": grid,
+    return {"rows": rows, "grid": grid, "missing_rosters": result.plan.missing_rosters(),
             "intervisor_free": result.matrix.intervisor_free if result.matrix else ()}
 
 
@@ -109,7 +110,8 @@ def group_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
         "group": group, "form": form if form.is_bound else HorizonForm(), "weeks": weeks,
         "result": result, "required": result.required, "members": result.plan.members,
         "windows": suggestions.windows_of(group), "weekday_names": dict(WEEKDAYS),
-        "AVAILABLE": engine.AVAILABLE, "RELEASED": engine.RELEASED, **_view_model(result, zone),
+        "AVAILABLE": engine.AVAILABLE, "RELEASED": engine.RELEASED, "UNKNOWN": engine.UNKNOWN,
+        **_view_model(result, zone),
     }
     template = ("sessions_app/suggestions/_results.html" if request.headers.get("HX-Request")
                 else "sessions_app/suggestions/page.html")

@@ -176,6 +176,7 @@ RULES = {
     "roster_import": (None, COORDINATOR_ONLY),
     "roster_import_detail": (_roster_import, COORDINATOR_ONLY),
     "roster_import_confirm": (_roster_import, COORDINATOR_POST_ONLY),
+    "roster_coverage": (None, COORDINATOR_ONLY),
     "roster_import_example": (lambda p: {"fmt": "csv"}, COORDINATOR_ONLY),
     "resident_roster": (_rosa_resident, {"anonymous": LOGIN, "cora": 200, "rosa": 200,
                                          "otto": 404, "*": 403}),

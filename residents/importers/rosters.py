@@ -37,6 +37,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
@@ -657,20 +658,13 @@ def plan_roster_import(
     period: tuple[dt.datetime, dt.datetime] | None = None, lock: bool = False,
 ) -> RosterPlan:
     """Resolve residents and compare the file with the stored roster (no writes)."""
-    from ..models import Resident
-
     plan = RosterPlan(source=source, problems=list(parsed.problems), skipped=parsed.skipped)
     period = period or parsed.period(tz)
     if period is None:
         return plan
     plan.period_start, plan.period_end = period
     emails = {row.email for row in parsed.rows}
-    # E-mail addresses compare case-insensitively ("R011.Özdemir@…" is r011.özdemir@…).
-    residents = {
-        r.user.email.lower(): r
-        for r in Resident.objects.select_related("user").annotate(
-            email_lower=Lower("user__email")).filter(email_lower__in=emails)
-    }
+    residents = residents_by_email(emails)
     told: set[str] = set()
     for row in parsed.rows:
         if row.email not in residents:
@@ -736,6 +730,27 @@ def plan_roster_import(
                 changes[entry.resident_id].removed += 1
     plan.residents = sorted(changes.values(), key=lambda c: (c.name.split()[-1:], c.name))
     return plan
+
+
+def residents_by_email(emails: set[str]) -> dict:
+    """Residents by lower-cased e-mail address, compared case-insensitively ("R011.Özdemir@…"
+    is r011.özdemir@…). The database lower-cases ASCII at least (SQLite no more); an address
+    it misses is looked for among those of its domain, compared here."""
+    from ..models import Resident
+
+    residents = Resident.objects.select_related("user")
+    found = {r.user.email.lower(): r for r in residents.annotate(
+        email_lower=Lower("user__email")).filter(email_lower__in=emails)}
+    missing = emails - found.keys()
+    domains = {email.rsplit("@", 1)[-1] for email in missing if "@" in email}
+    if domains:
+        same_domain = Q()
+        for domain in domains:
+            same_domain |= Q(user__email__iendswith=f"@{domain}")
+        for resident in residents.filter(same_domain):
+            if resident.user.email.lower() in missing:
+                found[resident.user.email.lower()] = resident
+    return found
 
 
 def _chunks(items: list, size: int) -> Iterable[list]:
@@ -824,9 +839,22 @@ class CheckedFile:
     matched_by: str  # attendee, filename, chosen or rows (see RosterImportFile.MatchedBy)
     parsed: ParsedRoster
     plan: RosterPlan
+    explicit_period: bool = False
+
+    def covered(self, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime] | None:
+        """The period the file covers for its residents: its import period, stretched to the
+        local midnight its entries last reach (a week's leave from its first day covers the
+        week; a night into the next morning does not cover that next day)."""
+        start, end = self.plan.period_start, self.plan.period_end
+        if start is None:
+            return None
+        if self.parsed.rows and not self.explicit_period:
+            last = max(row.end for row in self.parsed.rows).astimezone(zone)
+            end = max(end, _midnight(last.date(), zone))
+        return start, end
 
     def preview(self, zone: ZoneInfo) -> dict:
-        start, end = self.plan.period_start, self.plan.period_end
+        start, end = self.covered(zone) or (None, None)
         return {
             "name": self.name, "matched_by": self.matched_by,
             "residents": [{"resident_id": c.resident_id, "name": c.name, "email": c.email}
@@ -902,7 +930,8 @@ def check_roster_file(
     else:
         matched_by = "attendee"
     plan = plan_roster_import(parsed, source=source, tz=tz, period=period, lock=lock)
-    return CheckedFile(roster_file.name, file_format, chosen or named, matched_by, parsed, plan)
+    return CheckedFile(roster_file.name, file_format, chosen or named, matched_by, parsed, plan,
+                       explicit_period=period is not None)
 
 
 def check_roster_files(

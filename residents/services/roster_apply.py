@@ -127,7 +127,7 @@ def roster_import_check_stored(*, roster_import_id: int) -> RosterImport:
                 row.residents = [{"resident_id": c.resident_id, "name": c.name, "email": c.email}
                                  for c in checked.plan.residents]
                 row.matched_by, row.resident_email = checked.matched_by, checked.resident_email[:254]
-                row.period_start, row.period_end = checked.plan.period_start, checked.plan.period_end
+                row.period_start, row.period_end = checked.covered(zone) or (None, None)
                 row.entries, row.overlaps = len(checked.parsed.rows), checked.parsed.overlaps
             RosterImportFile.objects.bulk_update(
                 files, ["residents", "matched_by", "resident_email", "period_start", "period_end",
@@ -222,11 +222,12 @@ def _record_coverage(roster_import: RosterImport, plan) -> None:
     """Each file covers its period for every resident it names: from now on their roster is
     known there (free unless an entry says otherwise). Older records of the same source that
     the new period holds whole are replaced, so importing again does not pile them up."""
-    rows = []
+    rows, zone = [], programme_zone()
     for checked in plan.files:
-        start, end = checked.plan.period_start, checked.plan.period_end
-        if start is None:
+        covered = checked.covered(zone)
+        if covered is None:
             continue
+        start, end = covered
         ids = [change.resident_id for change in checked.plan.residents]
         RosterCoverage.objects.filter(resident_id__in=ids, source=roster_import.source,
                                       start__gte=start, end__lte=end).delete()

@@ -8,8 +8,10 @@ from .models import (
     IntervisorAbsence,
     Programme,
     Resident,
+    RosterCoverage,
     RosterEntry,
     RosterImport,
+    RosterImportFile,
     Specialty,
     User,
 )
@@ -84,6 +86,21 @@ class RosterImportAdmin(admin.ModelAdmin):
     list_filter = ["status", "file_format"]
     exclude = ["content"]
     readonly_fields = ["summary", "problems"]
+
+
+@admin.register(RosterImportFile)
+class RosterImportFileAdmin(admin.ModelAdmin):
+    list_display = ["filename", "roster_import", "matched_by", "entries", "overlaps"]
+    exclude = ["content"]
+    readonly_fields = ["roster_import", "residents"]
+
+
+@admin.register(RosterCoverage)
+class RosterCoverageAdmin(admin.ModelAdmin):
+    list_display = ["resident", "start", "end", "source"]
+    list_select_related = ["resident__user"]
+    autocomplete_fields = ["resident"]
+    raw_id_fields = ["roster_import"]
 
 
 @admin.register(IntervisorAbsence)

@@ -1098,11 +1098,19 @@ class _Plan:
         known = self.request.member_known
         if known is None:
             return None
-        members = self.members
-        rows, start, end = _known_columns(known)
-        uncovered = ~self.space.coverage(rows, start, end, members)
-        return (_blocked_starts(uncovered, self.cells)
-                & ~blocked[:members] & ~blocked[members : 2 * members])
+        # Most rosters cover the whole horizon: only the others are looked at cell by cell.
+        begin, finish = self.request.horizon_start, self.request.horizon_end
+        partly = [at for at, spans in enumerate(known)
+                  if not any(start <= begin and finish <= end for start, end in spans)]
+        if not partly:
+            return None
+        members, rows = self.members, np.array(partly, dtype=np.int64)
+        spans, start, end = _known_columns(tuple(known[at] for at in partly))
+        uncovered = ~self.space.coverage(spans, start, end, len(partly))
+        unknown = np.zeros((members, self.space.size), dtype=np.bool_)
+        unknown[rows] = (_blocked_starts(uncovered, self.cells)
+                         & ~blocked[rows] & ~blocked[rows + members])
+        return unknown
 
     def _free(self) -> tuple[_Flags, _Ints, _Flags]:
         """Blocked starts per row of ``busy``, the feasible starts (cells of ``space``), and

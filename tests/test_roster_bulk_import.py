@@ -239,3 +239,37 @@ def test_the_bulk_check_reports_progress_per_file(ward, monkeypatch):
         files=[RosterFile(n, d) for n, d in exports().items()], source="rooster", by=None)
     tasks.roster_import_check(imp.pk)
     assert seen == [1, 2, 3]
+
+
+def test_a_bulk_of_250_exports_is_checked_and_applied_by_the_worker(
+        as_cora, celery_eager, django_capture_on_commit_callbacks):
+    residents = [ResidentFactory(user__email=f"r{n:03}@hospital.example") for n in range(250)]
+    files = {f"r{n:03}@hospital.example.ics": ics(night(f"n{n}a", "20271004"), night(f"n{n}b", "20271005"),
+                                                   leave(f"n{n}c", "20271006", "20271008"))
+             for n in range(250)}
+    upload = SimpleUploadedFile("rooster.zip", zipped(files), content_type="application/zip")
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = as_cora.post(reverse("roster_import"), {"file": upload, "source": "rooster"})
+    assert response.status_code == 302 and RosterImport.objects.get().status == RosterImport.Status.CHECKING
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in queued:
+            callback()
+    imp = RosterImport.objects.get()
+    assert (imp.status, imp.summary["files"], imp.summary["added"]) == ("checked", 250, 750)
+    with django_capture_on_commit_callbacks(execute=True):
+        as_cora.post(reverse("roster_import_confirm", args=[imp.pk]))
+    imp.refresh_from_db()
+    assert imp.status == RosterImport.Status.DONE
+    assert RosterEntry.objects.count() == 750
+    assert RosterCoverage.objects.filter(resident__in=residents).count() == 250
+    assert not imp.files.exclude(content="").exists()  # the files' text is not kept once applied
+
+
+def test_a_bulk_whose_worker_never_checks_it_is_failed_by_the_sweeper(ward):
+    from residents.importers.rosters import RosterFile
+
+    imp = roster_imports.roster_import_upload(
+        files=[RosterFile(n, d) for n, d in exports().items()], source="rooster", by=None)
+    assert roster_apply.roster_imports_sweep(now=imp.created_at + dt.timedelta(hours=3)) == 1
+    imp.refresh_from_db()
+    assert imp.status == RosterImport.Status.FAILED and "worker is gone" in imp.problems[0]["reason"]

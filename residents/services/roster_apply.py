@@ -117,9 +117,11 @@ def roster_import_check_stored(*, roster_import_id: int) -> RosterImport:
     )
     clear_progress(roster_import.pk)
     problems = bulk.problems
+    # Only an import still being checked changes: the sweeper may have failed it meanwhile.
+    checking = RosterImport.objects.filter(pk=roster_import.pk, status=RosterImport.Status.CHECKING)
     with transaction.atomic():
         if problems:
-            RosterImport.objects.filter(pk=roster_import.pk).update(
+            checking.update(
                 status=RosterImport.Status.FAILED, done=0, finished_at=timezone.now(),
                 status_changed_at=timezone.now(), problems=problems_json(problems))
         else:
@@ -140,7 +142,7 @@ def roster_import_check_stored(*, roster_import_id: int) -> RosterImport:
                 ],
                 "per_file": [checked.preview(zone) for checked in bulk.files],
             }
-            RosterImport.objects.filter(pk=roster_import.pk).update(
+            checking.update(
                 status=RosterImport.Status.CHECKED, status_changed_at=timezone.now(),
                 period_start=bulk.period_start, period_end=bulk.period_end,
                 total=bulk.total, done=0, summary=summary)

@@ -27,7 +27,8 @@ pytestmark = pytest.mark.usefixtures("clock")
 def steps(response) -> dict[str, str]:
     """Step → "done", "next" or "todo", read from the page."""
     found = {}
-    for item in re.findall(r'<li class="list-group-item[^"]*" data-step="[^"]+"[^>]*>', response.content.decode()):
+    items = re.findall(r'<li class="list-group-item[^"]*" data-step="[^"]+"[^>]*>', response.content.decode())
+    for item in items:
         key = re.search(r'data-step="([^"]+)"', item).group(1)
         if 'data-done="true"' in item:
             found[key] = "done"

@@ -24,7 +24,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from residents.services import accounts as services
 
-PASSWORD_VARIABLE = "COORDINATOR_PASSWORD"
+PASSWORD_VARIABLE = "COORDINATOR_PASSWORD"  # noqa: S105 (the name of a variable, not a password)
 
 
 class Command(BaseCommand):

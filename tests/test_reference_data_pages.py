@@ -44,8 +44,9 @@ def test_the_list_costs_the_same_queries_for_many_items(as_cora, django_assert_n
         as_cora.get(reverse("reference_data"))
 
 
-def test_the_coordinators_menu_links_to_it(as_cora):
-    assert reverse("reference_data") in as_cora.get(reverse("home")).content.decode()
+def test_the_coordinators_home_and_the_resident_list_link_to_it(as_cora):
+    for page in ["home", "resident_list"]:
+        assert f'href="{reverse("reference_data")}"' in as_cora.get(reverse(page)).content.decode()
 
 
 @pytest.mark.parametrize("kind, model", [("specialties", Specialty), ("departments", Department)])

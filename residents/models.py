@@ -15,6 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def normalise_username(value: str) -> str:
+    """A typed log-in name as it is counted and looked up: surrounding spaces removed, case
+    folded. Addresses are stored lower-cased, so this matches them whatever was typed."""
+    return value.strip().casefold()
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
@@ -37,8 +43,9 @@ class UserManager(BaseUserManager["User"]):
         return self._create(email, password, **fields)
 
     def get_by_natural_key(self, username: str) -> User:
-        # Log-in by e-mail is case-insensitive: addresses are stored lower-cased.
-        return self.get(email__iexact=username)
+        # Log-in by e-mail ignores case and surrounding spaces, as log-in throttling does
+        # (residents.middleware.login_username): addresses are stored lower-cased.
+        return self.get(email__iexact=normalise_username(username))
 
 
 def new_calendar_token() -> str:

@@ -27,8 +27,8 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
-from django.dispatch import receiver
 from django.db.models import Sum
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
@@ -123,10 +123,7 @@ def login_username(request: HttpRequest, credentials: dict | None = None) -> str
     log-in looks it up (``UserManager.get_by_natural_key``), so ``Rosa@…``, ``ROSA@…`` and
     `` rosa@…`` share one count."""
     field = settings.AXES_USERNAME_FORM_FIELD
-    if credentials:
-        raw = credentials.get(field)
-    else:
-        raw = getattr(request, "data", request.POST).get(field)
+    raw = credentials.get(field) if credentials else getattr(request, "data", request.POST).get(field)
     return None if raw is None else normalise_username(raw)
 
 

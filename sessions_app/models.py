@@ -441,6 +441,15 @@ class NotificationKind(models.TextChoices):
     ROSTER_CLASH = "roster_clash", _("Planned session clashes with rosters")
 
 
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def visible_to(self, user: User) -> NotificationQuerySet:
+        """Outbox rows a person may load on the Mail page: coordinators see every message the
+        programme sends (they mend what failed); nobody else sees any."""
+        if _signed_in(user) and user.is_coordinator:
+            return self.all()
+        return self.none()
+
+
 class Notification(models.Model):
     """The outbox: one row per message that must be sent, unique per kind, recipient and scope.
 
@@ -471,6 +480,8 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = NotificationQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["status", "due_at"])]

@@ -81,6 +81,16 @@ def _answer_link(p):
     return {"session_pk": session.pk, "token": answer_token(participation=participation, answer="yes")}
 
 
+def _notification(p):
+    from django.utils import timezone
+
+    from sessions_app.models import Notification
+
+    row = Notification.objects.create(kind="rsvp_request", recipient=p["rosa"], scope="x",
+                                      due_at=timezone.now(), status="failed")
+    return {"pk": row.pk}
+
+
 def _roster_import(p):
     from residents.models import RosterImport
 
@@ -206,6 +216,9 @@ RULES = {
     "composition_move": (_composition_run, COORDINATOR_POST_ONLY),
     "composition_accept": (_composition_run, COORDINATOR_ONLY),
     "dashboard": (None, COORDINATOR_ONLY),
+    # The Mail page: failed and late messages (retry asks first on GET)
+    "mail_list": (None, COORDINATOR_ONLY),
+    "mail_retry": (_notification, COORDINATOR_ONLY),
     "dashboard_export": (lambda p: {"table": "groups"}, COORDINATOR_ONLY),
     # Sessions and calendars
     "session_list": (None, COORDINATOR_ONLY),

@@ -15,7 +15,11 @@ claim and stops. Just before sending, the row is checked against the database as
 moved session, is cancelled with the reason in ``last_error`` instead of sent.
 
 Failures. A temporary SMTP failure puts the row back to pending with a later ``due_at``
-(exponential backoff) until ``MAX_ATTEMPTS``; a permanent one fails it at once. A row left in
+(exponential backoff) until ``MAX_ATTEMPTS``; a permanent one fails it at once, and so does
+any error while the message is rendered or built (a missing template, a header that cannot be
+written): sending it again would fail the same way, so the row says why at once instead of
+waiting to be reclaimed. Coordinators see failed and delayed rows on the Mail page and may
+send one again (``notification_retry``). A row left in
 ``sending`` by a worker that died is put back after ``STUCK_AFTER``. Delivery is therefore at
 least once: only a worker dying between the SMTP server's "250 OK" and the update that records
 it can send a message twice, and then with the same Message-ID (``emails.message_id``), which
@@ -35,7 +39,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.template import TemplateDoesNotExist
 from django.urls import reverse
@@ -501,6 +505,13 @@ def _finish(pk: int, claim: dt.datetime, **fields) -> None:
     Notification.objects.filter(pk=pk, status=Status.SENDING, claimed_at=claim).update(**fields)
 
 
+def _fail_for_good(pk: int, claim: dt.datetime, reason: str) -> str:
+    reason = reason[:500]
+    _finish(pk, claim, status=Status.FAILED, last_error=reason)
+    logger.error("notification %s failed: %s", pk, reason)
+    return f"failed: {reason}"
+
+
 def notification_send(*, notification_id: int, now: dt.datetime | None = None) -> str:
     """Claim one due row, check it still makes sense, send its e-mail, record the outcome.
 
@@ -531,9 +542,17 @@ def notification_send(*, notification_id: int, now: dt.datetime | None = None) -
             extra_context=decision.context, ics_method=rule.ics_method,
             with_answer_links=rule.answer_links and notification.session.kind == Session.Kind.GROUP,
         )
+        # Building the MIME message is where a header with a line break is refused; do it
+        # here, so that such an error is a rendering error and not an SMTP one.
+        message.message()
     except TemplateDoesNotExist as error:
-        _finish(notification.pk, now, status=Status.FAILED, last_error=f"no template: {error}"[:500])
-        return f"failed: no template {error}"
+        return _fail_for_good(notification.pk, now, f"no template: {error}")
+    except DatabaseError:
+        raise  # the database went away: the row is reclaimed and tried again (STUCK_AFTER)
+    except Exception as error:  # a bug or bad data: trying again would fail the same way
+        logger.exception("notification %s could not be rendered", notification.pk)
+        return _fail_for_good(notification.pk, now, f"could not render the message: "
+                                                    f"{type(error).__name__}: {error}")
 
     try:
         emails.send(message)
@@ -551,3 +570,22 @@ def notification_send(*, notification_id: int, now: dt.datetime | None = None) -
 
     _finish(notification.pk, now, status=Status.SENT, sent_at=timezone.now(), last_error="")
     return "sent"
+
+
+# --- Sending again ------------------------------------------------------------------------------
+
+RETRYABLE = (Status.FAILED, Status.PENDING)
+
+
+@transaction.atomic
+def notification_retry(*, notification: Notification, by: User, now: dt.datetime | None = None) -> bool:
+    """Put a failed or delayed message back in the outbox, due now, with a full set of
+    attempts; the next dispatcher run (every two minutes) hands it to a worker. The checks run
+    again when it is sent (a reminder for a session that has since started is cancelled, not
+    sent). False if it was sent or cancelled meanwhile, or is being sent."""
+    now = now or timezone.now()
+    retried = Notification.objects.filter(pk=notification.pk, status__in=RETRYABLE).update(
+        status=Status.PENDING, due_at=now, claimed_at=None, attempts=0,
+        last_error=f"to be sent again (asked by {by.get_full_name() or by.email})"[:500],
+    )
+    return bool(retried)

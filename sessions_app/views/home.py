@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from ..selectors import groups as group_selectors
+from ..selectors.notifications import mail_problem_counts
 from ..selectors.sessions import attach_next_sessions
 
 
@@ -16,6 +17,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.is_coordinator:
         return render(request, "residents/home_coordinator.html", {
             "counts": group_selectors.programme_counts(today),
+            "mail": mail_problem_counts(timezone.now()),
         })
     if user.is_resident or user.is_intervisor:
         cards = group_selectors.group_cards_for(user, today)

@@ -16,8 +16,10 @@ from sessions_app.models import Notification
 from sessions_app.services.notifications import Kind, notification_send, notifications_reclaim_stuck
 from sessions_app.tasks.notifications import dispatch_notifications
 
+from . import test_dispatcher
 from .helpers import START, login
-from .test_dispatcher import smtp_fails  # noqa: F401 - the fixture
+
+smtp_fails = test_dispatcher.smtp_fails  # the SMTP server refuses what the test queues
 
 pytestmark = pytest.mark.usefixtures("clock", "celery_eager")
 

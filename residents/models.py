@@ -14,6 +14,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .fields import OneLineCharField
+
 
 def normalise_username(value: str) -> str:
     """A typed log-in name as it is counted and looked up: surrounding spaces removed, case
@@ -71,8 +73,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     Role = Role
 
     email = models.EmailField(_("e-mail address"), unique=True)
-    first_name = models.CharField(_("first name"), max_length=100)
-    last_name = models.CharField(_("last name"), max_length=100)
+    first_name = OneLineCharField(_("first name"), max_length=100)
+    last_name = OneLineCharField(_("last name"), max_length=100)
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.RESIDENT)
     language = models.CharField(
         _("language"), max_length=5, choices=[("en", "English"), ("nl", "Nederlands")], default="en"
@@ -123,7 +125,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class Specialty(models.Model):
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = OneLineCharField(_("name"), max_length=100, unique=True)
 
     class Meta:
         ordering = ["name"]
@@ -134,7 +136,7 @@ class Specialty(models.Model):
 
 
 class Department(models.Model):
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = OneLineCharField(_("name"), max_length=100, unique=True)
 
     class Meta:
         ordering = ["name"]
@@ -249,7 +251,7 @@ class Intervisor(models.Model):
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="intervisor")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.COACH)
-    accreditation = models.CharField(
+    accreditation = OneLineCharField(
         _("accreditation"), max_length=200, blank=True,
         help_text=_("Register or body and number, for example 'NOBCO EQA Senior Practitioner'."),
     )
@@ -289,7 +291,7 @@ def default_give_way_kinds() -> list[str]:
 class Programme(models.Model):
     """The programme's own rules. One row (``Programme.get()``); edited in the admin."""
 
-    name = models.CharField(_("name"), max_length=200, default="Residency programme")
+    name = OneLineCharField(_("name"), max_length=200, default="Residency programme")
     country = models.CharField(
         _("country for public holidays"), max_length=2, default="NL",
         help_text=_("ISO 3166 code; sessions are not suggested on its public holidays."),
@@ -464,7 +466,7 @@ class IntervisorAbsence(models.Model):
     intervisor = models.ForeignKey(Intervisor, on_delete=models.CASCADE, related_name="absences")
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
-    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    reason = OneLineCharField(_("reason"), max_length=200, blank=True)
 
     objects = IntervisorAbsenceQuerySet.as_manager()
 

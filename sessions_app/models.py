@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from residents.fields import OneLineCharField
 from residents.models import Intervisor, Resident, User
 
 
@@ -58,7 +59,7 @@ def default_candidate_windows() -> list[dict]:
 class IntervisionGroup(models.Model):
     """A fixed group of residents that meets every few weeks with its intervisor."""
 
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = OneLineCharField(_("name"), max_length=100, unique=True)
     intervisor = models.ForeignKey(
         Intervisor, on_delete=models.PROTECT, related_name="groups", verbose_name=_("intervisor")
     )
@@ -72,7 +73,7 @@ class IntervisionGroup(models.Model):
     default_duration_minutes = models.PositiveSmallIntegerField(
         _("session length (minutes)"), default=90
     )
-    location = models.CharField(_("location"), max_length=200, blank=True)
+    location = OneLineCharField(_("location"), max_length=200, blank=True)
     min_size = models.PositiveSmallIntegerField(_("minimum size"), default=6)
     max_size = models.PositiveSmallIntegerField(_("maximum size"), default=8)
     is_active = models.BooleanField(_("active"), default=True)
@@ -281,10 +282,10 @@ class Session(models.Model):
         Intervisor, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("intervisor"),
         help_text=_("Who leads it; for a group session, the group's intervisor."),
     )
-    title = models.CharField(_("title"), max_length=200, blank=True)
+    title = OneLineCharField(_("title"), max_length=200, blank=True)
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
-    location = models.CharField(_("location"), max_length=200, blank=True)
+    location = OneLineCharField(_("location"), max_length=200, blank=True)
     video_url = models.URLField(_("video link"), blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED
@@ -498,7 +499,7 @@ class Notification(models.Model):
 class NoteTheme(models.Model):
     """A theme an intervisor may tag a note with; the programme maintains the list."""
 
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = OneLineCharField(_("name"), max_length=100, unique=True)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -5,6 +5,7 @@ from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from ..fields import OneLineFormField
 from ..models import Department, Intervisor, Resident, Specialty, User
 
 
@@ -17,8 +18,8 @@ class DateInput(forms.DateInput):
 
 class PersonFields(forms.Form):
     email = forms.EmailField(label=_("E-mail address"))
-    first_name = forms.CharField(label=_("First name"), max_length=100)
-    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    first_name = OneLineFormField(label=_("First name"), max_length=100)
+    last_name = OneLineFormField(label=_("Last name"), max_length=100)
     language = forms.ChoiceField(
         label=_("Language for e-mail"), choices=User._meta.get_field("language").choices,
         initial="en",
@@ -68,7 +69,7 @@ class ResidentForm(PersonFields):
 
 class IntervisorForm(PersonFields):
     kind = forms.ChoiceField(label=_("Kind"), choices=Intervisor.Kind.choices)
-    accreditation = forms.CharField(label=_("Accreditation"), max_length=200, required=False)
+    accreditation = OneLineFormField(label=_("Accreditation"), max_length=200, required=False)
     capacity = forms.IntegerField(
         label=_("Capacity"), min_value=1, max_value=20, initial=2,
         help_text=_("How many groups they can lead at once."),

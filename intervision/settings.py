@@ -211,6 +211,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 60 * 60 * 24)
+# "Forgot your password?": at most 3 e-mails an hour to one address, and 20 requests an hour
+# from one client address over all addresses (imported residents choose their first password
+# this way, often from the hospital's one outgoing address). The page answers the same either
+# way; a worker looks the account up and sends the link (residents.services.accounts).
+PASSWORD_RESET_MAILS_PER_HOUR = env_int("PASSWORD_RESET_MAILS_PER_HOUR", 3)
+PASSWORD_RESET_REQUESTS_PER_CLIENT_PER_HOUR = env_int("PASSWORD_RESET_REQUESTS_PER_CLIENT_PER_HOUR", 20)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en"

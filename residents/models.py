@@ -480,3 +480,25 @@ class IntervisorAbsence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.intervisor}: {self.start:%Y-%m-%d}–{self.end:%Y-%m-%d}"
+
+
+class PasswordResetRequest(models.Model):
+    """One "forgot your password" request, whoever's address it names: what the limits count
+    (per address and per client) and what a worker looks the account up from, so that the page
+    does the same work whether the address belongs to someone or not. Deleted after a day."""
+
+    email = models.CharField(max_length=254, help_text=_("As typed, trimmed and case-folded."))
+    client_address = models.GenericIPAddressField(null=True, blank=True)
+    requested_at = models.DateTimeField()
+    accepted = models.BooleanField(help_text=_("Within the limits: a worker looks for the account."))
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        indexes = [
+            models.Index(fields=["email", "requested_at"]),
+            models.Index(fields=["client_address", "requested_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Password reset request #{self.pk}"

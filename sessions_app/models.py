@@ -440,6 +440,7 @@ class NotificationKind(models.TextChoices):
     EVALUATION_INVITE = "evaluation_invite", _("Invitation to evaluate")
     SUGGESTIONS_DIGEST = "suggestions_digest", _("Scheduling suggestions")
     ROSTER_CLASH = "roster_clash", _("Planned session clashes with rosters")
+    PASSWORD_RESET = "password_reset", _("Link to choose a new password")
 
 
 class NotificationQuerySet(models.QuerySet["Notification"]):

@@ -1,7 +1,6 @@
 from decimal import Decimal
 
 from django import forms
-from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -113,13 +112,9 @@ def apply_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Also reaches people who never had a password.
+class PasswordResetForm(forms.Form):
+    """The address to send a reset link to. Whether it belongs to anyone is for the worker to
+    find out (``services.password_reset``), so the page answers alike either way."""
 
-    Residents created by a coordinator or a CSV import get no password; "Forgot your password?"
-    is how they choose their first one. Django's form skips such accounts, so it would answer
-    "check your e-mail" and send nothing.
-    """
-
-    def get_users(self, email):
-        return User.objects.filter(email__iexact=email, is_active=True)
+    email = forms.EmailField(label=_("E-mail address"), max_length=254,
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))

@@ -39,11 +39,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.template import TemplateDoesNotExist
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from residents.models import User
 from residents.timezones import programme_zone
@@ -212,6 +215,29 @@ def low_rsvp_digests_enqueue(*, now: dt.datetime | None = None) -> None:
     coordinators = User.objects.filter(role=User.Role.COORDINATOR, is_active=True)
     scope = week_scope(timezone.localtime(now, programme_zone()).date())
     enqueue(Kind.LOW_RSVP_DIGEST, coordinators, None, scope, now)
+
+
+# A link to choose a new password: one outbox row per request, at most
+# PASSWORD_RESET_MAILS_PER_HOUR an hour for one account.
+PASSWORD_RESET_WINDOW = dt.timedelta(hours=1)
+# A reset link that could not go out within this is not sent late: the person has given up
+# or asked again.
+PASSWORD_RESET_SEND_WITHIN = dt.timedelta(hours=1)
+
+
+@transaction.atomic
+def notify_password_reset(*, user: User, request_id: int) -> Notification | None:
+    """Write the reset e-mail for ``user`` into the outbox, due now; None when the account has
+    had its share this hour. The account's row is locked while counting, so concurrent
+    requests cannot send more than the limit between them."""
+    now = timezone.now()
+    User.objects.select_for_update().filter(pk=user.pk).exists()
+    recent = Notification.objects.filter(
+        kind=Kind.PASSWORD_RESET, recipient=user, created_at__gte=now - PASSWORD_RESET_WINDOW)
+    if recent.count() >= settings.PASSWORD_RESET_MAILS_PER_HOUR:
+        return None
+    return Notification.objects.create(kind=Kind.PASSWORD_RESET, recipient=user,
+                                       scope=f"password-reset:{request_id}", due_at=now)
 
 
 # --- What each kind needs at sending time --------------------------------------------------------
@@ -417,6 +443,18 @@ def _roster_clash(facts: Facts) -> Decision:
     })
 
 
+def _password_reset(facts: Facts) -> Decision:
+    """The link is made when the message is sent, so it is valid for PASSWORD_RESET_TIMEOUT
+    from then, and used once (the token changes with the password)."""
+    if facts.now - facts.notification.created_at > PASSWORD_RESET_SEND_WITHIN:
+        return Decision(skip="too late: asked for more than an hour ago")
+    user = facts.recipient
+    path = reverse("password_reset_confirm", kwargs={
+        "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user)})
+    return Decision(context={"reset_url": settings.SITE_URL + path})
+
+
 @dataclass(frozen=True)
 class KindRule:
     """How one kind is checked and dressed just before sending."""
@@ -445,6 +483,8 @@ KIND_RULES: dict[str, KindRule] = {
     # Scheduling around rosters (services/suggestions.py): to coordinators.
     Kind.SUGGESTIONS_DIGEST: KindRule(check=_suggestions_digest),
     Kind.ROSTER_CLASH: KindRule(check=_roster_clash),
+    # Accounts (residents.services.password_reset): to the account that asked.
+    Kind.PASSWORD_RESET: KindRule(check=_password_reset),
 }
 DEFAULT_RULE = KindRule()
 

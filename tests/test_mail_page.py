@@ -59,6 +59,16 @@ def test_a_crash_while_rendering_fails_the_row_at_once_with_the_reason(
     assert "Rosa Resident" in page and "could not render the message: NoReverseMatch" in page
 
 
+def test_a_crash_in_a_kinds_check_fails_the_row_at_once_too(cora, clock):
+    # A digest whose scope no longer names a night (as a bug would write it).
+    row = Notification.objects.create(kind=Kind.SUGGESTIONS_DIGEST, recipient=cora,
+                                      scope="night:yesterday", due_at=dt.datetime.now(dt.UTC))
+    assert notification_send(notification_id=row.pk).startswith("failed")
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("failed", 1)
+    assert row.last_error.startswith("could not check the message: ValueError")
+
+
 def test_the_mail_page_lists_failed_and_late_messages_with_their_reasons(
         planned, rosa, ruben, cora, smtp_fails, clock):
     Notification.objects.exclude(kind=Kind.REMINDER_24H).update(status="sent")  # all went well

@@ -571,7 +571,14 @@ def notification_send(*, notification_id: int, now: dt.datetime | None = None) -
     participation = None
     if notification.session is not None and notification.recipient.is_resident:
         participation = participation_of(session=notification.session, user=notification.recipient)
-    decision = relevance(Facts(notification, participation, now), rule)
+    try:
+        decision = relevance(Facts(notification, participation, now), rule)
+    except DatabaseError:
+        raise  # the database went away: the row is reclaimed and tried again (STUCK_AFTER)
+    except Exception as error:  # a bug in a kind's check: trying again would fail the same way
+        logger.exception("notification %s could not be checked", notification.pk)
+        return _fail_for_good(notification.pk, now, f"could not check the message: "
+                                                    f"{type(error).__name__}: {error}")
     if decision.skip:
         _finish(notification.pk, now, status=Status.CANCELLED, last_error=decision.skip[:500])
         return f"skipped: {decision.skip}"

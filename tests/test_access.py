@@ -91,6 +91,16 @@ def _answer_link(p):
     return {"session_pk": session.pk, "token": answer_token(participation=participation, answer="yes")}
 
 
+def _notification(p):
+    from django.utils import timezone
+
+    from sessions_app.models import Notification
+
+    row = Notification.objects.create(kind="rsvp_request", recipient=p["rosa"], scope="x",
+                                      due_at=timezone.now(), status="failed")
+    return {"pk": row.pk}
+
+
 def _roster_import(p):
     from residents.models import RosterImport
 
@@ -220,6 +230,9 @@ RULES = {
     "composition_move": (_composition_run, COORDINATOR_POST_ONLY),
     "composition_accept": (_composition_run, COORDINATOR_ONLY),
     "dashboard": (None, COORDINATOR_ONLY),
+    # The Mail page: failed and late messages (retry asks first on GET)
+    "mail_list": (None, COORDINATOR_ONLY),
+    "mail_retry": (_notification, COORDINATOR_ONLY),
     "dashboard_export": (lambda p: {"table": "groups"}, COORDINATOR_ONLY),
     # Sessions and calendars
     "session_list": (None, COORDINATOR_ONLY),
@@ -291,7 +304,7 @@ def test_forged_ids_answer_404_for_the_coordinator_too(personas, as_cora):
 # Kept out of the admin on purpose: notes belong to the group's intervisors alone, and
 # evaluations are anonymous.
 NOT_IN_ADMIN = {"sessionnote", "evaluation", "evaluationreceipt"}
-READ_ONLY_IN_ADMIN = {"sessionstatuschange", "noteaccessevent"}
+READ_ONLY_IN_ADMIN = {"sessionstatuschange", "noteaccessevent", "passwordresetrequest"}
 
 
 def _admin_urls():

@@ -70,8 +70,8 @@ def test_the_windows_1252_variant_reads_the_same_and_says_so(db):
 
 @pytest.mark.parametrize(("delimiter", "newline"), [(",", "\n"), (";", "\r\n"), ("\t", "\r\n")])
 def test_any_separator_and_line_ending_reads_alike(db, delimiter, newline):
-    header = "E-mail{d}First name{d}Last Name{d}Specialty{d}Department{d}Start date{d}FTE".format(
-        d=delimiter)
+    header = delimiter.join(["E-mail", "First name", "Last Name", "Specialty", "Department",
+                             "Start date", "FTE"])
     line = delimiter.join(["anna@hospital.example", "Anna", "de Vries", "Surgery", "Surgery",
                            "1-9-2024", '"0,9"' if delimiter == "," else "0,9"])
     (row,) = read_residents_csv((header + newline + line + newline).encode()).rows

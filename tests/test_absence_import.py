@@ -78,11 +78,11 @@ def test_importing_the_same_file_again_adds_nothing(ivan, iris):
 
 
 def test_every_bad_row_is_named_and_nothing_is_saved(as_cora, ivan, rosa):
-    data = ("email,from,to\n"
-            "ivan@hospital.example,2027-10-04,2027-10-08\n"
-            "rosa@hospital.example,2027-10-04,2027-10-08\n"
-            "ivan@hospital.example,15-10-2027,4-10-2027\n"
-            "ivan@hospital.example,morgen,\n").encode()
+    data = (b"email,from,to\n"
+            b"ivan@hospital.example,2027-10-04,2027-10-08\n"
+            b"rosa@hospital.example,2027-10-04,2027-10-08\n"
+            b"ivan@hospital.example,15-10-2027,4-10-2027\n"
+            b"ivan@hospital.example,morgen,\n")
 
     response = upload(as_cora, data)
 

@@ -99,11 +99,11 @@ def test_a_new_intervisor_without_capacity_gets_two(db):
 # --- Refusals -------------------------------------------------------------------------------
 
 def test_every_bad_row_is_named_and_nothing_is_saved(as_cora, rosa):
-    data = ("email,first_name,last_name,capacity\n"
-            "ok@hospital.example,Ok,Person,2\n"
-            "not-an-address,No,Address,2\n"
-            "rosa@hospital.example,Rosa,Resident,2\n"
-            "big@hospital.example,Big,,40\n").encode()
+    data = (b"email,first_name,last_name,capacity\n"
+            b"ok@hospital.example,Ok,Person,2\n"
+            b"not-an-address,No,Address,2\n"
+            b"rosa@hospital.example,Rosa,Resident,2\n"
+            b"big@hospital.example,Big,,40\n")
 
     response = upload(as_cora, data)
 

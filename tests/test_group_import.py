@@ -86,7 +86,7 @@ def test_an_existing_group_gets_its_new_members_and_keeps_the_others(group, rosa
 
     plan = groups_import(data)
 
-    assert [(r.action, r.changes) for r in plan.rows] == [("update", ("1 new members",))]
+    assert [(r.action, r.changes) for r in plan.rows] == [("update", ("1 new member",))]
     assert set(group.memberships.values_list("resident__user__email", flat=True)) == {
         "rosa@hospital.example", "ruben@hospital.example", "anna@hospital.example"}
     assert check_groups_file(data).summary == "0 created, 0 updated, 1 unchanged"

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from residents.importers import uploads
 from residents.importers.residents import parse_email
@@ -234,6 +235,7 @@ def _apply_row(row: GroupRow, intervisor: Intervisor, group: IntervisionGroup | 
     if added and action == PlannedRow.UNCHANGED:
         action = PlannedRow.UPDATE
     if added and action == PlannedRow.UPDATE:
-        changes.append(_("%(count)s new members") % {"count": len(added)})
+        changes.append(ngettext("%(count)s new member", "%(count)s new members", len(added))
+                       % {"count": len(added)})
     return PlannedRow(row.line, action, (group.name, str(intervisor.user), ", ".join(added)),
                       tuple(changes))

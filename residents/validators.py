@@ -25,7 +25,8 @@ _QUOTED = re.compile(r'"(?:[\x20\x21\x23-\x5b\x5d-\x7e\u0080-\U0010ffff]|\\[\x20
 _FORBIDDEN_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"}
 _DOMAIN = EmailValidator()
 
-MESSAGE = _("This is not a valid e-mail address.")
+# Django's own wording (and translation), as a form's EmailField would say it.
+MESSAGE = _("Enter a valid email address.")
 
 
 def normalise_email(value: str) -> str:

@@ -12,7 +12,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 
+from residents.forms.people import PasswordResetForm
 from residents.importers import uploads
 from residents.importers.residents import check_residents_csv, read_residents_csv, residents_import
 from residents.models import Resident, User
@@ -168,3 +170,24 @@ def test_addresses_are_compared_without_case_or_unicode_form(db):
     (row,) = read_residents_csv(dutch_excel_csv([DUTCH_ROWS[0].replace(
         "r011.Özdemir", decomposed.split("@")[0])])).rows
     assert row.email == "r011.özdemir@hospital.example"
+
+
+def test_an_imported_international_address_can_be_edited_and_asked_a_password_for(as_cora, client):
+    residents_import(rows=read_residents_csv(dutch_excel_csv([DUTCH_ROWS[0]])).rows)
+    resident = Resident.objects.get()
+    page = as_cora.get(reverse("resident_edit", args=[resident.pk])).content.decode()
+    assert 'value="r011.özdemir@hospital.example"' in page and 'type="email"' not in page
+
+    response = as_cora.post(reverse("resident_edit", args=[resident.pk]), {
+        "email": "R011.Özdemir@hospital.example", "first_name": "Rüya", "last_name": "Özdemir-Bos",
+        "language": "nl", "specialty": resident.specialty_id, "department": resident.department_id,
+        "training_year": 2, "fte": "0.80", "start_date": resident.start_date.isoformat(),
+    })
+
+    assert response.status_code == 302
+    resident.user.refresh_from_db()
+    assert (resident.user.email, resident.user.last_name) == (
+        "r011.özdemir@hospital.example", "Özdemir-Bos")
+    form = PasswordResetForm({"email": "R011.ÖZDEMIR@hospital.example"})
+    assert form.is_valid()
+    assert list(form.get_users(form.cleaned_data["email"])) == [resident.user]

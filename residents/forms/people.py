@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Department, Intervisor, Resident, Specialty, User
+from ..validators import normalise_email, validate_email_address
 
 
 class DateInput(forms.DateInput):
@@ -15,8 +16,22 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+class EmailAddressField(forms.EmailField):
+    """An e-mail address as the standard allows it, internationalised local parts included
+    (``r.özdemir@hospital.example``), which Django's EmailField refuses; the imports accept
+    such addresses, so the forms must too. A text input with the e-mail keyboard, because
+    browsers refuse non-ASCII local parts in ``type=email`` inputs. Returned as stored."""
+
+    widget = forms.TextInput(attrs={"inputmode": "email", "autocomplete": "email"})
+    default_validators = [validate_email_address]
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return normalise_email(value) if value else value
+
+
 class PersonFields(forms.Form):
-    email = forms.EmailField(label=_("E-mail address"))
+    email = EmailAddressField(label=_("E-mail address"))
     first_name = forms.CharField(label=_("First name"), max_length=100)
     last_name = forms.CharField(label=_("Last name"), max_length=100)
     language = forms.ChoiceField(
@@ -119,6 +134,8 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
     is how they choose their first one. Django's form skips such accounts, so it would answer
     "check your e-mail" and send nothing.
     """
+
+    email = EmailAddressField(label=_("Email"), max_length=254)
 
     def get_users(self, email):
         return User.objects.filter(email__iexact=email, is_active=True)

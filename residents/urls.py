@@ -9,6 +9,8 @@ urlpatterns = [
     path("residents/import/", views.resident_import, name="resident_import"),
     path("residents/import/example.csv", views.resident_import_example,
          name="resident_import_example"),
+    path("residents/import/example-nl.csv", views.resident_import_example_nl,
+         name="resident_import_example_nl"),
     path("residents/<int:pk>/", views.resident_detail, name="resident_detail"),
     path("residents/<int:pk>/edit/", views.resident_edit, name="resident_edit"),
     path("residents/<int:pk>/deactivate/", views.resident_deactivate, name="resident_deactivate"),

@@ -147,6 +147,7 @@ RULES = {
     "resident_create": (None, COORDINATOR_ONLY),
     "resident_import": (None, COORDINATOR_ONLY),
     "resident_import_example": (None, COORDINATOR_ONLY),
+    "resident_import_example_nl": (None, COORDINATOR_ONLY),
     "intervisor_import": (None, COORDINATOR_ONLY),
     "intervisor_import_example": (None, COORDINATOR_ONLY),
     "absence_import": (None, COORDINATOR_ONLY),

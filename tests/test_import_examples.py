@@ -4,6 +4,7 @@ alone, and a second run changes nothing."""
 import io
 
 from django.core.management import call_command
+from django.urls import reverse
 
 from residents.models import Intervisor, IntervisorAbsence, Resident
 from sessions_app.models import IntervisionGroup
@@ -22,6 +23,14 @@ def run_all() -> str:
     for command, name in ORDER:
         call_command(command, f"docs/examples/{name}", stdout=out)
     return out.getvalue()
+
+
+def test_the_resident_import_page_offers_the_dutch_excel_example(as_cora):
+    response = as_cora.get(reverse("resident_import_example_nl"))
+    assert response["Content-Disposition"] == 'attachment; filename="residents-nl.csv"'
+    assert response.content.startswith("\ufeffemail;voornaam;achternaam".encode())
+    assert b"\r\n" in response.content
+    assert reverse("resident_import_example_nl") in as_cora.get(reverse("resident_import")).content.decode()
 
 
 def test_every_example_imports_into_an_empty_database_and_again_without_change(db):

@@ -40,6 +40,7 @@ from .uploads import Column, ImportOutdated, ImportRefused, Problem
 __all__ = ["ImportOutdated", "ImportRefused", "Problem"]
 
 EXAMPLE_FILE = Path(settings.BASE_DIR) / "docs" / "examples" / "residents.csv"
+EXAMPLE_FILE_NL = Path(settings.BASE_DIR) / "docs" / "examples" / "residents-nl.csv"
 UPLOAD = uploads.RESIDENTS
 MAX_BYTES = UPLOAD.max_bytes  # the limit; uploads.RESIDENTS owns it
 MAX_ROWS = 5000

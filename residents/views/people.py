@@ -231,6 +231,16 @@ def _resident_import_confirm(request: HttpRequest) -> HttpResponse:
 
 @coordinator_required
 @require_GET
+def resident_import_example_nl(request: HttpRequest) -> HttpResponse:
+    """The example as Dutch Excel saves it: ';', CRLF, byte order mark, Dutch headers."""
+    return HttpResponse(
+        importers.EXAMPLE_FILE_NL.read_bytes(), content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="residents-nl.csv"'},
+    )
+
+
+@coordinator_required
+@require_GET
 def resident_import_example(request: HttpRequest) -> HttpResponse:
     return HttpResponse(
         importers.EXAMPLE_FILE.read_bytes(), content_type="text/csv; charset=utf-8",

@@ -191,3 +191,19 @@ def test_an_imported_international_address_can_be_edited_and_asked_a_password_fo
     form = PasswordResetForm({"email": "R011.ÖZDEMIR@hospital.example"})
     assert form.is_valid()
     assert list(form.get_users(form.cleaned_data["email"])) == [resident.user]
+
+
+@pytest.mark.parametrize(("data", "says"), [
+    (b"PK\x03\x04 not really a workbook", "cannot be read as an Excel workbook (.xlsx)"),
+    (b"\xd0\xcf\x11\xe0 an old workbook", "Excel 97-2003 workbook (.xls)"),
+])
+def test_a_file_that_is_no_readable_workbook_is_refused_with_what_to_do(db, data, says):
+    (problem,) = read_residents_csv(data).problems
+    assert problem.line is None and says in problem.reason
+
+
+def test_excel_unicode_text_is_read_too(db):
+    text = "email\tfirst_name\tlast_name\tspecialty\tdepartment\r\nzoë@hospital.example\tZoë\tBos\tX\tY\r\n"
+    parsed = read_residents_csv(text.encode("utf-16"))
+    assert parsed.source == "CSV, UTF-16, separated by tab"
+    assert [r.first_name for r in parsed.rows] == ["Zoë"]

@@ -204,11 +204,6 @@ class ImportPlan:
 
 # --- Step 1: the file on its own ------------------------------------------------------------
 
-def decode(data: bytes | str) -> tuple[str, Problem | None]:
-    """The file's text, or why it is not UTF-8 (``uploads.decode`` with this import's advice)."""
-    return uploads.decode(data, UPLOAD)
-
-
 def read_residents_csv(data: bytes | str, *, today: dt.date | None = None) -> ParsedFile:
     """Read and check a residents file (CSV or .xlsx) without touching the database.
 

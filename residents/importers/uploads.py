@@ -21,6 +21,7 @@ import datetime as dt
 import hashlib
 import io
 import re
+import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -337,8 +338,6 @@ def _csv_lines(data: bytes | str, kind: UploadKind, table: Table) -> _Lines | No
 
 def _xlsx_lines(data: bytes, table: Table) -> _Lines | None:
     # Imported here: only an Excel upload needs openpyxl, so web processes load it on demand.
-    import zipfile
-
     from openpyxl import load_workbook
 
     try:

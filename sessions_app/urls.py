@@ -5,6 +5,7 @@ from .views import composition as composition_views
 from .views import dashboard as dashboard_views
 from .views import evaluations as evaluation_views
 from .views import groups, home, mail, people, privacy, rosters
+from .views import imports as import_views
 from .views import notes as notes_views
 from .views import participation as participation_views
 from .views import sessions as session_views
@@ -22,6 +23,8 @@ urlpatterns = [
     path("residents/<int:pk>/erase/", privacy.resident_erase_view, name="resident_erase"),
     path("groups/", groups.group_list, name="group_list"),
     path("groups/new/", groups.group_create, name="group_create"),
+    path("groups/import/", import_views.group_import, name="group_import"),
+    path("groups/import/example.csv", import_views.group_import_example, name="group_import_example"),
     path("groups/<int:pk>/", groups.group_detail, name="group_detail"),
     path("groups/<int:pk>/edit/", groups.group_edit, name="group_edit"),
     path("groups/<int:pk>/members/add/", groups.membership_add, name="membership_add"),

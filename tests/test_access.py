@@ -189,6 +189,8 @@ RULES = {
     "group_suggestions": (_group, COORDINATOR_ONLY),
     "group_suggestion_plan": (_group, COORDINATOR_POST_ONLY),
     "group_windows": (_group, COORDINATOR_ONLY),
+    "year_plan_all": (None, COORDINATOR_ONLY),
+    "group_year_plan": (_group, COORDINATOR_ONLY),
     # Notes, evaluations, privacy
     "note_list": (None, {"anonymous": LOGIN, "ivan": 200, "iris": 200, "*": 403}),
     "session_notes": (lambda p: _rosas_held_session(p, note_by="ivan"), NOTE_KEEPERS),

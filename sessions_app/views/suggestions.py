@@ -6,6 +6,7 @@ Every page here is part of planning the group's sessions and shows why members c
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -24,9 +25,13 @@ from residents.access import coordinator_required
 from residents.timezones import programme_zone
 
 from ..access import group_for
+from ..forms.year_plan import PeriodForm
 from ..selectors import availability as suggestions
 from ..services import suggestions as services
 from ..services.sessions import session_plan
+from ..services.year_plan import period_bounds
+
+BELOW_MINIMUM_SHOWN = 3  # when no time reaches the minimum, the best few are shown anyway
 
 WEEKDAYS = [(0, gettext_lazy("Mon")), (1, gettext_lazy("Tue")), (2, gettext_lazy("Wed")),
             (3, gettext_lazy("Thu")), (4, gettext_lazy("Fri")), (5, gettext_lazy("Sat")),
@@ -103,10 +108,20 @@ def group_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
     group = group_for(request.user, pk, write=True)
     form = HorizonForm(request.GET or None)
     weeks = form.cleaned_data["weeks"] if form.is_valid() else suggestions.DEFAULT_WEEKS
+    # A window of dates (from–to) instead of weeks ahead, when both are given.
+    period_form = PeriodForm(request.GET or None, required=False)
     zone = programme_zone()
-    result = suggestions.suggest_for_group(group, weeks=weeks)
+    if period := period_form.period:
+        start, end = period_bounds(*period, zone)
+    else:
+        start, end = suggestions.default_horizon(weeks)
+    result = suggestions.suggest_for_group(group, start=start, end=end,
+                                           below_minimum=BELOW_MINIMUM_SHOWN)
     context = {
         "group": group, "form": form if form.is_bound else HorizonForm(), "weeks": weeks,
+        "period_form": period_form, "period": period,
+        "first_day": start.astimezone(zone).date(),
+        "last_day": (end.astimezone(zone) - dt.timedelta(days=1)).date(),
         "result": result, "required": result.required, "members": result.plan.members,
         "windows": suggestions.windows_of(group), "weekday_names": dict(WEEKDAYS),
         "AVAILABLE": engine.AVAILABLE, "RELEASED": engine.RELEASED, **_view_model(result, zone),

@@ -243,6 +243,9 @@ def year_plan_apply(*, groups: Sequence[IntervisionGroup], first: dt.date, last:
     imported, an absence or a session added in between)."""
     ids = sorted(g.pk for g in groups)
     locked = list(IntervisionGroup.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    for group in locked:
+        if not group.is_active:
+            raise ValidationError(_("%(group)s is no longer active.") % {"group": group})
     plan = year_plan_preview(groups=locked, first=first, last=last)
     if fingerprint is not None and fingerprint != plan.fingerprint:
         raise ValidationError(_("The rosters, absences or sessions changed since this plan was "

@@ -249,3 +249,14 @@ def test_an_inactive_group_is_refused_on_confirmation(as_cora, world):
     response = as_cora.post(url, _period(fingerprint=""), follow=True)
     assert "no longer active" in response.content.decode()
     assert not Session.objects.exists()
+
+
+def test_sessions_of_a_group_are_at_least_half_its_cadence_apart(world, cora):
+    # Monday 16 March (ivan is back), then three weeks on: Tuesday 7 April (Easter Monday is a
+    # public holiday). A last window of two days, 14–15 April, lies within ten days (half of
+    # three weeks, rounded down) of it and gets none.
+    plan = year_plan_preview(groups=[world], first=FIRST, last=dt.date(2026, 4, 15))
+    first, second, third = plan.windows
+    assert (first.start, second.start) == (at(3, 16, 16), at(4, 7, 16))
+    assert (third.window_start, third.window_end) == (at(4, 14), at(4, 16))
+    assert third.start is None and not third.no_time

@@ -11,6 +11,8 @@ How a plan is made (docs/planning.md says it for coordinators):
   gets 1–6 weeks, 7–12 weeks, …); the last window ends with the period.
 * A window that already holds a planned session of the group is left as it is (the preview
   says so), and that session counts as the group's last one for the next window.
+* Two sessions of a group are at least half its cadence apart (a 6-weekly group: 3 weeks),
+  so the end of one window and the start of the next never make a gap of days.
 * Otherwise the session goes where the suggestions engine ranks best in the window: the most
   members free, then the least tired, then nearest the cadence after the previous session,
   then the group's usual day and time. The intervisor's absences, the sessions they already
@@ -92,6 +94,7 @@ class PlannedWindow:
     attending: int = 0
     unavailable: list[dict] = field(default_factory=list)  # {"name", "reasons"} in words
     existing: Session | None = None  # the group's session already planned in the window
+    too_soon: bool = False  # the window ends within half a cadence of the previous session
 
     @property
     def to_plan(self) -> bool:
@@ -104,7 +107,7 @@ class PlannedWindow:
     @property
     def no_time(self) -> bool:
         """Neither a session already planned nor a time the intervisor can lead."""
-        return self.start is None and self.existing is None
+        return self.start is None and self.existing is None and not self.too_soon
 
     @property
     def share(self) -> float | None:
@@ -162,6 +165,11 @@ def _windows(start: dt.datetime, end: dt.datetime, cadence_weeks: int, zone: Zon
         day += step
 
 
+def _day_after(moment: dt.datetime, days: int, zone: ZoneInfo) -> dt.datetime:
+    """Local midnight ``days`` days after the day of ``moment``."""
+    return dt.datetime.combine(moment.astimezone(zone).date() + dt.timedelta(days=days), dt.time(0), zone)
+
+
 def _people(statuses, names) -> list[dict]:
     return [{"name": names.get(s.person_id, "?"), "reasons": suggestions.reason_words(s.reasons)}
             for s in statuses]
@@ -214,6 +222,13 @@ def year_plan_preview(*, groups: Sequence[IntervisionGroup], first: dt.date, las
                 continue
             if not plan.members:
                 continue
+            # Two sessions of a group at least half its cadence apart: the best time of one
+            # window at its end and of the next at its start would make a gap of days.
+            if previous is not None:
+                low = max(low, _day_after(previous, group.cadence_weeks * 7 // 2, zone))
+                if low >= high:  # a short last window right after the previous session
+                    window.too_soon = True
+                    continue
             request = dataclasses.replace(
                 plan.request, horizon_start=low, horizon_end=high, last_session_start=previous,
                 intervisor_busy=tuple(sorted(

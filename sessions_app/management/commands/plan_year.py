@@ -66,6 +66,8 @@ class Command(BaseCommand):
         if w.existing is not None:
             when = timezone.localtime(w.existing.start).strftime("%Y-%m-%d %H:%M")
             return f"{w.group.name}\t{period}\talready planned on {when}, left as it is"
+        if w.too_soon:
+            return f"{w.group.name}\t{period}\tno session: within half a cadence of the previous one"
         if w.no_time:
             why = "no members" if not w.member_count else "the intervisor cannot lead any time in it"
             return f"{w.group.name}\t{period}\tno session: {why}"

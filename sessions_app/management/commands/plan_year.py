@@ -30,7 +30,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--from", dest="first", required=True, help="First day, YYYY-MM-DD.")
         parser.add_argument("--to", dest="last", required=True, help="Last day (included), YYYY-MM-DD.")
-        parser.add_argument("--group", help="Only the active group of this name (default: all active groups).")
+        parser.add_argument("--group",
+                            help="Only the active group of this name (default: all active groups).")
         parser.add_argument("--yes", action="store_true",
                             help="Plan the sessions and invite the members; without it, only show the plan.")
 
@@ -53,7 +54,8 @@ class Command(BaseCommand):
                                                    by=None, fingerprint=plan.fingerprint)
             except ValidationError as error:
                 raise CommandError(" ".join(error.messages)) from None
-            self.stdout.write(self.style.SUCCESS(f"Planned {len(planned)} session(s); the members are invited."))
+            self.stdout.write(self.style.SUCCESS(
+                f"Planned {len(planned)} session(s); the members are invited."))
         else:
             self.stdout.write(f"Preview only, nothing was planned: {len(plan.sessions)} session(s) "
                               "would be. Run again with --yes to plan them.")

@@ -90,3 +90,15 @@ def test_a_time_reaching_the_minimum_is_not_marked_below_it(as_cora, world):
     response = _page(as_cora, world, date_from="2026-03-09", date_to="2026-03-13")
     assert not response.context["result"].below_minimum
     assert "No time reaches the minimum" not in response.content.decode()
+
+
+def test_planning_a_time_below_the_minimum_asks_to_check_who_cannot_come_first(as_cora, world):
+    best = _page(as_cora, world, date_from="2026-04-06", date_to="2026-04-10").context["rows"][0]
+    assert best["form"].initial["below_minimum"] is True
+    response = as_cora.post(reverse("group_suggestion_plan", args=[world.pk]),
+                            {"start": best["start"].isoformat(), "end": best["end"].isoformat(),
+                             "below_minimum": "True"}, follow=True)
+    page = response.content.decode()
+    assert "Fewer members than the minimum can come at this time" in page
+    assert response.redirect_chain[0][0].startswith(reverse("session_plan", args=[world.pk]))
+    assert not world.sessions.exists()

@@ -46,6 +46,8 @@ class HorizonForm(forms.Form):
 class PlanSuggestionForm(forms.Form):
     start = forms.DateTimeField(widget=forms.HiddenInput)
     end = forms.DateTimeField(widget=forms.HiddenInput)
+    # Suggested although fewer than the minimum share of members can come.
+    below_minimum = forms.BooleanField(widget=forms.HiddenInput, required=False)
 
     def clean(self):
         data = super().clean()
@@ -91,7 +93,8 @@ def _view_model(result: suggestions.GroupSuggestions, zone: ZoneInfo) -> dict:
             "released": _people(s.released, names), "unavailable": _people(s.unavailable, names),
             "fatigued": [names.get(pid, "?") for pid in s.fatigued],
             "cadence_distance": s.cadence_distance_days, "habit_breaks": s.habit_breaks,
-            "form": PlanSuggestionForm(initial={"start": s.start.isoformat(), "end": s.end.isoformat()}),
+            "form": PlanSuggestionForm(initial={"start": s.start.isoformat(), "end": s.end.isoformat(),
+                                                "below_minimum": result.below_minimum}),
         })
     grid = []
     if result.matrix is not None:
@@ -144,9 +147,13 @@ def group_suggestion_plan(request: HttpRequest, pk: int) -> HttpResponse:
     # The page may be older than the rosters or the intervisor's diary: another session planned
     # in between, a new roster imported. Planned in one step only if it still holds; otherwise
     # the plan form, filled in, shows who cannot come and asks.
-    if suggestions.proposed_clash(group, start, end).is_clash:
-        messages.warning(request, _("Since this time was suggested, the rosters or the intervisor's "
-                                    "sessions have changed; check it before planning."))
+    if (clash := suggestions.proposed_clash(group, start, end)).is_clash:
+        if form.cleaned_data["below_minimum"] and not clash.intervisor_unavailable:
+            messages.warning(request, _("Fewer members than the minimum can come at this time; "
+                                        "check who cannot come before planning."))
+        else:
+            messages.warning(request, _("Since this time was suggested, the rosters or the "
+                                        "intervisor's sessions have changed; check it before planning."))
         return redirect(f"{reverse('session_plan', args=[group.pk])}?"
                         f"{urlencode({'start': start.isoformat(), 'end': end.isoformat()})}")
     try:

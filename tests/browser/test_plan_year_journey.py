@@ -1,5 +1,6 @@
 """A coordinator plans a year of one group's sessions: from the groups list to the plan of all
-groups, then from the group's page to its own plan; she reads the window below the minimum and
+groups, then from the group's page to its suggestions for a window of dates (below the minimum)
+and to its own plan; she reads the window below the minimum and
 who cannot come, confirms, and the sessions are planned with the members invited."""
 
 import datetime as dt
@@ -31,6 +32,18 @@ def test_a_coordinator_plans_a_year_for_one_group(page, cora, rosa, ruben, group
     page.goto(f"{page.base}/groups/")
     page.get_by_role("link", name="Plan the year").click()
     expect(page.get_by_role("heading", name="Plan the year: all active groups")).to_be_visible()
+
+    # First a look at the suggestions for a window in the leave: nothing reaches three of
+    # four, so the best times are shown below the minimum, with who cannot come.
+    page.goto(f"{page.base}/groups/{group.pk}/")
+    page.get_by_role("link", name="Suggest times").click()
+    page.get_by_label("From").fill("2026-05-04")
+    page.get_by_label("To (included)").fill("2026-05-08")
+    page.get_by_role("button", name="Suggest").click()
+    expect(page.locator("#suggestion-window")).to_have_text("Times from 4 May 2026 to 8 May 2026.")
+    expect(page.locator("#below-minimum")).to_contain_text("No time reaches the minimum of 3 of 4 members.")
+    expect(page.locator(".unavailable").first).to_contain_text("Rosa Resident (leave)")
+    page.screenshot(path="/tmp/suggest-window.png", full_page=True)
 
     page.goto(f"{page.base}/groups/{group.pk}/")
     page.get_by_role("link", name="Plan the year").click()

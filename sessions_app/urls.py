@@ -34,6 +34,7 @@ urlpatterns = [
     # Plan the year: a session per cadence window, for one group or all of them
     path("groups/plan-year/", year_plan_views.year_plan_all, name="year_plan_all"),
     path("groups/<int:pk>/plan-year/", year_plan_views.group_year_plan, name="group_year_plan"),
+    path("groups/plan-year/runs/<int:pk>/", year_plan_views.year_plan_run, name="year_plan_run"),
     # Sessions and calendars
     path("sessions/", session_views.session_list, name="session_list"),
     path("sessions/<int:pk>/", session_views.session_detail, name="session_detail"),

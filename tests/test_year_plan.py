@@ -9,13 +9,21 @@ three weeks, so 3 March – 13 April holds two windows: 3–23 March and 24 Marc
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from residents.models import IntervisorAbsence, RosterEntry
-from sessions_app.models import IntervisionGroup, Notification, NotificationKind, Session
+from sessions_app.models import IntervisionGroup, Notification, NotificationKind, Session, YearPlanRun
 from sessions_app.services.sessions import session_plan
-from sessions_app.services.year_plan import check_period, year_plan_apply, year_plan_preview
+from sessions_app.services.year_plan import (
+    check_period,
+    year_plan_apply,
+    year_plan_preview,
+    year_plan_run_apply,
+    year_plan_run_progress,
+)
+from sessions_app.services.year_plan_queue import year_plan_confirm
 from tests.factories import GroupFactory, MembershipFactory, ResidentFactory
 from tests.helpers import AMS
 
@@ -164,21 +172,49 @@ def test_the_page_opens_with_a_year_from_tomorrow_and_no_plan(as_cora, world):
     assert 'value="2026-03-03"' in page and 'value="2027-03-02"' in page
 
 
-def test_confirming_on_the_page_plans_the_sessions(as_cora, world):
+def test_confirming_on_the_page_has_a_worker_plan_the_sessions_and_shows_the_outcome(
+        as_cora, world, cora, celery_eager, django_capture_on_commit_callbacks):
     url = reverse("group_year_plan", args=[world.pk])
     fingerprint = as_cora.get(url, _period()).context["plan"].fingerprint
-    response = as_cora.post(url, _period(fingerprint=fingerprint), follow=True)
-    assert response.redirect_chain[-1][0] == reverse("group_detail", args=[world.pk])
-    assert "2 sessions are planned; the members are invited." in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_cora.post(url, _period(fingerprint=fingerprint))
+    run = YearPlanRun.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("year_plan_run", args=[run.pk])
+    assert (run.created_by, run.group, run.group_ids) == (cora, world, [world.pk])
+    assert (run.status, run.planned, run.total) == (YearPlanRun.Status.DONE, 2, 2)
+    page = as_cora.get(response["Location"]).content.decode()
+    assert "2 sessions are planned; the members are invited." in page and 'aria-valuenow="100"' in page
     assert Session.objects.filter(group=world).count() == 2
 
 
-def test_a_stale_confirmation_plans_nothing_and_shows_the_plan_again(as_cora, world):
+def test_a_stale_confirmation_plans_nothing_and_says_why(as_cora, world, celery_eager,
+                                                         django_capture_on_commit_callbacks):
     url = reverse("group_year_plan", args=[world.pk])
-    response = as_cora.post(url, _period(fingerprint="not-the-plan"), follow=True)
-    assert "changed since this plan was shown" in response.content.decode()
-    assert response.context["plan"] is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_cora.post(url, _period(fingerprint="not-the-plan"))
+    page = as_cora.get(response["Location"]).content.decode()
+    assert "changed since this plan was shown" in page and "Look at the plan again" in page
+    assert YearPlanRun.objects.get().status == YearPlanRun.Status.FAILED
     assert not Session.objects.exists()
+
+
+def test_a_run_is_planned_once_however_often_it_is_delivered(world, cora):
+    preview = year_plan_preview(groups=[world], first=FIRST, last=LAST)
+    run = year_plan_confirm(groups=[world], group=world, first=FIRST, last=LAST,
+                            fingerprint=preview.fingerprint, by=cora)
+    assert year_plan_run_apply(run_id=run.pk) == YearPlanRun.Status.DONE
+    assert year_plan_run_apply(run_id=run.pk) == "taken"
+    assert Session.objects.count() == 2
+
+
+def test_while_a_worker_plans_the_page_shows_what_it_reported(as_cora, world, cora):
+    run = YearPlanRun.objects.create(first_day=FIRST, last_day=LAST, group=world, group_ids=[world.pk],
+                                     fingerprint="x", status=YearPlanRun.Status.RUNNING, created_by=cora)
+    cache.set(f"year-plan-run:{run.pk}:planned", (3, 12), 60)
+    assert year_plan_run_progress(run) == (3, 12)
+    fragment = as_cora.get(reverse("year_plan_run", args=[run.pk]), HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in fragment and "3 of 12 sessions planned" in fragment
+    assert 'aria-valuenow="25"' in fragment and 'hx-trigger="every 1s"' in fragment
 
 
 @pytest.mark.parametrize(("first", "last", "error"), [
@@ -195,13 +231,16 @@ def test_a_wrong_period_is_explained_and_nothing_is_planned(as_cora, world, firs
     assert not Session.objects.exists()
 
 
-def test_the_all_groups_page_plans_every_active_group(as_cora, world, other_group, otto):
+def test_the_all_groups_page_plans_every_active_group(as_cora, world, other_group, otto, celery_eager,
+                                                     django_capture_on_commit_callbacks):
     url = reverse("year_plan_all")
     page = as_cora.get(url, _period()).content.decode()
     assert "Tuesday group" in page and "Thursday group" in page
     fingerprint = as_cora.get(url, _period()).context["plan"].fingerprint
-    response = as_cora.post(url, _period(fingerprint=fingerprint))
-    assert response.status_code == 302 and response["Location"] == reverse("group_list")
+    with django_capture_on_commit_callbacks(execute=True):
+        as_cora.post(url, _period(fingerprint=fingerprint))
+    run = YearPlanRun.objects.get()
+    assert run.group is None and sorted(run.group_ids) == sorted([world.pk, other_group.pk])
     assert set(Session.objects.values_list("group__name", flat=True)) == {"Tuesday group", "Thursday group"}
 
 
@@ -239,8 +278,21 @@ def test_only_coordinators_may_plan_the_year(client, world, rosa, ivan, url_name
     assert not Session.objects.exists()
 
 
-def test_a_group_out_of_reach_is_not_found(as_cora):
+def test_a_group_or_a_run_out_of_reach_is_not_found(as_cora):
     assert as_cora.get(reverse("group_year_plan", args=[999999])).status_code == 404
+    assert as_cora.get(reverse("year_plan_run", args=[999999])).status_code == 404
+
+
+def test_only_coordinators_may_follow_a_run(client, world, rosa, ivan, cora):
+    run = YearPlanRun.objects.create(first_day=FIRST, last_day=LAST, group_ids=[world.pk], fingerprint="x",
+                                     created_by=cora)
+    url = reverse("year_plan_run", args=[run.pk])
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    for person in (rosa, ivan):
+        client.force_login(person)
+        assert client.get(url).status_code == 403
+    assert client.post(url).status_code == 403
 
 
 def test_an_inactive_group_is_refused_on_confirmation(as_cora, world):

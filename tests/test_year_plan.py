@@ -22,6 +22,7 @@ from sessions_app.services.year_plan import (
     year_plan_preview,
     year_plan_run_apply,
     year_plan_run_progress,
+    year_plan_runs_sweep,
 )
 from sessions_app.services.year_plan_queue import year_plan_confirm
 from tests.factories import GroupFactory, MembershipFactory, ResidentFactory
@@ -312,3 +313,16 @@ def test_sessions_of_a_group_are_at_least_half_its_cadence_apart(world, cora):
     assert (first.start, second.start) == (at(3, 16, 16), at(4, 7, 16))
     assert (third.window_start, third.window_end) == (at(4, 14), at(4, 16))
     assert third.start is None and not third.no_time
+
+
+def test_a_run_whose_worker_died_is_failed_by_the_sweeper_and_plans_nothing_later(world, cora, clock):
+    preview = year_plan_preview(groups=[world], first=FIRST, last=LAST)
+    run = year_plan_confirm(groups=[world], group=world, first=FIRST, last=LAST,
+                            fingerprint=preview.fingerprint, by=cora)
+    assert year_plan_runs_sweep() == 0  # just queued
+    clock.shift(dt.timedelta(hours=2))
+    assert year_plan_runs_sweep() == 1 and year_plan_runs_sweep() == 0
+    run.refresh_from_db()
+    assert run.status == YearPlanRun.Status.FAILED and "its worker is gone" in run.problems[0]
+    assert year_plan_run_apply(run_id=run.pk) == "taken"  # a late delivery plans nothing
+    assert not Session.objects.exists()

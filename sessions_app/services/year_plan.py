@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -301,8 +302,14 @@ def year_plan_run_progress(run: YearPlanRun) -> tuple[int, int]:
     return run.planned, run.total
 
 
+class _Swept(Exception):
+    """The run was failed by the sweeper while this worker planned it: roll back."""
+
+
 def year_plan_run_apply(*, run_id: int) -> str:
-    """Plan a queued run (``year_plan_apply``); running it twice plans once."""
+    """Plan a queued run (``year_plan_apply``); running it twice plans once. The sessions and
+    the run's outcome are written in one transaction, so a run marked failed by the sweeper
+    meanwhile plans nothing."""
     if not YearPlanRun.objects.filter(pk=run_id, status=YearPlanRun.Status.QUEUED).update(
             status=YearPlanRun.Status.RUNNING, status_changed_at=timezone.now()):
         return "taken"  # another worker got there first, or it is finished
@@ -313,15 +320,37 @@ def year_plan_run_apply(*, run_id: int) -> str:
         cache.set(_progress_key(run_id), (planned, total), PROGRESS_TIMEOUT)
 
     try:
-        planned = year_plan_apply(groups=groups, first=run.first_day, last=run.last_day,
-                                  by=run.created_by, fingerprint=run.fingerprint, progress=report)
+        with transaction.atomic():
+            planned = year_plan_apply(groups=groups, first=run.first_day, last=run.last_day,
+                                      by=run.created_by, fingerprint=run.fingerprint, progress=report)
+            if not YearPlanRun.objects.filter(pk=run_id, status=YearPlanRun.Status.RUNNING).update(
+                    status=YearPlanRun.Status.DONE, total=len(planned), planned=len(planned),
+                    finished_at=timezone.now(), status_changed_at=timezone.now()):
+                raise _Swept
     except ValidationError as error:
         year_plan_run_fail(run_id=run_id, reasons=error.messages)
         return YearPlanRun.Status.FAILED
-    YearPlanRun.objects.filter(pk=run_id).update(
-        status=YearPlanRun.Status.DONE, total=len(planned), planned=len(planned),
-        finished_at=timezone.now(), status_changed_at=timezone.now())
+    except _Swept:
+        return YearPlanRun.Status.FAILED
     return YearPlanRun.Status.DONE
+
+
+YEAR_PLAN_QUEUE_LIMIT = dt.timedelta(hours=1)  # queued longer: no worker took it
+
+
+def year_plan_runs_sweep(*, now: dt.datetime | None = None) -> int:
+    """Fail runs stuck queued or running past their limit (their worker is gone), so their
+    pages stop waiting; how many. Running it again changes nothing."""
+    now = now or timezone.now()
+    stuck = YearPlanRun.objects.filter(
+        Q(status=YearPlanRun.Status.QUEUED, status_changed_at__lt=now - YEAR_PLAN_QUEUE_LIMIT)
+        | Q(status=YearPlanRun.Status.RUNNING,
+            status_changed_at__lt=now - YEAR_PLAN_TIME_LIMIT - dt.timedelta(minutes=5))
+    )
+    reason = _("The plan stopped without finishing (its worker is gone); nothing was planned. "
+               "Look at the plan again and confirm it.")
+    return stuck.update(status=YearPlanRun.Status.FAILED, problems=[reason], planned=0,
+                        finished_at=now, status_changed_at=now)
 
 
 def year_plan_run_fail(*, run_id: int, reasons: Sequence[str]) -> None:

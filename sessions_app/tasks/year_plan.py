@@ -1,4 +1,4 @@
-"""Tasks of plan the year: planning a confirmed plan in a worker."""
+"""Tasks of plan the year: planning a confirmed plan in a worker, failing plans whose worker died."""
 
 from celery import shared_task
 
@@ -18,3 +18,9 @@ def year_plan_run(run_id: int) -> str:
         services.year_plan_run_fail(
             run_id=run_id, reasons=["The plan stopped with an unexpected error; nothing was planned."])
         raise
+
+
+@shared_task
+def sweep_stuck_year_plans() -> int:
+    """Periodic: fail plans whose worker died (``services.year_plan_runs_sweep``)."""
+    return services.year_plan_runs_sweep()

@@ -1,7 +1,8 @@
 """A coordinator plans a year of one group's sessions: from the groups list to the plan of all
 groups, then from the group's page to its suggestions for a window of dates (below the minimum)
 and to its own plan; she reads the window below the minimum and
-who cannot come, confirms, and the sessions are planned with the members invited."""
+who cannot come, confirms, and a worker plans the sessions with the members invited while the
+page follows it."""
 
 import datetime as dt
 import re
@@ -19,7 +20,7 @@ from .conftest import log_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_coordinator_plans_a_year_for_one_group(page, cora, rosa, ruben, group, tmp_path):
+def test_a_coordinator_plans_a_year_for_one_group(page, cora, rosa, ruben, group, celery_eager):
     # Four members, three make a session; Rosa and Ruben are on leave for the whole second
     # six-week window (14 April – 25 May 2026).
     for name in ("Mila", "Noor"):
@@ -61,8 +62,12 @@ def test_a_coordinator_plans_a_year_for_one_group(page, cora, rosa, ruben, group
     expect(below).to_contain_text("Rosa Resident (leave); Ruben Resident (leave)")
     page.screenshot(path="/tmp/plan-year.png", full_page=True)
 
+    # A worker plans them; the page follows its progress to the end.
     page.get_by_role("button", name="Plan these 9 sessions and invite the members").click()
+    expect(page.locator("#year-plan-status")).to_have_text("Done")
+    expect(page.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "100")
     expect(page.get_by_text("9 sessions are planned; the members are invited.")).to_be_visible()
+    page.get_by_role("link", name="Tuesday group").last.click()
     expect(page).to_have_url(re.compile(rf"/groups/{group.pk}/$"))
     assert Session.objects.filter(group=group).count() == 9
     assert Notification.objects.filter(kind=NotificationKind.RSVP_REQUEST).count() == 9 * 4

@@ -115,8 +115,19 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.role == self.Role.INTERVISOR
 
 
+class ReferenceQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> ReferenceQuerySet:
+        """Specialties and departments a person may load to change: coordinators keep the
+        programme's reference data. ``residents.access.reference_item_for`` builds on this."""
+        if not _signed_in(user):
+            return self.none()
+        return self.all() if user.is_coordinator else self.none()
+
+
 class Specialty(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
+
+    objects = ReferenceQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -128,6 +139,8 @@ class Specialty(models.Model):
 
 class Department(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
+
+    objects = ReferenceQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -50,6 +50,16 @@ def _rosa_membership(p):
     return {"pk": membership.group_id, "membership_pk": membership.pk}
 
 
+def _specialty(p):
+    return {"kind": "specialties", "pk": p["rosa"].resident.specialty_id}
+
+
+def _unused_department(p):
+    from residents.models import Department
+
+    return {"kind": "departments", "pk": Department.objects.create(name="Unused").pk}
+
+
 # RSVP, bookings, attendance
 RESIDENTS_ONLY = {"anonymous": LOGIN, "rosa": 200, "otto": 200, "*": 403}
 RESIDENT_POST_ONLY = {"anonymous": LOGIN, "rosa": 405, "otto": 405, "*": 403}
@@ -163,6 +173,10 @@ RULES = {
     "intervisor_create": (None, COORDINATOR_ONLY),
     "intervisor_edit": (_iris_intervisor, COORDINATOR_ONLY),
     "intervisor_deactivate": (_iris_intervisor, COORDINATOR_ONLY),
+    "reference_data": (None, COORDINATOR_ONLY),
+    "reference_create": (lambda p: {"kind": "specialties"}, COORDINATOR_ONLY),
+    "reference_edit": (_specialty, COORDINATOR_ONLY),
+    "reference_delete": (_unused_department, COORDINATOR_ONLY),
     "group_list": (None, {"anonymous": LOGIN, "adam": 403, "*": 200}),
     "group_create": (None, COORDINATOR_ONLY),
     "group_detail": (_group, GROUP_MEMBERS),

@@ -129,6 +129,8 @@ class YearPlan:
     last: dt.date
     windows: list[PlannedWindow]
     groups: list[IntervisionGroup]
+    # Each group's members as the plan counts them (those on the first day), by id.
+    members: dict[IntervisionGroup, tuple[int, ...]] = field(default_factory=dict)
 
     @property
     def sessions(self) -> list[PlannedWindow]:
@@ -247,7 +249,7 @@ def year_plan_preview(*, groups: Sequence[IntervisionGroup], first: dt.date, las
             previous = best.start
             for i in leaders:
                 leading[i].append((best.start, best.end))
-    return YearPlan(first, last, windows, groups)
+    return YearPlan(first, last, windows, groups, {p.group: p.request.member_ids for p in plans})
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from .views import notes as notes_views
 from .views import participation as participation_views
 from .views import sessions as session_views
 from .views import suggestions as suggestion_views
+from .views import year_plan as year_plan_views
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -35,6 +36,10 @@ urlpatterns = [
     path("groups/<int:pk>/suggestions/plan/", suggestion_views.group_suggestion_plan,
          name="group_suggestion_plan"),
     path("groups/<int:pk>/windows/", suggestion_views.group_windows, name="group_windows"),
+    # Plan the year: a session per cadence window, for one group or all of them
+    path("groups/plan-year/", year_plan_views.year_plan_all, name="year_plan_all"),
+    path("groups/<int:pk>/plan-year/", year_plan_views.group_year_plan, name="group_year_plan"),
+    path("groups/plan-year/runs/<int:pk>/", year_plan_views.year_plan_run, name="year_plan_run"),
     # Sessions and calendars
     path("sessions/", session_views.session_list, name="session_list"),
     path("sessions/<int:pk>/", session_views.session_detail, name="session_detail"),

@@ -23,6 +23,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from residents.fields import one_line
 from residents.models import User, new_calendar_token
 from residents.timezones import programme_tz_name, programme_zone
 
@@ -79,16 +80,17 @@ def session_event(session: Session, *, stamp: dt.datetime) -> Event:
     event.add("sequence", session.sequence)
     event.add("dtstart", session.start.astimezone(zone))
     event.add("dtend", session.end.astimezone(zone))
-    event.add("summary", session_summary(session))
+    # one_line: names saved before line breaks were refused must not break the calendar.
+    event.add("summary", one_line(session_summary(session)))
     event.add("status", STATUS[session.status])
     if session.location:
-        event.add("location", session.location)
+        event.add("location", one_line(session.location))
     elif session.video_url:
         event.add("location", session.video_url)
     lines = []
     if session.status == Session.Status.PROPOSED:
         lines.append(_("Proposed: the time is not final yet."))
-    lines.append(_("Led by %(name)s.") % {"name": session.intervisor.user.get_full_name()})
+    lines.append(_("Led by %(name)s.") % {"name": one_line(session.intervisor.user.get_full_name())})
     if session.video_url:
         event.add("url", session.video_url)
         lines.append(_("Video link: %(url)s") % {"url": session.video_url})
@@ -106,7 +108,7 @@ def _calendar(*, name: str, method: str | None = None) -> Calendar:
     calendar.add("calscale", "GREGORIAN")
     if method:
         calendar.add("method", method)
-    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-calname", one_line(name))
     calendar.add("x-wr-timezone", programme_tz_name())
     return calendar
 
@@ -157,11 +159,11 @@ def invitation_ics(*, session: Session, recipient: User, method: str) -> bytes:
 
     display, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
     organizer = vCalAddress(f"mailto:{address}")
-    organizer.params["CN"] = vText(display or address)
+    organizer.params["CN"] = vText(one_line(display or address))
     event.add("organizer", organizer)
 
     attendee = vCalAddress(f"mailto:{recipient.email}")
-    attendee.params["CN"] = vText(recipient.get_full_name() or recipient.email)
+    attendee.params["CN"] = vText(one_line(recipient.get_full_name() or recipient.email))
     attendee.params["ROLE"] = vText("REQ-PARTICIPANT")
     attendee.params["CUTYPE"] = vText("INDIVIDUAL")
     if method == "REQUEST":

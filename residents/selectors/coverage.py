@@ -4,7 +4,7 @@ coverage page.
 A day counts as covered for a resident when an import that named them covered it: the file's
 period (from its first to its last day, or the period given on upload). Outside, with no entry
 known, planning counts the resident "unknown", never free. Rosters imported before coverage
-was recorded cover the days from their first entry to their last (migration 0006).
+was recorded cover the days from their first entry to their last (migration 0008).
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ def cover_stored_rosters(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('residents', '0005_programme_public_holidays'),
+        ('residents', '0007_password_reset_requests'),
     ]
 
     operations = [

@@ -533,6 +533,7 @@ def hospital_load(folder: Path):
         IntervisorAbsence,
         Programme,
         Resident,
+        RosterCoverage,
         RosterEntry,
         Specialty,
         User,
@@ -555,6 +556,11 @@ def hospital_load(folder: Path):
             RosterEntry.objects.bulk_create(
                 RosterEntry(resident=residents[person.email], start=e.start, end=e.end, kind=e.kind,
                             source="hospital") for e in person.entries)
+            # As importing the export records it: the roster is known for the hospital's period.
+            RosterCoverage.objects.create(
+                resident=residents[person.email], source="hospital",
+                start=dt.datetime.combine(hospital.first_day, dt.time(0), zone),
+                end=dt.datetime.combine(hospital.last_day + dt.timedelta(days=1), dt.time(0), zone))
         leaders = {}
         for person in hospital.intervisors:
             user = User.objects.create_user(email=person.email, first_name=person.first_name,

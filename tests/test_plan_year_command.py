@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from residents.models import RosterEntry
 from sessions_app.models import Notification, NotificationKind, Session
 from tests.factories import MembershipFactory, ResidentFactory
-from tests.helpers import AMS
+from tests.helpers import AMS, roster_covers
 
 pytestmark = pytest.mark.usefixtures("clock")
 
@@ -24,6 +24,9 @@ def world(group, rosa, ruben, other_group, otto):
     for person in (rosa, ruben):
         RosterEntry.objects.create(resident=person.resident, start=dt.datetime(2026, 3, 31, tzinfo=AMS),
                                    end=dt.datetime(2026, 5, 1, tzinfo=AMS), kind="leave")
+    # Every member's roster was imported for the year: known, free where no entry says not.
+    roster_covers(*(m.resident for g in (group, other_group) for m in g.memberships.all()),
+                  first=dt.date(2026, 1, 1), last=dt.date(2026, 12, 31))
     return group
 
 

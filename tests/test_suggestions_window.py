@@ -10,7 +10,7 @@ from django.urls import reverse
 from residents.models import RosterEntry
 from sessions_app.selectors import availability as suggestions
 from tests.factories import MembershipFactory, ResidentFactory
-from tests.helpers import AMS
+from tests.helpers import AMS, roster_covers
 
 pytestmark = pytest.mark.usefixtures("clock")  # Monday 2 March 2026
 
@@ -27,6 +27,9 @@ def world(group, rosa, ruben):
         MembershipFactory(group=group, resident=ResidentFactory(user__first_name=name, user__last_name="Lid"))
     for person in (rosa, ruben):
         RosterEntry.objects.create(resident=person.resident, start=at(4, 1), end=at(5, 1), kind="leave")
+    # Every member's roster was imported for the year: known, free where no entry says not.
+    roster_covers(*(m.resident for m in group.memberships.all()), first=dt.date(2026, 1, 1),
+                  last=dt.date(2026, 12, 31))
     return group
 
 

@@ -26,7 +26,7 @@ from sessions_app.services.year_plan import (
 )
 from sessions_app.services.year_plan_queue import year_plan_confirm
 from tests.factories import GroupFactory, MembershipFactory, ResidentFactory
-from tests.helpers import AMS
+from tests.helpers import AMS, roster_covers
 
 pytestmark = pytest.mark.usefixtures("clock")
 
@@ -53,6 +53,9 @@ def world(group, rosa, ruben, ivan):
         RosterEntry.objects.create(resident=person.resident, start=at(3, 24), end=at(4, 15), kind="leave")
     IntervisorAbsence.objects.create(intervisor=ivan.intervisor, start=at(3, 3), end=at(3, 14),
                                      reason="holiday")
+    # Every member's roster was imported for the year: known, free where no entry says not.
+    roster_covers(*(m.resident for m in group.memberships.all()), first=dt.date(2026, 1, 1),
+                  last=dt.date(2026, 12, 31))
     return group
 
 

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from residents.models import RosterEntry
 from sessions_app.models import Notification, NotificationKind, Session
 from tests.factories import MembershipFactory, ResidentFactory
-from tests.helpers import AMS
+from tests.helpers import AMS, roster_covers
 
 from .conftest import log_in
 
@@ -28,6 +28,9 @@ def test_a_coordinator_plans_a_year_for_one_group(page, cora, rosa, ruben, group
     for person in (rosa, ruben):
         RosterEntry.objects.create(resident=person.resident, start=dt.datetime(2026, 4, 14, tzinfo=AMS),
                                    end=dt.datetime(2026, 5, 26, tzinfo=AMS), kind="leave")
+    # Their rosters were imported for the coming year: known, free where no entry says not.
+    roster_covers(*(m.resident for m in group.memberships.all()), first=dt.date(2026, 1, 1),
+                  last=dt.date(2027, 12, 31))
 
     log_in(page, cora.email, None)
     page.goto(f"{page.base}/groups/")

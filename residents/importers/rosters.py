@@ -50,6 +50,8 @@ MAX_ENTRIES = 400_000
 # An RRULE without an end is expanded this far after its first instance (or to the period
 # given with the import, whichever comes first).
 OPEN_RECURRENCE_LIMIT = dt.timedelta(days=366)
+# A rule that ends by itself (UNTIL, COUNT) is expanded to its end, but never past this.
+BOUNDED_RECURRENCE_LIMIT = dt.timedelta(days=5 * 366)
 
 CSV_REQUIRED = ("email", "start", "end", "kind")
 CSV_OPTIONAL = ("external_id",)
@@ -558,12 +560,16 @@ def _occurrences(event, start, zone: ZoneInfo,
     tzinfo = None if all_day else start.tzinfo
     naive_start = (dt.datetime.combine(start, dt.time(0)) if all_day
                    else start.replace(tzinfo=None))
-    limit = naive_start + OPEN_RECURRENCE_LIMIT
+    rule_list = rrule if isinstance(rrule, list) else ([rrule] if rrule is not None else [])
+    # A rule with UNTIL or COUNT ends by itself (a clinic every week until 31 December of next
+    # year runs past a year); only an open rule is cut off after a year.
+    bounded = all("UNTIL" in rule or "COUNT" in rule for rule in rule_list)
+    limit = naive_start + (BOUNDED_RECURRENCE_LIMIT if bounded else OPEN_RECURRENCE_LIMIT)
     if period is not None:
         period_end = period[1].astimezone(tzinfo or zone).replace(tzinfo=None)
         limit = min(limit, period_end)
     rules = rruleset()
-    for rule in rrule if isinstance(rrule, list) else ([rrule] if rrule is not None else []):
+    for rule in rule_list:
         text = rule.to_ical().decode()
         # UNTIL in UTC ("…Z") next to a naive DTSTART makes dateutil refuse; compare in wall time.
         text = re.sub(r"UNTIL=(\d{8}T\d{6})Z",

@@ -157,7 +157,7 @@ class OIDCBackend(OIDCAuthenticationBackend):
     def _decode(self, token) -> dict:
         algorithm = self.OIDC_RP_SIGN_ALGO
         try:
-            key = self.OIDC_RP_CLIENT_SECRET if algorithm.startswith("HS") else self.retrieve_matching_jwk(token)
+            key = self.OIDC_RP_CLIENT_SECRET if algorithm.startswith("HS") else self._signing_key(token)
             payload = jwt.decode(
                 token, key, algorithms=[algorithm], audience=self.OIDC_RP_CLIENT_ID,
                 issuer=provider().issuer, leeway=LEEWAY_SECONDS,
@@ -169,6 +169,19 @@ class OIDCBackend(OIDCAuthenticationBackend):
         if isinstance(audience, list) and len(audience) > 1 and payload.get("azp") != self.OIDC_RP_CLIENT_ID:
             raise SuspiciousOperation("ID token refused: issued to several parties, not authorised for us")
         return payload
+
+    def _signing_key(self, token) -> jwt.PyJWK:
+        """The provider's key that signed ``token``: the one its ``kid`` names, or, for a token
+        without one (allowed when the provider has a single key), its only signing key."""
+        response = requests.get(self.OIDC_OP_JWKS_ENDPOINT, timeout=settings.OIDC_TIMEOUT)
+        response.raise_for_status()
+        kid = jwt.get_unverified_header(token).get("kid")
+        keys = [key for key in response.json().get("keys", []) if key.get("use", "sig") == "sig"]
+        if kid is not None:
+            keys = [key for key in keys if key.get("kid") == kid]
+        if len(keys) != 1:
+            raise SuspiciousOperation("ID token refused: no single key of the provider matches it")
+        return jwt.PyJWK(keys[0])
 
     def get_userinfo(self, access_token, id_token, payload):
         """The ID token's claims, with what the userinfo endpoint adds about the same subject."""

@@ -47,12 +47,12 @@ def sign_in_callback(request: HttpRequest) -> HttpResponse:
     # A state is used once: a replayed or forged callback finds nothing.
     started = states.pop(request.GET.get("state", ""), None)
     request.session["oidc_states"] = states
-    if started is None:
-        messages.error(request, _("This sign-in has expired or was already used. Please sign in again."))
-        return redirect("login")
-    if request.GET.get("error") or not request.GET.get("code"):
+    if request.GET.get("error"):  # some providers send it without the state
         messages.error(request, _("Signing in with %(provider)s was cancelled or refused.")
                        % {"provider": auth_oidc.provider_name()})
+        return redirect("login")
+    if started is None or not request.GET.get("code"):
+        messages.error(request, _("This sign-in has expired or was already used. Please sign in again."))
         return redirect("login")
     try:
         user = auth_oidc.sign_in(request, nonce=started["nonce"], code_verifier=started.get("code_verifier"))

@@ -228,7 +228,7 @@ OIDC_OP_END_SESSION_ENDPOINT = env_str("OIDC_END_SESSION_ENDPOINT") or ""
 OIDC_RP_SCOPES = env_str("OIDC_SCOPES") or "openid email profile"
 OIDC_RP_SIGN_ALGO = env_str("OIDC_SIGN_ALGO") or "RS256"
 OIDC_EMAIL_CLAIM = env_str("OIDC_EMAIL_CLAIM") or "email"
-OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME") or "your hospital account"
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME") or ""  # "": "your hospital account", translated
 OIDC_CREATE_USERS_FOR_DOMAINS = [d.lower().lstrip("@") for d in env_list("OIDC_CREATE_USERS_FOR_DOMAINS", [])]
 # Log-out also ends the session at the provider (RP-initiated logout) when it has an end-session
 # endpoint; OIDC_LOGOUT_AT_PROVIDER=0 ends only ours.

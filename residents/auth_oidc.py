@@ -33,6 +33,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
@@ -50,7 +51,8 @@ def enabled() -> bool:
 
 
 def provider_name() -> str:
-    return settings.OIDC_PROVIDER_NAME
+    """How the log-in page and the messages name the provider: "Sign in with …"."""
+    return settings.OIDC_PROVIDER_NAME or _("your hospital account")
 
 
 class SignInRefused(Exception):
@@ -65,7 +67,7 @@ class SignInRefused(Exception):
 class ProviderUnavailable(SignInRefused):
     def __init__(self):
         super().__init__(_("%(provider)s could not be reached. Please try again in a moment.")
-                         % {"provider": provider_name()})
+                         % {"provider": capfirst(provider_name())})
 
 
 @dataclass(frozen=True)
@@ -204,10 +206,10 @@ class OIDCBackend(OIDCAuthenticationBackend):
         email = normalise_email(claims.get(settings.OIDC_EMAIL_CLAIM))
         if "@" not in email:
             raise SignInRefused(_("%(provider)s did not tell us your e-mail address, so we cannot find "
-                                  "your account.") % {"provider": provider_name()})
+                                  "your account.") % {"provider": capfirst(provider_name())})
         if claims.get("email_verified") is False:
             raise SignInRefused(_("%(provider)s has not verified your e-mail address %(email)s.")
-                                % {"provider": provider_name(), "email": email})
+                                % {"provider": capfirst(provider_name()), "email": email})
         user = self.UserModel.objects.filter(email__iexact=email).first()
         if user is None:
             domain = email.rsplit("@", 1)[1]
@@ -237,7 +239,7 @@ def sign_in(request: HttpRequest, *, nonce: str, code_verifier: str | None):
         # provider could not be reached.
         logger.warning("OIDC sign-in failed at the provider: %s", error)
         raise SignInRefused(_("%(provider)s did not confirm your sign-in. Please try again.")
-                            % {"provider": provider_name()}) from error
+                            % {"provider": capfirst(provider_name())}) from error
     if user is None:
         raise SignInRefused(_("Your sign-in with %(provider)s could not be verified. Please try again.")
                             % {"provider": provider_name()})

@@ -28,6 +28,7 @@ import jwt
 import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
@@ -143,6 +144,9 @@ class OIDCBackend(OIDCAuthenticationBackend):
     OIDC_OP_TOKEN_ENDPOINT = property(lambda self: provider().token_endpoint)
     OIDC_OP_JWKS_ENDPOINT = property(lambda self: provider().jwks_uri)
     OIDC_OP_USER_ENDPOINT = property(lambda self: provider().userinfo_endpoint)
+
+    # Django's, not the library's: that one keeps a switched-off person signed in.
+    get_user = ModelBackend.get_user
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is not None or password is not None or "nonce" not in kwargs or not enabled():

@@ -54,6 +54,14 @@ def test_a_known_person_signs_in_whatever_the_case_of_their_address_at_the_provi
     assert "Tuesday group" in client.get(reverse("home")).content.decode()
 
 
+def test_switching_an_account_off_ends_its_signed_in_session(client, oidc, rosa):
+    oidc.set_person("rosa-sub-10", email="rosa@hospital.example")
+    provider_sign_in(client, "rosa-sub-10")
+    assert signed_in_as(client) == rosa
+    User.objects.filter(pk=rosa.pk).update(is_active=False)
+    assert signed_in_as(client) is None
+
+
 def test_sign_in_returns_to_the_page_asked_for(client, oidc, cora):
     oidc.set_person("cora-sub", email="cora@hospital.example")
     response = provider_sign_in(client, "cora-sub", next_url="/rosters/import/")

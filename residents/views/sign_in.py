@@ -59,7 +59,7 @@ def sign_in_callback(request: HttpRequest) -> HttpResponse:
     except auth_oidc.SignInRefused as refusal:
         messages.error(request, refusal.message)
         return redirect("login")
-    next_url = request.session.get("oidc_login_next")  # checked by the request view
+    next_url = request.session.pop("oidc_login_next", None)  # checked by the request view
     auth.login(request, user, backend=auth_oidc.BACKEND)
     return redirect(next_url or resolve_url("home"))
 

@@ -24,13 +24,10 @@ import pytest
 import requests
 from django.urls import reverse
 
+from residents.auth_oidc import BACKEND
+
 CLIENT_ID = "intervision"
 CLIENT_SECRET = "client-secret-for-tests"
-BACKENDS = [
-    "residents.middleware.LoginThrottleBackend",
-    "django.contrib.auth.backends.ModelBackend",
-    "residents.auth_oidc.OIDCBackend",
-]
 
 
 def in_ci() -> bool:
@@ -98,7 +95,9 @@ def oidc(oidc_provider, settings, db):
     settings.OIDC_RP_CLIENT_ID = CLIENT_ID
     settings.OIDC_RP_CLIENT_SECRET = CLIENT_SECRET
     settings.OIDC_PROVIDER_NAME = "Hospital ID"
-    settings.AUTHENTICATION_BACKENDS = BACKENDS
+    # What the settings add when OIDC_ISSUER is set at start-up.
+    backends = [path for path in settings.AUTHENTICATION_BACKENDS if path != BACKEND]
+    settings.AUTHENTICATION_BACKENDS = [*backends, BACKEND]
     return oidc_provider
 
 

@@ -191,13 +191,43 @@ def notify_session_cancelled(*, session: Session) -> None:
             f"session:{session.pk}:cancelled", timezone.now())
 
 
+def seat_scope(participation: Participation, what: str) -> str:
+    """Scope of a message about one resident's seat: "session:12:promoted:0". The number is
+    the participation's ``calendar_sequence``, so giving a seat up and booking it again writes
+    new rows, and a row about a seat as it no longer is is never sent."""
+    return f"session:{participation.session_id}:{what}:{participation.calendar_sequence}"
+
+
+_SEAT_IN_SCOPE = re.compile(r":(?:promoted|seat|seat-given-up):(\d+)$")
+
+
+def scope_seat_sequence(scope: str) -> int | None:
+    match = _SEAT_IN_SCOPE.search(scope)
+    return int(match.group(1)) if match else None
+
+
 @transaction.atomic
 def notify_waitlist_promoted(*, participation: Participation) -> None:
-    """A resident moved from the waitlist to a seat."""
+    """A resident moved from the waitlist to a seat: they get the invitation (REQUEST)."""
     session = participation.session
     enqueue(Kind.WAITLIST_PROMOTED, [participation.resident.user], session,
-            f"session:{session.pk}:promoted", timezone.now())
+            seat_scope(participation, "promoted"), timezone.now())
     _schedule_reminders(session)
+
+
+@transaction.atomic
+def notify_seat_booked(*, participation: Participation) -> None:
+    """A resident booked a seat in an open session: the invitation (REQUEST) puts it in their
+    calendar, as a group session's request to answer does."""
+    enqueue(Kind.SEAT_BOOKED, [participation.resident.user], participation.session,
+            seat_scope(participation, "seat"), timezone.now())
+
+
+@transaction.atomic
+def notify_seat_given_up(*, participation: Participation) -> None:
+    """A resident gave up their seat: the cancellation (CANCEL) takes it out of their calendar."""
+    enqueue(Kind.SEAT_GIVEN_UP, [participation.resident.user], participation.session,
+            seat_scope(participation, "seat-given-up"), timezone.now())
 
 
 @transaction.atomic
@@ -335,6 +365,32 @@ def _leader_before_start(facts: Facts) -> Decision:
     return _before_start(facts)
 
 
+def _seat_as_written(facts: Facts) -> Decision:
+    """A message about a seat is sent only while the seat is as it was when written (the
+    resident did not give it up and book again meanwhile)."""
+    sequence = scope_seat_sequence(facts.notification.scope)
+    p = facts.participation
+    if p is None or (sequence is not None and sequence != p.calendar_sequence):
+        return Decision(skip="stale: the booking changed since")
+    return SEND
+
+
+def _seat_held(facts: Facts) -> Decision:
+    decision = _seat_as_written(facts)
+    if decision.skip:
+        return decision
+    return _participant_before_start(facts)
+
+
+def _seat_given_up(facts: Facts) -> Decision:
+    decision = _seat_as_written(facts)
+    if decision.skip:
+        return decision
+    if facts.participation.booking != Booking.CANCELLED:
+        return Decision(skip="booked again")
+    return _before_start(facts)
+
+
 def _told_about_session(facts: Facts) -> Decision:
     """Changes and cancellations: to the session's leaders and to residents taking part."""
     if _is_leader(facts):
@@ -437,7 +493,11 @@ KIND_RULES: dict[str, KindRule] = {
     Kind.SESSION_CHANGED: KindRule(check=_session_changed, ics_method="REQUEST", answer_links=True),
     Kind.SESSION_CANCELLED: KindRule(check=_told_about_session, ics_method="CANCEL",
                                      for_cancelled_session=True),
-    Kind.WAITLIST_PROMOTED: KindRule(check=_participant_before_start, ics_method="REQUEST"),
+    Kind.WAITLIST_PROMOTED: KindRule(check=_seat_held, ics_method="REQUEST"),
+    Kind.SEAT_BOOKED: KindRule(check=_seat_held, ics_method="REQUEST"),
+    # Still true of a session cancelled since: the seat was given up before.
+    Kind.SEAT_GIVEN_UP: KindRule(check=_seat_given_up, ics_method="CANCEL",
+                                 for_cancelled_session=True),
     # Scheduling around rosters (services/suggestions.py): to coordinators.
     Kind.SUGGESTIONS_DIGEST: KindRule(check=_suggestions_digest),
     Kind.ROSTER_CLASH: KindRule(check=_roster_clash),

@@ -249,6 +249,10 @@ EMAIL_BACKEND = env_str(
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Intervision <intervision@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The mailbox calendar apps' replies (Accept / Decline) go to, e.g.
+# imaps://user:password@mail.example/INBOX. Empty: nothing reads replies, so invitations ask
+# for none (RSVP=FALSE) and point to the answer page instead.
+REPLY_MAILBOX_URL = env_str("REPLY_MAILBOX_URL", "")
 
 # --- Celery ---------------------------------------------------------------------------------
 # Redis in deployment; Celery's filesystem transport as the embedded default, so a worker and

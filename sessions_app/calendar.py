@@ -1,9 +1,19 @@
 """Sessions as iCalendar (RFC 5545): the personal feed and the invitations attached to e-mails.
 
-Every event is built by ``session_event`` so the feed and the invitations agree: the UID is
+Every event is written by ``_event_lines`` so the feed and the invitations agree: the UID is
 ``<session.uid>@<site host>`` and never changes, SEQUENCE is ``session.sequence`` (raised by the
-services on every change a calendar must see), DTSTART/DTEND carry the programme's TZID and the
-calendar holds the matching VTIMEZONE, so a session at 16:00 stays at 16:00 on every device.
+services on every change a calendar must see) plus, for a resident, their participation's own
+``calendar_sequence`` (raised when their seat in an open session goes or comes back),
+DTSTART/DTEND carry the programme's TZID and the calendar holds the matching VTIMEZONE, so a
+session at 16:00 stays at 16:00 on every device.
+
+A feed is the same bytes on every fetch until something in it changes: DTSTAMP and
+LAST-MODIFIED are the event's own last change, not the time of the fetch, and the feed's ETag
+(``feed_etag``) is computed from one aggregate query, so an unchanged feed is answered 304
+without being written. The lines are written here rather than through the icalendar package,
+which takes a few hundred microseconds per event (a coordinator's year is 600 of them);
+icalendar only writes the VTIMEZONE, once per zone and span of years. The tests read every
+feed and invitation back with icalendar.
 
 What never goes into a calendar: note text, evaluations, and the names of residents (a feed is
 reachable by anyone who has its address; an invitation names only its own recipient).
@@ -11,10 +21,13 @@ reachable by anyone who has its address; an invitation names only its own recipi
 
 from __future__ import annotations
 
+import calendar as stdlib_calendar
 import datetime as dt
+import functools
+import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from email.utils import parseaddr
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -26,15 +39,16 @@ from django.utils.translation import gettext as _
 from residents.models import User, new_calendar_token
 from residents.timezones import programme_tz_name, programme_zone
 
-from .models import Session
-
-if TYPE_CHECKING:
-    from icalendar import Calendar, Event
+from .models import Booking, Participation, Session
 
 PRODID = "-//Intervision//Intervision sessions//EN"
 METHODS = ("REQUEST", "CANCEL")
 # Calendar apps ask again after this long; subscribers see a move within the hour.
 REFRESH = dt.timedelta(hours=1)
+REFRESH_TEXT = "PT1H"  # REFRESH as an RFC 5545 duration
+# Part of every feed's ETag: raise it when what a feed looks like changes (a new property, a
+# reworded description), so calendars fetch the new form instead of keeping the old.
+FEED_FORMAT = "2"
 
 STATUS = {
     Session.Status.PROPOSED: "TENTATIVE",
@@ -60,118 +74,239 @@ def session_summary(session: Session) -> str:
     return _("Open intervision session")
 
 
-def session_page_url(session: Session) -> str:
+def _url(name: str, args: list) -> str:
     try:
-        return settings.SITE_URL + reverse("session_detail", args=[session.pk])
+        return settings.SITE_URL + reverse(name, args=args)
     except NoReverseMatch:
         return settings.SITE_URL + "/"
 
 
-def session_event(session: Session, *, stamp: dt.datetime) -> Event:
-    from icalendar import Event
-
-    """One VEVENT for ``session`` (needs ``group`` and ``intervisor__user`` loaded)."""
-    zone = programme_zone()
-    event = Event()
-    event.add("uid", event_uid(session))
-    event.add("dtstamp", stamp.astimezone(dt.UTC))
-    event.add("last-modified", session.updated_at.astimezone(dt.UTC))
-    event.add("sequence", session.sequence)
-    event.add("dtstart", session.start.astimezone(zone))
-    event.add("dtend", session.end.astimezone(zone))
-    event.add("summary", session_summary(session))
-    event.add("status", STATUS[session.status])
-    if session.location:
-        event.add("location", session.location)
-    elif session.video_url:
-        event.add("location", session.video_url)
-    lines = []
-    if session.status == Session.Status.PROPOSED:
-        lines.append(_("Proposed: the time is not final yet."))
-    lines.append(_("Led by %(name)s.") % {"name": session.intervisor.user.get_full_name()})
-    if session.video_url:
-        event.add("url", session.video_url)
-        lines.append(_("Video link: %(url)s") % {"url": session.video_url})
-    lines.append(_("Details and your answer: %(url)s") % {"url": session_page_url(session)})
-    event.add("description", "\n".join(lines))
-    return event
+def session_page_url(session: Session) -> str:
+    return _url("session_detail", [session.pk])
 
 
-def _calendar(*, name: str, method: str | None = None) -> Calendar:
-    from icalendar import Calendar
-
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    if method:
-        calendar.add("method", method)
-    calendar.add("x-wr-calname", name)
-    calendar.add("x-wr-timezone", programme_tz_name())
-    return calendar
+def replies_are_read() -> bool:
+    """Whether the ORGANIZER's mailbox is read, so the Accept / Decline buttons of mail
+    programs reach the app. Without it, invitations ask for no reply and point to the answer
+    page instead."""
+    return bool(getattr(settings, "REPLY_MAILBOX_URL", ""))
 
 
-def _add_timezones(calendar: Calendar, sessions: list[Session]) -> None:
-    """The VTIMEZONE for the programme zone, covering the years the sessions fall in."""
+# --- Writing RFC 5545 ---------------------------------------------------------------------------
+
+def _text(value: str) -> str:
+    """A TEXT value escaped (RFC 5545 3.3.11)."""
+    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n"))
+
+
+def _param(value: str) -> str:
+    """A parameter value, quoted when it holds a character that ends one (3.2)."""
+    value = value.replace('"', "'")
+    return f'"{value}"' if any(c in value for c in ":;,") else value
+
+
+def _fold(line: str) -> bytes:
+    """One content line, folded at 75 octets without splitting a character (3.1)."""
+    data = line.encode("utf-8")
+    if len(data) <= 75:
+        return data + b"\r\n"
+    pieces, piece = [], b""
+    for char in line:
+        octets = char.encode("utf-8")
+        if len(piece) + len(octets) > 75:
+            pieces.append(piece)
+            piece = b" "
+        piece += octets
+    pieces.append(piece)
+    return b"\r\n".join(pieces) + b"\r\n"
+
+
+def _utc(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _local(moment: dt.datetime, zone) -> str:
+    return moment.astimezone(zone).strftime("%Y%m%dT%H%M%S")
+
+
+@functools.lru_cache(maxsize=32)
+def _vtimezone(tz_name: str, first_year: int, last_year: int) -> bytes:
+    """The VTIMEZONE of ``tz_name`` covering the given years (the same for every fetch)."""
+    from icalendar import Timezone
+
+    return Timezone.from_tzid(tz_name, first_date=dt.date(first_year, 1, 1),
+                              last_date=dt.date(last_year + 1, 1, 1)).to_ical()
+
+
+def _timezone_block(sessions: list[Session]) -> bytes:
     if not sessions:
-        return
+        return b""
     zone = programme_zone()
-    first = min(s.start for s in sessions).astimezone(zone).date()
-    last = max(s.end for s in sessions).astimezone(zone).date()
-    calendar.add_missing_timezones(
-        first_date=dt.date(first.year, 1, 1), last_date=dt.date(last.year + 1, 1, 1)
-    )
+    first = min(s.start for s in sessions).astimezone(zone).year
+    last = max(s.end for s in sessions).astimezone(zone).year
+    return _vtimezone(programme_tz_name(), first, last)
 
 
-def feed_ics(*, sessions: Iterable[Session], name: str, now: dt.datetime | None = None) -> bytes:
+def _calendar_head(*, name: str, method: str | None = None, feed: bool = False) -> list[str]:
+    lines = ["BEGIN:VCALENDAR", f"PRODID:{_text(PRODID)}", "VERSION:2.0", "CALSCALE:GREGORIAN"]
+    if method:
+        lines.append(f"METHOD:{method}")
+    lines += [f"X-WR-CALNAME:{_text(name)}", f"X-WR-TIMEZONE:{programme_tz_name()}"]
+    if feed:
+        lines += [f"REFRESH-INTERVAL;VALUE=DURATION:{REFRESH_TEXT}", f"X-PUBLISHED-TTL:{REFRESH_TEXT}"]
+    return lines
+
+
+def _event_lines(
+    session: Session, *, stamp: dt.datetime, last_modified: dt.datetime, sequence: int,
+    status: str, extra_description: Iterable[str] = (),
+) -> list[str]:
+    """The properties of one VEVENT (needs ``group`` and ``intervisor__user`` loaded), without
+    BEGIN/END, so an invitation can add its organizer and attendee."""
+    zone = programme_zone()
+    tzid = programme_tz_name()
+    lines = [
+        f"UID:{_text(event_uid(session))}",
+        f"DTSTAMP:{_utc(stamp)}",
+        f"LAST-MODIFIED:{_utc(last_modified)}",
+        f"SEQUENCE:{sequence}",
+        f"DTSTART;TZID={tzid}:{_local(session.start, zone)}",
+        f"DTEND;TZID={tzid}:{_local(session.end, zone)}",
+        f"SUMMARY:{_text(session_summary(session))}",
+        f"STATUS:{status}",
+    ]
+    if session.location:
+        lines.append(f"LOCATION:{_text(session.location)}")
+    elif session.video_url:
+        lines.append(f"LOCATION:{_text(session.video_url)}")
+    description = []
+    if session.status == Session.Status.PROPOSED:
+        description.append(_("Proposed: the time is not final yet."))
+    description.append(_("Led by %(name)s.") % {"name": session.intervisor.user.get_full_name()})
+    if session.video_url:
+        lines.append(f"URL:{session.video_url}")
+        description.append(_("Video link: %(url)s") % {"url": session.video_url})
+    description += list(extra_description)
+    description.append(_("Details and your answer: %(url)s") % {"url": session_page_url(session)})
+    lines.append(f"DESCRIPTION:{_text(chr(10).join(description))}")
+    return lines
+
+
+# --- Feeds --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FeedState:
+    """What a feed's validators are made of: how many events it holds and the latest change
+    among them (``selectors.sessions.feed_state``, one query)."""
+
+    count: int
+    last_change: dt.datetime | None
+    sequences: int = 0
+
+
+def feed_language(user: User) -> str:
+    """A feed speaks its owner's language, as their invitations do; calendar apps send no
+    Accept-Language worth following."""
+    return user.language if user.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+def feed_etag(user: User, state: FeedState) -> str:
+    """A strong validator: the same for byte-identical feeds, different when an event, the
+    set of events, the owner's language or role, or the feed's form changes."""
+    parts = [FEED_FORMAT, site_host(), str(user.pk), user.role, feed_language(user), str(state.count),
+             str(state.sequences), state.last_change.isoformat() if state.last_change else "-"]
+    return hashlib.sha256(":".join(parts).encode()).hexdigest()[:32]
+
+
+def feed_last_modified(state: FeedState) -> int | None:
+    """The Last-Modified time as a Unix timestamp (HTTP dates have whole seconds)."""
+    if state.last_change is None:
+        return None
+    return stdlib_calendar.timegm(state.last_change.astimezone(dt.UTC).utctimetuple())
+
+
+def event_changed_at(session: Session) -> dt.datetime:
+    """The last change of an event as one person's feed shows it: the session's, or their own
+    participation's when that is later (a seat given up)."""
+    own = getattr(session, "own_updated_at", None)
+    return max(session.updated_at, own) if own else session.updated_at
+
+
+def feed_ics(*, sessions: Iterable[Session], name: str) -> bytes:
     """A subscription feed (no METHOD): the sessions as they stand now, cancelled ones included
-    as STATUS:CANCELLED so calendars that have them remove or strike them."""
-    stamp = now or timezone.now()
+    as STATUS:CANCELLED so calendars that have them remove or strike them.
+
+    A resident's sessions come annotated (``selectors.sessions.feed_sessions``) with their own
+    booking, calendar sequence and change time: a seat they gave up stays in as CANCELLED."""
     sessions = list(sessions)
-    calendar = _calendar(name=name)
-    calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", REFRESH)
+    out = [_fold(line) for line in _calendar_head(name=name, feed=True)]
+    out.append(_timezone_block(sessions))
     for session in sessions:
-        calendar.add_component(session_event(session, stamp=stamp))
-    _add_timezones(calendar, sessions)
-    return calendar.to_ical()
+        changed = event_changed_at(session)
+        status = STATUS[session.status]
+        if getattr(session, "own_booking", "") == Booking.CANCELLED:
+            status = "CANCELLED"
+        sequence = session.sequence + (getattr(session, "own_calendar_sequence", None) or 0)
+        out.append(b"BEGIN:VEVENT\r\n")
+        out += [_fold(line) for line in _event_lines(session, stamp=changed, last_modified=changed,
+                                                     sequence=sequence, status=status)]
+        out.append(b"END:VEVENT\r\n")
+    out.append(b"END:VCALENDAR\r\n")
+    return b"".join(out)
 
 
-def invitation_ics(*, session: Session, recipient: User, method: str) -> bytes:
-    from icalendar import vCalAddress, vText
+# --- Invitations --------------------------------------------------------------------------------
 
+def _answer_pointer(session: Session, participation: Participation | None) -> list[str]:
+    """Where to answer when the calendar's own buttons reach nobody."""
+    if participation is None:
+        return []
+    if session.kind == Session.Kind.OPEN:
+        return [_("Cannot come after all? Give up your seat here: %(url)s")
+                % {"url": _url("session_book_cancel", [session.pk])}]
+    return [_("Please answer on this page, not with your calendar's buttons: %(url)s")
+            % {"url": _url("session_rsvp", [session.pk])}]
+
+
+def invitation_ics(
+    *, session: Session, recipient: User, method: str, participation: Participation | None = None,
+) -> bytes:
     """An invitation (``REQUEST``) or cancellation (``CANCEL``) for one recipient (RFC 5546),
-    so mail programs show Accept / Decline buttons or remove the event.
+    so mail programs show the event or remove it.
 
     The organizer is the programme's sending address; the only attendee is the recipient. A
-    cancellation carries the same UID and the SEQUENCE the cancelling service raised.
+    cancellation carries the same UID and the SEQUENCE the cancelling service raised (the
+    session's, or the participation's own when only this resident's seat went). Unless the
+    organizer's mailbox is read (``REPLY_MAILBOX_URL``), the invitation asks for no reply
+    (RSVP=FALSE) and its description points to the answer page.
     """
     method = method.upper()
     if method not in METHODS:
         raise ValueError(f"unknown iTIP method {method!r}; use one of {METHODS}")
-    stamp = timezone.now()
-    calendar = _calendar(name=session_summary(session), method=method)
-    event = session_event(session, stamp=stamp)
-    if method == "CANCEL":
-        event["status"] = vText("CANCELLED")
+    own_sequence = participation.calendar_sequence if participation is not None else 0
+    rsvp = replies_are_read()
+    status = "CANCELLED" if method == "CANCEL" else STATUS[session.status]
+    pointer = [] if rsvp or method == "CANCEL" else _answer_pointer(session, participation)
+    lines = _calendar_head(name=session_summary(session), method=method)
+    event = _event_lines(session, stamp=timezone.now(), last_modified=session.updated_at,
+                         sequence=session.sequence + own_sequence, status=status,
+                         extra_description=pointer)
 
     display, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    organizer = vCalAddress(f"mailto:{address}")
-    organizer.params["CN"] = vText(display or address)
-    event.add("organizer", organizer)
-
-    attendee = vCalAddress(f"mailto:{recipient.email}")
-    attendee.params["CN"] = vText(recipient.get_full_name() or recipient.email)
-    attendee.params["ROLE"] = vText("REQ-PARTICIPANT")
-    attendee.params["CUTYPE"] = vText("INDIVIDUAL")
+    event.append(f"ORGANIZER;CN={_param(display or address)}:mailto:{address}")
+    attendee = [f"CN={_param(recipient.get_full_name() or recipient.email)}",
+                "ROLE=REQ-PARTICIPANT", "CUTYPE=INDIVIDUAL"]
     if method == "REQUEST":
-        attendee.params["PARTSTAT"] = vText("NEEDS-ACTION")
-        attendee.params["RSVP"] = vText("TRUE")
-    event.add("attendee", attendee)
+        attendee += ["PARTSTAT=NEEDS-ACTION", f"RSVP={'TRUE' if rsvp else 'FALSE'}"]
+    event.append(f"ATTENDEE;{';'.join(attendee)}:mailto:{recipient.email}")
 
-    calendar.add_component(event)
-    _add_timezones(calendar, [session])
-    return calendar.to_ical()
+    out = [_fold(line) for line in lines]
+    out.append(_timezone_block([session]))
+    out.append(b"BEGIN:VEVENT\r\n")
+    out += [_fold(line) for line in event]
+    out.append(b"END:VEVENT\r\nEND:VCALENDAR\r\n")
+    return b"".join(out)
 
 
 # --- The personal feed's address ------------------------------------------------------------------

@@ -258,9 +258,9 @@ def feed_ics(*, sessions: Iterable[Session], name: str) -> bytes:
 
 # --- Invitations --------------------------------------------------------------------------------
 
-def _answer_pointer(session: Session, participation: Participation | None) -> list[str]:
-    """Where to answer when the calendar's own buttons reach nobody."""
-    if participation is None:
+def _answer_pointer(session: Session, recipient: User) -> list[str]:
+    """Where a resident answers when the calendar's own buttons reach nobody."""
+    if not recipient.is_resident:
         return []
     if session.kind == Session.Kind.OPEN:
         return [_("Cannot come after all? Give up your seat here: %(url)s")
@@ -287,7 +287,7 @@ def invitation_ics(
     own_sequence = participation.calendar_sequence if participation is not None else 0
     rsvp = replies_are_read()
     status = "CANCELLED" if method == "CANCEL" else STATUS[session.status]
-    pointer = [] if rsvp or method == "CANCEL" else _answer_pointer(session, participation)
+    pointer = [] if rsvp or method == "CANCEL" else _answer_pointer(session, recipient)
     lines = _calendar_head(name=session_summary(session), method=method)
     event = _event_lines(session, stamp=timezone.now(), last_modified=session.updated_at,
                          sequence=session.sequence + own_sequence, status=status,

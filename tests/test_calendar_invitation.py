@@ -35,7 +35,7 @@ def test_a_request_invites_the_recipient_to_answer(planned, rosa, settings):
     attendee = event["ATTENDEE"]
     assert str(attendee) == "mailto:rosa@hospital.example"
     assert attendee.params["PARTSTAT"] == "NEEDS-ACTION"
-        assert attendee.params["RSVP"] == "FALSE"  # no reply mailbox configured
+    assert attendee.params["RSVP"] == "FALSE"  # no reply mailbox configured
     assert event["STATUS"] == "CONFIRMED"
     assert event["SEQUENCE"] == 0
     assert event["DTSTAMP"].dt == NOW

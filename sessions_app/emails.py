@@ -65,6 +65,21 @@ def session_name(session: Session, language: str) -> str:
         return pgettext("name of a session without a group or title", "open intervision session")
 
 
+def session_phrase(session: Session, language: str) -> str:
+    """How sentences name a session, mid-sentence and with its article: "the intervision
+    session of Tuesday group", "the open intervision session", or "the open intervision
+    session “Title”". Sentences built around it read right for groups and open sessions
+    alike, where "intervision {{ session_name }}" reads right only for a group."""
+    with translation.override(language):
+        if session.group_id:
+            return pgettext("a group's session, mid-sentence",
+                            "the intervision session of %(group)s") % {"group": session.group.name}
+        if session.title:
+            return pgettext("an open session with a title, mid-sentence",
+                            "the open intervision session “%(title)s”") % {"title": session.title}
+        return pgettext("an open session without a title, mid-sentence", "the open intervision session")
+
+
 def _first_url(*names_and_args: tuple[str, list]) -> str:
     """The first of several pages that exists; the site's home as the last resort."""
     for name, args in names_and_args:
@@ -77,6 +92,11 @@ def _first_url(*names_and_args: tuple[str, list]) -> str:
 
 def session_url(session: Session) -> str:
     return _first_url(("session_detail", [session.pk]), ("my_sessions", []))
+
+
+def open_sessions_url() -> str:
+    """Where residents book open sessions."""
+    return _first_url(("open_sessions", []))
 
 
 def attendance_url(session: Session) -> str:
@@ -139,6 +159,7 @@ def base_context(notification: Notification, language: str, zone: ZoneInfo) -> d
             session=session,
             session_name=session_name(session, language),
             is_open_session=session.kind == Session.Kind.OPEN,
+            session_phrase=session_phrase(session, language),
             start=timezone.localtime(session.start, zone),
             end=timezone.localtime(session.end, zone),
             location=session.location,

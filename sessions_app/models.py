@@ -478,6 +478,9 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)
+    # What the message must tell that the database no longer holds when it is sent: the time
+    # and place before a change ({"before": {"start": iso, "end": iso, "location": …}}).
+    context = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

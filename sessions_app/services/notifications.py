@@ -59,6 +59,7 @@ from ..models import (
 from ..selectors.availability import local_moment
 from ..selectors.notifications import (
     due_notifications,
+    next_planned_session,
     low_rsvp_sessions,
     notification_for_sending,
     participation_of,
@@ -170,15 +171,35 @@ def notify_session_scheduled(*, session: Session) -> None:
     _schedule_reminders(session)
 
 
-@transaction.atomic
-def notify_session_changed(*, session: Session) -> None:
-    """A session moved or changed place: tell everyone affected and re-plan the reminders.
+def session_facts(*, start: dt.datetime, end: dt.datetime, location: str, video_url: str) -> dict:
+    """Time and place of a session as an outbox row keeps them (``Notification.context``)."""
+    return {"start": start.isoformat(), "end": end.isoformat(), "location": location,
+            "video_url": video_url}
 
-    The caller has already raised ``session.sequence``."""
+
+@transaction.atomic
+def notify_session_changed(*, session: Session, before: dict | None = None) -> None:
+    """A session moved or changed place: tell everyone affected, with the time and place
+    ``before`` the change (``session_facts``), and re-plan the reminders.
+
+    The caller has already raised ``session.sequence``. When an earlier change's message is
+    still unsent, it is superseded, and the new one tells what that one would have: the time
+    and place before the first of the two changes, which is what the recipient last heard."""
     scope = session_scope(session)
+    told_before = {
+        row.recipient_id: row.context["before"]
+        for row in Notification.objects.filter(session=session, kind=Kind.SESSION_CHANGED,
+                                               status=Status.PENDING).exclude(scope=scope)
+        if row.context.get("before")
+    }
     _cancel_pending(session, reason="superseded: the session changed", keep_scope=scope)
-    enqueue(Kind.SESSION_CHANGED, _residents_of(session) + _leaders_of(session), session, scope,
-            timezone.now())
+    now = timezone.now()
+    rows = []
+    for user in _residents_of(session) + _leaders_of(session):
+        was = told_before.get(user.pk, before)
+        rows.append(Notification(kind=Kind.SESSION_CHANGED, recipient=user, session=session,
+                                 scope=scope, due_at=now, context={"before": was} if was else {}))
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
     if session.status == Session.Status.SCHEDULED:
         _schedule_reminders(session)
 
@@ -388,7 +409,10 @@ def _seat_given_up(facts: Facts) -> Decision:
         return decision
     if facts.participation.booking != Booking.CANCELLED:
         return Decision(skip="booked again")
-    return _before_start(facts)
+    decision = _before_start(facts)
+    if decision.skip:
+        return decision
+    return Decision(context={"open_sessions_url": emails.open_sessions_url()})
 
 
 def _told_about_session(facts: Facts) -> Decision:
@@ -409,7 +433,43 @@ def _session_changed(facts: Facts) -> Decision:
         # The invitation would put a seat they do not have in their calendar; the message
         # that gives them a seat shows the time as it is then.
         return Decision(skip="on the waitlist")
-    return _before_start(facts)
+    decision = _before_start(facts)
+    if decision.skip:
+        return decision
+    before = facts.notification.context.get("before")
+    if not before:
+        return SEND
+    zone = programme_zone()
+    was = {
+        "start": timezone.localtime(dt.datetime.fromisoformat(before["start"]), zone),
+        "end": timezone.localtime(dt.datetime.fromisoformat(before["end"]), zone),
+        "location": before.get("location", ""), "video_url": before.get("video_url", ""),
+    }
+    session = facts.session
+    return Decision(context={
+        "before": was,
+        "time_changed": (was["start"], was["end"]) != (session.start, session.end),
+        "place_changed": (was["location"], was["video_url"]) != (session.location, session.video_url),
+        "before_place": was["location"] or was["video_url"] or "—",
+        "place": session.location or session.video_url or "—",
+    })
+
+
+def _session_cancelled(facts: Facts) -> Decision:
+    """A cancellation names the group's next planned session, if there is one."""
+    decision = _told_about_session(facts)
+    if decision.skip:
+        return decision
+    following = next_planned_session(facts.session, now=facts.now)
+    if following is None:
+        return SEND
+    zone = programme_zone()
+    return Decision(context={
+        "next_session": following,
+        "next_start": timezone.localtime(following.start, zone),
+        "next_end": timezone.localtime(following.end, zone),
+        "next_url": emails.session_url(following),
+    })
 
 
 def _low_rsvp_digest(facts: Facts) -> Decision:
@@ -491,7 +551,7 @@ KIND_RULES: dict[str, KindRule] = {
     Kind.ATTENDANCE_PROMPT: KindRule(check=_attendance_prompt),
     Kind.LOW_RSVP_DIGEST: KindRule(check=_low_rsvp_digest),
     Kind.SESSION_CHANGED: KindRule(check=_session_changed, ics_method="REQUEST", answer_links=True),
-    Kind.SESSION_CANCELLED: KindRule(check=_told_about_session, ics_method="CANCEL",
+    Kind.SESSION_CANCELLED: KindRule(check=_session_cancelled, ics_method="CANCEL",
                                      for_cancelled_session=True),
     Kind.WAITLIST_PROMOTED: KindRule(check=_seat_held, ics_method="REQUEST"),
     Kind.SEAT_BOOKED: KindRule(check=_seat_held, ics_method="REQUEST"),

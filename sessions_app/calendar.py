@@ -25,8 +25,10 @@ import calendar as stdlib_calendar
 import datetime as dt
 import functools
 import hashlib
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 from email.utils import parseaddr
 from urllib.parse import urlsplit
 
@@ -81,10 +83,6 @@ def _url(name: str, args: list) -> str:
         return settings.SITE_URL + "/"
 
 
-def session_page_url(session: Session) -> str:
-    return _url("session_detail", [session.pk])
-
-
 def replies_are_read() -> bool:
     """Whether the ORGANIZER's mailbox is read, so the Accept / Decline buttons of mail
     programs reach the app. Without it, invitations ask for no reply and point to the answer
@@ -106,45 +104,55 @@ def _param(value: str) -> str:
     return f'"{value}"' if any(c in value for c in ":;,") else value
 
 
-def _fold(line: str) -> bytes:
-    """One content line, folded at 75 octets without splitting a character (3.1)."""
-    data = line.encode("utf-8")
-    if len(data) <= 75:
-        return data + b"\r\n"
-    pieces, piece = [], b""
+def _fold(line: str) -> str:
+    """One content line with its CRLF, folded at 75 octets without splitting a character
+    (3.1). Most lines are short and ASCII, and pass through untouched."""
+    if line.isascii():
+        if len(line) <= 75:
+            return line + "\r\n"
+        pieces = [line[:75]] + [" " + line[i:i + 74] for i in range(75, len(line), 74)]
+        return "\r\n".join(pieces) + "\r\n"
+    pieces, piece, size = [], "", 0
     for char in line:
-        octets = char.encode("utf-8")
-        if len(piece) + len(octets) > 75:
+        octets = len(char.encode("utf-8"))
+        if size + octets > 75:
             pieces.append(piece)
-            piece = b" "
-        piece += octets
+            piece, size = " ", 1
+        piece += char
+        size += octets
     pieces.append(piece)
-    return b"\r\n".join(pieces) + b"\r\n"
+    return "\r\n".join(pieces) + "\r\n"
+
+
+def _fold_all(lines: Iterable[str]) -> str:
+    return "".join(_fold(line) for line in lines)
 
 
 def _utc(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    m = moment if moment.tzinfo is dt.UTC else moment.astimezone(dt.UTC)
+    return f"{m.year:04d}{m.month:02d}{m.day:02d}T{m.hour:02d}{m.minute:02d}{m.second:02d}Z"
 
 
 def _local(moment: dt.datetime, zone) -> str:
-    return moment.astimezone(zone).strftime("%Y%m%dT%H%M%S")
+    m = moment.astimezone(zone)
+    return f"{m.year:04d}{m.month:02d}{m.day:02d}T{m.hour:02d}{m.minute:02d}{m.second:02d}"
 
 
 @functools.lru_cache(maxsize=32)
-def _vtimezone(tz_name: str, first_year: int, last_year: int) -> bytes:
+def _vtimezone(tz_name: str, first_year: int, last_year: int) -> str:
     """The VTIMEZONE of ``tz_name`` covering the given years (the same for every fetch)."""
     from icalendar import Timezone
 
     return Timezone.from_tzid(tz_name, first_date=dt.date(first_year, 1, 1),
-                              last_date=dt.date(last_year + 1, 1, 1)).to_ical()
+                              last_date=dt.date(last_year + 1, 1, 1)).to_ical().decode("utf-8")
 
 
-def _timezone_block(sessions: list[Session]) -> bytes:
-    if not sessions:
-        return b""
+def _timezone_block(events: list[EventFacts]) -> str:
+    if not events:
+        return ""
     zone = programme_zone()
-    first = min(s.start for s in sessions).astimezone(zone).year
-    last = max(s.end for s in sessions).astimezone(zone).year
+    first = min(e.start for e in events).astimezone(zone).year
+    last = max(e.end for e in events).astimezone(zone).year
     return _vtimezone(programme_tz_name(), first, last)
 
 
@@ -158,37 +166,115 @@ def _calendar_head(*, name: str, method: str | None = None, feed: bool = False) 
     return lines
 
 
+class EventFacts(NamedTuple):
+    """What one VEVENT is written from. An invitation builds it from a loaded session
+    (``EventFacts.of``); a feed gets it from ``selectors.sessions.feed_events``, which loads
+    these columns alone, with the resident's own booking, sequence and change time."""
+
+    pk: int
+    uid: uuid.UUID
+    start: dt.datetime
+    end: dt.datetime
+    title: str
+    group_name: str | None
+    status: str
+    location: str
+    video_url: str
+    sequence: int
+    updated_at: dt.datetime
+    leader: str
+    own_booking: str | None = None
+    own_calendar_sequence: int | None = None
+    own_updated_at: dt.datetime | None = None
+
+    @classmethod
+    def of(cls, session: Session) -> EventFacts:
+        """Needs ``group`` and ``intervisor__user`` loaded."""
+        return cls(
+            pk=session.pk, uid=session.uid, start=session.start, end=session.end, title=session.title,
+            group_name=session.group.name if session.group_id else None, status=session.status,
+            location=session.location, video_url=session.video_url,
+            leader=session.intervisor.user.get_full_name(), sequence=session.sequence,
+            updated_at=session.updated_at,
+        )
+
+    @property
+    def changed_at(self) -> dt.datetime:
+        """The event's last change as its owner's feed shows it: the session's, or their own
+        participation's when that is later (a seat given up)."""
+        own = self.own_updated_at
+        return max(self.updated_at, own) if own else self.updated_at
+
+
+_PK_MARK = 987654321  # stands in for a session's id in an address reversed once per calendar
+
+
+@dataclass(frozen=True)
+class _Words:
+    """What every event of one calendar shares, looked up once per calendar rather than per
+    event (in the active language): the translated phrases, the session page's address, the
+    zone and the host."""
+
+    group_summary: str
+    open_summary: str
+    proposed: str
+    led_by: str
+    video: str
+    details: str
+    page_url: str  # with _PK_MARK for the session's id
+    zone: object
+    tzid: str
+    host: str
+
+    @classmethod
+    def now(cls) -> _Words:
+        return cls(
+            group_summary=_("Intervision: %(group)s"), open_summary=_("Open intervision session"),
+            proposed=_("Proposed: the time is not final yet."), led_by=_("Led by %(name)s."),
+            video=_("Video link: %(url)s"), details=_("Details and your answer: %(url)s"),
+            page_url=_url("session_detail", [_PK_MARK]), zone=programme_zone(), tzid=programme_tz_name(),
+            host=site_host(),
+        )
+
+    def summary(self, event: EventFacts) -> str:
+        if event.title:
+            return event.title
+        if event.group_name is not None:
+            return self.group_summary % {"group": event.group_name}
+        return self.open_summary
+
+
 def _event_lines(
-    session: Session, *, stamp: dt.datetime, last_modified: dt.datetime, sequence: int,
-    status: str, extra_description: Iterable[str] = (),
+    event: EventFacts, words: _Words, *, stamp: dt.datetime, last_modified: dt.datetime,
+    sequence: int, status: str, extra_description: Iterable[str] = (),
 ) -> list[str]:
-    """The properties of one VEVENT (needs ``group`` and ``intervisor__user`` loaded), without
-    BEGIN/END, so an invitation can add its organizer and attendee."""
-    zone = programme_zone()
-    tzid = programme_tz_name()
+    """The properties of one VEVENT, without BEGIN/END, so an invitation can add its organizer
+    and attendee."""
+    stamp_text = _utc(stamp)
     lines = [
-        f"UID:{_text(event_uid(session))}",
-        f"DTSTAMP:{_utc(stamp)}",
-        f"LAST-MODIFIED:{_utc(last_modified)}",
+        f"UID:{_text(f'{event.uid}@{words.host}')}",
+        f"DTSTAMP:{stamp_text}",
+        f"LAST-MODIFIED:{stamp_text if last_modified == stamp else _utc(last_modified)}",
         f"SEQUENCE:{sequence}",
-        f"DTSTART;TZID={tzid}:{_local(session.start, zone)}",
-        f"DTEND;TZID={tzid}:{_local(session.end, zone)}",
-        f"SUMMARY:{_text(session_summary(session))}",
+        f"DTSTART;TZID={words.tzid}:{_local(event.start, words.zone)}",
+        f"DTEND;TZID={words.tzid}:{_local(event.end, words.zone)}",
+        f"SUMMARY:{_text(words.summary(event))}",
         f"STATUS:{status}",
     ]
-    if session.location:
-        lines.append(f"LOCATION:{_text(session.location)}")
-    elif session.video_url:
-        lines.append(f"LOCATION:{_text(session.video_url)}")
+    if event.location:
+        lines.append(f"LOCATION:{_text(event.location)}")
+    elif event.video_url:
+        lines.append(f"LOCATION:{_text(event.video_url)}")
     description = []
-    if session.status == Session.Status.PROPOSED:
-        description.append(_("Proposed: the time is not final yet."))
-    description.append(_("Led by %(name)s.") % {"name": session.intervisor.user.get_full_name()})
-    if session.video_url:
-        lines.append(f"URL:{session.video_url}")
-        description.append(_("Video link: %(url)s") % {"url": session.video_url})
+    if event.status == Session.Status.PROPOSED:
+        description.append(words.proposed)
+    description.append(words.led_by % {"name": event.leader})
+    if event.video_url:
+        lines.append(f"URL:{event.video_url}")
+        description.append(words.video % {"url": event.video_url})
     description += list(extra_description)
-    description.append(_("Details and your answer: %(url)s") % {"url": session_page_url(session)})
+    page = words.page_url.replace(str(_PK_MARK), str(event.pk))
+    description.append(words.details % {"url": page})
     lines.append(f"DESCRIPTION:{_text(chr(10).join(description))}")
     return lines
 
@@ -226,34 +312,26 @@ def feed_last_modified(state: FeedState) -> int | None:
     return stdlib_calendar.timegm(state.last_change.astimezone(dt.UTC).utctimetuple())
 
 
-def event_changed_at(session: Session) -> dt.datetime:
-    """The last change of an event as one person's feed shows it: the session's, or their own
-    participation's when that is later (a seat given up)."""
-    own = getattr(session, "own_updated_at", None)
-    return max(session.updated_at, own) if own else session.updated_at
-
-
-def feed_ics(*, sessions: Iterable[Session], name: str) -> bytes:
+def feed_ics(*, events: Iterable[EventFacts], name: str) -> bytes:
     """A subscription feed (no METHOD): the sessions as they stand now, cancelled ones included
-    as STATUS:CANCELLED so calendars that have them remove or strike them.
+    as STATUS:CANCELLED so calendars that have them remove or strike them. DTSTAMP and
+    LAST-MODIFIED are each event's own last change, so the same events give the same bytes.
 
-    A resident's sessions come annotated (``selectors.sessions.feed_sessions``) with their own
-    booking, calendar sequence and change time: a seat they gave up stays in as CANCELLED."""
-    sessions = list(sessions)
-    out = [_fold(line) for line in _calendar_head(name=name, feed=True)]
-    out.append(_timezone_block(sessions))
-    for session in sessions:
-        changed = event_changed_at(session)
-        status = STATUS[session.status]
-        if getattr(session, "own_booking", "") == Booking.CANCELLED:
-            status = "CANCELLED"
-        sequence = session.sequence + (getattr(session, "own_calendar_sequence", None) or 0)
-        out.append(b"BEGIN:VEVENT\r\n")
-        out += [_fold(line) for line in _event_lines(session, stamp=changed, last_modified=changed,
-                                                     sequence=sequence, status=status)]
-        out.append(b"END:VEVENT\r\n")
-    out.append(b"END:VCALENDAR\r\n")
-    return b"".join(out)
+    A resident's events carry their own booking, calendar sequence and change time
+    (``selectors.sessions.feed_events``): a seat they gave up stays in as CANCELLED."""
+    events = list(events)
+    words = _Words.now()
+    out = [_fold_all(_calendar_head(name=name, feed=True)), _timezone_block(events)]
+    for event in events:
+        changed = event.changed_at
+        status = "CANCELLED" if event.own_booking == Booking.CANCELLED else STATUS[event.status]
+        sequence = event.sequence + (event.own_calendar_sequence or 0)
+        out.append("BEGIN:VEVENT\r\n")
+        out.append(_fold_all(_event_lines(event, words, stamp=changed, last_modified=changed,
+                                          sequence=sequence, status=status)))
+        out.append("END:VEVENT\r\n")
+    out.append("END:VCALENDAR\r\n")
+    return "".join(out).encode("utf-8")
 
 
 # --- Invitations --------------------------------------------------------------------------------
@@ -289,7 +367,8 @@ def invitation_ics(
     status = "CANCELLED" if method == "CANCEL" else STATUS[session.status]
     pointer = [] if rsvp or method == "CANCEL" else _answer_pointer(session, recipient)
     lines = _calendar_head(name=session_summary(session), method=method)
-    event = _event_lines(session, stamp=timezone.now(), last_modified=session.updated_at,
+    facts = EventFacts.of(session)
+    event = _event_lines(facts, _Words.now(), stamp=timezone.now(), last_modified=session.updated_at,
                          sequence=session.sequence + own_sequence, status=status,
                          extra_description=pointer)
 
@@ -301,12 +380,9 @@ def invitation_ics(
         attendee += ["PARTSTAT=NEEDS-ACTION", f"RSVP={'TRUE' if rsvp else 'FALSE'}"]
     event.append(f"ATTENDEE;{';'.join(attendee)}:mailto:{recipient.email}")
 
-    out = [_fold(line) for line in lines]
-    out.append(_timezone_block([session]))
-    out.append(b"BEGIN:VEVENT\r\n")
-    out += [_fold(line) for line in event]
-    out.append(b"END:VEVENT\r\nEND:VCALENDAR\r\n")
-    return b"".join(out)
+    out = [_fold_all(lines), _timezone_block([facts]), "BEGIN:VEVENT\r\n", _fold_all(event),
+           "END:VEVENT\r\nEND:VCALENDAR\r\n"]
+    return "".join(out).encode("utf-8")
 
 
 # --- The personal feed's address ------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.db.models import Count, F, FilteredRelation, Max, Q, QuerySet, Sum
 
 from residents.models import User
 
-from ..calendar import FeedState
+from ..calendar import EventFacts, FeedState
 from ..models import Booking, IntervisionGroup, Participation, Rsvp, Session, SessionStatusChange
 
 # The feed carries sessions from this long ago onwards: recent ones stay in calendars, and the
@@ -100,25 +100,37 @@ def _feed_queryset(user: User, *, now: dt.datetime) -> QuerySet[Session]:
     return sessions.none()
 
 
-def feed_sessions(user: User, *, now: dt.datetime) -> QuerySet[Session]:
-    """What a person's calendar feed carries (one query):
+# The columns of an event, in the order of EventFacts' fields up to ``leader``.
+_EVENT_COLUMNS = ("pk", "uid", "start", "end", "title", "group__name", "status", "location",
+                  "video_url", "sequence", "updated_at")
+
+
+def feed_events(user: User, *, now: dt.datetime) -> list[EventFacts]:
+    """What a person's calendar feed carries, in one query of the columns the events show:
 
     - a resident: the sessions of their group they are invited to, the open sessions they hold
       a seat in (not the ones they only wait for: a calendar entry would promise a seat), and
-      the open sessions they gave up, which their calendar must see cancelled; each annotated
-      with ``own_booking``, ``own_calendar_sequence`` and ``own_updated_at``;
+      the open sessions they gave up, which their calendar must see cancelled; each with their
+      own booking, calendar sequence and change time;
     - an intervisor: the sessions they lead;
     - a coordinator: every session of the programme, to see the whole planning at a glance;
     - anyone else: nothing.
 
     Cancelled sessions stay in, marked cancelled, so calendars that have them remove them.
+    Plain rows, not model instances: a coordinator's year is 600 events or more.
     """
-    sessions = _with_names(_feed_queryset(user, now=now)).order_by("start", "pk")
+    sessions = _feed_queryset(user, now=now).order_by("start", "pk")
+    own = ()
     if _feed_resident(user) is not None:
-        sessions = sessions.annotate(own_booking=F("own__booking"),
-                                     own_calendar_sequence=F("own__calendar_sequence"),
-                                     own_updated_at=F("own__updated_at"))
-    return sessions
+        own = ("own__booking", "own__calendar_sequence", "own__updated_at")
+    rows = sessions.values_list(*_EVENT_COLUMNS, "intervisor__user__first_name",
+                                "intervisor__user__last_name", *own)
+    n = len(_EVENT_COLUMNS)
+    return [
+        # The leader's name as User.get_full_name writes it.
+        EventFacts(*row[:n], f"{row[n]} {row[n + 1]}".strip(), *row[n + 2:])
+        for row in rows
+    ]
 
 
 def feed_state(user: User, *, now: dt.datetime) -> FeedState:

@@ -60,7 +60,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     response = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if response is None:
         with translation.override(language):
-            body = calendar.feed_ics(sessions=selectors.feed_sessions(user, now=now),
+            body = calendar.feed_ics(events=selectors.feed_events(user, now=now),
                                      name=_("Intervision"))
         response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = 'inline; filename="intervision.ics"'

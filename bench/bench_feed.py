@@ -122,17 +122,14 @@ def _fill(seed: int) -> dict:
     participations = []
     for s in sessions:
         if s.group_id:
-            participations += [Participation(session=s, resident=r, rsvp=rng.choice(["yes", "no", "", "maybe"])
-                                             if s.status != Session.Status.HELD else "yes")
-                               for r in members[s.group_id]]
+            for r in members[s.group_id]:
+                answer = "yes" if s.status == Session.Status.HELD else rng.choice(["yes", "no", "", "maybe"])
+                participations.append(Participation(
+                    session=s, resident=r, rsvp=answer,
+                    absence_reason="clinical_duty" if answer == "no" else ""))
         else:
             participations += [Participation(session=s, resident=r, booking=Booking.BOOKED, booked_at=now)
                                for r in rng.sample(residents, 4)]
-    for p in participations:
-        if p.rsvp != "no":
-            p.absence_reason = ""
-        else:
-            p.absence_reason = "clinical_duty"
     Participation.objects.bulk_create(participations, batch_size=5_000)
     in_feed = Session.objects.filter(end__gte=now - dt.timedelta(days=180)).count()
     return {"token": coordinator.calendar_token, "sessions": len(sessions), "in_feed": in_feed,

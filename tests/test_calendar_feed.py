@@ -342,8 +342,8 @@ def test_the_feed_costs_the_same_queries_for_5_and_50_sessions(personas, group, 
     user = personas[persona]
     url = reverse("calendar_feed", kwargs={"token": user.calendar_token})
     _plan_many(group, personas["cora"], 5)
-    # the token's owner; the count and latest change (the ETag); the sessions with their
-    # group, intervisor and series
+    # the token's owner; the count, sequences and latest change (the ETag); the events with
+    # their group's and leader's names
     with django_assert_num_queries(3):
         Client().get(url)
     _plan_many(group, personas["cora"], 45)

@@ -25,7 +25,7 @@ from sessions_app.services.sessions import (
 from sessions_app.tasks.notifications import dispatch_notifications
 
 from .factories import ResidentFactory
-from .helpers import NOW, START
+from .helpers import START
 
 SIX_WEEKS_LATER = START + dt.timedelta(weeks=6, hours=-1)  # 28 April, 16:00 in summer time
 
@@ -123,7 +123,7 @@ def test_booking_again_after_giving_up_invites_again_with_a_higher_sequence_stil
     _sent()
     # The first invitation and the cancellation were overtaken before they left: only the
     # seat as it is now is told.
-    [again] = [m for m in _messages(Kind.SEAT_BOOKED, rosa)]
+    [again] = _messages(Kind.SEAT_BOOKED, rosa)
     assert _messages(Kind.SEAT_GIVEN_UP, rosa) == []
     assert _event(again, "REQUEST")["SEQUENCE"] == 2
 
@@ -160,8 +160,9 @@ def test_the_intervisor_of_an_open_session_is_not_told_they_lead_a_group_called_
 
 
 def test_a_titled_open_session_is_named_by_its_title(ivan, cora, rosa):
-    titled = open_session_create(intervisor=ivan.intervisor, start=START, end=START + dt.timedelta(minutes=90),
-                                 capacity=4, location="Room 2", title="Make-up for March", by=cora)
+    titled = open_session_create(intervisor=ivan.intervisor, start=START,
+                                 end=START + dt.timedelta(minutes=90), capacity=4, location="Room 2",
+                                 title="Make-up for March", by=cora)
     participation_book(session=titled, resident=rosa.resident)
     _sent()
     assert _message(Kind.SEAT_BOOKED, rosa).subject == (
@@ -182,7 +183,8 @@ def test_a_change_shows_the_old_and_the_new_time_and_place(planned, rosa, ivan, 
     assert "Place: Room 4.12 → Room 5" in message.body
     assert "This is how it stands now:" in message.body
     html = _html(message)
-    assert "<s>Tuesday 17 March 2026, 16:00–17:30</s> → <strong>Wednesday 18 March 2026, 17:00–18:30</strong>" in html
+    assert ("<s>Tuesday 17 March 2026, 16:00–17:30</s> → "
+            "<strong>Wednesday 18 March 2026, 17:00–18:30</strong>") in html
     assert "<s>Room 4.12</s> → <strong>Room 5</strong>" in html
     assert "Time:" in _message(Kind.SESSION_CHANGED, ivan).body  # the leaders too
 
@@ -236,7 +238,8 @@ def test_a_cancelled_open_session_is_named_as_one(makeup, rosa, cora):
     _sent()
     message = _message(Kind.SESSION_CANCELLED, rosa)
     assert message.subject == "Cancelled: the open intervision session on Tuesday 17 March"
-    assert message.body.count("The open intervision session on Tuesday 17 March 2026 at 16:00 has been cancelled.") == 1
+    assert message.body.count(
+        "The open intervision session on Tuesday 17 March 2026 at 16:00 has been cancelled.") == 1
     assert "next session" not in message.body
 
 
@@ -300,7 +303,8 @@ def test_the_open_session_mail_to_a_dutch_intervisor(makeup, ivan):
     _dutch(ivan)
     _sent()
     message = _message(Kind.SESSION_SCHEDULED, ivan)
-    assert message.subject == "Gepland: je leidt de open intervisiebijeenkomst op dinsdag 17 maart om 16:00 uur"
+    assert message.subject == (
+        "Gepland: je leidt de open intervisiebijeenkomst op dinsdag 17 maart om 16:00 uur")
     assert "intervisie open intervisiebijeenkomst" not in message.subject + message.body
     assert "De open intervisiebijeenkomst is gepland, en jij leidt die." in message.body
 
@@ -356,4 +360,3 @@ def test_a_late_resident_from_the_factory_gets_english_by_default(makeup):
     participation_book(session=makeup, resident=resident)
     _sent()
     assert _message(Kind.SEAT_BOOKED, resident.user).extra_headers["Content-Language"] == "en"
-    assert NOW < START

@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import Count, F, FilteredRelation, Max, Q, QuerySet, Sum
+from django.db.models import Count, FilteredRelation, Max, Q, QuerySet, Sum
 
 from residents.models import User
 
 from ..calendar import EventFacts, FeedState
-from ..models import Booking, IntervisionGroup, Participation, Rsvp, Session, SessionStatusChange
+from ..models import Booking, IntervisionGroup, Rsvp, Session, SessionStatusChange
 
 # The feed carries sessions from this long ago onwards: recent ones stay in calendars, and the
 # feed does not grow for ever.

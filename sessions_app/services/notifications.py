@@ -59,8 +59,8 @@ from ..models import (
 from ..selectors.availability import local_moment
 from ..selectors.notifications import (
     due_notifications,
-    next_planned_session,
     low_rsvp_sessions,
+    next_planned_session,
     notification_for_sending,
     participation_of,
 )

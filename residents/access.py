@@ -25,7 +25,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
-from .models import Intervisor, IntervisorAbsence, Resident, RosterImport, User
+from .models import Department, Intervisor, IntervisorAbsence, Resident, RosterImport, Specialty, User
 
 View = Callable[..., HttpResponse]
 M = TypeVar("M", bound=Model)
@@ -132,3 +132,21 @@ def roster_import_for(user: User, pk: int, *, write: bool = False) -> RosterImpo
     if write:
         refuse_unless(may_change_roster_import(user, roster_import))
     return roster_import
+
+
+# --- Reference data: specialties and departments -------------------------------------------
+
+def may_change_reference_data(user: User) -> bool:
+    """The programme's specialties and departments are the coordinator's to keep."""
+    return is_coordinator(user)
+
+
+def reference_item_for(
+    user: User, model: type[Specialty] | type[Department], pk: int, *, write: bool = False
+) -> Specialty | Department:
+    """A specialty or a department, for coordinators; 404 for anyone else. ``write=True``:
+    403 unless ``may_change_reference_data``."""
+    item = get_visible(model.objects.visible_to(user), pk)
+    if write:
+        refuse_unless(may_change_reference_data(user))
+    return item

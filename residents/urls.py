@@ -1,7 +1,23 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from .views import people as views
+from .views import reference as views_reference
 from .views import rosters as views_rosters
+
+
+class ReferenceKind:
+    """The kind of reference data in a URL: specialties or departments (else no match, 404)."""
+
+    regex = "specialties|departments"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(ReferenceKind, "refkind")
 
 urlpatterns = [
     path("residents/new/", views.resident_create, name="resident_create"),
@@ -17,6 +33,14 @@ urlpatterns = [
     path("intervisors/<int:pk>/edit/", views.intervisor_edit, name="intervisor_edit"),
     path("intervisors/<int:pk>/deactivate/", views.intervisor_deactivate,
          name="intervisor_deactivate"),
+    # Specialties and departments
+    path("reference-data/", views_reference.reference_data, name="reference_data"),
+    path("reference-data/<refkind:kind>/new/", views_reference.reference_create,
+         name="reference_create"),
+    path("reference-data/<refkind:kind>/<int:pk>/edit/", views_reference.reference_edit,
+         name="reference_edit"),
+    path("reference-data/<refkind:kind>/<int:pk>/delete/", views_reference.reference_delete,
+         name="reference_delete"),
     # Rosters and intervisors' absences
     path("rosters/import/", views_rosters.roster_import, name="roster_import"),
     path("rosters/import/<int:pk>/", views_rosters.roster_import_detail, name="roster_import_detail"),

@@ -42,6 +42,7 @@ from .models import (
     Evaluation,
     IntervisionGroup,
     Membership,
+    Notification,
     Participation,
     Session,
     SessionNote,
@@ -223,3 +224,10 @@ def composition_run_for(user: User, pk: int, *, write: bool = False) -> Composit
     if write:
         refuse_unless(may_change_composition_run(user, run))
     return run
+
+
+# --- The outbox (the Mail page) ---------------------------------------------------------------------
+
+def notification_for(user: User, pk: int) -> Notification:
+    """One outbox row for the Mail page: coordinators only; 404 for anyone else."""
+    return get_visible(Notification.objects.visible_to(user), pk)

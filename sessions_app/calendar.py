@@ -38,6 +38,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from residents.fields import one_line
 from residents.models import User, new_calendar_token
 from residents.timezones import programme_tz_name, programme_zone
 
@@ -160,7 +161,7 @@ def _calendar_head(*, name: str, method: str | None = None, feed: bool = False) 
     lines = ["BEGIN:VCALENDAR", f"PRODID:{_text(PRODID)}", "VERSION:2.0", "CALSCALE:GREGORIAN"]
     if method:
         lines.append(f"METHOD:{method}")
-    lines += [f"X-WR-CALNAME:{_text(name)}", f"X-WR-TIMEZONE:{programme_tz_name()}"]
+    lines += [f"X-WR-CALNAME:{_text(one_line(name))}", f"X-WR-TIMEZONE:{programme_tz_name()}"]
     if feed:
         lines += [f"REFRESH-INTERVAL;VALUE=DURATION:{REFRESH_TEXT}", f"X-PUBLISHED-TTL:{REFRESH_TEXT}"]
     return lines
@@ -249,7 +250,8 @@ def _event_lines(
     sequence: int, status: str, extra_description: Iterable[str] = (),
 ) -> list[str]:
     """The properties of one VEVENT, without BEGIN/END, so an invitation can add its organizer
-    and attendee."""
+    and attendee. Names go through ``one_line``: one saved before line breaks were refused must
+    not break the calendar."""
     stamp_text = _utc(stamp)
     lines = [
         f"UID:{_text(f'{event.uid}@{words.host}')}",
@@ -258,17 +260,17 @@ def _event_lines(
         f"SEQUENCE:{sequence}",
         f"DTSTART;TZID={words.tzid}:{_local(event.start, words.zone)}",
         f"DTEND;TZID={words.tzid}:{_local(event.end, words.zone)}",
-        f"SUMMARY:{_text(words.summary(event))}",
+        f"SUMMARY:{_text(one_line(words.summary(event)))}",
         f"STATUS:{status}",
     ]
     if event.location:
-        lines.append(f"LOCATION:{_text(event.location)}")
+        lines.append(f"LOCATION:{_text(one_line(event.location))}")
     elif event.video_url:
         lines.append(f"LOCATION:{_text(event.video_url)}")
     description = []
     if event.status == Session.Status.PROPOSED:
         description.append(words.proposed)
-    description.append(words.led_by % {"name": event.leader})
+    description.append(words.led_by % {"name": one_line(event.leader)})
     if event.video_url:
         lines.append(f"URL:{event.video_url}")
         description.append(words.video % {"url": event.video_url})
@@ -373,8 +375,8 @@ def invitation_ics(
                          extra_description=pointer)
 
     display, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    event.append(f"ORGANIZER;CN={_param(display or address)}:mailto:{address}")
-    attendee = [f"CN={_param(recipient.get_full_name() or recipient.email)}",
+    event.append(f"ORGANIZER;CN={_param(one_line(display or address))}:mailto:{address}")
+    attendee = [f"CN={_param(one_line(recipient.get_full_name() or recipient.email))}",
                 "ROLE=REQ-PARTICIPANT", "CUTYPE=INDIVIDUAL"]
     if method == "REQUEST":
         attendee += ["PARTSTAT=NEEDS-ACTION", f"RSVP={'TRUE' if rsvp else 'FALSE'}"]

@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 from django.utils.text import get_text_list
 from django.utils.translation import pgettext
 
+from residents.fields import one_line
 from residents.models import User
 from residents.timezones import programme_zone
 
@@ -176,8 +177,9 @@ def render(kind: str, language: str, context: dict, zone: ZoneInfo) -> tuple[str
         subject = render_to_string(f"emails/{kind}.subject.txt", context)
         text = render_to_string(f"emails/{kind}.txt", context)
         html = render_to_string(f"emails/{kind}.html", context)
-    # A subject is one line; templates may wrap it for readability.
-    return " ".join(subject.split()), text, html
+    # A subject is one line; templates may wrap it for readability, and a name saved before
+    # line breaks were refused must not break the header.
+    return " ".join(one_line(subject).split()), text, html
 
 
 def message_id(notification: Notification) -> str:

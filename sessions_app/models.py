@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from residents.fields import OneLineCharField
 from residents.models import Intervisor, Resident, User
 
 
@@ -58,7 +59,7 @@ def default_candidate_windows() -> list[dict]:
 class IntervisionGroup(models.Model):
     """A fixed group of residents that meets every few weeks with its intervisor."""
 
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = OneLineCharField(_("name"), max_length=100, unique=True)
     intervisor = models.ForeignKey(
         Intervisor, on_delete=models.PROTECT, related_name="groups", verbose_name=_("intervisor")
     )
@@ -72,7 +73,7 @@ class IntervisionGroup(models.Model):
     default_duration_minutes = models.PositiveSmallIntegerField(
         _("session length (minutes)"), default=90
     )
-    location = models.CharField(_("location"), max_length=200, blank=True)
+    location = OneLineCharField(_("location"), max_length=200, blank=True)
     min_size = models.PositiveSmallIntegerField(_("minimum size"), default=6)
     max_size = models.PositiveSmallIntegerField(_("maximum size"), default=8)
     is_active = models.BooleanField(_("active"), default=True)
@@ -281,10 +282,10 @@ class Session(models.Model):
         Intervisor, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("intervisor"),
         help_text=_("Who leads it; for a group session, the group's intervisor."),
     )
-    title = models.CharField(_("title"), max_length=200, blank=True)
+    title = OneLineCharField(_("title"), max_length=200, blank=True)
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
-    location = models.CharField(_("location"), max_length=200, blank=True)
+    location = OneLineCharField(_("location"), max_length=200, blank=True)
     video_url = models.URLField(_("video link"), blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED
@@ -447,6 +448,16 @@ class NotificationKind(models.TextChoices):
     EVALUATION_INVITE = "evaluation_invite", _("Invitation to evaluate")
     SUGGESTIONS_DIGEST = "suggestions_digest", _("Scheduling suggestions")
     ROSTER_CLASH = "roster_clash", _("Planned session clashes with rosters")
+    PASSWORD_RESET = "password_reset", _("Link to choose a new password")
+
+
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def visible_to(self, user: User) -> NotificationQuerySet:
+        """Outbox rows a person may load on the Mail page: coordinators see every message the
+        programme sends (they mend what failed); nobody else sees any."""
+        if _signed_in(user) and user.is_coordinator:
+            return self.all()
+        return self.none()
 
 
 class Notification(models.Model):
@@ -483,6 +494,8 @@ class Notification(models.Model):
     context = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = NotificationQuerySet.as_manager()
+
     class Meta:
         indexes = [models.Index(fields=["status", "due_at"])]
         constraints = [
@@ -498,7 +511,7 @@ class Notification(models.Model):
 class NoteTheme(models.Model):
     """A theme an intervisor may tag a note with; the programme maintains the list."""
 
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = OneLineCharField(_("name"), max_length=100, unique=True)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

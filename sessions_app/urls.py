@@ -4,7 +4,7 @@ from .views import calendar as calendar_views
 from .views import composition as composition_views
 from .views import dashboard as dashboard_views
 from .views import evaluations as evaluation_views
-from .views import groups, home, people, privacy, rosters
+from .views import groups, home, mail, people, privacy, rosters
 from .views import notes as notes_views
 from .views import participation as participation_views
 from .views import sessions as session_views
@@ -12,6 +12,8 @@ from .views import suggestions as suggestion_views
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("mail/", mail.mail_list, name="mail_list"),
+    path("mail/<int:pk>/retry/", mail.mail_retry, name="mail_retry"),
     path("residents/", people.resident_list, name="resident_list"),
     path("residents/<int:pk>/roster/", rosters.resident_roster, name="resident_roster"),
     path("workload/", rosters.workload, name="workload"),

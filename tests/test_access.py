@@ -42,6 +42,16 @@ def _rosa_membership(p):
     return {"pk": membership.group_id, "membership_pk": membership.pk}
 
 
+def _specialty(p):
+    return {"kind": "specialties", "pk": p["rosa"].resident.specialty_id}
+
+
+def _unused_department(p):
+    from residents.models import Department
+
+    return {"kind": "departments", "pk": Department.objects.create(name="Unused").pk}
+
+
 # RSVP, bookings, attendance
 RESIDENTS_ONLY = {"anonymous": LOGIN, "rosa": 200, "otto": 200, "*": 403}
 RESIDENT_POST_ONLY = {"anonymous": LOGIN, "rosa": 405, "otto": 405, "*": 403}
@@ -79,6 +89,16 @@ def _answer_link(p):
     session = _rosas_session(p)
     participation = session.participations.get(resident=p["rosa"].resident)
     return {"session_pk": session.pk, "token": answer_token(participation=participation, answer="yes")}
+
+
+def _notification(p):
+    from django.utils import timezone
+
+    from sessions_app.models import Notification
+
+    row = Notification.objects.create(kind="rsvp_request", recipient=p["rosa"], scope="x",
+                                      due_at=timezone.now(), status="failed")
+    return {"pk": row.pk}
 
 
 def _roster_import(p):
@@ -155,6 +175,10 @@ RULES = {
     "intervisor_create": (None, COORDINATOR_ONLY),
     "intervisor_edit": (_iris_intervisor, COORDINATOR_ONLY),
     "intervisor_deactivate": (_iris_intervisor, COORDINATOR_ONLY),
+    "reference_data": (None, COORDINATOR_ONLY),
+    "reference_create": (lambda p: {"kind": "specialties"}, COORDINATOR_ONLY),
+    "reference_edit": (_specialty, COORDINATOR_ONLY),
+    "reference_delete": (_unused_department, COORDINATOR_ONLY),
     "group_list": (None, {"anonymous": LOGIN, "adam": 403, "*": 200}),
     "group_create": (None, COORDINATOR_ONLY),
     "group_detail": (_group, GROUP_MEMBERS),
@@ -206,6 +230,9 @@ RULES = {
     "composition_move": (_composition_run, COORDINATOR_POST_ONLY),
     "composition_accept": (_composition_run, COORDINATOR_ONLY),
     "dashboard": (None, COORDINATOR_ONLY),
+    # The Mail page: failed and late messages (retry asks first on GET)
+    "mail_list": (None, COORDINATOR_ONLY),
+    "mail_retry": (_notification, COORDINATOR_ONLY),
     "dashboard_export": (lambda p: {"table": "groups"}, COORDINATOR_ONLY),
     # Sessions and calendars
     "session_list": (None, COORDINATOR_ONLY),
@@ -277,7 +304,7 @@ def test_forged_ids_answer_404_for_the_coordinator_too(personas, as_cora):
 # Kept out of the admin on purpose: notes belong to the group's intervisors alone, and
 # evaluations are anonymous.
 NOT_IN_ADMIN = {"sessionnote", "evaluation", "evaluationreceipt"}
-READ_ONLY_IN_ADMIN = {"sessionstatuschange", "noteaccessevent"}
+READ_ONLY_IN_ADMIN = {"sessionstatuschange", "noteaccessevent", "passwordresetrequest"}
 
 
 def _admin_urls():

@@ -1,7 +1,7 @@
 """The access helpers: one rule per object kind, and every view loads through it.
 
 - A view module that loads a session, group, membership, participation, note, composition run,
-  resident, intervisor, roster import or absence without ``residents.access`` /
+  resident, intervisor, roster import, absence, specialty or department without ``residents.access`` /
   ``sessions_app.access`` (or a ``visible_to`` queryset) fails
   ``test_no_view_loads_an_object_past_the_access_helpers``, naming file and line. The checker
   is shown to catch planted loads.
@@ -49,7 +49,7 @@ VIEW_PACKAGES = ("residents/views", "sessions_app/views")
 # object a helper gave it (``group.memberships``).
 GUARDED = {
     "Session", "IntervisionGroup", "Membership", "Participation", "SessionNote", "CompositionRun",
-    "Resident", "Intervisor", "RosterImport", "IntervisorAbsence",
+    "Resident", "Intervisor", "RosterImport", "IntervisorAbsence", "Specialty", "Department",
 }
 MANAGERS = {"objects", "_default_manager", "_base_manager"}
 ALLOWED_MANAGER_METHODS = {"visible_to"}
@@ -547,3 +547,15 @@ def test_roster_imports_are_the_coordinators(people):
         for write in (False, True):
             assert answer(partial(people_access.roster_import_for, user, imp.pk, write=write)) == expected(
                 name, sees={"cora"}, changes={"cora"}, write=write), name
+
+
+def test_specialties_and_departments_are_kept_by_the_coordinator(people):
+    from residents.models import Department, Specialty
+
+    for model in (Specialty, Department):
+        item = model.objects.create(name="Geriatrics")
+        for name, user in people.items():
+            for write in (False, True):
+                assert answer(partial(people_access.reference_item_for, user, model, item.pk,
+                                      write=write)) == expected(
+                    name, sees={"cora"}, changes={"cora"}, write=write), (model, name)

@@ -86,7 +86,7 @@ def test_with_a_reply_mailbox_it_asks_for_a_reply(planned, rosa, settings):
 
 
 def test_a_long_description_is_folded_and_reads_back_whole(planned, rosa):
-    planned.location = "Room 4.12, " + "wing C — the long corridor past the cafeteria; " * 4
+    planned.location = "Room 4.12, " + "; ".join(["wing C — the long corridor past the cafeteria"] * 4)
     ics = invitation_ics(session=planned, recipient=rosa, method="REQUEST")
     assert all(len(line) <= 75 for line in ics.split(b"\r\n"))
     _cal, event = _event(ics)

@@ -166,9 +166,10 @@ def test_new_residents_get_no_usable_password(as_cora, catalogue):
     assert not User.objects.get(email="anna@hospital.example").has_usable_password()
 
 
-def test_an_imported_resident_can_choose_a_password_with_forgot_password(client, catalogue, mailoutbox):
+def test_an_imported_resident_can_choose_a_password_with_forgot_password(
+        client, catalogue, mailoutbox, ask_password_reset):
     residents_import(rows=read_residents_csv(GOOD).rows)
-    client.post(reverse("password_reset"), {"email": "anna@hospital.example"})
+    ask_password_reset(client, "anna@hospital.example")
     assert len(mailoutbox) == 1
 
 

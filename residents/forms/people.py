@@ -1,10 +1,10 @@
 from decimal import Decimal
 
 from django import forms
-from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from ..fields import OneLineFormField
 from ..models import Department, Intervisor, Resident, Specialty, User
 
 
@@ -17,8 +17,8 @@ class DateInput(forms.DateInput):
 
 class PersonFields(forms.Form):
     email = forms.EmailField(label=_("E-mail address"))
-    first_name = forms.CharField(label=_("First name"), max_length=100)
-    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    first_name = OneLineFormField(label=_("First name"), max_length=100)
+    last_name = OneLineFormField(label=_("Last name"), max_length=100)
     language = forms.ChoiceField(
         label=_("Language for e-mail"), choices=User._meta.get_field("language").choices,
         initial="en",
@@ -68,7 +68,7 @@ class ResidentForm(PersonFields):
 
 class IntervisorForm(PersonFields):
     kind = forms.ChoiceField(label=_("Kind"), choices=Intervisor.Kind.choices)
-    accreditation = forms.CharField(label=_("Accreditation"), max_length=200, required=False)
+    accreditation = OneLineFormField(label=_("Accreditation"), max_length=200, required=False)
     capacity = forms.IntegerField(
         label=_("Capacity"), min_value=1, max_value=20, initial=2,
         help_text=_("How many groups they can lead at once."),
@@ -112,13 +112,9 @@ def apply_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Also reaches people who never had a password.
+class PasswordResetForm(forms.Form):
+    """The address to send a reset link to. Whether it belongs to anyone is for the worker to
+    find out (``services.password_reset``), so the page answers alike either way."""
 
-    Residents created by a coordinator or a CSV import get no password; "Forgot your password?"
-    is how they choose their first one. Django's form skips such accounts, so it would answer
-    "check your e-mail" and send nothing.
-    """
-
-    def get_users(self, email):
-        return User.objects.filter(email__iexact=email, is_active=True)
+    email = forms.EmailField(label=_("E-mail address"), max_length=254,
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))

@@ -31,6 +31,7 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
+from ..fields import validate_one_line
 from ..models import Department, Resident, Specialty, User
 from . import uploads
 from .uploads import Problem
@@ -286,6 +287,10 @@ def _read_row(
         value = required(column)
         if len(value) > max_length:
             problem(column, _("At most %(n)s characters.") % {"n": max_length})
+        try:
+            validate_one_line(value)  # what the model fields check (residents.fields)
+        except ValidationError as error:
+            problem(column, error.messages[0])
         return value
 
     email = _email(required("email"), lambda reason: problem("email", reason))

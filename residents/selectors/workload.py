@@ -4,9 +4,10 @@ resident's roster laid out as a week or month next to their sessions."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from planning.availability import rest_after_nights
@@ -64,6 +65,25 @@ def _rules(programme: Programme):
     return rules_for(programme)
 
 
+def _workload_of(rows, mondays, edges, now, rules) -> Workload:
+    """One resident's workload from their entries (other than leave) as (id, start, end, kind)."""
+    merged = _merge([(start, end) for _pid, start, end, _kind in rows])
+    nights = [(start, end) for _pid, start, end, kind in rows if kind == "night"]
+    hours = []
+    for low, high in zip(edges, edges[1:], strict=False):
+        seconds = sum(
+            (min(e, high) - max(s, low)).total_seconds() for s, e in merged if s < high and e > low
+        )
+        hours.append(round(seconds / 3600, 1))
+    rest = rest_after_nights(nights, rules)
+    load = Workload(None, mondays, hours, rest_periods=rest)
+    load.nights_7 = sum(1 for s, _e in nights if now - dt.timedelta(days=7) <= s < now)
+    load.nights_28 = sum(1 for s, _e in nights if now - dt.timedelta(days=28) <= s < now)
+    load.in_rest_until = max((e for s, e in rest if s <= now < e), default=None)
+    load.rest_breaches = sum(1 for _pid, start, _e, _k in rows if any(s <= start < e for s, e in rest))
+    return load
+
+
 def workload_for(
     residents: Sequence[Resident], *, now: dt.datetime, weeks_back: int = WEEKS_BACK,
     weeks_ahead: int = WEEKS_AHEAD, programme: Programme | None = None,
@@ -84,39 +104,18 @@ def workload_for(
     since = min(edges[0], now - dt.timedelta(days=28)) - rules.rest_after_series - dt.timedelta(days=1)
     until = edges[-1]
 
-    worked: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
-    nights: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
-    starts: dict[int, list[dt.datetime]] = defaultdict(list)
+    # One query, read as a stream in resident order: only one resident's entries are held at a
+    # time, so a programme of hundreds of residents does not hold all their rosters at once.
     entries = RosterEntry.objects.filter(
         resident__in=[r.pk for r in residents], end__gt=since, start__lt=until
-    ).values_list("resident_id", "start", "end", "kind")
-    for pid, start, end, kind in entries:
-        if kind == "leave":
-            continue
-        worked[pid].append((start, end))
-        starts[pid].append(start)
-        if kind == "night":
-            nights[pid].append((start, end))
-
+    ).exclude(kind="leave").order_by("resident_id").values_list("resident_id", "start", "end", "kind")
     results = {}
+    for pid, rows in groupby(entries.iterator(chunk_size=2000), key=itemgetter(0)):
+        results[pid] = _workload_of(list(rows), mondays, edges, now, rules)
     for resident in residents:
-        pid = resident.pk
-        merged = _merge(worked[pid])
-        hours = []
-        for low, high in zip(edges, edges[1:], strict=False):
-            seconds = sum(
-                (min(e, high) - max(s, low)).total_seconds() for s, e in merged if s < high and e > low
-            )
-            hours.append(round(seconds / 3600, 1))
-        rest = rest_after_nights(nights[pid], rules)
-        load = Workload(resident, mondays, hours, rest_periods=rest)
-        load.nights_7 = sum(1 for s, _e in nights[pid] if now - dt.timedelta(days=7) <= s < now)
-        load.nights_28 = sum(1 for s, _e in nights[pid] if now - dt.timedelta(days=28) <= s < now)
-        load.in_rest_until = max((e for s, e in rest if s <= now < e), default=None)
-        load.rest_breaches = sum(
-            1 for start in starts[pid] if any(s <= start < e for s, e in rest)
-        )
-        results[pid] = load
+        load = results.get(resident.pk) or _workload_of([], mondays, edges, now, rules)
+        load.resident = resident
+        results[resident.pk] = load
     return results
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q
 
-from residents.models import Intervisor, Resident, User
+from residents.models import Resident, User
 
 from ..models import IntervisionGroup, Membership
 
@@ -57,17 +57,6 @@ def group_list(user: User, on: dt.date, *, show_inactive: bool = False):
     if not show_inactive:
         groups = groups.filter(is_active=True)
     return groups.order_by("name")
-
-
-def programme_counts(on: dt.date) -> dict[str, int]:
-    in_group = Membership.objects.on(on).values("resident")
-    active_residents = Resident.objects.active()
-    return {
-        "residents": active_residents.count(),
-        "without_group": active_residents.exclude(pk__in=in_group).count(),
-        "intervisors": Intervisor.objects.active().count(),
-        "groups": IntervisionGroup.objects.active().count(),
-    }
 
 
 def current_group_names(residents: Iterable[Resident], on: dt.date) -> dict[int, str]:

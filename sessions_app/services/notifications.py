@@ -15,7 +15,11 @@ claim and stops. Just before sending, the row is checked against the database as
 moved session, is cancelled with the reason in ``last_error`` instead of sent.
 
 Failures. A temporary SMTP failure puts the row back to pending with a later ``due_at``
-(exponential backoff) until ``MAX_ATTEMPTS``; a permanent one fails it at once. A row left in
+(exponential backoff) until ``MAX_ATTEMPTS``; a permanent one fails it at once, and so does
+any error while the message is rendered or built (a missing template, a header that cannot be
+written): sending it again would fail the same way, so the row says why at once instead of
+waiting to be reclaimed. Coordinators see failed and delayed rows on the Mail page and may
+send one again (``notification_retry``). A row left in
 ``sending`` by a worker that died is put back after ``STUCK_AFTER``. Delivery is therefore at
 least once: only a worker dying between the SMTP server's "250 OK" and the update that records
 it can send a message twice, and then with the same Message-ID (``emails.message_id``), which
@@ -35,11 +39,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.contrib.auth.tokens import default_token_generator
+from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.template import TemplateDoesNotExist
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from residents.models import User
 from residents.timezones import programme_zone
@@ -259,6 +266,29 @@ def low_rsvp_digests_enqueue(*, now: dt.datetime | None = None) -> None:
     coordinators = User.objects.filter(role=User.Role.COORDINATOR, is_active=True)
     scope = week_scope(timezone.localtime(now, programme_zone()).date())
     enqueue(Kind.LOW_RSVP_DIGEST, coordinators, None, scope, now)
+
+
+# A link to choose a new password: one outbox row per request, at most
+# PASSWORD_RESET_MAILS_PER_HOUR an hour for one account.
+PASSWORD_RESET_WINDOW = dt.timedelta(hours=1)
+# A reset link that could not go out within this is not sent late: the person has given up
+# or asked again.
+PASSWORD_RESET_SEND_WITHIN = dt.timedelta(hours=1)
+
+
+@transaction.atomic
+def notify_password_reset(*, user: User, request_id: int) -> Notification | None:
+    """Write the reset e-mail for ``user`` into the outbox, due now; None when the account has
+    had its share this hour. The account's row is locked while counting, so concurrent
+    requests cannot send more than the limit between them."""
+    now = timezone.now()
+    User.objects.select_for_update().filter(pk=user.pk).exists()
+    recent = Notification.objects.filter(
+        kind=Kind.PASSWORD_RESET, recipient=user, created_at__gte=now - PASSWORD_RESET_WINDOW)
+    if recent.count() >= settings.PASSWORD_RESET_MAILS_PER_HOUR:
+        return None
+    return Notification.objects.create(kind=Kind.PASSWORD_RESET, recipient=user,
+                                       scope=f"password-reset:{request_id}", due_at=now)
 
 
 # --- What each kind needs at sending time --------------------------------------------------------
@@ -529,6 +559,18 @@ def _roster_clash(facts: Facts) -> Decision:
     })
 
 
+def _password_reset(facts: Facts) -> Decision:
+    """The link is made when the message is sent, so it is valid for PASSWORD_RESET_TIMEOUT
+    from then, and used once (the token changes with the password)."""
+    if facts.now - facts.notification.created_at > PASSWORD_RESET_SEND_WITHIN:
+        return Decision(skip="too late: asked for more than an hour ago")
+    user = facts.recipient
+    path = reverse("password_reset_confirm", kwargs={
+        "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user)})
+    return Decision(context={"reset_url": settings.SITE_URL + path})
+
+
 @dataclass(frozen=True)
 class KindRule:
     """How one kind is checked and dressed just before sending."""
@@ -561,6 +603,8 @@ KIND_RULES: dict[str, KindRule] = {
     # Scheduling around rosters (services/suggestions.py): to coordinators.
     Kind.SUGGESTIONS_DIGEST: KindRule(check=_suggestions_digest),
     Kind.ROSTER_CLASH: KindRule(check=_roster_clash),
+    # Accounts (residents.services.password_reset): to the account that asked.
+    Kind.PASSWORD_RESET: KindRule(check=_password_reset),
 }
 DEFAULT_RULE = KindRule()
 
@@ -621,6 +665,13 @@ def _finish(pk: int, claim: dt.datetime, **fields) -> None:
     Notification.objects.filter(pk=pk, status=Status.SENDING, claimed_at=claim).update(**fields)
 
 
+def _fail_for_good(pk: int, claim: dt.datetime, reason: str) -> str:
+    reason = reason[:500]
+    _finish(pk, claim, status=Status.FAILED, last_error=reason)
+    logger.error("notification %s failed: %s", pk, reason)
+    return f"failed: {reason}"
+
+
 def notification_send(*, notification_id: int, now: dt.datetime | None = None) -> str:
     """Claim one due row, check it still makes sense, send its e-mail, record the outcome.
 
@@ -640,7 +691,14 @@ def notification_send(*, notification_id: int, now: dt.datetime | None = None) -
     participation = None
     if notification.session is not None and notification.recipient.is_resident:
         participation = participation_of(session=notification.session, user=notification.recipient)
-    decision = relevance(Facts(notification, participation, now), rule)
+    try:
+        decision = relevance(Facts(notification, participation, now), rule)
+    except DatabaseError:
+        raise  # the database went away: the row is reclaimed and tried again (STUCK_AFTER)
+    except Exception as error:  # a bug in a kind's check: trying again would fail the same way
+        logger.exception("notification %s could not be checked", notification.pk)
+        return _fail_for_good(notification.pk, now, f"could not check the message: "
+                                                    f"{type(error).__name__}: {error}")
     if decision.skip:
         _finish(notification.pk, now, status=Status.CANCELLED, last_error=decision.skip[:500])
         return f"skipped: {decision.skip}"
@@ -651,9 +709,17 @@ def notification_send(*, notification_id: int, now: dt.datetime | None = None) -
             extra_context=decision.context, ics_method=rule.ics_method,
             with_answer_links=rule.answer_links and notification.session.kind == Session.Kind.GROUP,
         )
+        # Building the MIME message is where a header with a line break is refused; do it
+        # here, so that such an error is a rendering error and not an SMTP one.
+        message.message()
     except TemplateDoesNotExist as error:
-        _finish(notification.pk, now, status=Status.FAILED, last_error=f"no template: {error}"[:500])
-        return f"failed: no template {error}"
+        return _fail_for_good(notification.pk, now, f"no template: {error}")
+    except DatabaseError:
+        raise  # the database went away: the row is reclaimed and tried again (STUCK_AFTER)
+    except Exception as error:  # a bug or bad data: trying again would fail the same way
+        logger.exception("notification %s could not be rendered", notification.pk)
+        return _fail_for_good(notification.pk, now, f"could not render the message: "
+                                                    f"{type(error).__name__}: {error}")
 
     try:
         emails.send(message)
@@ -671,3 +737,22 @@ def notification_send(*, notification_id: int, now: dt.datetime | None = None) -
 
     _finish(notification.pk, now, status=Status.SENT, sent_at=timezone.now(), last_error="")
     return "sent"
+
+
+# --- Sending again ------------------------------------------------------------------------------
+
+RETRYABLE = (Status.FAILED, Status.PENDING)
+
+
+@transaction.atomic
+def notification_retry(*, notification: Notification, by: User, now: dt.datetime | None = None) -> bool:
+    """Put a failed or delayed message back in the outbox, due now, with a full set of
+    attempts; the next dispatcher run (every two minutes) hands it to a worker. The checks run
+    again when it is sent (a reminder for a session that has since started is cancelled, not
+    sent). False if it was sent or cancelled meanwhile, or is being sent."""
+    now = now or timezone.now()
+    retried = Notification.objects.filter(pk=notification.pk, status__in=RETRYABLE).update(
+        status=Status.PENDING, due_at=now, claimed_at=None, attempts=0,
+        last_error=f"to be sent again (asked by {by.get_full_name() or by.email})"[:500],
+    )
+    return bool(retried)

@@ -66,7 +66,11 @@ def group_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("%(group)s was created. Now add its members.")
                              % {"group": group})
             return redirect("group_detail", pk=group.pk)
-    return render(request, "sessions_app/group_form.html", {"form": form})
+    return render(request, "sessions_app/group_form.html", {
+        "form": form,
+        # A group needs a leader: with nobody to choose, say where intervisors are added.
+        "no_intervisors": not form.fields["intervisor"].queryset.exists(),
+    })
 
 
 @coordinator_required

@@ -6,6 +6,8 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from ..selectors import groups as group_selectors
+from ..selectors import programme as programme_selectors
+from ..selectors.notifications import mail_problem_counts
 from ..selectors.sessions import attach_next_sessions
 
 
@@ -14,8 +16,11 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     today = timezone.localdate()
     if user.is_coordinator:
+        counts = programme_selectors.programme_counts(today)
         return render(request, "residents/home_coordinator.html", {
-            "counts": group_selectors.programme_counts(today),
+            "counts": counts,
+            "steps": programme_selectors.setup_steps(counts),
+            "mail": mail_problem_counts(timezone.now()),
         })
     if user.is_resident or user.is_intervisor:
         cards = group_selectors.group_cards_for(user, today)

@@ -263,6 +263,16 @@ def test_a_seat_given_up_stays_in_the_residents_feed_as_cancelled(iris, rosa, ot
     assert _events(iris)[str(session.uid)]["STATUS"] == "CONFIRMED"  # the session itself goes on
 
 
+def test_a_waitlist_place_given_up_never_reaches_the_feed(iris, rosa, otto):
+    start = START + dt.timedelta(days=2)
+    session = Session.objects.create(kind=Session.Kind.OPEN, intervisor=iris.intervisor, capacity=1,
+                                     start=start, end=start + dt.timedelta(minutes=90), location="Room 1")
+    participation_book(session=session, resident=otto.resident)
+    participation_book(session=session, resident=rosa.resident)  # waitlisted
+    participation_cancel_booking(session=session, resident=rosa.resident)
+    assert str(session.uid) not in _events(rosa)
+
+
 def test_a_renamed_group_changes_the_feed(planned, group, rosa, clock):
     from sessions_app.services.groups import group_update
 

@@ -102,7 +102,10 @@ def _feed_queryset(user: User, *, now: dt.datetime) -> QuerySet[Session]:
                                  condition=Q(participations__resident_id=_feed_resident(user).pk)),
         ).filter(
             Q(own__isnull=False)
-            & (Q(kind=Session.Kind.GROUP) | Q(own__booking__in=[Booking.BOOKED, Booking.CANCELLED]))
+            & (Q(kind=Session.Kind.GROUP) | Q(own__booking=Booking.BOOKED)
+               # A seat given up raised the participation's own sequence; a waitlist place
+               # given up did not, and never was in their calendar.
+               | Q(own__booking=Booking.CANCELLED, own__calendar_sequence__gt=0))
         )
     return sessions.none()
 

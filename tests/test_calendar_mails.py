@@ -295,7 +295,7 @@ def test_the_seat_mails_in_dutch(makeup, rosa, clock):
     participation_cancel_booking(session=makeup, resident=rosa.resident)
     _sent()
     given_up = _message(Kind.SEAT_GIVEN_UP, rosa)
-    assert given_up.subject == "Plek opgegeven: de open intervisiebijeenkomst op dinsdag 17 maart"
+    assert given_up.subject == "Plek vrijgegeven: de open intervisiebijeenkomst op dinsdag 17 maart"
     assert "Je hebt je plek in de open intervisiebijeenkomst op dinsdag 17 maart 2026" in given_up.body
 
 

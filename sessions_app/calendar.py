@@ -46,9 +46,9 @@ from .models import Booking, Participation, Session
 
 PRODID = "-//Intervision//Intervision sessions//EN"
 METHODS = ("REQUEST", "CANCEL")
-# Calendar apps ask again after this long; subscribers see a move within the hour.
-REFRESH = dt.timedelta(hours=1)
-REFRESH_TEXT = "PT1H"  # REFRESH as an RFC 5545 duration
+# Calendar apps ask again after this long (an RFC 5545 duration, as REFRESH-INTERVAL and
+# X-PUBLISHED-TTL want it); subscribers see a move within the hour.
+REFRESH_TEXT = "PT1H"
 # Part of every feed's ETag: raise it when what a feed looks like changes (a new property, a
 # reworded description), so calendars fetch the new form instead of keeping the old.
 FEED_FORMAT = "2"
@@ -63,10 +63,6 @@ STATUS = {
 
 def site_host() -> str:
     return urlsplit(settings.SITE_URL).hostname or "localhost"
-
-
-def event_uid(session: Session) -> str:
-    return f"{session.uid}@{site_host()}"
 
 
 def session_summary(session: Session) -> str:

@@ -169,6 +169,50 @@ def test_a_titled_open_session_is_named_by_its_title(ivan, cora, rosa):
         "Your seat: the open intervision session “Make-up for March” on Tuesday 17 March")
 
 
+def test_the_feed_and_the_cancellation_agree_on_the_sequence(makeup, rosa):
+    from django.test import Client
+    from django.urls import reverse
+
+    participation_book(session=makeup, resident=rosa.resident)
+    participation_cancel_booking(session=makeup, resident=rosa.resident)
+    _sent()
+    cancel = _event(_message(Kind.SEAT_GIVEN_UP, rosa), "CANCEL")
+    feed = icalendar.Calendar.from_ical(
+        Client().get(reverse("calendar_feed", kwargs={"token": rosa.calendar_token})).content)
+    [in_feed] = feed.events
+    assert (in_feed["UID"], in_feed["SEQUENCE"], in_feed["STATUS"]) == (
+        cancel["UID"], cancel["SEQUENCE"], "CANCELLED")
+
+
+def test_reminders_and_the_attendance_prompt_of_an_open_session_read_right(makeup, rosa, ivan, clock):
+    participation_book(session=makeup, resident=rosa.resident)
+    clock.move_to(START - dt.timedelta(hours=24))
+    _sent()
+    reminder = _message(Kind.REMINDER_24H, rosa)
+    assert reminder.subject == "Tomorrow: the open intervision session at 16:00"
+    assert "A reminder: the open intervision session is tomorrow." in reminder.body
+    assert "You have booked a seat." in reminder.body
+    assert "please give up your seat so the next person on the waitlist gets it" in reminder.body
+    clock.move_to(makeup.end + dt.timedelta(hours=2))
+    _sent()
+    prompt = _message(Kind.ATTENDANCE_PROMPT, ivan)
+    assert prompt.subject == "Please record attendance: the open intervision session, 17 March"
+    assert "The open intervision session on Tuesday 17 March has ended." in prompt.body
+    assert "filled in from the bookings" in prompt.body
+
+
+def test_a_moved_open_session_is_named_as_one(makeup, rosa, cora):
+    participation_book(session=makeup, resident=rosa.resident)
+    moved = START + dt.timedelta(days=1)
+    session_reschedule(session=makeup, start=moved, end=moved + dt.timedelta(minutes=90),
+                       location="Room 2", by=cora)
+    _sent()
+    message = _message(Kind.SESSION_CHANGED, rosa)
+    assert message.subject == "Changed: the open intervision session is now on Wednesday 18 March at 16:00"
+    assert "The open intervision session has changed." in message.body
+    assert "Time:  Tuesday 17 March 2026, 16:00–17:30 → Wednesday 18 March 2026, 16:00–17:30" in message.body
+
+
 # --- Changes and cancellations -----------------------------------------------------------------
 
 def test_a_change_shows_the_old_and_the_new_time_and_place(planned, rosa, ivan, cora, clock):

@@ -70,4 +70,10 @@ app.conf.beat_schedule = {
         "task": "sessions_app.tasks.composition.fail_stuck_compositions",
         "schedule": 300.0,
     },
+    # Every ten minutes: the same for confirmed plans of the year, failed once queued an hour
+    # or running five minutes past their time limit, so their page stops showing "planning".
+    "sweep-stuck-year-plans": {
+        "task": "sessions_app.tasks.year_plan.sweep_stuck_year_plans",
+        "schedule": 600.0,
+    },
 }

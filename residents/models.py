@@ -15,12 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .fields import OneLineCharField
+from .validators import normalise_email
 
 
 def normalise_username(value: str) -> str:
-    """A typed log-in name as it is counted and looked up: surrounding spaces removed, case
-    folded. Addresses are stored lower-cased, so this matches them whatever was typed."""
-    return value.strip().casefold()
+    """A typed log-in name as it is counted and looked up: the address in the one form
+    addresses are stored and compared in (``validators.normalise_email``: no surrounding
+    spaces, NFC, lower case), so it matches whatever case or spacing was typed."""
+    return normalise_email(value)
 
 
 class UserManager(BaseUserManager["User"]):
@@ -29,7 +31,7 @@ class UserManager(BaseUserManager["User"]):
     def _create(self, email: str, password: str | None, **fields) -> User:
         if not email:
             raise ValueError("An e-mail address is required")
-        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user = self.model(email=normalise_email(email), **fields)
         user.set_password(password)
         user.save(using=self._db)
         return user

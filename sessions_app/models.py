@@ -733,3 +733,51 @@ class SuggestionSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"Suggestions for {self.group_id} on {self.prepared_on}"
+
+
+# --- Plan the year -----------------------------------------------------------------------------
+
+class YearPlanRunQuerySet(models.QuerySet["YearPlanRun"]):
+    def visible_to(self, user: User) -> YearPlanRunQuerySet:
+        """A year's plan names members and why they cannot come: coordinators only."""
+        if _signed_in(user) and user.is_coordinator:
+            return self.all()
+        return self.none()
+
+
+class YearPlanRun(models.Model):
+    """A confirmed "plan the year", planned by a worker: a long plan (every group of a large
+    programme) takes longer than a request may."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Planning")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    first_day = models.DateField()
+    last_day = models.DateField()
+    # The group planned alone, or none for all active groups (``group_ids`` as confirmed).
+    group = models.ForeignKey(IntervisionGroup, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
+    group_ids = models.JSONField(default=list)
+    fingerprint = models.CharField(max_length=32)  # of the preview confirmed (YearPlan.fingerprint)
+    total = models.PositiveIntegerField(default=0)  # sessions to plan, known once a worker starts
+    planned = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(default=list, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = YearPlanRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(planned__lte=models.F("total")), name="yearplanrun_progress"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_day}..{self.last_day} ({self.get_status_display()})"

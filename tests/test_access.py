@@ -5,6 +5,7 @@ The table below is the access policy. A new URL pattern fails
 without a decision about who may open it.
 """
 
+import datetime as dt
 from urllib.parse import urlsplit
 
 import pytest
@@ -31,6 +32,13 @@ def _rosa_resident(p):
 
 def _iris_intervisor(p):
     return {"pk": p["iris"].intervisor.pk}
+
+
+def _year_plan_run(p):
+    from sessions_app.models import YearPlanRun
+
+    return YearPlanRun.objects.create(first_day=dt.date(2026, 3, 3), last_day=dt.date(2026, 4, 13),
+                                      group_ids=[], fingerprint="x", created_by=p["cora"]).pk
 
 
 def _group(p):
@@ -167,6 +175,13 @@ RULES = {
     "resident_create": (None, COORDINATOR_ONLY),
     "resident_import": (None, COORDINATOR_ONLY),
     "resident_import_example": (None, COORDINATOR_ONLY),
+    "resident_import_example_nl": (None, COORDINATOR_ONLY),
+    "intervisor_import": (None, COORDINATOR_ONLY),
+    "intervisor_import_example": (None, COORDINATOR_ONLY),
+    "absence_import": (None, COORDINATOR_ONLY),
+    "absence_import_example": (None, COORDINATOR_ONLY),
+    "group_import": (None, COORDINATOR_ONLY),
+    "group_import_example": (None, COORDINATOR_ONLY),
     "resident_detail": (_rosa_resident, COORDINATOR_ONLY),
     "resident_edit": (_rosa_resident, COORDINATOR_ONLY),
     "resident_deactivate": (_rosa_resident, COORDINATOR_ONLY),
@@ -213,6 +228,9 @@ RULES = {
     "group_suggestions": (_group, COORDINATOR_ONLY),
     "group_suggestion_plan": (_group, COORDINATOR_POST_ONLY),
     "group_windows": (_group, COORDINATOR_ONLY),
+    "year_plan_all": (None, COORDINATOR_ONLY),
+    "group_year_plan": (_group, COORDINATOR_ONLY),
+    "year_plan_run": (lambda p: {"pk": _year_plan_run(p)}, COORDINATOR_ONLY),
     # Notes, evaluations, privacy
     "note_list": (None, {"anonymous": LOGIN, "ivan": 200, "iris": 200, "*": 403}),
     "session_notes": (lambda p: _rosas_held_session(p, note_by="ivan"), NOTE_KEEPERS),

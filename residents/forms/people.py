@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..fields import OneLineFormField
 from ..models import Department, Intervisor, Resident, Specialty, User
+from ..validators import normalise_email, validate_email_address
 
 
 class DateInput(forms.DateInput):
@@ -15,8 +16,22 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+class EmailAddressField(forms.EmailField):
+    """An e-mail address as the standard allows it, internationalised local parts included
+    (``r.özdemir@hospital.example``), which Django's EmailField refuses; the imports accept
+    such addresses, so the forms must too. A text input with the e-mail keyboard, because
+    browsers refuse non-ASCII local parts in ``type=email`` inputs. Returned as stored."""
+
+    widget = forms.TextInput(attrs={"inputmode": "email", "autocomplete": "email"})
+    default_validators = [validate_email_address]
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return normalise_email(value) if value else value
+
+
 class PersonFields(forms.Form):
-    email = forms.EmailField(label=_("E-mail address"))
+    email = EmailAddressField(label=_("E-mail address"))
     first_name = OneLineFormField(label=_("First name"), max_length=100)
     last_name = OneLineFormField(label=_("Last name"), max_length=100)
     language = forms.ChoiceField(
@@ -116,5 +131,4 @@ class PasswordResetForm(forms.Form):
     """The address to send a reset link to. Whether it belongs to anyone is for the worker to
     find out (``services.password_reset``), so the page answers alike either way."""
 
-    email = forms.EmailField(label=_("E-mail address"), max_length=254,
-                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = EmailAddressField(label=_("E-mail address"), max_length=254)

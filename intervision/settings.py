@@ -128,6 +128,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "residents.middleware.SessionLimitsMiddleware",
     "residents.auth_oidc.LocalPasswordsMiddleware",
+    # Personal data is never kept by shared caches or the browser's disk (Cache-Control).
+    "residents.middleware.PrivateResponsesMiddleware",
     # Last, as django-axes asks: it turns a lock-out raised during log-in into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -211,6 +213,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 60 * 60 * 24)
+# "Forgot your password?": at most 3 e-mails an hour to one address, and 20 requests an hour
+# from one client address over all addresses (imported residents choose their first password
+# this way, often from the hospital's one outgoing address). The page answers the same either
+# way; a worker looks the account up and sends the link (residents.services.accounts).
+PASSWORD_RESET_MAILS_PER_HOUR = env_int("PASSWORD_RESET_MAILS_PER_HOUR", 3)
+PASSWORD_RESET_REQUESTS_PER_CLIENT_PER_HOUR = env_int("PASSWORD_RESET_REQUESTS_PER_CLIENT_PER_HOUR", 20)
 
 # Sign-in with the hospital's identity provider (OpenID Connect: Microsoft Entra ID, SURFconext,
 # …), on when OIDC_ISSUER and OIDC_CLIENT_ID are set; residents/auth_oidc.py, docs/sign-in.md.
@@ -285,6 +293,10 @@ EMAIL_BACKEND = env_str(
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Intervision <intervision@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The mailbox calendar apps' replies (Accept / Decline) go to, e.g.
+# imaps://user:password@mail.example/INBOX. Empty: nothing reads replies, so invitations ask
+# for none (RSVP=FALSE) and point to the answer page instead.
+REPLY_MAILBOX_URL = env_str("REPLY_MAILBOX_URL", "")
 
 # --- Celery ---------------------------------------------------------------------------------
 # Redis in deployment; Celery's filesystem transport as the embedded default, so a worker and
@@ -343,10 +355,16 @@ SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_HOURS", 12) * 60 * 60
 SESSION_ACTIVITY_RESOLUTION = 60
 
 # Log-in throttling (django-axes): 5 failed attempts for one username from one address lock
-# that pair out for 15 minutes; a successful log-in clears the count. The lock-out does not
-# depend on whether the account exists, so it reveals nothing about which addresses do.
+# that pair out for 15 minutes; a successful log-in clears the count. The username is counted
+# trimmed and case-folded, as log-in looks it up. Separately, 20 failures from one address over
+# any usernames lock that address out for every username (password spraying); a hospital whose
+# staff share one outgoing address may raise it. The lock-out does not depend on whether the
+# account exists, so it reveals nothing about which addresses do.
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_ADDRESS_FAILURE_LIMIT = env_int("AXES_ADDRESS_FAILURE_LIMIT", 20)
+AXES_HANDLER = "residents.middleware.LoginThrottleHandler"
+AXES_USERNAME_CALLABLE = "residents.middleware.login_username"
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True

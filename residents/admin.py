@@ -6,6 +6,7 @@ from .models import (
     Department,
     Intervisor,
     IntervisorAbsence,
+    PasswordResetRequest,
     Programme,
     Resident,
     RosterEntry,
@@ -91,3 +92,18 @@ class IntervisorAbsenceAdmin(admin.ModelAdmin):
     list_display = ["intervisor", "start", "end", "reason"]
     list_select_related = ["intervisor__user"]
     autocomplete_fields = ["intervisor"]
+
+
+@admin.register(PasswordResetRequest)
+class PasswordResetRequestAdmin(admin.ModelAdmin):
+    """Read only: who asked for a reset link from where, for a day (the limits count these)."""
+
+    list_display = ["requested_at", "email", "client_address", "accepted", "handled_at"]
+    list_filter = ["accepted"]
+    search_fields = ["email", "client_address"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,5 +1,6 @@
 from django.urls import path, register_converter
 
+from .views import imports as views_imports
 from .views import people as views
 from .views import reference as views_reference
 from .views import rosters as views_rosters
@@ -25,11 +26,19 @@ urlpatterns = [
     path("residents/import/", views.resident_import, name="resident_import"),
     path("residents/import/example.csv", views.resident_import_example,
          name="resident_import_example"),
+    path("residents/import/example-nl.csv", views.resident_import_example_nl,
+         name="resident_import_example_nl"),
     path("residents/<int:pk>/", views.resident_detail, name="resident_detail"),
     path("residents/<int:pk>/edit/", views.resident_edit, name="resident_edit"),
     path("residents/<int:pk>/deactivate/", views.resident_deactivate, name="resident_deactivate"),
     path("people/<int:pk>/reactivate/", views.user_reactivate, name="user_reactivate"),
     path("intervisors/", views.intervisor_list, name="intervisor_list"),
+    path("intervisors/import/", views_imports.intervisor_import, name="intervisor_import"),
+    path("intervisors/import/example.csv", views_imports.intervisor_import_example,
+         name="intervisor_import_example"),
+    path("intervisors/absences/import/", views_imports.absence_import, name="absence_import"),
+    path("intervisors/absences/import/example.csv", views_imports.absence_import_example,
+         name="absence_import_example"),
     path("intervisors/new/", views.intervisor_create, name="intervisor_create"),
     path("intervisors/<int:pk>/edit/", views.intervisor_edit, name="intervisor_edit"),
     path("intervisors/<int:pk>/deactivate/", views.intervisor_deactivate,

@@ -184,4 +184,17 @@ def celery_eager(settings):
     app.conf.task_always_eager = False
 
 
+@pytest.fixture
+def ask_password_reset(celery_eager, django_capture_on_commit_callbacks):
+    """Post the "forgot your password" form and let the worker do its part (look the account
+    up, send the link through the outbox): the e-mail, if any, is in ``mail.outbox`` on return."""
+    from django.urls import reverse
+
+    def ask(client, email, **extra):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(reverse("password_reset"), {"email": email}, **extra)
+
+    return ask
+
+
 __all__ = ["PASSWORD"]

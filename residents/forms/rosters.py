@@ -7,6 +7,7 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ..fields import OneLineFormField
 from ..importers import uploads
 from ..models import Resident
 from ..timezones import programme_zone
@@ -66,7 +67,7 @@ class RosterUploadForm(forms.Form):
 class IntervisorAbsenceForm(forms.Form):
     start = forms.DateTimeField(label=_("From"), widget=DateTimeInput())
     end = forms.DateTimeField(label=_("Until"), widget=DateTimeInput())
-    reason = forms.CharField(label=_("Reason"), max_length=200, required=False,
+    reason = OneLineFormField(label=_("Reason"), max_length=200, required=False,
                              help_text=_("Optional, e.g. holiday; coordinators see it."))
 
     def clean(self):

@@ -8,6 +8,7 @@ ids back into people. Also finds planned sessions that rosters now rule out.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -266,6 +267,8 @@ class GroupSuggestions:
     suggestions: list[engine.Suggestion]
     matrix: engine.AvailabilityMatrix | None = None
     names: dict[int, str] = field(default_factory=dict)
+    # No time reached the minimum share of members: these are the best times anyway.
+    below_minimum: bool = False
 
     @property
     def required(self) -> int:
@@ -274,21 +277,32 @@ class GroupSuggestions:
 
 def suggest_for_group(
     group: IntervisionGroup, *, weeks: int = DEFAULT_WEEKS, start: dt.datetime | None = None,
-    limit: int = 10, with_matrix: bool = True,
+    end: dt.datetime | None = None, limit: int = 10, with_matrix: bool = True,
+    below_minimum: int = 0,
 ) -> GroupSuggestions:
-    """Ranked suggestions for one group and, for the grid, who can come to each of them."""
+    """Ranked suggestions for one group and, for the grid, who can come to each of them.
+
+    Over [start, end), or ``weeks`` from ``start`` (default: from tomorrow). When no time
+    reaches the minimum share of members, ``below_minimum`` (a number) asks for that many of
+    the best times anyway, with ``below_minimum`` set on the result."""
     rules = rules_for(Programme.get())
     if start is None:
         start, end = default_horizon(weeks, tz=rules.tz)
-    else:
+    elif end is None:
         end = start + dt.timedelta(weeks=weeks)
     (plan,) = group_plans([group], start, end, rules=rules)
     roster = list(roster_query(plan.request.member_ids, start, end))
     suggestions = engine.suggest_slots(plan.request, roster, rules, limit=limit) if plan.members else []
+    below = False
+    if not suggestions and plan.members and below_minimum:
+        # The same ranking with no share required: the intervisor must still be free.
+        anyone = dataclasses.replace(rules, min_share=0)
+        suggestions = engine.suggest_slots(plan.request, roster, anyone, limit=below_minimum)
+        below = bool(suggestions)
     matrix = None
     if with_matrix and suggestions:
         matrix = engine.availability_matrix(plan.request, roster, [s.slot for s in suggestions], rules)
-    return GroupSuggestions(plan, suggestions, matrix, plan.names)
+    return GroupSuggestions(plan, suggestions, matrix, plan.names, below_minimum=below)
 
 
 def suggest_for_groups(

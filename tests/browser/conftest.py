@@ -135,7 +135,11 @@ NOT_PAGES = {
     "calendar_feed": "an .ics feed read by calendar apps (a journey fetches it, not as a page)",
     # Downloads: a journey clicks the link and checks the file, but no page is shown.
     "resident_import_example": "the example CSV on the resident import page",
+    "resident_import_example_nl": "the Dutch Excel example CSV on the resident import page",
     "roster_import_example": "the example roster files on the roster import page",
+    "intervisor_import_example": "the example CSV on the intervisor import page",
+    "absence_import_example": "the example CSV on the absence import page",
+    "group_import_example": "the example CSV on the group import page",
     "attendance_statement_pdf": "the PDF of the attendance statement page",
     "privacy_export": "the JSON of one's own data, linked from the privacy page",
     "dashboard_export": "the CSV of each dashboard table",

@@ -4,6 +4,7 @@ from .views import imports as views_imports
 from .views import people as views
 from .views import reference as views_reference
 from .views import rosters as views_rosters
+from .views import sign_in as views_sign_in
 
 
 class ReferenceKind:
@@ -63,4 +64,8 @@ urlpatterns = [
     path("intervisors/<int:pk>/absences/<int:absence_pk>/delete/",
          views_rosters.intervisor_absence_delete, name="intervisor_absence_delete"),
     path("me/absences/", views_rosters.my_absences, name="my_absences"),
+    # Sign-in with the hospital's identity provider; log-out that also ends the session there.
+    path("oidc/authenticate/", views_sign_in.SignInStart.as_view(), name="oidc_authentication_init"),
+    path("oidc/callback/", views_sign_in.sign_in_callback, name="oidc_authentication_callback"),
+    path("accounts/logout/", views_sign_in.LogoutView.as_view(), name="logout"),
 ]

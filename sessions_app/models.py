@@ -403,6 +403,12 @@ class Participation(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     attendance_recorded_at = models.DateTimeField(null=True, blank=True)
+    # This resident's own iCalendar SEQUENCE on top of the session's: raised when their seat in
+    # an open session goes or comes back, so their CANCEL and a later REQUEST outrank what they
+    # had (RFC 5546). Stays 0 for group sessions.
+    calendar_sequence = models.PositiveIntegerField(default=0)
+    # When the row last changed: the calendar feed's ETag and DTSTAMP come from it.
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects = ParticipationQuerySet.as_manager()
 
@@ -437,6 +443,8 @@ class NotificationKind(models.TextChoices):
     SESSION_CHANGED = "session_changed", _("Session changed")
     SESSION_CANCELLED = "session_cancelled", _("Session cancelled")
     WAITLIST_PROMOTED = "waitlist_promoted", _("Seat from the waitlist")
+    SEAT_BOOKED = "seat_booked", _("Seat booked")
+    SEAT_GIVEN_UP = "seat_given_up", _("Seat given up")
     EVALUATION_INVITE = "evaluation_invite", _("Invitation to evaluate")
     SUGGESTIONS_DIGEST = "suggestions_digest", _("Scheduling suggestions")
     ROSTER_CLASH = "roster_clash", _("Planned session clashes with rosters")
@@ -481,6 +489,9 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)
+    # What the message must tell that the database no longer holds when it is sent: the time
+    # and place before a change ({"before": {"start": iso, "end": iso, "location": …}}).
+    context = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = NotificationQuerySet.as_manager()

@@ -33,6 +33,9 @@ from .factories import (
 )
 from .helpers import NOW, START, login
 
+# A real OpenID Connect provider process and the site configured for it (sign-in tests).
+pytest_plugins = ["tests.oidc_provider"]
+
 
 def pytest_configure(config):
     """In CI (REQUIRE_SERVICES=1) the suite must run on PostgreSQL and Redis, never fall back."""

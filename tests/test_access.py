@@ -274,6 +274,9 @@ RULES = {
     "password_reset_done": (None, PUBLIC),
     "password_reset_confirm": (lambda p: {"uidb64": "MQ", "token": "bad-token"}, PUBLIC),
     "password_reset_complete": (None, PUBLIC),
+    # Sign-in with the identity provider: not there unless it is configured (tests/test_sign_in_oidc.py).
+    "oidc_authentication_init": (None, {"*": 404}),
+    "oidc_authentication_callback": (None, {"*": 404}),
     "set_language": (None, {"*": 302}),
 }
 

@@ -79,7 +79,7 @@ def _render(kind, session, recipient, language):
         extra_context=_extra_context(kind, session, notification),
         ics_method=rule.ics_method, with_answer_links=rule.answer_links,
     )
-    [(html_part, _mimetype)] = message.alternatives
+    [html_part] = [content for content, mimetype in message.alternatives if mimetype == "text/html"]
     return message.subject, message.body, html_part
 
 

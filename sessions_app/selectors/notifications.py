@@ -98,6 +98,18 @@ def participation_of(*, session: Session, user: User) -> Participation | None:
         return None
 
 
+def next_planned_session(session: Session, *, now: dt.datetime) -> Session | None:
+    """The next scheduled session of ``session``'s group after it (and after ``now``), for
+    the message that cancels it; none for an open session."""
+    if session.group_id is None:
+        return None
+    return (
+        Session.objects.filter(group_id=session.group_id, status=Session.Status.SCHEDULED,
+                               start__gt=max(session.start, now))
+        .exclude(pk=session.pk).order_by("start", "pk").first()
+    )
+
+
 @dataclass
 class LowRsvpSession:
     session: Session

@@ -67,6 +67,7 @@ from ..selectors.availability import local_moment
 from ..selectors.notifications import (
     due_notifications,
     low_rsvp_sessions,
+    next_planned_session,
     notification_for_sending,
     participation_of,
 )
@@ -177,15 +178,35 @@ def notify_session_scheduled(*, session: Session) -> None:
     _schedule_reminders(session)
 
 
-@transaction.atomic
-def notify_session_changed(*, session: Session) -> None:
-    """A session moved or changed place: tell everyone affected and re-plan the reminders.
+def session_facts(*, start: dt.datetime, end: dt.datetime, location: str, video_url: str) -> dict:
+    """Time and place of a session as an outbox row keeps them (``Notification.context``)."""
+    return {"start": start.isoformat(), "end": end.isoformat(), "location": location,
+            "video_url": video_url}
 
-    The caller has already raised ``session.sequence``."""
+
+@transaction.atomic
+def notify_session_changed(*, session: Session, before: dict | None = None) -> None:
+    """A session moved or changed place: tell everyone affected, with the time and place
+    ``before`` the change (``session_facts``), and re-plan the reminders.
+
+    The caller has already raised ``session.sequence``. When an earlier change's message is
+    still unsent, it is superseded, and the new one tells what that one would have: the time
+    and place before the first of the two changes, which is what the recipient last heard."""
     scope = session_scope(session)
+    told_before = {
+        row.recipient_id: row.context["before"]
+        for row in Notification.objects.filter(session=session, kind=Kind.SESSION_CHANGED,
+                                               status=Status.PENDING).exclude(scope=scope)
+        if row.context.get("before")
+    }
     _cancel_pending(session, reason="superseded: the session changed", keep_scope=scope)
-    enqueue(Kind.SESSION_CHANGED, _residents_of(session) + _leaders_of(session), session, scope,
-            timezone.now())
+    now = timezone.now()
+    rows = []
+    for user in _residents_of(session) + _leaders_of(session):
+        was = told_before.get(user.pk, before)
+        rows.append(Notification(kind=Kind.SESSION_CHANGED, recipient=user, session=session,
+                                 scope=scope, due_at=now, context={"before": was} if was else {}))
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
     if session.status == Session.Status.SCHEDULED:
         _schedule_reminders(session)
 
@@ -198,13 +219,43 @@ def notify_session_cancelled(*, session: Session) -> None:
             f"session:{session.pk}:cancelled", timezone.now())
 
 
+def seat_scope(participation: Participation, what: str) -> str:
+    """Scope of a message about one resident's seat: "session:12:promoted:0". The number is
+    the participation's ``calendar_sequence``, so giving a seat up and booking it again writes
+    new rows, and a row about a seat as it no longer is is never sent."""
+    return f"session:{participation.session_id}:{what}:{participation.calendar_sequence}"
+
+
+_SEAT_IN_SCOPE = re.compile(r":(?:promoted|seat|seat-given-up):(\d+)$")
+
+
+def scope_seat_sequence(scope: str) -> int | None:
+    match = _SEAT_IN_SCOPE.search(scope)
+    return int(match.group(1)) if match else None
+
+
 @transaction.atomic
 def notify_waitlist_promoted(*, participation: Participation) -> None:
-    """A resident moved from the waitlist to a seat."""
+    """A resident moved from the waitlist to a seat: they get the invitation (REQUEST)."""
     session = participation.session
     enqueue(Kind.WAITLIST_PROMOTED, [participation.resident.user], session,
-            f"session:{session.pk}:promoted", timezone.now())
+            seat_scope(participation, "promoted"), timezone.now())
     _schedule_reminders(session)
+
+
+@transaction.atomic
+def notify_seat_booked(*, participation: Participation) -> None:
+    """A resident booked a seat in an open session: the invitation (REQUEST) puts it in their
+    calendar, as a group session's request to answer does."""
+    enqueue(Kind.SEAT_BOOKED, [participation.resident.user], participation.session,
+            seat_scope(participation, "seat"), timezone.now())
+
+
+@transaction.atomic
+def notify_seat_given_up(*, participation: Participation) -> None:
+    """A resident gave up their seat: the cancellation (CANCEL) takes it out of their calendar."""
+    enqueue(Kind.SEAT_GIVEN_UP, [participation.resident.user], participation.session,
+            seat_scope(participation, "seat-given-up"), timezone.now())
 
 
 @transaction.atomic
@@ -365,6 +416,35 @@ def _leader_before_start(facts: Facts) -> Decision:
     return _before_start(facts)
 
 
+def _seat_as_written(facts: Facts) -> Decision:
+    """A message about a seat is sent only while the seat is as it was when written (the
+    resident did not give it up and book again meanwhile)."""
+    sequence = scope_seat_sequence(facts.notification.scope)
+    p = facts.participation
+    if p is None or (sequence is not None and sequence != p.calendar_sequence):
+        return Decision(skip="stale: the booking changed since")
+    return SEND
+
+
+def _seat_held(facts: Facts) -> Decision:
+    decision = _seat_as_written(facts)
+    if decision.skip:
+        return decision
+    return _participant_before_start(facts)
+
+
+def _seat_given_up(facts: Facts) -> Decision:
+    decision = _seat_as_written(facts)
+    if decision.skip:
+        return decision
+    if facts.participation.booking != Booking.CANCELLED:
+        return Decision(skip="booked again")
+    decision = _before_start(facts)
+    if decision.skip:
+        return decision
+    return Decision(context={"open_sessions_url": emails.open_sessions_url()})
+
+
 def _told_about_session(facts: Facts) -> Decision:
     """Changes and cancellations: to the session's leaders and to residents taking part."""
     if _is_leader(facts):
@@ -383,7 +463,43 @@ def _session_changed(facts: Facts) -> Decision:
         # The invitation would put a seat they do not have in their calendar; the message
         # that gives them a seat shows the time as it is then.
         return Decision(skip="on the waitlist")
-    return _before_start(facts)
+    decision = _before_start(facts)
+    if decision.skip:
+        return decision
+    before = facts.notification.context.get("before")
+    if not before:
+        return SEND
+    zone = programme_zone()
+    was = {
+        "start": timezone.localtime(dt.datetime.fromisoformat(before["start"]), zone),
+        "end": timezone.localtime(dt.datetime.fromisoformat(before["end"]), zone),
+        "location": before.get("location", ""), "video_url": before.get("video_url", ""),
+    }
+    session = facts.session
+    return Decision(context={
+        "before": was,
+        "time_changed": (was["start"], was["end"]) != (session.start, session.end),
+        "place_changed": (was["location"], was["video_url"]) != (session.location, session.video_url),
+        "before_place": was["location"] or was["video_url"] or "—",
+        "place": session.location or session.video_url or "—",
+    })
+
+
+def _session_cancelled(facts: Facts) -> Decision:
+    """A cancellation names the group's next planned session, if there is one."""
+    decision = _told_about_session(facts)
+    if decision.skip:
+        return decision
+    following = next_planned_session(facts.session, now=facts.now)
+    if following is None:
+        return SEND
+    zone = programme_zone()
+    return Decision(context={
+        "next_session": following,
+        "next_start": timezone.localtime(following.start, zone),
+        "next_end": timezone.localtime(following.end, zone),
+        "next_url": emails.session_url(following),
+    })
 
 
 def _low_rsvp_digest(facts: Facts) -> Decision:
@@ -477,9 +593,13 @@ KIND_RULES: dict[str, KindRule] = {
     Kind.ATTENDANCE_PROMPT: KindRule(check=_attendance_prompt),
     Kind.LOW_RSVP_DIGEST: KindRule(check=_low_rsvp_digest),
     Kind.SESSION_CHANGED: KindRule(check=_session_changed, ics_method="REQUEST", answer_links=True),
-    Kind.SESSION_CANCELLED: KindRule(check=_told_about_session, ics_method="CANCEL",
+    Kind.SESSION_CANCELLED: KindRule(check=_session_cancelled, ics_method="CANCEL",
                                      for_cancelled_session=True),
-    Kind.WAITLIST_PROMOTED: KindRule(check=_participant_before_start, ics_method="REQUEST"),
+    Kind.WAITLIST_PROMOTED: KindRule(check=_seat_held, ics_method="REQUEST"),
+    Kind.SEAT_BOOKED: KindRule(check=_seat_held, ics_method="REQUEST"),
+    # Still true of a session cancelled since: the seat was given up before.
+    Kind.SEAT_GIVEN_UP: KindRule(check=_seat_given_up, ics_method="CANCEL",
+                                 for_cancelled_session=True),
     # Scheduling around rosters (services/suggestions.py): to coordinators.
     Kind.SUGGESTIONS_DIGEST: KindRule(check=_suggestions_digest),
     Kind.ROSTER_CLASH: KindRule(check=_roster_clash),

@@ -156,6 +156,9 @@ NOT_PAGES = {
     # Redirects for one's own things: the page they lead to is the one to visit.
     "my_roster": "redirects a resident to their resident_roster page",
     "my_absences": "redirects an intervisor to their intervisor_absences page",
+    # Redirects to and from the hospital's identity provider (test_sign_in_oidc_journey.py).
+    "oidc_authentication_init": "redirects to the identity provider's sign-in (the Sign in with … button)",
+    "oidc_authentication_callback": "redirects back from the identity provider to the page asked for",
 }
 
 VISITED = pytest.StashKey[set]()  # URL names of the pages the browser loaded

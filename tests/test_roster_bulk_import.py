@@ -82,6 +82,7 @@ def zipped(files: dict[str, bytes]) -> bytes:
     ("Rooster r013.bakker@hospital.example (2027).ics", "r013.bakker@hospital.example"),
     ("export/sub/a@b.nl.ics", "a@b.nl"),
     ("export-3.ics", ""),
+    ("r011.o\u0308zdemir@hospital.example.ics", "r011.özdemir@hospital.example"),  # as macOS spells it
 ])
 def test_the_email_in_a_file_name_is_found_without_its_extension(name, email):
     assert email_in_filename(name) == email

@@ -31,6 +31,7 @@ import datetime as dt
 import hashlib
 import io
 import re
+import unicodedata
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterable
@@ -796,7 +797,9 @@ def email_in_filename(name: str) -> str:
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     if base.lower().endswith(ROSTER_SUFFIXES):
         base = base.rsplit(".", 1)[0]
-    found = _EMAIL_IN_NAME.search(base)
+    # Names from macOS (and zips made there) spell "ö" as "o" + a combining mark: NFC, as
+    # addresses are stored.
+    found = _EMAIL_IN_NAME.search(unicodedata.normalize("NFC", base))
     return found.group(0).lower() if found else ""
 
 

@@ -287,7 +287,7 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", EMAIL_PORT == 465)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend"
+    "intervision.mail.EmailBackend"  # Django's SMTP backend, plus SMTPUTF8 addresses
     if EMAIL_HOST
     else "django.core.mail.backends.console.EmailBackend",
 )

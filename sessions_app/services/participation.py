@@ -98,13 +98,18 @@ def _refuse_clash(*, resident: Resident, session: Session) -> None:
 
 @transaction.atomic
 def participation_answer(
-    *, session: Session, resident: Resident, answer: str, reason: str = "", now: dt.datetime | None = None
+    *, session: Session, resident: Resident, answer: str, reason: str = "", now: dt.datetime | None = None,
+    reason_by_mail: bool = False,
 ) -> Participation:
     """Record a resident's yes / no / maybe for a session of their group.
 
     Only scheduled sessions that have not started can be answered; a "no" needs a reason and
     the other answers carry none. A member who joined after the session was planned gets their
     participation row here.
+
+    ``reason_by_mail``: the answer came from a calendar app's Decline button, which cannot say
+    why. A "no" without a reason is then recorded as such, and the resident is sent a mail
+    with a one-click link to give the reason (``notifications.notify_reason_request``).
     """
     now = now or timezone.now()
     session = _lock_session(session)
@@ -117,7 +122,7 @@ def participation_answer(
     if answer not in ANSWERS:
         raise ValidationError({"answer": _("Choose yes, no or maybe.")})
     if answer == Rsvp.NO:
-        if reason not in AbsenceReason.values or not reason:
+        if reason not in AbsenceReason.values or not (reason or reason_by_mail):
             raise ValidationError({"reason": _("Tell us why you cannot come.")})
     else:
         reason = ""
@@ -137,6 +142,8 @@ def participation_answer(
     participation.answered_at = now
     participation.save()
     participation.session = session
+    if answer == Rsvp.NO and not reason and reason_by_mail:
+        notifications.notify_reason_request(participation=participation)
     return participation
 
 

@@ -89,10 +89,13 @@ def replies_are_read() -> bool:
 
 def reply_address() -> str:
     """The address invitations name as ORGANIZER while replies are read, where mail programs
-    send the Accept / Decline: ``REPLY_ADDRESS``, or else the mailbox's user name."""
+    send the Accept / Decline: ``REPLY_ADDRESS``, or else the mailbox's user name, which is
+    then an address."""
     if settings.REPLY_ADDRESS:
         return settings.REPLY_ADDRESS
-    return unquote(urlsplit(settings.REPLY_MAILBOX_URL).username or "")
+    user = unquote(urlsplit(settings.REPLY_MAILBOX_URL).username or "")
+    # settings.py refuses a user name that is no address unless REPLY_ADDRESS is set.
+    return user if "@" in user else parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
 
 
 def session_for_uid(uid: str) -> Session | None:
@@ -372,10 +375,10 @@ def invitation_ics(
     """An invitation (``REQUEST``) or cancellation (``CANCEL``) for one recipient (RFC 5546),
     so mail programs show the event or remove it.
 
-    The organizer is the programme's sending address, or the reply mailbox's while it is read;
-    the only attendee is the recipient. A
-    cancellation carries the same UID and the SEQUENCE the cancelling service raised (the
-    session's, or the participation's own when only this resident's seat went). Unless the
+    The organizer is the programme's sending address, or the reply mailbox's while it is read
+    (``reply_address``); the only attendee is the recipient. A cancellation carries the same
+    UID and the SEQUENCE the cancelling service raised (the session's, or the participation's
+    own when only this resident's seat went). Unless the
     organizer's mailbox is read (``REPLY_MAILBOX_URL``), the invitation asks for no reply
     (RSVP=FALSE) and its description points to the answer page.
     """

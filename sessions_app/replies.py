@@ -3,7 +3,7 @@
 Pressing a button on an invitation makes the mail program send an iTIP REPLY (RFC 5546) to the
 ORGANIZER: a ``text/calendar`` part whose VCALENDAR has ``METHOD:REPLY`` and one VEVENT with the
 invitation's UID and SEQUENCE and one ATTENDEE whose ``PARTSTAT`` is ACCEPTED, DECLINED or
-TENTATIVE, sometimes with a COMMENT. The programs put it in different places:
+TENTATIVE, sometimes with a comment (which is not kept: the answer page asks the reason). The programs put it in different places:
 
 - Outlook / Exchange: inline, as the last part of ``multipart/alternative``
   (``text/calendar; method=REPLY``), often base64, no attachment;
@@ -40,7 +40,6 @@ class Reply:
     partstat: str  # upper case: ACCEPTED, DECLINED, TENTATIVE, or what else the program wrote
     attendee: str  # the address, lower case, without "mailto:"
     stamp: dt.datetime | None  # DTSTAMP, when the reply was made
-    comment: str = ""
 
 
 @dataclass(frozen=True)
@@ -121,7 +120,6 @@ def _replies_in(text: bytes, sender: str, content_method: str) -> list[Reply]:
                 uid=uid, sequence=sequence,
                 partstat=str(chosen.params.get("PARTSTAT", "")).upper(),
                 attendee=address_of(chosen), stamp=_stamp(event),
-                comment=str(event.get("COMMENT") or "")[:500],
             ))
     return found
 

@@ -99,7 +99,7 @@ def _refuse_clash(*, resident: Resident, session: Session) -> None:
 @transaction.atomic
 def participation_answer(
     *, session: Session, resident: Resident, answer: str, reason: str = "", now: dt.datetime | None = None,
-    reason_by_mail: bool = False,
+    reason_by_mail: bool = False, answered_at: dt.datetime | None = None,
 ) -> Participation:
     """Record a resident's yes / no / maybe for a session of their group.
 
@@ -110,6 +110,8 @@ def participation_answer(
     ``reason_by_mail``: the answer came from a calendar app's Decline button, which cannot say
     why. A "no" without a reason is then recorded as such, and the resident is sent a mail
     with a one-click link to give the reason (``notifications.notify_reason_request``).
+    ``answered_at``: when the resident answered, if before ``now`` (a reply read later), so
+    that the latest of their answers is the one that counts.
     """
     now = now or timezone.now()
     session = _lock_session(session)
@@ -139,7 +141,7 @@ def participation_answer(
         _refuse_clash(resident=resident, session=session)
     participation.rsvp = answer
     participation.absence_reason = reason
-    participation.answered_at = now
+    participation.answered_at = min(answered_at, now) if answered_at else now
     participation.save()
     participation.session = session
     if answer == Rsvp.NO and not reason and reason_by_mail:

@@ -97,7 +97,8 @@ def _outcome(reply: itip.Reply, sender: str, now: dt.datetime) -> Result:
             found.outcome = Outcome.UNCHANGED
             return found
         participation_services.participation_answer(
-            session=session, resident=resident, answer=answer, now=now, reason_by_mail=True)
+            session=session, resident=resident, answer=answer, now=now, reason_by_mail=True,
+            answered_at=reply.stamp)
     except ValidationError as error:
         found.outcome, found.detail = Outcome.REFUSED, "; ".join(error.messages)[:500]
     return found

@@ -3,7 +3,8 @@
 Pressing a button on an invitation makes the mail program send an iTIP REPLY (RFC 5546) to the
 ORGANIZER: a ``text/calendar`` part whose VCALENDAR has ``METHOD:REPLY`` and one VEVENT with the
 invitation's UID and SEQUENCE and one ATTENDEE whose ``PARTSTAT`` is ACCEPTED, DECLINED or
-TENTATIVE, sometimes with a comment (which is not kept: the answer page asks the reason). The programs put it in different places:
+TENTATIVE, sometimes with a comment (not kept: the reason is asked on the answer page). The
+programs put it in different places:
 
 - Outlook / Exchange: inline, as the last part of ``multipart/alternative``
   (``text/calendar; method=REPLY``), often base64, no attachment;
@@ -97,7 +98,7 @@ def _replies_in(text: bytes, sender: str, content_method: str) -> list[Reply]:
 
     try:
         calendars = Calendar.from_ical(text, multiple=True)
-    except (ValueError, IndexError, KeyError):
+    except Exception:  # noqa: BLE001 - anyone can mail the mailbox; what icalendar cannot read is no reply
         return []
     found = []
     for calendar in calendars:
@@ -114,12 +115,13 @@ def _replies_in(text: bytes, sender: str, content_method: str) -> list[Reply]:
             chosen = next((a for a in attendees if address_of(a) == sender), attendees[0])
             try:
                 sequence = int(event.get("SEQUENCE") or 0)
-            except ValueError:
-                sequence = 0
+                stamp = _stamp(event)
+            except (ValueError, TypeError, AttributeError):
+                continue  # not a SEQUENCE or DTSTAMP a calendar program writes
             found.append(Reply(
                 uid=uid, sequence=sequence,
                 partstat=str(chosen.params.get("PARTSTAT", "")).upper(),
-                attendee=address_of(chosen), stamp=_stamp(event),
+                attendee=address_of(chosen), stamp=stamp,
             ))
     return found
 

@@ -123,7 +123,8 @@ class Dovecot:
 
     def log(self) -> str:
         path = self.root / "dovecot.log"
-        output = self.process.stdout.read().decode(errors="replace") if self.process.poll() is not None else ""
+        exited = self.process.poll() is not None
+        output = self.process.stdout.read().decode(errors="replace") if exited else ""
         return output + (path.read_text(errors="replace") if path.exists() else "")
 
     def connect(self) -> imaplib.IMAP4:

@@ -4,6 +4,8 @@ server (Dovecot, tests/imap.py) and the worker's task.
 The replies in tests/fixtures/itip/ are shaped as Outlook, Gmail and Apple Calendar write
 them, all for rosa and the Tuesday group's session at START, whose UID they carry.
 """
+# The server's fixtures come from tests/imap.py and are named as test arguments:
+# ruff: noqa: F811
 
 import datetime as dt
 import logging
@@ -19,7 +21,12 @@ from django.test import Client
 from sessions_app.models import Booking, CalendarReply, Notification, Participation, Session
 from sessions_app.services.participation import participation_answer, participation_book
 from sessions_app.services.replies import calendar_reply_record, replies_fetch
-from sessions_app.services.sessions import open_session_create, session_cancel, session_plan, session_reschedule
+from sessions_app.services.sessions import (
+    open_session_create,
+    session_cancel,
+    session_plan,
+    session_reschedule,
+)
 from sessions_app.tasks.notifications import dispatch_notifications
 from sessions_app.tasks.replies import fetch_replies
 
@@ -98,7 +105,8 @@ def test_a_decline_asks_for_the_reason_with_a_one_click_link(invited, reply_mail
                  == str(reason_requests().get().pk)]
     assert message.to == ["rosa@hospital.example"]
     assert message.subject == "Why can you not come on Tuesday 17 March?"
-    link = re.search(r"https://intervision\.hospital\.example(/\S+)", message.body.split("Give the reason: ")[1])
+    after = message.body.split("Give the reason: ")[1]
+    link = re.search(r"https://intervision\.hospital\.example(/\S+)", after)
     page = Client().get(link.group(1))
     assert page.status_code == 200
     Client().post(link.group(1), {"reason": "clinical_duty"})
@@ -244,7 +252,8 @@ def test_an_answer_the_service_refuses_changes_nothing(invited, reply_mailbox, c
 
     assert rosas(invited).rsvp == ""
     row = CalendarReply.objects.get()
-    assert (row.outcome, row.detail) == ("refused", "This session has started; answers can no longer be changed.")
+    assert (row.outcome, row.detail) == (
+        "refused", "This session has started; answers can no longer be changed.")
 
 
 def test_a_decline_for_an_open_session_gives_the_seat_up(site, clock, rosa, ivan, reply_mailbox):
@@ -267,6 +276,18 @@ def test_a_message_without_a_calendar_reply_is_marked_and_left(invited, reply_ma
 
     assert fetch() == "1 read, 0 handled before, 1 not_a_reply"
     assert "IntervisionRead" in reply_mailbox.flags()[0]
+
+
+def test_a_calendar_part_that_cannot_be_read_is_no_reply(invited):
+    raw = (FIXTURES / "gmail-accepted.eml").read_bytes()
+    raw = raw.replace(b"BEGIN:VEVENT", b"BEGIN:VEVENT\r\nDTSTAMP:soon")
+    # and invite.ics, its base64 no longer decoded, is no calendar at all
+    raw = raw.replace(b"Content-Transfer-Encoding: base64", b"Content-Transfer-Encoding: 7bit")
+
+    row = calendar_reply_record(raw=raw)
+
+    assert row.outcome == "not_a_reply"
+    assert rosas(invited).rsvp == ""
 
 
 def test_without_a_reply_mailbox_the_task_reads_nothing(settings):

@@ -110,8 +110,10 @@ def participation_answer(
     ``reason_by_mail``: the answer came from a calendar app's Decline button, which cannot say
     why. A "no" without a reason is then recorded as such, and the resident is sent a mail
     with a one-click link to give the reason (``notifications.notify_reason_request``).
+    A "no" that repeats a "no" keeps the reason given before.
     ``answered_at``: when the resident answered, if before ``now`` (a reply read later), so
-    that the latest of their answers is the one that counts.
+    that the latest of their answers is the one that counts: one made before the answer
+    recorded is refused (code ``superseded``).
     """
     now = now or timezone.now()
     session = _lock_session(session)
@@ -137,11 +139,19 @@ def participation_answer(
         if not is_member:
             raise ValidationError(_("You are not a member of this group."), code="not_member")
         participation = Participation(session=session, resident=resident)
+    if answered_at is None:
+        answered_at = now
+    else:
+        answered_at = min(answered_at, now)
+        if participation.answered_at and answered_at < participation.answered_at:
+            raise ValidationError(_("A later answer has been recorded since."), code="superseded")
     if answer in (Rsvp.YES, Rsvp.MAYBE):
         _refuse_clash(resident=resident, session=session)
+    if reason_by_mail and answer == participation.rsvp == Rsvp.NO:
+        reason = participation.absence_reason
     participation.rsvp = answer
     participation.absence_reason = reason
-    participation.answered_at = min(answered_at, now) if answered_at else now
+    participation.answered_at = answered_at
     participation.save()
     participation.session = session
     if answer == Rsvp.NO and not reason and reason_by_mail:

@@ -81,9 +81,6 @@ def _outcome(reply: itip.Reply, sender: str, now: dt.datetime) -> Result:
         return Result(Outcome.NOT_A_REPLY, f"PARTSTAT {reply.partstat[:50] or '(none)'}",
                       session=session, participation=participation)
     found = Result(Outcome.RECORDED, answer=answer, session=session, participation=participation)
-    if reply.stamp and participation.answered_at and reply.stamp < participation.answered_at:
-        found.outcome, found.detail = Outcome.SUPERSEDED, "answered later on the web"
-        return found
     resident = participation.resident
     try:
         if session.kind == Session.Kind.OPEN:
@@ -93,14 +90,16 @@ def _outcome(reply: itip.Reply, sender: str, now: dt.datetime) -> Result:
             participation_services.participation_cancel_booking(session=session, resident=resident, now=now)
             return found
         if participation.rsvp == answer:
-            # Said twice (or "no" with the reason given since): keep what is there.
+            # Said twice: nothing to record (the service would keep a "no"'s reason too).
             found.outcome = Outcome.UNCHANGED
             return found
         participation_services.participation_answer(
             session=session, resident=resident, answer=answer, now=now, reason_by_mail=True,
             answered_at=reply.stamp)
     except ValidationError as error:
-        found.outcome, found.detail = Outcome.REFUSED, "; ".join(error.messages)[:500]
+        superseded = getattr(error, "code", None) == "superseded"
+        found.outcome = Outcome.SUPERSEDED if superseded else Outcome.REFUSED
+        found.detail = "; ".join(error.messages)[:500]
     return found
 
 

@@ -294,9 +294,27 @@ EMAIL_BACKEND = env_str(
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Intervision <intervision@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The mailbox calendar apps' replies (Accept / Decline) go to, e.g.
-# imaps://user:password@mail.example/INBOX. Empty: nothing reads replies, so invitations ask
-# for none (RSVP=FALSE) and point to the answer page instead.
+# imaps://user:password@mail.example/INBOX (imap:// without TLS, for a server on the same
+# machine; user and password percent-encoded). A worker reads it every two minutes
+# (sessions_app/services/replies.py). Empty: nothing reads replies, so invitations ask for none
+# (RSVP=FALSE) and point to the answer page instead.
 REPLY_MAILBOX_URL = env_str("REPLY_MAILBOX_URL", "")
+# The address invitations name as ORGANIZER, where mail programs send the replies: the
+# mailbox's own address. Empty: the mailbox's user name, when that is an address.
+REPLY_ADDRESS = env_str("REPLY_ADDRESS", "")
+if REPLY_MAILBOX_URL:
+    from urllib.parse import unquote, urlsplit
+
+    _reply_url = urlsplit(REPLY_MAILBOX_URL)
+    if _reply_url.scheme not in ("imap", "imaps") or not _reply_url.hostname or not _reply_url.username:
+        raise ImproperlyConfigured(
+            "REPLY_MAILBOX_URL must look like imaps://user:password@host/INBOX (or imap://…)"
+        )
+    if not REPLY_ADDRESS and "@" not in unquote(_reply_url.username):
+        raise ImproperlyConfigured(
+            "REPLY_ADDRESS is not set and REPLY_MAILBOX_URL's user is not an e-mail address: set"
+            " REPLY_ADDRESS to the address mail to that mailbox is sent to"
+        )
 
 # --- Celery ---------------------------------------------------------------------------------
 # Redis in deployment; Celery's filesystem transport as the embedded default, so a worker and

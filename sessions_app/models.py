@@ -449,6 +449,7 @@ class NotificationKind(models.TextChoices):
     SUGGESTIONS_DIGEST = "suggestions_digest", _("Scheduling suggestions")
     ROSTER_CLASH = "roster_clash", _("Planned session clashes with rosters")
     PASSWORD_RESET = "password_reset", _("Link to choose a new password")
+    REASON_REQUEST = "reason_request", _("Asked why they cannot come")
 
 
 class NotificationQuerySet(models.QuerySet["Notification"]):
@@ -504,6 +505,42 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.recipient_id} ({self.scope})"
+
+
+class CalendarReply(models.Model):
+    """One message read from the reply mailbox (``REPLY_MAILBOX_URL``) and what became of it.
+
+    ``key`` is unique: the SHA-256 of the message's Message-ID (of the whole message when it has
+    none), claimed in the same transaction as the answer the message records. A copy delivered
+    twice, a fetch that crashed after recording but before flagging the message, and two
+    workers reading the mailbox at once therefore record each reply once. No address or text of
+    the message is kept; the outcome and the participation say what happened.
+    """
+
+    class Outcome(models.TextChoices):
+        RECORDED = "recorded", _("Answer recorded")
+        UNCHANGED = "unchanged", _("Answer was already recorded")
+        NOT_A_REPLY = "not_a_reply", _("No calendar reply in the message")
+        UNKNOWN_SESSION = "unknown_session", _("No such session")
+        FORGED = "forged", _("Attendee is not the sender")
+        NOT_INVITED = "not_invited", _("Attendee takes no part in the session")
+        STALE = "stale", _("Reply to an earlier version of the session")
+        CANCELLED = "cancelled", _("Session was cancelled")
+        SUPERSEDED = "superseded", _("Older than the latest answer")
+        REFUSED = "refused", _("Answer refused")
+
+    key = models.CharField(max_length=64, unique=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    detail = models.CharField(max_length=500, blank=True)
+    answer = models.CharField(max_length=10, choices=Rsvp.choices, blank=True, default="")
+    session = models.ForeignKey(Session, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    participation = models.ForeignKey(
+        Participation, on_delete=models.SET_NULL, null=True, blank=True, related_name="calendar_replies"
+    )
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.outcome} ({self.key[:12]})"
 
 
 # --- Confidential notes and anonymous evaluations ----------------------------------------------

@@ -29,6 +29,7 @@ import email
 import email.policy
 import gzip
 import http.cookiejar
+import logging
 import os
 import re
 import shlex
@@ -210,6 +211,7 @@ class Mailbox:
 def smtp_server():
     from aiosmtpd.controller import Controller
 
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command
     mailbox = Mailbox()
     controller = Controller(mailbox, hostname="127.0.0.1", port=_free_port())
     controller.start()
@@ -549,7 +551,7 @@ def test_the_compose_deployment_plans_mails_answers_reminds_and_survives_a_broke
             == sorted((_notification_of(message), rcpt) for rcpt, message in mailbox.received)
         [skipped] = [row for row in settled if row.status == "cancelled"]
         assert (skipped.kind, skipped.email, skipped.reason) == (
-            "reminder_7d", "ruben@hospital.example", "skipped: answered no")
+            "reminder_7d", "ruben@hospital.example", "answered no")
         assert mailbox.to("ruben@hospital.example", "Reminder:") == []
         assert healthz(base_url)[0] == 200
         for one in (web, worker, beat):
@@ -599,3 +601,48 @@ def _notification_of(message) -> int:
 def _invited(mailbox: Mailbox, address: str, session_pk: int) -> bool:
     return any(_answer_links(message).get("yes", "").split("/answer/")[-1].startswith(f"{session_pk}/")
                for message in mailbox.to(address, "will you be there?"))
+
+
+# --- The parts that need no server --------------------------------------------------------------
+
+def test_variables_are_substituted_as_compose_does():
+    variables = {"SET": "x", "EMPTY": ""}
+    assert interpolate("$$PORT ${SET} $SET", variables) == "$PORT x x"
+    assert interpolate("${UNSET:-8000} ${EMPTY:-d} [${EMPTY-d}]", variables) == "8000 d []"
+    with pytest.raises(ValueError, match="UNSET: set it in .env"):
+        interpolate("${UNSET:?set it in .env}", variables)
+
+
+def test_the_image_collects_static_files_with_debug_off():
+    step = dockerfile_collectstatic()
+    assert "DEBUG=0" in step and step.endswith("python manage.py collectstatic --noinput")
+
+
+def _run_the_topology_test(tmp_path, **env) -> subprocess.CompletedProcess:
+    """This file's topology test in a child pytest, without the outer run's CI and services."""
+    inherited = {name: value for name, value in os.environ.items() if name not in {
+        "CI", "REQUIRE_SERVICES", "DATABASE_URL", "REDIS_URL", "PYTEST_ADDOPTS", "PYTEST_CURRENT_TEST"}}
+    test = f"{Path(__file__).relative_to(ROOT)}::" \
+        "test_the_compose_deployment_plans_mails_answers_reminds_and_survives_a_broker_outage"
+    return subprocess.run(  # noqa: S603 - this suite's own pytest on this file
+        [sys.executable, "-m", "pytest", test, "-q", "-rs", "-p", "no:cacheprovider",
+         "--basetemp", str(tmp_path / "child")],
+        cwd=ROOT, env={**inherited, "DEBUG": "1", **env}, capture_output=True, text=True, timeout=300)
+
+
+def test_without_postgresql_it_is_skipped_with_one_line_that_says_so(tmp_path):
+    result = _run_the_topology_test(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    [line] = [text for text in result.stdout.splitlines() if text.startswith("SKIPPED")]
+    assert line.endswith("production topology needs PostgreSQL: DATABASE_URL names no PostgreSQL database")
+
+    closed = f"postgres://postgres@127.0.0.1:{_free_port()}/intervision"
+    result = _run_the_topology_test(tmp_path, DATABASE_URL=closed)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "production topology needs PostgreSQL at 127.0.0.1:" in result.stdout
+
+
+def test_in_ci_a_missing_postgresql_fails_the_run(tmp_path):
+    result = _run_the_topology_test(tmp_path, CI="true")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "production topology: PostgreSQL: DATABASE_URL names no PostgreSQL database" in result.stdout

@@ -417,7 +417,7 @@ def test_the_compose_deployment_plans_mails_answers_reminds_and_survives_a_broke
     redis_command, _ = compose_service("redis", dotenv)
     assert Path(redis_command[0]).name == "redis-server"
     redis = Service("redis", [redis_server, *redis_command[1:], "--port", str(redis_port),
-                              "--bind", "127.0.0.1", "--save", ""],
+                              "--bind", "127.0.0.1"],
                     {**machine}, redis_dir, tmp_path / "redis.log")
     web = service("web", PORT=str(web_port))
     worker, beat = service("worker"), service("beat")

@@ -38,3 +38,31 @@ def log_in(port: int, email: str, password: str, *, timeout: float = 60) -> str:
     if response.status != 302 or "sessionid" not in jar:
         raise SystemExit(f"log-in as {email} failed: {response.status} (a django-axes lock-out answers 429)")
     return "; ".join(f"{k}={v}" for k, v in jar.items())
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(port: int, process, seconds: float = 30, path: str = "/accounts/login/") -> None:
+    """Wait until the server started as ``process`` answers ``path`` with 200 on ``port``."""
+    import sys
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            sys.exit(f"the server exited with {process.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", path)
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    sys.exit("the server did not answer in time")

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from demo.patterns import WEEKS, intervisor_holidays, resident_year, roster_start
-from residents.models import Intervisor, IntervisorAbsence, Resident, RosterEntry
+from residents.models import Intervisor, IntervisorAbsence, Resident, RosterCoverage, RosterEntry
 
 DEMO_SOURCE = "demo"
 
@@ -27,14 +27,19 @@ def rosters_build(*, rng: random.Random, today: dt.date, residents: Iterable[Res
     number of roster entries."""
     zone = ZoneInfo(settings.TIME_ZONE)
     first_monday = roster_start(today)
-    entries = []
+    entries, covered = [], []
+    first = dt.datetime.combine(first_monday, dt.time(0), zone)
+    last = dt.datetime.combine(first_monday + dt.timedelta(weeks=weeks), dt.time(0), zone)
     for resident in residents:
+        # As an import of these weeks would record: the roster is known for all of them.
+        covered.append(RosterCoverage(resident=resident, start=first, end=last, source=DEMO_SOURCE))
         for shift in resident_year(rng, first_monday, zone, weeks):
             entries.append(RosterEntry(
                 resident=resident, start=shift.start, end=shift.end, kind=shift.kind,
                 source=DEMO_SOURCE, external_id=f"demo-{resident.pk}-{len(entries)}",
             ))
     RosterEntry.objects.bulk_create(entries, batch_size=5000)
+    RosterCoverage.objects.bulk_create(covered, batch_size=5000)
     intervisors = list(intervisors)
     # Drawn for everyone, so the draws stay the same, but written only for intervisors with no
     # absences yet: rosters added later must not give a holiday twice.

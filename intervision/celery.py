@@ -56,11 +56,24 @@ app.conf.beat_schedule = {
         "task": "residents.tasks.rosters.sweep_stuck_roster_imports",
         "schedule": 600.0,
     },
+    # Every two minutes: "forgot your password" requests whose task was lost (the broker was
+    # away when they came) are handed on, and requests older than a day are forgotten (they
+    # hold addresses anyone may have typed). One DELETE and one SELECT when there is nothing.
+    "sweep-password-resets": {
+        "task": "residents.tasks.accounts.sweep_password_resets",
+        "schedule": 120.0,
+    },
     # Every five minutes: the same for composition runs, failed once queued or running ten
     # minutes past their solver's time limit (the worker died or the task was lost), so the
     # page stops showing them as solving. A sweep with nothing stuck costs one query.
     "fail-stuck-compositions": {
         "task": "sessions_app.tasks.composition.fail_stuck_compositions",
         "schedule": 300.0,
+    },
+    # Every ten minutes: the same for confirmed plans of the year, failed once queued an hour
+    # or running five minutes past their time limit, so their page stops showing "planning".
+    "sweep-stuck-year-plans": {
+        "task": "sessions_app.tasks.year_plan.sweep_stuck_year_plans",
+        "schedule": 600.0,
     },
 }

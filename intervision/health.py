@@ -1,22 +1,32 @@
-"""``/healthz``: whether the database and the broker answer, for load balancers and monitoring."""
+"""``/healthz``: whether the database and the broker answer, for load balancers and monitoring,
+and how long the oldest message that is due has waited (a number that grows while no worker
+sends mail; monitoring alerts on it, the load balancer ignores it)."""
 
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from kombu import Connection
+
+from sessions_app.selectors.notifications import oldest_due_age
 
 
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database and the broker answer; 503 naming what does not."""
+    """200 when the database and the broker answer; 503 naming what does not. The age of the
+    oldest due message (seconds, null when none is due) is reported either way: late mail is
+    not a reason to take the web process out of service."""
     checks: dict[str, str] = {}
+    oldest_due: int | None = None
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         checks["database"] = "ok"
+        age = oldest_due_age(timezone.now())
+        oldest_due = None if age is None else int(age.total_seconds())
     except Exception as exc:  # any failure means "down": say which and why
         checks["database"] = f"down: {exc.__class__.__name__}"
     try:
@@ -30,5 +40,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception as exc:
         checks["broker"] = f"down: {exc.__class__.__name__}"
     healthy = all(v == "ok" for v in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "down", **checks},
+    return JsonResponse({"status": "ok" if healthy else "down", **checks,
+                         "oldest_due_message_seconds": oldest_due},
                         status=200 if healthy else 503)

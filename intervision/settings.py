@@ -127,6 +127,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "residents.middleware.SessionLimitsMiddleware",
+    "residents.auth_oidc.LocalPasswordsMiddleware",
+    # Personal data is never kept by shared caches or the browser's disk (Cache-Control).
+    "residents.middleware.PrivateResponsesMiddleware",
     # Last, as django-axes asks: it turns a lock-out raised during log-in into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -145,6 +148,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "residents.auth_oidc.sign_in_options",
             ],
         },
     },
@@ -209,6 +213,46 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 60 * 60 * 24)
+# "Forgot your password?": at most 3 e-mails an hour to one address, and 20 requests an hour
+# from one client address over all addresses (imported residents choose their first password
+# this way, often from the hospital's one outgoing address). The page answers the same either
+# way; a worker looks the account up and sends the link (residents.services.accounts).
+PASSWORD_RESET_MAILS_PER_HOUR = env_int("PASSWORD_RESET_MAILS_PER_HOUR", 3)
+PASSWORD_RESET_REQUESTS_PER_CLIENT_PER_HOUR = env_int("PASSWORD_RESET_REQUESTS_PER_CLIENT_PER_HOUR", 20)
+
+# Sign-in with the hospital's identity provider (OpenID Connect: Microsoft Entra ID, SURFconext,
+# …), on when OIDC_ISSUER and OIDC_CLIENT_ID are set; residents/auth_oidc.py, docs/sign-in.md.
+# The endpoints come from the issuer's discovery document unless given here. People are matched
+# by e-mail address; sign-in creates an account only for an address in one of
+# OIDC_CREATE_USERS_FOR_DOMAINS.
+OIDC_ISSUER = (env_str("OIDC_ISSUER") or "").rstrip("/")
+OIDC_RP_CLIENT_ID = env_str("OIDC_CLIENT_ID") or ""
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET") or ""
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_AUTHORIZATION_ENDPOINT") or ""
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_TOKEN_ENDPOINT") or ""
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_USERINFO_ENDPOINT") or ""
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_JWKS_ENDPOINT") or ""
+OIDC_OP_END_SESSION_ENDPOINT = env_str("OIDC_END_SESSION_ENDPOINT") or ""
+OIDC_RP_SCOPES = env_str("OIDC_SCOPES") or "openid email profile"
+OIDC_RP_SIGN_ALGO = env_str("OIDC_SIGN_ALGO") or "RS256"
+OIDC_EMAIL_CLAIM = env_str("OIDC_EMAIL_CLAIM") or "email"
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME") or ""  # "": "your hospital account", translated
+OIDC_CREATE_USERS_FOR_DOMAINS = [d.lower().lstrip("@") for d in env_list("OIDC_CREATE_USERS_FOR_DOMAINS", [])]
+# Log-out also ends the session at the provider (RP-initiated logout) when it has an end-session
+# endpoint; OIDC_LOGOUT_AT_PROVIDER=0 ends only ours.
+OIDC_LOGOUT_AT_PROVIDER = env_bool("OIDC_LOGOUT_AT_PROVIDER", True)
+OIDC_USE_PKCE = True
+OIDC_STORE_ID_TOKEN = True  # the hint that RP-initiated logout sends back to the provider
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)
+if bool(OIDC_ISSUER) != bool(OIDC_RP_CLIENT_ID):
+    raise ImproperlyConfigured("OIDC_ISSUER and OIDC_CLIENT_ID go together: set both, or neither.")
+if OIDC_ISSUER:
+    AUTHENTICATION_BACKENDS.append("residents.auth_oidc.OIDCBackend")
+# LOCAL_PASSWORDS=0: nobody signs in with a password typed here (the form is hidden, log-in and
+# password reset are refused), except administrators through /admin/login/.
+LOCAL_PASSWORDS = env_bool("LOCAL_PASSWORDS", True)
+if not LOCAL_PASSWORDS and not OIDC_ISSUER:
+    raise ImproperlyConfigured("LOCAL_PASSWORDS=0 needs sign-in with the identity provider (OIDC_ISSUER).")
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -249,6 +293,10 @@ EMAIL_BACKEND = env_str(
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Intervision <intervision@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The mailbox calendar apps' replies (Accept / Decline) go to, e.g.
+# imaps://user:password@mail.example/INBOX. Empty: nothing reads replies, so invitations ask
+# for none (RSVP=FALSE) and point to the answer page instead.
+REPLY_MAILBOX_URL = env_str("REPLY_MAILBOX_URL", "")
 
 # --- Celery ---------------------------------------------------------------------------------
 # Redis in deployment; Celery's filesystem transport as the embedded default, so a worker and
@@ -307,10 +355,16 @@ SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_HOURS", 12) * 60 * 60
 SESSION_ACTIVITY_RESOLUTION = 60
 
 # Log-in throttling (django-axes): 5 failed attempts for one username from one address lock
-# that pair out for 15 minutes; a successful log-in clears the count. The lock-out does not
-# depend on whether the account exists, so it reveals nothing about which addresses do.
+# that pair out for 15 minutes; a successful log-in clears the count. The username is counted
+# trimmed and case-folded, as log-in looks it up. Separately, 20 failures from one address over
+# any usernames lock that address out for every username (password spraying); a hospital whose
+# staff share one outgoing address may raise it. The lock-out does not depend on whether the
+# account exists, so it reveals nothing about which addresses do.
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_ADDRESS_FAILURE_LIMIT = env_int("AXES_ADDRESS_FAILURE_LIMIT", 20)
+AXES_HANDLER = "residents.middleware.LoginThrottleHandler"
+AXES_USERNAME_CALLABLE = "residents.middleware.login_username"
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
@@ -337,6 +391,11 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
+# Log-out from a form may end with a redirect to the identity provider's end-session page.
+for _url in (OIDC_ISSUER, OIDC_OP_END_SESSION_ENDPOINT):
+    if _url:
+        _origin = "/".join(_url.split("/", 3)[:3])
+        CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(_origin)
 
 # --- Crispy forms ---------------------------------------------------------------------------
 # Links typed without a scheme (video links) are taken as https.

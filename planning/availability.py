@@ -58,7 +58,9 @@ Ranking
 -------
 Feasible slots are sorted by, in order:
 
-1. attendance — members who can come (including those who must be released), more first;
+1. attendance — members who can come (including those who must be released), more first; a
+   member whose roster does not cover the slot (``GroupRequest.member_known``) is *unknown*
+   and does not count, so missing data weighs against a slot as a busy member does;
 2. fatigue — fewer of those attending who are *just off nights* (a night-shift cell in the
    ``fatigue_after_night`` (48 h) before the slot) or *in a heavy week* (more than
    ``heavy_week_hours`` (48) rostered non-leave hours in the 7 days before the slot);
@@ -125,6 +127,9 @@ REASONS: dict[str, str] = {
 AVAILABLE = "available"
 RELEASED = "released"  # available, but must be released from give-way duty
 UNAVAILABLE = "unavailable"
+# No roster covers the slot and no duty is known there: not counted free (missing data is not
+# availability), not busy either. Only when the request says what the rosters cover.
+UNKNOWN = "unknown"
 
 
 # --------------------------------------------------------------------------- inputs
@@ -234,6 +239,10 @@ class GroupRequest:
     usual_weekday: int | None = None
     usual_start: time | None = None
     closed_dates: frozenset[date] = field(default_factory=frozenset)
+    # Per member (in the order of ``member_ids``), the spans their roster covers. A slot that
+    # leaves a member's spans, where no duty of theirs is known, finds them UNKNOWN: counted
+    # against the slot like a busy member. None: every roster is complete (all known).
+    member_known: tuple[tuple[tuple[datetime, datetime], ...], ...] | None = None
 
     def __post_init__(self) -> None:
         _require_aware(self.horizon_start, "horizon_start")
@@ -251,6 +260,8 @@ class GroupRequest:
             raise ValueError("duration must be a positive multiple of 15 minutes")
         if len(set(self.member_ids)) != len(self.member_ids):
             raise ValueError("member_ids contains duplicates")
+        if self.member_known is not None and len(self.member_known) != len(self.member_ids):
+            raise ValueError("member_known needs one tuple of spans per member")
 
 
 # --------------------------------------------------------------------------- outputs
@@ -296,6 +307,7 @@ class Suggestion:
     fatigued: tuple[int, ...]  # attending, but just off nights or in a heavy week
     cadence_distance_days: int | None  # None when the group has no last session or cadence
     habit_breaks: int  # 0..2: usual weekday and/or usual start time not kept
+    unknown: tuple[int, ...] = ()  # no roster covers the slot for them (see UNKNOWN)
 
     @property
     def slot(self) -> Slot:
@@ -368,9 +380,10 @@ def availability_matrix(
     layers = _layers(duty, space, len(request.member_ids))
     intervisor = _intervisor_bits(request, space)
     masks = [space.mask(slot.start, slot.end) for slot in slots]
+    known = _known_bits(request, space)
     rows = tuple(
-        tuple(_status(pid, mine, mask, rules) for mask in masks)
-        for pid, mine in zip(request.member_ids, layers, strict=True)
+        tuple(_status(pid, mine, mask, rules, known[at]) for mask in masks)
+        for at, (pid, mine) in enumerate(zip(request.member_ids, layers, strict=True))
     )
     return AvailabilityMatrix(
         slots=slots,
@@ -873,13 +886,35 @@ def _intervisor_bits(request: GroupRequest, space: _Space) -> int:
     return space.bitsets(np.zeros(len(busy), dtype=np.int64), start, end, 1)[0]
 
 
-def _status(pid: int, layers: dict[str, int], mask: int, rules: Rules) -> MemberStatus:
+def _known_bits(request: GroupRequest, space: _Space) -> list[int | None]:
+    """Per member, the bitset of cells their roster covers (None: all of them)."""
+    if request.member_known is None:
+        return [None] * len(request.member_ids)
+    rows, start, end = _known_columns(request.member_known)
+    return list(space.bitsets(rows, start, end, len(request.member_ids)))
+
+
+def _known_columns(
+    known: tuple[tuple[tuple[datetime, datetime], ...], ...],
+) -> tuple[_Ints, _Floats, _Floats]:
+    """The covered spans as parallel arrays: member row, start and end in POSIX seconds."""
+    rows = [at for at, spans in enumerate(known) for _ in spans]
+    start = [begin.timestamp() for spans in known for begin, _ in spans]
+    end = [until.timestamp() for spans in known for _, until in spans]
+    return (np.array(rows, dtype=np.int64), np.array(start, dtype=np.float64),
+            np.array(end, dtype=np.float64))
+
+
+def _status(pid: int, layers: dict[str, int], mask: int, rules: Rules,
+            known: int | None = None) -> MemberStatus:
     touching = [kind for kind in REASONS if layers.get(kind, 0) & mask]
     blocking = [REASONS[k] for k in touching if k not in rules.give_way_kinds]
     if blocking:
         return MemberStatus(pid, UNAVAILABLE, tuple(blocking))
     if touching:
         return MemberStatus(pid, RELEASED, tuple(REASONS[k] for k in touching))
+    if known is not None and mask & ~known:
+        return MemberStatus(pid, UNKNOWN)
     return MemberStatus(pid, AVAILABLE)
 
 
@@ -1033,6 +1068,7 @@ class _Ranked:
     fatigued: tuple[int, ...]
     cadence_distance: int | None
     habit_breaks: int
+    unknown: tuple[int, ...] = ()
 
 
 class _Plan:
@@ -1054,18 +1090,43 @@ class _Plan:
         self.members = len(request.member_ids)
         self.duty = _Duty.of(request.member_ids, roster, rules)
         self.busy = _busy(self.duty, request, self.space, rules)
+        self.unknown: _Flags | None = None
+
+    def _unknown(self, blocked: _Flags) -> _Flags | None:
+        """Per member and start: the slot leaves the spans their roster covers and no duty of
+        theirs touches it (members × cells), or None when every roster is complete."""
+        known = self.request.member_known
+        if known is None:
+            return None
+        # Most rosters cover the whole horizon: only the others are looked at cell by cell.
+        begin, finish = self.request.horizon_start, self.request.horizon_end
+        partly = [at for at, spans in enumerate(known)
+                  if not any(start <= begin and finish <= end for start, end in spans)]
+        if not partly:
+            return None
+        members, rows = self.members, np.array(partly, dtype=np.int64)
+        spans, start, end = _known_columns(tuple(known[at] for at in partly))
+        uncovered = ~self.space.coverage(spans, start, end, len(partly))
+        unknown = np.zeros((members, self.space.size), dtype=np.bool_)
+        unknown[rows] = (_blocked_starts(uncovered, self.cells)
+                         & ~blocked[rows] & ~blocked[rows + members])
+        return unknown
 
     def _free(self) -> tuple[_Flags, _Ints, _Flags]:
         """Blocked starts per row of ``busy``, the feasible starts (cells of ``space``), and
         who is free at each of them (members × feasible starts).
 
         Every member is checked at every candidate start at once, as boolean matrices
-        (members × cells); what follows only looks at the (usually few) feasible starts.
+        (members × cells); what follows only looks at the (usually few) feasible starts. A
+        member whose roster does not cover a start is not free there (``_unknown``).
         """
         members = self.members
         blocked = _blocked_starts(self.busy, self.cells)
         starts = self.starts & ~blocked[2 * members]  # the intervisor is free
         free = starts & ~blocked[:members]
+        self.unknown = self._unknown(blocked)
+        if self.unknown is not None:
+            free &= ~self.unknown
         enough = free.sum(axis=0) >= self.rules.required_members(members)
         feasible = np.flatnonzero(starts & enough)
         return blocked, feasible, free[:, feasible]
@@ -1113,6 +1174,7 @@ class _Plan:
         order = np.lexsort((index, breaks, distance, fatigued, -attending))
         taken = _spread_over_days(order, index, day, self.cells, limit, max_per_day)
         ids = self.request.member_ids
+        unknown = self.unknown[:, feasible] if self.unknown is not None else None
         return [
             _Ranked(
                 index=int(index[at]),
@@ -1120,6 +1182,7 @@ class _Plan:
                 fatigued=tuple(compress(ids, tired[:, at].tolist())),
                 cadence_distance=int(distance[at]) if target else None,
                 habit_breaks=int(breaks[at]),
+                unknown=tuple(compress(ids, unknown[:, at].tolist())) if unknown is not None else (),
             )
             for at in taken
         ]
@@ -1174,6 +1237,7 @@ class _Plan:
                 fatigued=entry.fatigued,
                 cadence_distance_days=entry.cadence_distance,
                 habit_breaks=entry.habit_breaks,
+                unknown=entry.unknown,
             ))
         return suggestions
 

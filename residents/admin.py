@@ -6,10 +6,13 @@ from .models import (
     Department,
     Intervisor,
     IntervisorAbsence,
+    PasswordResetRequest,
     Programme,
     Resident,
+    RosterCoverage,
     RosterEntry,
     RosterImport,
+    RosterImportFile,
     Specialty,
     User,
 )
@@ -86,8 +89,38 @@ class RosterImportAdmin(admin.ModelAdmin):
     readonly_fields = ["summary", "problems"]
 
 
+@admin.register(RosterImportFile)
+class RosterImportFileAdmin(admin.ModelAdmin):
+    list_display = ["filename", "roster_import", "matched_by", "entries", "overlaps"]
+    exclude = ["content"]
+    readonly_fields = ["roster_import", "residents"]
+
+
+@admin.register(RosterCoverage)
+class RosterCoverageAdmin(admin.ModelAdmin):
+    list_display = ["resident", "start", "end", "source"]
+    list_select_related = ["resident__user"]
+    autocomplete_fields = ["resident"]
+    raw_id_fields = ["roster_import"]
+
+
 @admin.register(IntervisorAbsence)
 class IntervisorAbsenceAdmin(admin.ModelAdmin):
     list_display = ["intervisor", "start", "end", "reason"]
     list_select_related = ["intervisor__user"]
     autocomplete_fields = ["intervisor"]
+
+
+@admin.register(PasswordResetRequest)
+class PasswordResetRequestAdmin(admin.ModelAdmin):
+    """Read only: who asked for a reset link from where, for a day (the limits count these)."""
+
+    list_display = ["requested_at", "email", "client_address", "accepted", "handled_at"]
+    list_filter = ["accepted"]
+    search_fields = ["email", "client_address"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

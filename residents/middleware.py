@@ -1,5 +1,6 @@
-"""Session limits, and log-in throttling: the django-axes backend we use, and the hooks axes
-uses to find the client and answer a lock-out.
+"""Session limits; log-in throttling (the django-axes backend and handler we use, and the hooks
+axes uses to find the client, name the username and answer a lock-out); and the caching rule
+for pages that carry personal data.
 
 A signed-in session ends after ``SESSION_COOKIE_AGE`` seconds without a request (idle) and
 ``SESSION_ABSOLUTE_SECONDS`` after the log-in however busy it is (absolute).
@@ -16,15 +17,23 @@ from __future__ import annotations
 
 import time
 
+from axes.attempts import get_cool_off_threshold
 from axes.backends import AxesStandaloneBackend
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_failure_limit
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import Sum
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+
+from .models import normalise_username
 
 SIGNED_IN_AT = "_signed_in_at"
 LAST_SEEN = "_last_seen"
@@ -107,3 +116,74 @@ class LoginThrottleBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def login_username(request: HttpRequest, credentials: dict | None = None) -> str | None:
+    """The username django-axes counts (AXES_USERNAME_CALLABLE): trimmed and case-folded, as
+    log-in looks it up (``UserManager.get_by_natural_key``), so ``Rosa@…``, ``ROSA@…`` and
+    `` rosa@…`` share one count."""
+    field = settings.AXES_USERNAME_FORM_FIELD
+    raw = credentials.get(field) if credentials else getattr(request, "data", request.POST).get(field)
+    return None if raw is None else normalise_username(raw)
+
+
+class LoginThrottleHandler(AxesDatabaseHandler):
+    """django-axes' database handler with a second, higher limit for an address on its own.
+
+    axes counts each set of AXES_LOCKOUT_PARAMETERS against one and the same failure limit, so
+    it cannot say "5 for a username from an address, 20 for an address across usernames". The
+    pair (username, address) stays axes' own count; this adds the address's failures over
+    every username within the cool-off time (password spraying: a few passwords tried against
+    many accounts). Once those reach AXES_ADDRESS_FAILURE_LIMIT the address counts as locked
+    for every username: the failures reported are then the pair's limit, which is what axes
+    compares, both before the password is checked and after a failure.
+
+    A successful log-in clears only the pair's count, so an attacker who knows one password
+    does not reset their address's count with it.
+    """
+
+    def get_failures(self, request, credentials: dict | None = None) -> int:
+        failures = super().get_failures(request, credentials)
+        address = request.axes_ip_address
+        if address:
+            from_address = AccessAttempt.objects.filter(
+                ip_address=address, attempt_time__gte=get_cool_off_threshold(request)
+            ).aggregate(total=Sum("failures_since_start"))["total"] or 0
+            if from_address >= settings.AXES_ADDRESS_FAILURE_LIMIT:
+                return max(failures, get_failure_limit(request, credentials))
+        return failures
+
+
+# Views whose pages carry personal data to someone who is not signed in: the signed link is
+# the credential. The calendar feed is read by calendar apps, which keep a copy and ask again
+# with If-None-Match / If-Modified-Since: "private" keeps it out of shared caches without
+# forbidding the app's own copy (no-store would), so conditional requests keep working.
+PRIVATE_WITHOUT_LOG_IN = {"answer_link": "no-store", "password_reset_confirm": "no-store",
+                          "calendar_feed": "revalidate"}
+
+
+class PrivateResponsesMiddleware:
+    """``Cache-Control: private, no-store`` on every response to a signed-in person (pages,
+    the attendance PDF, CSV and JSON downloads, the admin), so that neither a shared proxy nor
+    the browser's disk keeps personal data; ``private`` on the feed (see above).
+
+    Static files never reach this (WhiteNoise answers them earlier), and pages for someone not
+    signed in (log-in, privacy statement) stay cacheable as they were.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, private=True, no_store=True)
+            return response
+        match = getattr(request, "resolver_match", None)
+        rule = PRIVATE_WITHOUT_LOG_IN.get(match.url_name if match else None)
+        if rule == "no-store":
+            patch_cache_control(response, private=True, no_store=True)
+        elif rule == "revalidate":
+            patch_cache_control(response, private=True)
+        return response

@@ -14,6 +14,16 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .fields import OneLineCharField
+from .validators import normalise_email
+
+
+def normalise_username(value: str) -> str:
+    """A typed log-in name as it is counted and looked up: the address in the one form
+    addresses are stored and compared in (``validators.normalise_email``: no surrounding
+    spaces, NFC, lower case), so it matches whatever case or spacing was typed."""
+    return normalise_email(value)
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -21,7 +31,7 @@ class UserManager(BaseUserManager["User"]):
     def _create(self, email: str, password: str | None, **fields) -> User:
         if not email:
             raise ValueError("An e-mail address is required")
-        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user = self.model(email=normalise_email(email), **fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -37,8 +47,9 @@ class UserManager(BaseUserManager["User"]):
         return self._create(email, password, **fields)
 
     def get_by_natural_key(self, username: str) -> User:
-        # Log-in by e-mail is case-insensitive: addresses are stored lower-cased.
-        return self.get(email__iexact=username)
+        # Log-in by e-mail ignores case and surrounding spaces, as log-in throttling does
+        # (residents.middleware.login_username): addresses are stored lower-cased.
+        return self.get(email__iexact=normalise_username(username))
 
 
 def new_calendar_token() -> str:
@@ -64,8 +75,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     Role = Role
 
     email = models.EmailField(_("e-mail address"), unique=True)
-    first_name = models.CharField(_("first name"), max_length=100)
-    last_name = models.CharField(_("last name"), max_length=100)
+    first_name = OneLineCharField(_("first name"), max_length=100)
+    last_name = OneLineCharField(_("last name"), max_length=100)
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.RESIDENT)
     language = models.CharField(
         _("language"), max_length=5, choices=[("en", "English"), ("nl", "Nederlands")], default="en"
@@ -125,7 +136,7 @@ class ReferenceQuerySet(models.QuerySet):
 
 
 class Specialty(models.Model):
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = OneLineCharField(_("name"), max_length=100, unique=True)
 
     objects = ReferenceQuerySet.as_manager()
 
@@ -138,7 +149,7 @@ class Specialty(models.Model):
 
 
 class Department(models.Model):
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = OneLineCharField(_("name"), max_length=100, unique=True)
 
     objects = ReferenceQuerySet.as_manager()
 
@@ -255,7 +266,7 @@ class Intervisor(models.Model):
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="intervisor")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.COACH)
-    accreditation = models.CharField(
+    accreditation = OneLineCharField(
         _("accreditation"), max_length=200, blank=True,
         help_text=_("Register or body and number, for example 'NOBCO EQA Senior Practitioner'."),
     )
@@ -295,7 +306,7 @@ def default_give_way_kinds() -> list[str]:
 class Programme(models.Model):
     """The programme's own rules. One row (``Programme.get()``); edited in the admin."""
 
-    name = models.CharField(_("name"), max_length=200, default="Residency programme")
+    name = OneLineCharField(_("name"), max_length=200, default="Residency programme")
     country = models.CharField(
         _("country for public holidays"), max_length=2, default="NL",
         help_text=_("ISO 3166 code; sessions are not suggested on its public holidays."),
@@ -382,6 +393,7 @@ class RosterImport(models.Model):
     its outcome. Entries it created point back to it."""
 
     class Status(models.TextChoices):
+        CHECKING = "checking", _("Being checked")
         CHECKED = "checked", _("Checked, waiting for confirmation")
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Importing")
@@ -416,6 +428,65 @@ class RosterImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.get_status_display()})"
+
+
+class RosterImportFile(models.Model):
+    """One file of a roster import (a bulk import has many): its text until it is applied, and
+    what checking it found: whose roster it is, how that was known, the period it covers."""
+
+    class MatchedBy(models.TextChoices):
+        ATTENDEE = "attendee", _("ATTENDEE e-mail")
+        FILENAME = "filename", _("e-mail in the file name")
+        CHOSEN = "chosen", _("chosen on upload")
+        ROWS = "rows", _("e-mail column")
+
+    roster_import = models.ForeignKey(RosterImport, on_delete=models.CASCADE, related_name="files")
+    position = models.PositiveIntegerField(default=0)
+    filename = models.CharField(max_length=255)
+    file_format = models.CharField(max_length=10, choices=[("csv", "CSV"), ("ics", "iCalendar")])
+    content = models.TextField(blank=True, help_text=_("The decoded file, kept until it is applied."))
+    # E-mail address an .ics file without ATTENDEE belongs to (chosen, or from its name).
+    resident_email = models.CharField(max_length=254, blank=True)
+    matched_by = models.CharField(max_length=10, choices=MatchedBy.choices, blank=True)
+    # Filled in by the check: the residents it names, its period, entries and overlaps kept.
+    residents = models.JSONField(default=list, blank=True)
+    period_start = models.DateTimeField(null=True, blank=True)
+    period_end = models.DateTimeField(null=True, blank=True)
+    entries = models.PositiveIntegerField(default=0)
+    overlaps = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["roster_import", "position"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class RosterCoverage(models.Model):
+    """A period one resident's roster is known for: an import that named them covered it.
+
+    Planning counts a member free only inside such a period; outside, with no entry known,
+    they are "unknown" (missing data is not availability). See docs/import-rosters.md."""
+
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="roster_coverage")
+    start = models.DateTimeField(_("from"))
+    end = models.DateTimeField(_("until"))
+    source = models.CharField(_("source"), max_length=100, default="roster")
+    roster_import = models.ForeignKey(
+        RosterImport, on_delete=models.SET_NULL, null=True, blank=True, related_name="coverage"
+    )
+
+    class Meta:
+        ordering = ["resident", "start"]
+        indexes = [models.Index(fields=["resident", "end"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")), name="rostercoverage_end_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident}: {self.start:%Y-%m-%d} – {self.end:%Y-%m-%d}"
 
 
 class RosterEntry(models.Model):
@@ -470,7 +541,7 @@ class IntervisorAbsence(models.Model):
     intervisor = models.ForeignKey(Intervisor, on_delete=models.CASCADE, related_name="absences")
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
-    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    reason = OneLineCharField(_("reason"), max_length=200, blank=True)
 
     objects = IntervisorAbsenceQuerySet.as_manager()
 
@@ -484,3 +555,25 @@ class IntervisorAbsence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.intervisor}: {self.start:%Y-%m-%d}–{self.end:%Y-%m-%d}"
+
+
+class PasswordResetRequest(models.Model):
+    """One "forgot your password" request, whoever's address it names: what the limits count
+    (per address and per client) and what a worker looks the account up from, so that the page
+    does the same work whether the address belongs to someone or not. Deleted after a day."""
+
+    email = models.CharField(max_length=254, help_text=_("As typed, trimmed and case-folded."))
+    client_address = models.GenericIPAddressField(null=True, blank=True)
+    requested_at = models.DateTimeField()
+    accepted = models.BooleanField(help_text=_("Within the limits: a worker looks for the account."))
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        indexes = [
+            models.Index(fields=["email", "requested_at"]),
+            models.Index(fields=["client_address", "requested_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Password reset request #{self.pk}"

@@ -21,6 +21,11 @@ intervisor_changed = Signal()
 # raising ValidationError (for example while they still lead a group).
 intervisor_deactivating = Signal()
 
+# Someone asked for a new password for an active account (``user``): a worker found it from
+# the address typed on the "forgot your password" page. Sent with ``user`` and ``request_id``
+# inside the worker's transaction; a receiver sends the e-mail with the reset link.
+password_reset_requested = Signal()
+
 # A roster import was applied and committed. Sent with ``roster_import_id`` after commit, so
 # receivers see the new entries (and may enqueue work of their own).
 roster_imported = Signal()

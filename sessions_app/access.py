@@ -42,9 +42,11 @@ from .models import (
     Evaluation,
     IntervisionGroup,
     Membership,
+    Notification,
     Participation,
     Session,
     SessionNote,
+    YearPlanRun,
 )
 
 # What session pages show next to a session: its group's leaders, its own intervisor, its
@@ -223,3 +225,18 @@ def composition_run_for(user: User, pk: int, *, write: bool = False) -> Composit
     if write:
         refuse_unless(may_change_composition_run(user, run))
     return run
+
+
+# --- The outbox (the Mail page) ---------------------------------------------------------------------
+
+def notification_for(user: User, pk: int) -> Notification:
+    """One outbox row for the Mail page: coordinators only; 404 for anyone else."""
+    return get_visible(Notification.objects.visible_to(user), pk)
+
+
+# --- Plan the year ------------------------------------------------------------------------------
+
+def year_plan_run_for(user: User, pk: int) -> YearPlanRun:
+    """A confirmed plan of the year, for coordinators only (it names members and why they
+    cannot come); 404 for anyone else."""
+    return get_visible(YearPlanRun.objects.visible_to(user).select_related("group"), pk)

@@ -20,6 +20,7 @@ from .models import (
     SessionSeries,
     SessionStatusChange,
     SuggestionSnapshot,
+    YearPlanRun,
 )
 
 
@@ -129,3 +130,9 @@ class SessionClashAdmin(admin.ModelAdmin):
 class SuggestionSnapshotAdmin(admin.ModelAdmin):
     list_display = ["group", "prepared_on", "prepared_at"]
     list_filter = ["prepared_on"]
+
+
+@admin.register(YearPlanRun)
+class YearPlanRunAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "created_by", "first_day", "last_day", "status", "planned", "total"]
+    readonly_fields = ["group_ids", "fingerprint", "problems"]

@@ -24,7 +24,7 @@ from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import Participation, Rsvp
+from .models import Participation, Rsvp, Session
 
 SALT = "sessions_app.answer_links.v1"
 MAX_AGE = dt.timedelta(days=60)
@@ -33,11 +33,14 @@ ANSWERS = (Rsvp.YES, Rsvp.NO, Rsvp.MAYBE)
 
 class AnswerLinkError(Exception):
     """A link that must not be used. ``status`` is the HTTP answer: 400 for a link that was
-    never valid here (tampered, another session), 410 for one that was valid and has expired."""
+    never valid here (tampered, another session), 410 for one that was valid and has expired.
+    ``session`` is set when the link was genuine but its session has started or is over, so
+    the page can say so."""
 
-    def __init__(self, message: str, *, status: int) -> None:
+    def __init__(self, message: str, *, status: int, session: Session | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.session = session
 
 
 @dataclass(frozen=True)
@@ -85,5 +88,5 @@ def answer_link_verify(*, session_pk: int, token: str, now: dt.datetime | None =
     if not participation.resident.user.is_active:
         raise AnswerLinkError("invalid", status=400)
     if participation.session.start <= now:
-        raise AnswerLinkError("expired", status=410)
+        raise AnswerLinkError("started", status=410, session=participation.session)
     return AnswerLink(participation=participation, answer=payload["a"])

@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 from django.utils.text import get_text_list
 from django.utils.translation import pgettext
 
+from residents.fields import one_line
 from residents.models import User
 from residents.timezones import programme_zone
 
@@ -65,6 +66,21 @@ def session_name(session: Session, language: str) -> str:
         return pgettext("name of a session without a group or title", "open intervision session")
 
 
+def session_phrase(session: Session, language: str) -> str:
+    """How sentences name a session, mid-sentence and with its article: "the intervision
+    session of Tuesday group", "the open intervision session", or "the open intervision
+    session “Title”". Sentences built around it read right for groups and open sessions
+    alike, where "intervision {{ session_name }}" reads right only for a group."""
+    with translation.override(language):
+        if session.group_id:
+            return pgettext("a group's session, mid-sentence",
+                            "the intervision session of %(group)s") % {"group": session.group.name}
+        if session.title:
+            return pgettext("an open session with a title, mid-sentence",
+                            "the open intervision session “%(title)s”") % {"title": session.title}
+        return pgettext("an open session without a title, mid-sentence", "the open intervision session")
+
+
 def _first_url(*names_and_args: tuple[str, list]) -> str:
     """The first of several pages that exists; the site's home as the last resort."""
     for name, args in names_and_args:
@@ -77,6 +93,11 @@ def _first_url(*names_and_args: tuple[str, list]) -> str:
 
 def session_url(session: Session) -> str:
     return _first_url(("session_detail", [session.pk]), ("my_sessions", []))
+
+
+def open_sessions_url() -> str:
+    """Where residents book open sessions."""
+    return _first_url(("open_sessions", []))
 
 
 def attendance_url(session: Session) -> str:
@@ -96,16 +117,27 @@ def answer_links(participation: Participation) -> dict[str, str]:
             for answer in ("yes", "no", "maybe")}
 
 
-def ics_part(*, session: Session, recipient: User, method: str) -> MIMEText:
+def ics_part(*, ics: bytes, method: str) -> MIMEText:
     """The calendar invitation (REQUEST) or cancellation (CANCEL) as an attachment that mail
     programs offer to put in the calendar."""
-    from .calendar import invitation_ics
-
-    body = invitation_ics(session=session, recipient=recipient, method=method)
-    part = MIMEText(body.decode("utf-8"), "calendar", "utf-8")
+    part = MIMEText(ics.decode("utf-8"), "calendar", "utf-8")
     part.set_param("method", method)
     part.add_header("Content-Disposition", "attachment", filename=ICS_FILENAME)
     return part
+
+
+class InvitationEmail(EmailMultiAlternatives):
+    """An e-mail whose ``text/calendar`` alternative carries the iTIP method as a parameter
+    (``text/calendar; method=REQUEST``): Outlook recognises a meeting request most reliably
+    from that part inside ``multipart/alternative``; other programs take the attachment."""
+
+    calendar_method: str | None = None
+
+    def _create_mime_attachment(self, content, mimetype):
+        part = super()._create_mime_attachment(content, mimetype)
+        if mimetype == "text/calendar" and self.calendar_method:
+            part.set_param("method", self.calendar_method)
+        return part
 
 
 def base_context(notification: Notification, language: str, zone: ZoneInfo) -> dict:
@@ -128,6 +160,7 @@ def base_context(notification: Notification, language: str, zone: ZoneInfo) -> d
             session=session,
             session_name=session_name(session, language),
             is_open_session=session.kind == Session.Kind.OPEN,
+            session_phrase=session_phrase(session, language),
             start=timezone.localtime(session.start, zone),
             end=timezone.localtime(session.end, zone),
             location=session.location,
@@ -144,8 +177,9 @@ def render(kind: str, language: str, context: dict, zone: ZoneInfo) -> tuple[str
         subject = render_to_string(f"emails/{kind}.subject.txt", context)
         text = render_to_string(f"emails/{kind}.txt", context)
         html = render_to_string(f"emails/{kind}.html", context)
-    # A subject is one line; templates may wrap it for readability.
-    return " ".join(subject.split()), text, html
+    # A subject is one line; templates may wrap it for readability, and a name saved before
+    # line breaks were refused must not break the header.
+    return " ".join(one_line(subject).split()), text, html
 
 
 def message_id(notification: Notification) -> str:
@@ -177,20 +211,28 @@ def compose(
     )
     context.update(extra_context or {})
     subject, text, html = render(notification.kind, language, context, zone)
-    message = EmailMultiAlternatives(
+    message = InvitationEmail(
         subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[recipient.email],
         headers={
             # RFC 3834: an automatic message; out-of-office replies should not answer it.
             "Auto-Submitted": "auto-generated",
             "X-Intervision-Notification": str(notification.pk),
             "Message-ID": message_id(notification),
+            # RFC 3282: the language the message is written in.
+            "Content-Language": language,
         },
     )
     message.attach_alternative(html, "text/html")
     if ics_method is not None and notification.session is not None:
+        from .calendar import invitation_ics
+
         with translation.override(language):  # the event's title and description too
-            part = ics_part(session=notification.session, recipient=recipient, method=ics_method)
-        message.attach(part)
+            ics = invitation_ics(session=notification.session, recipient=recipient,
+                                 method=ics_method, participation=participation)
+        # The same invitation twice: inline, as the last alternative, and as invite.ics.
+        message.calendar_method = ics_method
+        message.attach_alternative(ics.decode("utf-8"), "text/calendar")
+        message.attach(ics_part(ics=ics, method=ics_method))
     return message
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from residents.fields import OneLineCharField
 from residents.models import Intervisor, Resident, User
 
 
@@ -58,7 +59,7 @@ def default_candidate_windows() -> list[dict]:
 class IntervisionGroup(models.Model):
     """A fixed group of residents that meets every few weeks with its intervisor."""
 
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = OneLineCharField(_("name"), max_length=100, unique=True)
     intervisor = models.ForeignKey(
         Intervisor, on_delete=models.PROTECT, related_name="groups", verbose_name=_("intervisor")
     )
@@ -72,7 +73,7 @@ class IntervisionGroup(models.Model):
     default_duration_minutes = models.PositiveSmallIntegerField(
         _("session length (minutes)"), default=90
     )
-    location = models.CharField(_("location"), max_length=200, blank=True)
+    location = OneLineCharField(_("location"), max_length=200, blank=True)
     min_size = models.PositiveSmallIntegerField(_("minimum size"), default=6)
     max_size = models.PositiveSmallIntegerField(_("maximum size"), default=8)
     is_active = models.BooleanField(_("active"), default=True)
@@ -281,10 +282,10 @@ class Session(models.Model):
         Intervisor, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("intervisor"),
         help_text=_("Who leads it; for a group session, the group's intervisor."),
     )
-    title = models.CharField(_("title"), max_length=200, blank=True)
+    title = OneLineCharField(_("title"), max_length=200, blank=True)
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
-    location = models.CharField(_("location"), max_length=200, blank=True)
+    location = OneLineCharField(_("location"), max_length=200, blank=True)
     video_url = models.URLField(_("video link"), blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED
@@ -402,6 +403,12 @@ class Participation(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     attendance_recorded_at = models.DateTimeField(null=True, blank=True)
+    # This resident's own iCalendar SEQUENCE on top of the session's: raised when their seat in
+    # an open session goes or comes back, so their CANCEL and a later REQUEST outrank what they
+    # had (RFC 5546). Stays 0 for group sessions.
+    calendar_sequence = models.PositiveIntegerField(default=0)
+    # When the row last changed: the calendar feed's ETag and DTSTAMP come from it.
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects = ParticipationQuerySet.as_manager()
 
@@ -436,9 +443,21 @@ class NotificationKind(models.TextChoices):
     SESSION_CHANGED = "session_changed", _("Session changed")
     SESSION_CANCELLED = "session_cancelled", _("Session cancelled")
     WAITLIST_PROMOTED = "waitlist_promoted", _("Seat from the waitlist")
+    SEAT_BOOKED = "seat_booked", _("Seat booked")
+    SEAT_GIVEN_UP = "seat_given_up", _("Seat given up")
     EVALUATION_INVITE = "evaluation_invite", _("Invitation to evaluate")
     SUGGESTIONS_DIGEST = "suggestions_digest", _("Scheduling suggestions")
     ROSTER_CLASH = "roster_clash", _("Planned session clashes with rosters")
+    PASSWORD_RESET = "password_reset", _("Link to choose a new password")
+
+
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def visible_to(self, user: User) -> NotificationQuerySet:
+        """Outbox rows a person may load on the Mail page: coordinators see every message the
+        programme sends (they mend what failed); nobody else sees any."""
+        if _signed_in(user) and user.is_coordinator:
+            return self.all()
+        return self.none()
 
 
 class Notification(models.Model):
@@ -470,7 +489,12 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)
+    # What the message must tell that the database no longer holds when it is sent: the time
+    # and place before a change ({"before": {"start": iso, "end": iso, "location": …}}).
+    context = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = NotificationQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["status", "due_at"])]
@@ -487,7 +511,7 @@ class Notification(models.Model):
 class NoteTheme(models.Model):
     """A theme an intervisor may tag a note with; the programme maintains the list."""
 
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = OneLineCharField(_("name"), max_length=100, unique=True)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -709,3 +733,51 @@ class SuggestionSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"Suggestions for {self.group_id} on {self.prepared_on}"
+
+
+# --- Plan the year -----------------------------------------------------------------------------
+
+class YearPlanRunQuerySet(models.QuerySet["YearPlanRun"]):
+    def visible_to(self, user: User) -> YearPlanRunQuerySet:
+        """A year's plan names members and why they cannot come: coordinators only."""
+        if _signed_in(user) and user.is_coordinator:
+            return self.all()
+        return self.none()
+
+
+class YearPlanRun(models.Model):
+    """A confirmed "plan the year", planned by a worker: a long plan (every group of a large
+    programme) takes longer than a request may."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Planning")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    first_day = models.DateField()
+    last_day = models.DateField()
+    # The group planned alone, or none for all active groups (``group_ids`` as confirmed).
+    group = models.ForeignKey(IntervisionGroup, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
+    group_ids = models.JSONField(default=list)
+    fingerprint = models.CharField(max_length=32)  # of the preview confirmed (YearPlan.fingerprint)
+    total = models.PositiveIntegerField(default=0)  # sessions to plan, known once a worker starts
+    planned = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(default=list, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = YearPlanRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(planned__lte=models.F("total")), name="yearplanrun_progress"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_day}..{self.last_day} ({self.get_status_display()})"

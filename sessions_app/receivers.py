@@ -10,6 +10,7 @@ from django.db import transaction
 from residents import signals
 
 from .services import groups as group_services
+from .services import notifications as notification_services
 
 
 def end_memberships(sender, *, resident, on, **kwargs) -> None:
@@ -34,6 +35,16 @@ def check_clashes_after_import(sender, *, roster_import_id, **kwargs) -> None:
     transaction.on_commit(lambda: check_roster_clashes.delay(roster_import_id))
 
 
+def send_password_reset(sender, *, user, request_id, **kwargs) -> None:
+    """Someone asked for a new password for ``user``: the outbox sends the link, at once."""
+    from .tasks.notifications import send_notification
+
+    notification = notification_services.notify_password_reset(user=user, request_id=request_id)
+    if notification is not None:
+        pk = notification.pk
+        transaction.on_commit(lambda: send_notification.delay(pk))
+
+
 def connect() -> None:
     signals.resident_deactivated.connect(end_memberships, dispatch_uid="sessions_app.end_memberships")
     signals.intervisor_changed.connect(check_groups_of_intervisor,
@@ -42,3 +53,5 @@ def connect() -> None:
                                             dispatch_uid="sessions_app.refuse_while_leading")
     signals.roster_imported.connect(check_clashes_after_import,
                                     dispatch_uid="sessions_app.check_clashes_after_import")
+    signals.password_reset_requested.connect(send_password_reset,
+                                             dispatch_uid="sessions_app.send_password_reset")

@@ -4,14 +4,18 @@ from .views import calendar as calendar_views
 from .views import composition as composition_views
 from .views import dashboard as dashboard_views
 from .views import evaluations as evaluation_views
-from .views import groups, home, people, privacy, rosters
+from .views import groups, home, mail, people, privacy, rosters
+from .views import imports as import_views
 from .views import notes as notes_views
 from .views import participation as participation_views
 from .views import sessions as session_views
 from .views import suggestions as suggestion_views
+from .views import year_plan as year_plan_views
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("mail/", mail.mail_list, name="mail_list"),
+    path("mail/<int:pk>/retry/", mail.mail_retry, name="mail_retry"),
     path("residents/", people.resident_list, name="resident_list"),
     path("residents/<int:pk>/roster/", rosters.resident_roster, name="resident_roster"),
     path("workload/", rosters.workload, name="workload"),
@@ -20,6 +24,8 @@ urlpatterns = [
     path("residents/<int:pk>/erase/", privacy.resident_erase_view, name="resident_erase"),
     path("groups/", groups.group_list, name="group_list"),
     path("groups/new/", groups.group_create, name="group_create"),
+    path("groups/import/", import_views.group_import, name="group_import"),
+    path("groups/import/example.csv", import_views.group_import_example, name="group_import_example"),
     path("groups/<int:pk>/", groups.group_detail, name="group_detail"),
     path("groups/<int:pk>/edit/", groups.group_edit, name="group_edit"),
     path("groups/<int:pk>/members/add/", groups.membership_add, name="membership_add"),
@@ -30,6 +36,10 @@ urlpatterns = [
     path("groups/<int:pk>/suggestions/plan/", suggestion_views.group_suggestion_plan,
          name="group_suggestion_plan"),
     path("groups/<int:pk>/windows/", suggestion_views.group_windows, name="group_windows"),
+    # Plan the year: a session per cadence window, for one group or all of them
+    path("groups/plan-year/", year_plan_views.year_plan_all, name="year_plan_all"),
+    path("groups/<int:pk>/plan-year/", year_plan_views.group_year_plan, name="group_year_plan"),
+    path("groups/plan-year/runs/<int:pk>/", year_plan_views.year_plan_run, name="year_plan_run"),
     # Sessions and calendars
     path("sessions/", session_views.session_list, name="session_list"),
     path("sessions/<int:pk>/", session_views.session_detail, name="session_detail"),

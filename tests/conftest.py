@@ -33,6 +33,9 @@ from .factories import (
 )
 from .helpers import NOW, START, login
 
+# A real OpenID Connect provider process and the site configured for it (sign-in tests).
+pytest_plugins = ["tests.oidc_provider"]
+
 
 def pytest_configure(config):
     """In CI (REQUIRE_SERVICES=1) the suite must run on PostgreSQL and Redis, never fall back."""
@@ -179,6 +182,19 @@ def celery_eager(settings):
     app.conf.task_always_eager = True
     yield app
     app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def ask_password_reset(celery_eager, django_capture_on_commit_callbacks):
+    """Post the "forgot your password" form and let the worker do its part (look the account
+    up, send the link through the outbox): the e-mail, if any, is in ``mail.outbox`` on return."""
+    from django.urls import reverse
+
+    def ask(client, email, **extra):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(reverse("password_reset"), {"email": email}, **extra)
+
+    return ask
 
 
 __all__ = ["PASSWORD"]

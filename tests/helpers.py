@@ -34,3 +34,16 @@ def edit_form(session, **overrides) -> dict:
             "location": session.location, "video_url": session.video_url, "scope": "this"}
     data.update(overrides)
     return data
+
+
+def roster_covers(*residents, first: dt.date, last: dt.date, source: str = "roster") -> None:
+    """Record that ``residents``' rosters are known from ``first`` to ``last`` (inclusive), as
+    an import of that period does: planning counts them free there unless an entry says not."""
+    from residents.models import RosterCoverage
+
+    RosterCoverage.objects.bulk_create([
+        RosterCoverage(resident=resident, source=source,
+                       start=dt.datetime.combine(first, dt.time(0), AMS),
+                       end=dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), AMS))
+        for resident in residents
+    ])

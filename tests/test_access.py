@@ -5,6 +5,7 @@ The table below is the access policy. A new URL pattern fails
 without a decision about who may open it.
 """
 
+import datetime as dt
 from urllib.parse import urlsplit
 
 import pytest
@@ -31,6 +32,13 @@ def _rosa_resident(p):
 
 def _iris_intervisor(p):
     return {"pk": p["iris"].intervisor.pk}
+
+
+def _year_plan_run(p):
+    from sessions_app.models import YearPlanRun
+
+    return YearPlanRun.objects.create(first_day=dt.date(2026, 3, 3), last_day=dt.date(2026, 4, 13),
+                                      group_ids=[], fingerprint="x", created_by=p["cora"]).pk
 
 
 def _group(p):
@@ -89,6 +97,16 @@ def _answer_link(p):
     session = _rosas_session(p)
     participation = session.participations.get(resident=p["rosa"].resident)
     return {"session_pk": session.pk, "token": answer_token(participation=participation, answer="yes")}
+
+
+def _notification(p):
+    from django.utils import timezone
+
+    from sessions_app.models import Notification
+
+    row = Notification.objects.create(kind="rsvp_request", recipient=p["rosa"], scope="x",
+                                      due_at=timezone.now(), status="failed")
+    return {"pk": row.pk}
 
 
 def _roster_import(p):
@@ -157,6 +175,13 @@ RULES = {
     "resident_create": (None, COORDINATOR_ONLY),
     "resident_import": (None, COORDINATOR_ONLY),
     "resident_import_example": (None, COORDINATOR_ONLY),
+    "resident_import_example_nl": (None, COORDINATOR_ONLY),
+    "intervisor_import": (None, COORDINATOR_ONLY),
+    "intervisor_import_example": (None, COORDINATOR_ONLY),
+    "absence_import": (None, COORDINATOR_ONLY),
+    "absence_import_example": (None, COORDINATOR_ONLY),
+    "group_import": (None, COORDINATOR_ONLY),
+    "group_import_example": (None, COORDINATOR_ONLY),
     "resident_detail": (_rosa_resident, COORDINATOR_ONLY),
     "resident_edit": (_rosa_resident, COORDINATOR_ONLY),
     "resident_deactivate": (_rosa_resident, COORDINATOR_ONLY),
@@ -190,6 +215,7 @@ RULES = {
     "roster_import": (None, COORDINATOR_ONLY),
     "roster_import_detail": (_roster_import, COORDINATOR_ONLY),
     "roster_import_confirm": (_roster_import, COORDINATOR_POST_ONLY),
+    "roster_coverage": (None, COORDINATOR_ONLY),
     "roster_import_example": (lambda p: {"fmt": "csv"}, COORDINATOR_ONLY),
     "resident_roster": (_rosa_resident, {"anonymous": LOGIN, "cora": 200, "rosa": 200,
                                          "otto": 404, "*": 403}),
@@ -203,6 +229,9 @@ RULES = {
     "group_suggestions": (_group, COORDINATOR_ONLY),
     "group_suggestion_plan": (_group, COORDINATOR_POST_ONLY),
     "group_windows": (_group, COORDINATOR_ONLY),
+    "year_plan_all": (None, COORDINATOR_ONLY),
+    "group_year_plan": (_group, COORDINATOR_ONLY),
+    "year_plan_run": (lambda p: {"pk": _year_plan_run(p)}, COORDINATOR_ONLY),
     # Notes, evaluations, privacy
     "note_list": (None, {"anonymous": LOGIN, "ivan": 200, "iris": 200, "*": 403}),
     "session_notes": (lambda p: _rosas_held_session(p, note_by="ivan"), NOTE_KEEPERS),
@@ -220,6 +249,9 @@ RULES = {
     "composition_move": (_composition_run, COORDINATOR_POST_ONLY),
     "composition_accept": (_composition_run, COORDINATOR_ONLY),
     "dashboard": (None, COORDINATOR_ONLY),
+    # The Mail page: failed and late messages (retry asks first on GET)
+    "mail_list": (None, COORDINATOR_ONLY),
+    "mail_retry": (_notification, COORDINATOR_ONLY),
     "dashboard_export": (lambda p: {"table": "groups"}, COORDINATOR_ONLY),
     # Sessions and calendars
     "session_list": (None, COORDINATOR_ONLY),
@@ -242,6 +274,9 @@ RULES = {
     "password_reset_done": (None, PUBLIC),
     "password_reset_confirm": (lambda p: {"uidb64": "MQ", "token": "bad-token"}, PUBLIC),
     "password_reset_complete": (None, PUBLIC),
+    # Sign-in with the identity provider: not there unless it is configured (tests/test_sign_in_oidc.py).
+    "oidc_authentication_init": (None, {"*": 404}),
+    "oidc_authentication_callback": (None, {"*": 404}),
     "set_language": (None, {"*": 302}),
 }
 
@@ -291,7 +326,7 @@ def test_forged_ids_answer_404_for_the_coordinator_too(personas, as_cora):
 # Kept out of the admin on purpose: notes belong to the group's intervisors alone, and
 # evaluations are anonymous.
 NOT_IN_ADMIN = {"sessionnote", "evaluation", "evaluationreceipt"}
-READ_ONLY_IN_ADMIN = {"sessionstatuschange", "noteaccessevent"}
+READ_ONLY_IN_ADMIN = {"sessionstatuschange", "noteaccessevent", "passwordresetrequest"}
 
 
 def _admin_urls():

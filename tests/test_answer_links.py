@@ -134,7 +134,48 @@ def test_a_link_expires_when_the_session_starts(rosas, clock):
     url = _path(answer_url(participation=rosas, answer="yes"))
     clock.move_to(START)
     _refused(url, 410, rosas)
-    assert "This link has expired" in Client().get(url).content.decode()
+    page = Client().get(url).content.decode()
+    assert "This session has started" in page
+    assert "Confirm" not in page and "novalidate" not in page
+
+
+def test_the_link_of_a_cancelled_session_says_so_and_offers_nothing_to_confirm(rosas, cora):
+    from sessions_app.models import Session
+    from sessions_app.services.sessions import session_set_status
+
+    url = _path(answer_url(participation=rosas, answer="no"))
+    session_set_status(session=rosas.session, status=Session.Status.CANCELLED, by=cora)
+    _refused(url, 410, rosas)
+    page = Client().get(url).content.decode()
+    assert "This session was cancelled" in page
+    assert "There is nothing to answer" in page
+    assert "Why can you not come?" not in page
+    assert "Confirm" not in page and "novalidate" not in page
+
+
+def test_the_link_of_a_finished_session_says_it_took_place(rosas, ivan, clock):
+    from sessions_app.services.participation import AttendanceEntry, attendance_record
+
+    url = _path(answer_url(participation=rosas, answer="yes"))
+    clock.move_to(START + dt.timedelta(hours=2))
+    session = rosas.session
+    attendance_record(session=session, by=ivan, entries=[
+        AttendanceEntry(p.pk, "present") for p in session.participations.all()])
+    _refused(url, 410, rosas)
+    page = Client().get(url).content.decode()
+    assert "This session has taken place" in page
+    assert "Confirm" not in page and "novalidate" not in page
+
+
+def test_the_closed_page_speaks_dutch(rosas, cora):
+    from sessions_app.models import Session
+    from sessions_app.services.sessions import session_set_status
+
+    url = _path(answer_url(participation=rosas, answer="no"))
+    session_set_status(session=rosas.session, status=Session.Status.CANCELLED, by=cora)
+    page = Client().get(url, HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "Deze bijeenkomst is geannuleerd" in page
+    assert "Er is niets geregistreerd." in page
 
 
 def test_a_link_expires_after_its_maximum_age(group, rosa, cora, clock):

@@ -35,7 +35,7 @@ def test_a_request_invites_the_recipient_to_answer(planned, rosa, settings):
     attendee = event["ATTENDEE"]
     assert str(attendee) == "mailto:rosa@hospital.example"
     assert attendee.params["PARTSTAT"] == "NEEDS-ACTION"
-    assert attendee.params["RSVP"] == "TRUE"
+    assert attendee.params["RSVP"] == "FALSE"  # no reply mailbox configured
     assert event["STATUS"] == "CONFIRMED"
     assert event["SEQUENCE"] == 0
     assert event["DTSTAMP"].dt == NOW
@@ -66,3 +66,28 @@ def test_an_invitation_names_no_other_resident(planned, rosa, ruben):
 def test_it_refuses_an_unknown_method(planned, rosa):
     with pytest.raises(ValueError, match="PUBLISH"):
         invitation_ics(session=planned, recipient=rosa, method="PUBLISH")
+
+
+def test_without_a_reply_mailbox_it_asks_for_no_reply_and_points_to_the_answer_page(planned, rosa,
+                                                                                    settings):
+    settings.SITE_URL = "https://intervision.hospital.example"
+    settings.REPLY_MAILBOX_URL = ""
+    _cal, event = _event(invitation_ics(session=planned, recipient=rosa, method="REQUEST"))
+    assert event["ATTENDEE"].params["RSVP"] == "FALSE"
+    assert (f"https://intervision.hospital.example/sessions/{planned.pk}/rsvp/"
+            in event["DESCRIPTION"])
+
+
+def test_with_a_reply_mailbox_it_asks_for_a_reply(planned, rosa, settings):
+    settings.REPLY_MAILBOX_URL = "imaps://replies:secret@mail.hospital.example/INBOX"
+    _cal, event = _event(invitation_ics(session=planned, recipient=rosa, method="REQUEST"))
+    assert event["ATTENDEE"].params["RSVP"] == "TRUE"
+    assert "/rsvp/" not in event["DESCRIPTION"]
+
+
+def test_a_long_description_is_folded_and_reads_back_whole(planned, rosa):
+    planned.location = "Room 4.12, " + "; ".join(["wing C — the long corridor past the cafeteria"] * 4)
+    ics = invitation_ics(session=planned, recipient=rosa, method="REQUEST")
+    assert all(len(line) <= 75 for line in ics.split(b"\r\n"))
+    _cal, event = _event(ics)
+    assert event["LOCATION"] == planned.location

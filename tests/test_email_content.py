@@ -47,8 +47,7 @@ def _message(kind, user):
 
 
 def _html(message):
-    [(html, mimetype)] = message.alternatives
-    assert mimetype == "text/html"
+    [html] = [content for content, mimetype in message.alternatives if mimetype == "text/html"]
     return html
 
 

@@ -9,7 +9,8 @@ from django.urls import reverse
 def test_it_answers_200_when_database_and_broker_are_up(client, db):
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok",
+                               "oldest_due_message_seconds": None}
 
 
 def test_it_answers_503_naming_the_broker_when_the_broker_is_down(client, db, settings):

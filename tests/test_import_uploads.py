@@ -56,10 +56,11 @@ def test_a_file_of_nothing_but_separators_is_empty_for_both_importers(text):
     assert residents.reason == rosters.reason == "The file is empty."
 
 
-def test_both_importers_tell_an_encoding_problem_alike_but_advise_their_own_fix():
-    data = "email\nzoë@hospital.example\n".encode("latin-1")
-    (residents,) = read_residents_csv(data).problems
-    (rosters,) = read_roster(data, file_format="csv", tz="Europe/Amsterdam").problems
-    assert residents.line == rosters.line == 2
-    assert "not UTF-8" in residents.reason and "Save as" in residents.reason
+def test_an_unreadable_encoding_names_its_line_and_advises_the_fix_of_its_import():
+    residents_data = "email\nzoë@hospital.example\n".encode("cp1252") + b"\x81\n"
+    (residents,) = read_residents_csv(residents_data).problems
+    (rosters,) = read_roster("email\nzoë@hospital.example\n".encode("latin-1"), file_format="csv",
+                             tz="Europe/Amsterdam").problems
+    assert residents.line == 3 and rosters.line == 2
+    assert "neither UTF-8 nor Windows-1252" in residents.reason and "Save as" in residents.reason
     assert "not UTF-8" in rosters.reason and "Export it as UTF-8" in rosters.reason

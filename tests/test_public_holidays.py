@@ -15,6 +15,7 @@ from residents.selectors.rules import rules_for
 from residents.services.holidays import programme_holidays_refresh
 from sessions_app.selectors import availability as suggestions
 from sessions_app.services.sessions import series_preview
+from tests.helpers import roster_covers
 
 AMS = ZoneInfo("Europe/Amsterdam")
 NOW = dt.datetime(2026, 5, 3, 12, 0, tzinfo=AMS)  # a Sunday; Ascension Day is Thursday 14 May
@@ -42,6 +43,8 @@ def no_holidays_package(monkeypatch):
 def thursday_suggestion_days(group):
     group.candidate_windows = [{"weekdays": [3], "start": "16:00", "end": "18:00"}]
     group.save()
+    members = [m.resident for m in group.memberships.all()]
+    roster_covers(*members, first=dt.date(2025, 1, 1), last=dt.date(2027, 12, 31))
     result = suggestions.suggest_for_group(group, weeks=3, limit=20, with_matrix=False)
     return {timezone_day(s.start) for s in result.suggestions}
 

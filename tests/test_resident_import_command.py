@@ -5,7 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, ManagementUtility, call_command
 
-from residents.models import Resident
+from residents.models import Resident, User
 
 from .test_resident_import import GOOD, csv_text, row
 
@@ -46,7 +46,7 @@ def test_a_dry_run_writes_nothing_and_prints_what_would_change(catalogue, good_f
 def test_it_prints_every_problem_with_its_line_and_fails(catalogue, tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text(csv_text(row(training_year="9"), row(email="b@hospital.example"),
-                             row(email="c@hospital.example", specialty="Surgury")))
+                             row(email="c@hospital.example", fte="2")))
 
     err = StringIO()
     with pytest.raises(CommandError, match="2 problem"):
@@ -54,17 +54,18 @@ def test_it_prints_every_problem_with_its_line_and_fails(catalogue, tmp_path):
 
     lines = err.getvalue().splitlines()
     assert lines[0].startswith("line 2, training_year:")
-    assert lines[1].startswith("line 4, specialty:")
+    assert lines[1].startswith("line 4, fte:")
     assert not Resident.objects.exists()
 
 
-def test_a_latin1_file_is_refused(catalogue, tmp_path):
-    path = tmp_path / "latin1.csv"
-    path.write_bytes(csv_text(row(first_name="Zoë")).encode("latin-1"))
-    err = StringIO()
-    with pytest.raises(CommandError):
-        call_command("import_residents", str(path), stdout=StringIO(), stderr=err)
-    assert "not UTF-8" in err.getvalue()
+def test_a_windows_1252_file_is_read_and_the_preview_says_so(catalogue, tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes(csv_text(row(first_name="Zoë")).encode("cp1252"))
+    out, _err = run(path, "--dry-run")
+    assert "File: CSV, Windows-1252, separated by ','" in out
+    assert not Resident.objects.exists()
+    run(path)
+    assert User.objects.get(email="anna@hospital.example").first_name == "Zoë"
 
 
 def test_a_missing_file_is_a_clear_error(db, tmp_path):

@@ -163,17 +163,19 @@ def test_it_refuses_an_entry_that_ends_before_it_starts(anna):
     assert len(found) == 1 and "line 2, end: The entry ends before it starts" in found[0]
 
 
-def test_it_refuses_overlapping_contradictory_entries_but_allows_on_call_after_work(anna):
-    found = problems_of(csv(
+def test_overlapping_entries_are_kept_and_counted_once_and_on_call_after_work_is_not_counted(anna):
+    checked = check(csv(
         "anna@hospital.example,2026-03-02 08:00,2026-03-02 17:00,day,1",
-        "anna@hospital.example,2026-03-02 16:00,2026-03-03 08:00,on call,2",  # allowed
+        "anna@hospital.example,2026-03-02 16:00,2026-03-03 08:00,on call,2",  # ordinary
         "anna@hospital.example,2026-03-04 00:00,2026-03-06 00:00,leave,3",
         "anna@hospital.example,2026-03-05 08:00,2026-03-05 17:00,day,4",  # work during leave
         "anna@hospital.example,2026-03-09 08:00,2026-03-09 17:00,day,5",
         "anna@hospital.example,2026-03-09 15:00,2026-03-09 23:00,evening,6",  # two shifts at once
     ))
-    assert [f.split(",")[0] for f in found] == ["line 5", "line 7"]
-    assert "overlaps leave at line 4" in found[0]
+    assert (checked.status, checked.summary["overlaps"], checked.summary["added"]) == ("checked", 2, 6)
+    (file,) = checked.summary["per_file"]
+    assert file["notes"][0] == ("Leave 2026-03-04 00:00–2026-03-06 00:00 overlaps "
+                                "day shift 2026-03-05 08:00–2026-03-05 17:00; both kept.")
 
 
 def test_it_refuses_an_unknown_kind_and_names_the_known_ones(anna):

@@ -35,14 +35,14 @@ def queued() -> RosterImport:
 def test_what_the_worker_reports_after_each_chunk_is_what_the_page_reads(anna, monkeypatch):
     imp = queued()
     seen = []
-    report = roster_apply._report_progress
+    report = roster_apply.report_progress
 
     def report_and_look(pk, done):
         report(pk, done)
         seen.append(roster_apply.roster_import_done(RosterImport.objects.get(pk=pk)))
 
     monkeypatch.setattr(roster_apply, "ROSTER_CHUNK", 1)
-    monkeypatch.setattr(roster_apply, "_report_progress", report_and_look)
+    monkeypatch.setattr(roster_apply, "report_progress", report_and_look)
     done = roster_apply.roster_import_apply(roster_import_id=imp.pk)
     assert seen == [1, 2, 3]
     assert (done.status, roster_apply.roster_import_done(done)) == (RosterImport.Status.DONE, 3)
@@ -58,13 +58,13 @@ def running(anna):
 
 
 def test_the_progress_bar_of_a_running_import_shows_the_reported_share(as_cora, running):
-    roster_apply._report_progress(running.pk, 2)
+    roster_apply.report_progress(running.pk, 2)
     fragment = as_cora.get(reverse("roster_import_detail", args=[running.pk]), HTTP_HX_REQUEST="true")
     assert 'aria-valuenow="67"' in fragment.content.decode()
 
 
 def test_a_failed_import_shows_nothing_written_whatever_its_worker_last_reported(running):
-    roster_apply._report_progress(running.pk, 2)
+    roster_apply.report_progress(running.pk, 2)
     roster_apply.roster_imports_sweep(now=running.created_at + dt.timedelta(days=1))
     running.refresh_from_db()
     assert running.status == RosterImport.Status.FAILED

@@ -15,7 +15,7 @@ from sessions_app.selectors import availability as suggestions
 from sessions_app.services import suggestions as services
 from sessions_app.services.sessions import session_plan
 from tests.factories import MembershipFactory, ResidentFactory
-from tests.helpers import AMS
+from tests.helpers import AMS, roster_covers
 
 SUNDAY = dt.datetime(2026, 3, 1, 12, 0, tzinfo=AMS)  # the horizon of suggestions starts Monday 2 March
 
@@ -50,6 +50,9 @@ def world(db, rosa, ruben, group, cora):
         entry(noor, at(3, day, 15), at(3, day, 23, 30), "evening")
     IntervisorAbsence.objects.create(intervisor=group.intervisor, start=at(3, 16, 0),
                                      end=at(3, 21, 0), reason="holiday")
+    # Their rosters were imported for March to June: known, free where no entry says not.
+    roster_covers(rosa.resident, ruben.resident, mila, noor, first=dt.date(2026, 3, 1),
+                  last=dt.date(2026, 6, 30))
     return {"rosa": rosa.resident, "ruben": ruben.resident, "mila": mila, "noor": noor,
             "group": group}
 
@@ -244,16 +247,16 @@ def test_the_digest_and_the_clash_e_mails_render_in_both_languages(world, cora, 
     assert session.pk
 
 
-def test_suggestions_for_many_groups_take_five_queries_however_many_groups(
+def test_suggestions_for_many_groups_take_six_queries_however_many_groups(
         world, other_group, django_assert_num_queries):
     from sessions_app.models import IntervisionGroup
 
     groups = list(IntervisionGroup.objects.order_by("pk"))
     start, end = suggestions.default_horizon(4)
     rules = rules_for_programme()
-    # memberships with names, intervisors' absences, sessions they lead, each group's last
-    # session, and the roster rows of all members at once.
-    with django_assert_num_queries(5):
+    # memberships with names, intervisors' absences, sessions they lead, what the members'
+    # rosters cover, each group's last session, and the roster rows of all members at once.
+    with django_assert_num_queries(6):
         found = suggestions.suggest_for_groups(groups, start=start, end=end, rules=rules)
     assert set(found) == {g.pk for g in groups}
     assert found[world["group"].pk].names[world["mila"].pk] == "Mila Dag"

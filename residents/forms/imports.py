@@ -1,20 +1,42 @@
-"""Forms of the residents import: upload a file, then confirm its preview."""
+"""Forms of the imports: upload a file, then confirm its preview."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ..importers import uploads
 
+ACCEPT = ".csv,.txt,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-class ResidentImportForm(forms.Form):
+
+class TableImportForm(forms.Form):
+    """A CSV file or Excel workbook, read no further than the limit of its kind of import."""
+
+    kind: uploads.UploadKind = uploads.INTERVISORS
+
     file = forms.FileField(
-        label=_("CSV file"),
-        help_text=_("UTF-8, separated by commas or semicolons, at most 2 MB and 5,000 residents."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        label=_("CSV file or Excel workbook"),
+        help_text=_("CSV separated by commas, semicolons or tabs (UTF-8 or Windows-1252), or .xlsx."),
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
     )
 
+    def __init__(self, *args, kind: uploads.UploadKind | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if kind is not None:
+            self.kind = kind
+
     def clean_file(self) -> bytes:
-        return uploads.read_upload(self.cleaned_data["file"], uploads.RESIDENTS)
+        return uploads.read_upload(self.cleaned_data["file"], self.kind)
+
+
+class ResidentImportForm(TableImportForm):
+    kind = uploads.RESIDENTS
+
+    file = forms.FileField(
+        label=_("CSV file or Excel workbook"),
+        help_text=_("CSV separated by commas, semicolons or tabs (UTF-8 or Windows-1252), or .xlsx; "
+                    "at most 2 MB and 5,000 residents."),
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
+    )
 
 
 class ConfirmImportForm(forms.Form):

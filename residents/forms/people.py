@@ -1,11 +1,12 @@
 from decimal import Decimal
 
 from django import forms
-from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from ..fields import OneLineFormField
 from ..models import Department, Intervisor, Resident, Specialty, User
+from ..validators import normalise_email, validate_email_address
 
 
 class DateInput(forms.DateInput):
@@ -15,10 +16,24 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+class EmailAddressField(forms.EmailField):
+    """An e-mail address as the standard allows it, internationalised local parts included
+    (``r.özdemir@hospital.example``), which Django's EmailField refuses; the imports accept
+    such addresses, so the forms must too. A text input with the e-mail keyboard, because
+    browsers refuse non-ASCII local parts in ``type=email`` inputs. Returned as stored."""
+
+    widget = forms.TextInput(attrs={"inputmode": "email", "autocomplete": "email"})
+    default_validators = [validate_email_address]
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return normalise_email(value) if value else value
+
+
 class PersonFields(forms.Form):
-    email = forms.EmailField(label=_("E-mail address"))
-    first_name = forms.CharField(label=_("First name"), max_length=100)
-    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    email = EmailAddressField(label=_("E-mail address"))
+    first_name = OneLineFormField(label=_("First name"), max_length=100)
+    last_name = OneLineFormField(label=_("Last name"), max_length=100)
     language = forms.ChoiceField(
         label=_("Language for e-mail"), choices=User._meta.get_field("language").choices,
         initial="en",
@@ -68,7 +83,7 @@ class ResidentForm(PersonFields):
 
 class IntervisorForm(PersonFields):
     kind = forms.ChoiceField(label=_("Kind"), choices=Intervisor.Kind.choices)
-    accreditation = forms.CharField(label=_("Accreditation"), max_length=200, required=False)
+    accreditation = OneLineFormField(label=_("Accreditation"), max_length=200, required=False)
     capacity = forms.IntegerField(
         label=_("Capacity"), min_value=1, max_value=20, initial=2,
         help_text=_("How many groups they can lead at once."),
@@ -112,13 +127,8 @@ def apply_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Also reaches people who never had a password.
+class PasswordResetForm(forms.Form):
+    """The address to send a reset link to. Whether it belongs to anyone is for the worker to
+    find out (``services.password_reset``), so the page answers alike either way."""
 
-    Residents created by a coordinator or a CSV import get no password; "Forgot your password?"
-    is how they choose their first one. Django's form skips such accounts, so it would answer
-    "check your e-mail" and send nothing.
-    """
-
-    def get_users(self, email):
-        return User.objects.filter(email__iexact=email, is_active=True)
+    email = EmailAddressField(label=_("E-mail address"), max_length=254)

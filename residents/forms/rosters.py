@@ -7,7 +7,8 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..importers import uploads
+from ..fields import OneLineFormField
+from ..importers import rosters, uploads
 from ..models import Resident
 from ..timezones import programme_zone
 from .people import DateInput
@@ -20,11 +21,31 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field: a list of uploads (Django's documented recipe)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(d, initial) for d in data] if data else single(None, initial)
+        return [single(data, initial)]
+
+
 class RosterUploadForm(forms.Form):
-    file = forms.FileField(
-        label=_("Roster file"),
-        help_text=_("CSV (UTF-8) or iCalendar (.ics), at most 25 MB."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.ics,text/csv,text/calendar"}),
+    file = MultipleFileField(
+        label=_("Roster files"),
+        help_text=_("CSV or iCalendar (.ics), at most 25 MB each; several files at once, or a "
+                    ".zip of them. An .ics file without ATTENDEE is matched by the e-mail "
+                    "address in its name (r011.jansen@hospital.example.ics)."),
+        widget=MultipleFileInput(attrs={"accept": ".csv,.ics,.zip,text/csv,text/calendar,application/zip"}),
     )
     source = forms.CharField(
         label=_("Source"), max_length=100, initial="roster",
@@ -42,8 +63,21 @@ class RosterUploadForm(forms.Form):
         help_text=_("Leave both empty to use the first and last day in the file."),
     )
 
-    def clean_file(self) -> bytes:
-        return uploads.read_upload(self.cleaned_data["file"], uploads.ROSTERS)
+    def clean_file(self) -> list[rosters.RosterFile]:
+        """The uploads as roster files, zips unpacked; a file too large refuses them all."""
+        found = []
+        for upload in self.cleaned_data["file"]:
+            data = uploads.read_upload(upload, uploads.ROSTERS)
+            try:
+                found += [rosters.RosterFile(name, content)
+                          for name, content in rosters.expand_files(upload.name, data)]
+            except ValueError as error:
+                raise forms.ValidationError(str(error)) from None
+        if not found:
+            raise forms.ValidationError(_("The upload holds no roster files (.ics or .csv)."))
+        if len(found) > rosters.MAX_FILES:
+            raise forms.ValidationError(_("At most %(limit)s files at once.") % {"limit": rosters.MAX_FILES})
+        return found
 
     def clean(self):
         data = super().clean()
@@ -52,6 +86,10 @@ class RosterUploadForm(forms.Form):
             raise forms.ValidationError(_("Give both ends of the period, or neither."))
         if start and end and end < start:
             self.add_error("period_end", _("The period must end after it starts."))
+        files = data.get("file") or []
+        if data.get("resident") and len(files) > 1:
+            self.add_error("resident", _("Choose a resident only for a single file; several files "
+                                         "are matched by ATTENDEE or by their names."))
         return data
 
     def period(self) -> tuple[dt.datetime, dt.datetime] | None:
@@ -63,10 +101,17 @@ class RosterUploadForm(forms.Form):
                 dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), zone))
 
 
+class CoverageForm(forms.Form):
+    DEFAULT_WEEKS = 12
+
+    weeks = forms.IntegerField(label=_("Planning horizon (weeks from tomorrow)"), min_value=1,
+                               max_value=104, initial=DEFAULT_WEEKS)
+
+
 class IntervisorAbsenceForm(forms.Form):
     start = forms.DateTimeField(label=_("From"), widget=DateTimeInput())
     end = forms.DateTimeField(label=_("Until"), widget=DateTimeInput())
-    reason = forms.CharField(label=_("Reason"), max_length=200, required=False,
+    reason = OneLineFormField(label=_("Reason"), max_length=200, required=False,
                              help_text=_("Optional, e.g. holiday; coordinators see it."))
 
     def clean(self):

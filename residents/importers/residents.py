@@ -1,11 +1,13 @@
-"""Import residents from a CSV file (the columns are documented in docs/import-residents.md).
+"""Import residents from a CSV file or Excel workbook (columns: docs/imports.md).
 
 Three steps, so that a file with any bad row writes nothing:
 
 1. ``read_residents_csv(data)`` reads the file on its own, without the database: encoding,
-   delimiter, header, every cell. It is pure, so it can be tested without a database.
-2. ``plan_residents_import(rows=...)`` checks the rows against the database (specialties,
-   departments, whom an address belongs to, supervisors) and works out what would change.
+   delimiter, header (English or Dutch), every cell. It is pure, so it can be tested without
+   a database.
+2. ``plan_residents_import(rows=...)`` checks the rows against the database (whom an address
+   belongs to, supervisors), finds the specialties and departments the file names that do not
+   exist yet (they are created with the import), and works out what would change.
 3. ``residents_import(rows=...)`` plans again inside one transaction and applies the plan, or
    raises ``ImportRefused`` and writes nothing.
 
@@ -15,44 +17,59 @@ Three steps, so that a file with any bad row writes nothing:
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..fields import validate_one_line
 from ..models import Department, Resident, Specialty, User
+from ..validators import normalise_email, validate_email_address
 from . import uploads
-from .uploads import Problem
+from .uploads import Column, ImportOutdated, ImportRefused, Problem
+
+__all__ = ["ImportOutdated", "ImportRefused", "Problem"]
 
 EXAMPLE_FILE = Path(settings.BASE_DIR) / "docs" / "examples" / "residents.csv"
+EXAMPLE_FILE_NL = Path(settings.BASE_DIR) / "docs" / "examples" / "residents-nl.csv"
 UPLOAD = uploads.RESIDENTS
 MAX_BYTES = UPLOAD.max_bytes  # the limit; uploads.RESIDENTS owns it
 MAX_ROWS = 5000
 
-REQUIRED_COLUMNS = (
-    "email", "first_name", "last_name", "specialty", "department", "training_year", "fte",
-    "start_date", "end_date", "supervisor_emails",
+TABLE = (
+    Column("email", ("e-mail", "e-mailadres", "emailadres", "mail"), required=True),
+    Column("first_name", ("voornaam", "first name", "given name", "roepnaam"), required=True),
+    Column("last_name", ("achternaam", "last name", "surname", "family name"), required=True),
+    Column("specialty", ("specialisme", "speciality", "specialism"), required=True),
+    Column("department", ("afdeling", "vakgroep"), required=True),
+    Column("training_year", ("opleidingsjaar", "year", "jaar")),
+    Column("fte", ("deeltijdfactor", "aanstelling")),
+    Column("start_date", ("startdatum", "begindatum", "start", "start opleiding")),
+    Column("end_date", ("einddatum", "end", "einde opleiding")),
+    Column("supervisor_emails", ("supervisoren", "supervisors", "opleiders", "supervisor")),
+    Column("language", ("taal",)),
 )
-OPTIONAL_COLUMNS = ("language",)
+REQUIRED_COLUMNS = tuple(c.name for c in TABLE if c.required)
+OPTIONAL_COLUMNS = tuple(c.name for c in TABLE if not c.required)
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 LANGUAGES = ("en", "nl")
+# What a new resident gets when the file leaves a column out or empty.
+DEFAULT_TRAINING_YEAR = 1
+DEFAULT_FTE = Decimal("1.00")
 
 # Supervisor addresses may be separated by spaces, "|", "," or ";". The csv module has already
 # taken quoting into account, so a ";" inside a quoted cell of a ";"-separated file is safe.
 _SUPERVISOR_SEPARATORS = re.compile(r"[\s|,;]+")
-_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
-_DUTCH_DATE = re.compile(r"([0-9]{1,2})-([0-9]{1,2})-([0-9]{4})")
 _WHOLE_NUMBER = re.compile(r"[0-9]+")
 
 
@@ -61,7 +78,11 @@ _WHOLE_NUMBER = re.compile(r"[0-9]+")
 @dataclass(frozen=True)
 class ResidentRow:
     """One row that passed every check that needs no database. Names of specialties and
-    departments are kept as written; ``plan_residents_import`` resolves them."""
+    departments are kept as written; ``plan_residents_import`` resolves them.
+
+    ``None`` means the file does not say (the column is absent, or the cell empty where empty
+    cannot mean "none"): a new resident gets the default, an existing one keeps what they have.
+    """
 
     line: int
     email: str
@@ -69,12 +90,29 @@ class ResidentRow:
     last_name: str
     specialty: str
     department: str
-    training_year: int
-    fte: Decimal
-    start_date: dt.date
-    end_date: dt.date | None
-    supervisor_emails: tuple[str, ...]
+    training_year: int | None = None
+    fte: Decimal | None = None
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    supervisor_emails: tuple[str, ...] = ()
     language: str | None = None  # None: not given, keep the current one (new residents: "en")
+    # Whether the file has the column at all: an empty cell of a present column clears.
+    has_end_date: bool = True
+    has_supervisors: bool = True
+    # The start of training of a new resident whose row gives none: the day of the import.
+    default_start_date: dt.date | None = None
+
+    @property
+    def new_training_year(self) -> int:
+        return self.training_year or DEFAULT_TRAINING_YEAR
+
+    @property
+    def new_fte(self) -> Decimal:
+        return self.fte if self.fte is not None else DEFAULT_FTE
+
+    @property
+    def new_start_date(self) -> dt.date:
+        return self.start_date or self.default_start_date or timezone.localdate()
 
 
 @dataclass
@@ -84,7 +122,8 @@ class ParsedFile:
     # Every readable address in the file, also of rows with problems, so that naming such a row
     # as a supervisor is not reported a second time as "unknown supervisor".
     emails: set[str] = field(default_factory=set)
-    text: str = ""
+    source: str = ""
+    ignored_columns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,6 +145,7 @@ class Change:
     action: str
     fields: tuple[FieldChange, ...] = ()
     # What the row's names resolve to; compared=False keeps them out of equality and repr.
+    # A specialty or department that does not exist yet is an unsaved instance.
     user: User | None = field(default=None, compare=False, repr=False)
     specialty: Specialty | None = field(default=None, compare=False, repr=False)
     department: Department | None = field(default=None, compare=False, repr=False)
@@ -129,6 +169,11 @@ class ImportPlan:
     problems: list[Problem] = field(default_factory=list)
     # Everyone the file names (residents and supervisors) who already exists, by address.
     users: dict[str, User] = field(default_factory=dict, repr=False)
+    # Specialties and departments the file names that do not exist yet: created on confirm.
+    new_specialties: list[Specialty] = field(default_factory=list)
+    new_departments: list[Department] = field(default_factory=list)
+    source: str = ""
+    ignored_columns: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -153,70 +198,29 @@ class ImportPlan:
             repr((c.row.email, c.action, [(f.column, f.old, f.new) for f in c.fields]))
             for c in self.changes
         ]
+        parts.append(repr(([s.name for s in self.new_specialties],
+                           [d.name for d in self.new_departments])))
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
-
-
-class ImportRefused(ValidationError):
-    """The rows cannot be imported; nothing was written. ``problems`` says why, row by row."""
-
-    def __init__(self, problems: Sequence[Problem]):
-        self.problems = list(problems)
-        super().__init__([str(p) for p in self.problems])
-
-
-class ImportOutdated(Exception):
-    """Residents changed between the preview and the confirmation; ``plan`` is the new one."""
-
-    def __init__(self, plan: ImportPlan):
-        self.plan = plan
-        super().__init__("The import would no longer do what its preview showed.")
 
 
 # --- Step 1: the file on its own ------------------------------------------------------------
 
-def decode(data: bytes | str) -> tuple[str, Problem | None]:
-    """The file's text, or why it is not UTF-8 (``uploads.decode`` with this import's advice)."""
-    return uploads.decode(data, UPLOAD)
+def read_residents_csv(data: bytes | str, *, today: dt.date | None = None) -> ParsedFile:
+    """Read and check a residents file (CSV or .xlsx) without touching the database.
 
-
-def read_residents_csv(data: bytes | str) -> ParsedFile:
-    """Read and check a residents file without touching the database."""
-    parsed = ParsedFile()
-    text, problem = uploads.read_text(data, UPLOAD)
-    parsed.text = text
-    if problem:
-        parsed.problems.append(problem)
+    ``today`` is the start of training of new residents whose row gives none."""
+    table = uploads.read_table(data, UPLOAD, TABLE, max_rows=MAX_ROWS, too_many=_(
+        "The file has more than %(limit)s residents. Split it into smaller files."))
+    parsed = ParsedFile(problems=list(table.problems), source=table.source,
+                        ignored_columns=table.ignored)
+    if not table.rows and table.problems:
         return parsed
-
-    reader = uploads.csv_reader(text)
+    if not table.rows:
+        parsed.problems.append(Problem(None, "", "", _("The file has a header but no residents.")))
+        return parsed
     seen_on: dict[str, list[int]] = {}
-    count = 0
-    try:
-        found = uploads.read_header(reader)
-        if found is None:  # nothing but separators and spaces
-            parsed.problems.append(Problem(None, "", "", _("The file is empty.")))
-            return parsed
-        header, header_line = found
-        if not _check_header(header, header_line, parsed):
-            return parsed
-        for line, cells in uploads.data_rows(reader):
-            count += 1
-            if count > MAX_ROWS:
-                parsed.problems.append(Problem(None, "", "", _(
-                    "The file has more than %(limit)s residents. Split it into smaller files."
-                ) % {"limit": f"{MAX_ROWS:,}"}))
-                return parsed
-            _read_row(header, cells, line, parsed, seen_on)
-    except csv.Error as error:
-        parsed.problems.append(Problem(reader.line_num or None, "", "", _(
-            "This line cannot be read as CSV: %(error)s"
-        ) % {"error": error}))
-        return parsed
-
-    if count == 0:
-        parsed.problems.append(Problem(None, "", "", _(
-            "The file has a header but no residents."
-        )))
+    for row in table.rows:
+        _read_row(table, row, parsed, seen_on, today or timezone.localdate())
     for email, lines in seen_on.items():
         if len(lines) > 1:
             for line in lines:
@@ -225,9 +229,9 @@ def read_residents_csv(data: bytes | str) -> ParsedFile:
                     "This e-mail address is also on line %(lines)s; each resident may appear only once."
                 ) % {"lines": others}))
     if parsed.problems:
-        duplicated = {e for e, lines in seen_on.items() if len(lines) > 1}
+        duplicated = {email for email, lines in seen_on.items() if len(lines) > 1}
         parsed.rows = [r for r in parsed.rows if r.email not in duplicated]
-    parsed.problems.sort(key=_problem_order)
+    parsed.problems = sorted(dict.fromkeys(parsed.problems), key=_problem_order)
     return parsed
 
 
@@ -236,48 +240,18 @@ def _problem_order(problem: Problem) -> tuple[int, int]:
     return (problem.line or 0, column)
 
 
-def _check_header(header: list[str], line: int, parsed: ParsedFile) -> bool:
-    """Report missing, unknown and repeated columns; False when rows cannot be read at all."""
-    readable = True
-    for name in REQUIRED_COLUMNS:
-        if name not in header:
-            readable = False
-            parsed.problems.append(Problem(line, name, "", _(
-                "This column is missing from the header; no row can be read without it."
-            )))
-    for index, name in enumerate(header):
-        if not name:
-            continue  # an unnamed column; its cells are checked to be empty row by row
-        if name not in COLUMNS:
-            parsed.problems.append(Problem(line, name, "", _(
-                "Unknown column. The columns are: %(columns)s."
-            ) % {"columns": ", ".join(COLUMNS)}))
-        elif name in header[:index]:
-            readable = False
-            parsed.problems.append(Problem(line, name, "", _("This column appears twice.")))
-    return readable
-
-
 def _read_row(
-    header: list[str], cells: list[str], line: int, parsed: ParsedFile,
-    seen_on: dict[str, list[int]],
+    table: uploads.Table, row: uploads.Row, parsed: ParsedFile, seen_on: dict[str, list[int]],
+    today: dt.date,
 ) -> None:
-    values: dict[str, str] = {}
+    line = row.line
     problems: list[Problem] = []
-    for index, cell in enumerate(cells):
-        name = header[index] if index < len(header) else ""
-        if name in COLUMNS:
-            values[name] = cell.strip()
-        elif cell.strip() and (not name or index >= len(header)):
-            problems.append(Problem(line, "", cell.strip(), _(
-                "This row has a value in column %(number)s, which has no name in the header."
-            ) % {"number": index + 1}))
 
     def problem(column: str, reason: str) -> None:
-        problems.append(Problem(line, column, values.get(column, ""), reason))
+        problems.append(Problem(line, column, row.get(column), reason))
 
     def required(column: str) -> str:
-        value = values.get(column, "")
+        value = row.get(column)
         if not value:
             problem(column, _("This value is required."))
         return value
@@ -286,9 +260,13 @@ def _read_row(
         value = required(column)
         if len(value) > max_length:
             problem(column, _("At most %(n)s characters.") % {"n": max_length})
+        try:
+            validate_one_line(value)  # what the model fields check (residents.fields)
+        except ValidationError as error:
+            problem(column, error.messages[0])
         return value
 
-    email = _email(required("email"), lambda reason: problem("email", reason))
+    email = parse_email(required("email"), lambda reason: problem("email", reason))
     if email:
         parsed.emails.add(email)
         seen_on.setdefault(email, []).append(line)
@@ -296,18 +274,18 @@ def _read_row(
     last_name = text("last_name", 100)
     specialty = text("specialty", 100)
     department = text("department", 100)
-    training_year = _training_year(required("training_year"),
+    training_year = _training_year(row.get("training_year"),
                                    lambda reason: problem("training_year", reason))
-    fte = _fte(required("fte"), lambda reason: problem("fte", reason))
-    start_date = _date(required("start_date"), lambda reason: problem("start_date", reason))
-    end_date = _date(values.get("end_date", ""), lambda reason: problem("end_date", reason))
-    if start_date and end_date and end_date < start_date:
+    fte = _fte(row.get("fte"), lambda reason: problem("fte", reason))
+    start_date = _date(row.get("start_date"), lambda reason: problem("start_date", reason))
+    end_date = _date(row.get("end_date"), lambda reason: problem("end_date", reason))
+    if end_date and end_date < (start_date or today):
         problem("end_date", _("The end of training cannot be before its start."))
-    supervisors = _supervisors(values.get("supervisor_emails", ""),
+    supervisors = _supervisors(row.get("supervisor_emails"),
                                lambda reason: problem("supervisor_emails", reason))
     if email and email in supervisors:
         problem("supervisor_emails", _("A resident cannot supervise themselves."))
-    language = values.get("language", "").lower() or None
+    language = row.get("language").lower() or None
     if language and language not in LANGUAGES:
         problem("language", _("Use one of: %(choices)s.") % {"choices": ", ".join(LANGUAGES)})
 
@@ -318,59 +296,56 @@ def _read_row(
         line=line, email=email, first_name=first_name, last_name=last_name, specialty=specialty,
         department=department, training_year=training_year, fte=fte, start_date=start_date,
         end_date=end_date, supervisor_emails=supervisors, language=language,
+        has_end_date=table.has("end_date"), has_supervisors=table.has("supervisor_emails"),
+        default_start_date=today,
     ))
 
 
-def _email(value: str, problem) -> str:
+def parse_email(value: str, problem) -> str:
+    """``value`` as stored and compared (see ``residents.validators``), or "" after telling
+    ``problem`` why it is no address."""
     if not value:
         return ""
     try:
-        validate_email(value)
+        validate_email_address(value)
     except ValidationError:
         problem(_("This is not a valid e-mail address."))
         return ""
-    return User.objects.normalize_email(value).lower()
+    return normalise_email(value)
 
 
-def _training_year(value: str, problem) -> int:
+def _training_year(value: str, problem) -> int | None:
     if not value:
-        return 0
+        return None
     if not _WHOLE_NUMBER.fullmatch(value) or not 1 <= int(value) <= 8:
         problem(_("The training year is a whole number from 1 to 8."))
-        return 0
+        return None
     return int(value)
 
 
-def _fte(value: str, problem) -> Decimal:
+def _fte(value: str, problem) -> Decimal | None:
     if not value:
-        return Decimal(0)
+        return None
     try:
-        fte = Decimal(value.replace(",", "."))
-    except InvalidOperation:
+        fte = uploads.parse_decimal(value)
+    except ValueError:
         fte = Decimal("NaN")
     if not fte.is_finite() or not Decimal("0.10") <= fte <= Decimal("1.00"):
         problem(_("FTE is a number from 0.10 to 1.00, for example 0.8 or 0,8."))
-        return Decimal(0)
+        return None
     if fte != fte.quantize(Decimal("0.01")):
         problem(_("FTE has at most two decimals."))
-        return Decimal(0)
+        return None
     return fte.quantize(Decimal("0.01"))
 
 
 def _date(value: str, problem) -> dt.date | None:
     if not value:
         return None
-    if match := _ISO_DATE.fullmatch(value):
-        year, month, day = match.groups()
-    elif match := _DUTCH_DATE.fullmatch(value):
-        day, month, year = match.groups()
-    else:
-        problem(_("Write dates as YYYY-MM-DD (2025-09-01) or DD-MM-YYYY (01-09-2025)."))
-        return None
     try:
-        return dt.date(int(year), int(month), int(day))
-    except ValueError:
-        problem(_("There is no such date."))
+        return uploads.parse_date(value)
+    except ValueError as error:
+        problem(str(error))
         return None
 
 
@@ -379,7 +354,7 @@ def _supervisors(value: str, problem) -> tuple[str, ...]:
     for address in _SUPERVISOR_SEPARATORS.split(value):
         if not address:
             continue
-        email = _email(address, lambda reason, address=address: problem(
+        email = parse_email(address, lambda reason, address=address: problem(
             _("'%(address)s' is not a valid e-mail address.") % {"address": address}
         ))
         if email and email not in emails:
@@ -393,9 +368,10 @@ def check_residents_csv(data: bytes | str) -> ImportPlan:
     """Everything an import of ``data`` would do, or every reason it cannot; writes nothing."""
     parsed = read_residents_csv(data)
     if not parsed.rows and parsed.problems:
-        return ImportPlan(problems=parsed.problems)
+        return ImportPlan(problems=parsed.problems, source=parsed.source)
     plan = plan_residents_import(rows=parsed.rows, also_in_file=parsed.emails)
     plan.problems = sorted(parsed.problems + plan.problems, key=_problem_order)
+    plan.source, plan.ignored_columns = parsed.source, parsed.ignored_columns
     if plan.problems:
         plan.changes = []
     return plan
@@ -406,8 +382,11 @@ def plan_residents_import(
 ) -> ImportPlan:
     """Check ``rows`` against the database and work out what importing them changes.
 
-    A fixed number of queries, however many rows: specialties, departments, the users named
-    in the file (with their resident profile) and those residents' supervisors.
+    A specialty or department the file names that does not exist yet is not a problem: it is
+    listed in ``new_specialties`` / ``new_departments`` (as written the first time, matched
+    case-insensitively) and created with the import. A fixed number of queries, however many
+    rows: specialties, departments, the users named in the file (with their resident profile)
+    and those residents' supervisors.
     """
     plan = ImportPlan()
     specialties = {s.name.lower(): s for s in Specialty.objects.all()}
@@ -421,12 +400,12 @@ def plan_residents_import(
         problems: list[Problem] = []
         specialty = specialties.get(row.specialty.lower())
         if specialty is None:
-            problems.append(Problem(row.line, "specialty", row.specialty,
-                                    _unknown(_("specialty"), specialties.values())))
+            specialty = specialties[row.specialty.lower()] = Specialty(name=row.specialty)
+            plan.new_specialties.append(specialty)
         department = departments.get(row.department.lower())
         if department is None:
-            problems.append(Problem(row.line, "department", row.department,
-                                    _unknown(_("department"), departments.values())))
+            department = departments[row.department.lower()] = Department(name=row.department)
+            plan.new_departments.append(department)
         user = users.get(row.email)
         if user is not None and user.role != User.Role.RESIDENT:
             problems.append(Problem(row.line, "email", row.email, _(
@@ -460,17 +439,6 @@ def _users_by_email(emails: set[str], *, lock: bool) -> dict[str, User]:
     return {user.email_lower: user for user in users}
 
 
-def _unknown(kind: str, known: Iterable[object]) -> str:
-    names = ", ".join(str(k) for k in known)
-    if not names:
-        return _("There is no %(kind)s yet. A coordinator adds them in the administration first.") % {
-            "kind": kind
-        }
-    return _("Unknown %(kind)s. Known: %(names)s. A new one is added in the administration.") % {
-        "kind": kind, "names": names,
-    }
-
-
 def _show(value: object) -> str:
     if value is None or value == "":
         return "—"
@@ -496,16 +464,18 @@ def _change(row: ResidentRow, user: User | None, specialty: Specialty, departmen
         "supervisor_emails": " ".join(sorted(s.email.lower() for s in resident.supervisors.all())),
         "language": user.language,
     }
+    # What the file leaves out, the resident keeps.
     wanted = {
         "first_name": row.first_name,
         "last_name": row.last_name,
         "specialty": specialty.name,
         "department": department.name,
-        "training_year": row.training_year,
-        "fte": row.fte,
-        "start_date": row.start_date,
-        "end_date": row.end_date,
-        "supervisor_emails": " ".join(sorted(row.supervisor_emails)),
+        "training_year": row.training_year or resident.training_year,
+        "fte": row.fte if row.fte is not None else resident.fte,
+        "start_date": row.start_date or resident.start_date,
+        "end_date": row.end_date if row.has_end_date else resident.end_date,
+        "supervisor_emails": (" ".join(sorted(row.supervisor_emails)) if row.has_supervisors
+                              else current["supervisor_emails"]),
         "language": row.language or user.language,
     }
     fields = tuple(
@@ -534,6 +504,10 @@ def residents_import(*, rows: Sequence[ResidentRow], expected_digest: str | None
         raise ImportOutdated(plan)
 
     users = plan.users
+    # New reference data first, in the same transaction: the rows below point at it.
+    for item in (*plan.new_specialties, *plan.new_departments):
+        item.full_clean()
+        item.save()
     needs_supervisors: list[tuple[Resident, ResidentRow]] = []
     for change in plan.changes:
         if change.action == Change.UNCHANGED:
@@ -541,7 +515,7 @@ def residents_import(*, rows: Sequence[ResidentRow], expected_digest: str | None
         row = change.row
         profile = dict(
             specialty=change.specialty, department=change.department,
-            training_year=row.training_year, fte=row.fte, start_date=row.start_date,
+            training_year=row.new_training_year, fte=row.new_fte, start_date=row.new_start_date,
             end_date=row.end_date,
         )
         user = change.user
@@ -561,6 +535,13 @@ def residents_import(*, rows: Sequence[ResidentRow], expected_digest: str | None
             changed = {f.column for f in change.fields}
             _update_user(user, row)
             resident = user.resident
+            # Only what the file says; what it leaves out stays as it is.
+            profile.update(
+                training_year=row.training_year or resident.training_year,
+                fte=row.fte if row.fte is not None else resident.fte,
+                start_date=row.start_date or resident.start_date,
+                end_date=row.end_date if row.has_end_date else resident.end_date,
+            )
             for name, value in profile.items():
                 setattr(resident, name, value)
             resident.save(update_fields=list(profile))

@@ -5,12 +5,18 @@ Three steps, so that a file with any problem writes nothing:
 
 1. ``read_roster(data, file_format=..., tz=...)`` reads the file on its own, without the
    database: encoding, syntax, times (local times in ``tz``, DST included), kinds, end after
-   start, overlapping contradictory entries, duplicate ids. Pure: tests need no database.
+   start, duplicate ids. Overlapping entries of one resident are kept as they are (the
+   resident is busy for their union) and counted, never refused. Pure: tests need no database.
 2. ``plan_roster_import(parsed, source=...)`` resolves residents by e-mail address and compares
    the file with what is stored: per resident, entries added, replaced, removed, unchanged
    within the file's period.
 3. ``residents.services.roster_apply.roster_import_apply`` plans again inside one transaction and applies
    the plan with bulk operations.
+
+Many files at once (``check_roster_files``): each file is read and planned on its own, then
+the plans are joined; one file with a problem refuses them all, each problem naming its file.
+An .ics file is matched to its resident by its events' ATTENDEE, else by an e-mail address in
+its name (``r011.özdemir@hospital.example.ics``), else refused saying so.
 
 The replacement rule: entries are matched by (source, external id). Importing a file replaces,
 for each resident it names, the entries of the same source that start within the file's period
@@ -23,12 +29,17 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import io
 import re
+import unicodedata
+import zipfile
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from ..models import RosterEntry, RosterKind
@@ -40,6 +51,8 @@ MAX_ENTRIES = 400_000
 # An RRULE without an end is expanded this far after its first instance (or to the period
 # given with the import, whichever comes first).
 OPEN_RECURRENCE_LIMIT = dt.timedelta(days=366)
+# A rule that ends by itself (UNTIL, COUNT) is expanded to its end, but never past this.
+BOUNDED_RECURRENCE_LIMIT = dt.timedelta(days=5 * 366)
 
 CSV_REQUIRED = ("email", "start", "end", "kind")
 CSV_OPTIONAL = ("external_id",)
@@ -82,9 +95,10 @@ KIND_WORDS: dict[str, str] = {
 IGNORED_WORDS = frozenset({"vrij", "free", "off", "day off", "rest", "compensatie", "roostervrij"})
 _WORD = re.compile(r"[^\W\d_]+(?:[-_][^\W\d_]+)*")
 
-# Overlap is allowed only between on-call duty and other work (a resident is on call from
-# home after a day shift); any other overlap is a contradiction the rostering tool must fix.
+# On-call duty next to other work is ordinary (on call from home after a day shift) and not
+# counted; other overlaps (a night running into leave) are kept and counted in the preview.
 OVERLAP_ALLOWED_WITH = "on_call"
+NOTES_SHOWN = 5  # overlap notes kept per file for the preview; the count has them all
 
 
 # --- Results --------------------------------------------------------------------------------
@@ -108,6 +122,10 @@ class ParsedRoster:
     problems: list[Problem] = field(default_factory=list)
     skipped: int = 0  # "vrij", "off", …: not work, not an error
     text: str = ""
+    overlaps: int = 0  # pairs of one resident's entries that overlap, kept as they are
+    notes: list[str] = field(default_factory=list)  # the first overlaps, in local time
+    by_attendee: int = 0  # .ics events whose resident their ATTENDEE names
+    by_fallback: int = 0  # .ics events that took the resident chosen or in the file name
 
     @property
     def ok(self) -> bool:
@@ -242,7 +260,7 @@ def read_roster(
         ) % {"limit": f"{MAX_ENTRIES:,}"}))
     # Rows with problems of their own are left out of these, so each problem is told once.
     _check_ids(parsed)
-    _check_overlaps(parsed)
+    _count_overlaps(parsed, zone)
     if not parsed.problems and not parsed.rows:
         parsed.problems.append(Problem(None, "", "", _("The file holds no roster entries.")))
     parsed.problems.sort(key=lambda p: (p.line or 0))
@@ -438,11 +456,14 @@ def _read_event(event, line: int | None, zone: ZoneInfo, resident_email: str,
     if str(event.get("STATUS", "")).upper() == "CANCELLED":
         parsed.skipped += 1
         return
-    email = _attendee(event) or resident_email
+    attendee = _attendee(event)
+    email = attendee or resident_email
     if not email:
-        problems.append(Problem(line, "ATTENDEE", label, _(
-            "The event names no resident (no ATTENDEE e-mail address), and no resident was "
-            "chosen for this file.")))
+        # Told once per file: every other event of such an export lacks it too.
+        if not any(p.column == "ATTENDEE" for p in problems):
+            problems.append(Problem(line, "ATTENDEE", label, _(
+                "The events name no resident (no ATTENDEE e-mail address), the file name holds "
+                "no e-mail address, and no resident was chosen for this file.")))
         return
     if not uid:
         problems.append(Problem(line, "UID", label, _("The event has no UID.")))
@@ -486,6 +507,10 @@ def _read_event(event, line: int | None, zone: ZoneInfo, resident_email: str,
     base_id = uid
     if recurrence_id is not None:
         base_id = f"{uid}/{_utc_of(event.decoded('RECURRENCE-ID'), zone):%Y%m%dT%H%M%SZ}"
+    if attendee:
+        parsed.by_attendee += 1
+    else:
+        parsed.by_fallback += 1
     for occurrence in _occurrences(event, start, zone, period):
         if event.get("RRULE") is not None or event.get("RDATE") is not None:
             original = _utc_of(occurrence, zone)
@@ -536,12 +561,16 @@ def _occurrences(event, start, zone: ZoneInfo,
     tzinfo = None if all_day else start.tzinfo
     naive_start = (dt.datetime.combine(start, dt.time(0)) if all_day
                    else start.replace(tzinfo=None))
-    limit = naive_start + OPEN_RECURRENCE_LIMIT
+    rule_list = rrule if isinstance(rrule, list) else ([rrule] if rrule is not None else [])
+    # A rule with UNTIL or COUNT ends by itself (a clinic every week until 31 December of next
+    # year runs past a year); only an open rule is cut off after a year.
+    bounded = all("UNTIL" in rule or "COUNT" in rule for rule in rule_list)
+    limit = naive_start + (BOUNDED_RECURRENCE_LIMIT if bounded else OPEN_RECURRENCE_LIMIT)
     if period is not None:
         period_end = period[1].astimezone(tzinfo or zone).replace(tzinfo=None)
         limit = min(limit, period_end)
     rules = rruleset()
-    for rule in rrule if isinstance(rrule, list) else ([rrule] if rrule is not None else []):
+    for rule in rule_list:
         text = rule.to_ical().decode()
         # UNTIL in UTC ("…Z") next to a naive DTSTART makes dateutil refuse; compare in wall time.
         text = re.sub(r"UNTIL=(\d{8}T\d{6})Z",
@@ -592,27 +621,34 @@ def _check_ids(parsed: ParsedRoster) -> None:
             ) % {"other": other.label}))
 
 
-def _check_overlaps(parsed: ParsedRoster) -> None:
-    """Report every entry that overlaps an earlier entry of the same resident in a way that
-    contradicts it (two shifts at once, work during leave)."""
+def _count_overlaps(parsed: ParsedRoster, zone: ZoneInfo) -> None:
+    """Count the entries of one resident that overlap in a way worth telling (two shifts at
+    once, work during leave), each pair once, and note the first few in local time. They are
+    kept: the resident is busy for their union, which is all planning needs."""
     by_person: dict[str, list[RosterRow]] = defaultdict(list)
     for row in parsed.rows:
         by_person[row.email].append(row)
     for rows in by_person.values():
         rows.sort(key=lambda r: (r.start, r.end))
-        reaching: list[RosterRow] = []  # earlier rows still running, newest last
+        reaching: list[RosterRow] = []  # earlier rows still running
         for row in rows:
             reaching = [r for r in reaching if r.end > row.start]
             for other in reaching:
-                if _contradicts(row, other):
-                    parsed.problems.append(Problem(row.line or None, "start", row.label, _(
-                        "A %(kind)s from %(start)s overlaps %(other_kind)s at %(other)s for the same "
-                        "resident."
-                    ) % {"kind": RosterKind(row.kind).label.lower(),
-                         "start": f"{row.start:%Y-%m-%d %H:%M} UTC",
-                         "other_kind": RosterKind(other.kind).label.lower(), "other": other.label}))
-                    break
+                if not _contradicts(row, other):
+                    continue
+                parsed.overlaps += 1
+                if len(parsed.notes) < NOTES_SHOWN:
+                    parsed.notes.append(_(
+                        "%(other_kind)s %(other)s overlaps %(kind)s %(this)s; both kept."
+                    ) % {"other_kind": RosterKind(other.kind).label, "other": local_span(other, zone),
+                         "kind": RosterKind(row.kind).label.lower(), "this": local_span(row, zone)})
             reaching.append(row)
+
+
+def local_span(row: RosterRow, zone: ZoneInfo) -> str:
+    """"2027-09-26 22:00–2027-09-27 08:00" in the programme's zone."""
+    start, end = row.start.astimezone(zone), row.end.astimezone(zone)
+    return f"{start:%Y-%m-%d %H:%M}–{end:%Y-%m-%d %H:%M}"
 
 
 def _contradicts(a: RosterRow, b: RosterRow) -> bool:
@@ -629,23 +665,21 @@ def plan_roster_import(
     period: tuple[dt.datetime, dt.datetime] | None = None, lock: bool = False,
 ) -> RosterPlan:
     """Resolve residents and compare the file with the stored roster (no writes)."""
-    from ..models import Resident
-
     plan = RosterPlan(source=source, problems=list(parsed.problems), skipped=parsed.skipped)
     period = period or parsed.period(tz)
     if period is None:
         return plan
     plan.period_start, plan.period_end = period
     emails = {row.email for row in parsed.rows}
-    residents = {
-        r.user.email.lower(): r
-        for r in Resident.objects.select_related("user").filter(user__email__in=emails)
-    }
+    residents = residents_by_email(emails)
+    told: set[str] = set()
     for row in parsed.rows:
         if row.email not in residents:
-            plan.problems.append(Problem(row.line or None, "email", row.email, _(
-                "No resident with this e-mail address (%(where)s)."
-            ) % {"where": row.label}))
+            if row.email not in told:  # once per address, not once per entry
+                told.add(row.email)
+                plan.problems.append(Problem(row.line or None, "email", row.email, _(
+                    "No resident with this e-mail address (%(where)s)."
+                ) % {"where": row.label}))
         elif not (period[0] <= row.start < period[1]):
             plan.problems.append(Problem(row.line or None, "start", row.label, _(
                 "The entry starts outside the period of the import."
@@ -705,6 +739,27 @@ def plan_roster_import(
     return plan
 
 
+def residents_by_email(emails: set[str]) -> dict:
+    """Residents by lower-cased e-mail address, compared case-insensitively ("R011.Özdemir@…"
+    is r011.özdemir@…). The database lower-cases ASCII at least (SQLite no more); an address
+    it misses is looked for among those of its domain, compared here."""
+    from ..models import Resident
+
+    residents = Resident.objects.select_related("user")
+    found = {r.user.email.lower(): r for r in residents.annotate(
+        email_lower=Lower("user__email")).filter(email_lower__in=emails)}
+    missing = emails - found.keys()
+    domains = {email.rsplit("@", 1)[-1] for email in missing if "@" in email}
+    if domains:
+        same_domain = Q()
+        for domain in domains:
+            same_domain |= Q(user__email__iendswith=f"@{domain}")
+        for resident in residents.filter(same_domain):
+            if resident.user.email.lower() in missing:
+                found[resident.user.email.lower()] = resident
+    return found
+
+
 def _chunks(items: list, size: int) -> Iterable[list]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
@@ -726,3 +781,211 @@ def guess_format(filename: str, data: bytes | str) -> str:
     if filename.lower().endswith((".ics", ".ical", ".ifb")) or b"BEGIN:VCALENDAR" in head.upper():
         return "ics"
     return "csv"
+
+
+# --- Many files at once ---------------------------------------------------------------------
+
+ROSTER_SUFFIXES = (".ics", ".ical", ".ifb", ".csv")
+MAX_FILES = 2000  # in one import (a zip, a folder, one upload field)
+# An address in a file name: "r011.özdemir@hospital.example.ics", "Rooster - a@b.nl (2027)".
+_EMAIL_IN_NAME = re.compile(r"[^\s/\\@()\[\]<>,;:\"']+@[^\s/\\@()\[\]<>,;:\"']+\.[^\W\d_]{2,}")
+
+
+def email_in_filename(name: str) -> str:
+    """The e-mail address in a file's name, lower-cased, or "" (the extension is not part of
+    it: ``a@hospital.example.ics`` names a@hospital.example)."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    if base.lower().endswith(ROSTER_SUFFIXES):
+        base = base.rsplit(".", 1)[0]
+    # Names from macOS (and zips made there) spell "ö" as "o" + a combining mark: NFC, as
+    # addresses are stored.
+    found = _EMAIL_IN_NAME.search(unicodedata.normalize("NFC", base))
+    return found.group(0).lower() if found else ""
+
+
+@dataclass
+class RosterFile:
+    """One file of an import, before it is read."""
+
+    name: str
+    data: bytes | str
+    file_format: str = ""  # "csv" or "ics"; guessed from name and content when empty
+    resident_email: str = ""  # whose roster an .ics without ATTENDEE is, when chosen on upload
+
+
+def expand_files(name: str, data: bytes) -> list[tuple[str, bytes]]:
+    """A .zip as the roster files in it (folders inside included, other files left out);
+    anything else as itself. Refuses (ValueError) a zip that cannot be read or holds too much."""
+    if not (name.lower().endswith(".zip") or data[:4] == b"PK\x03\x04"):
+        return [(name, data)]
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = [m for m in archive.infolist() if not m.is_dir()
+                   and m.filename.lower().endswith(ROSTER_SUFFIXES)
+                   and not m.filename.startswith("__MACOSX/")]
+        if len(members) > MAX_FILES:
+            raise ValueError(_("The zip holds more than %(limit)s roster files.") % {"limit": MAX_FILES})
+        if sum(m.file_size for m in members) > uploads.ROSTERS.max_bytes * 20:
+            raise ValueError(_("The zip unpacks to more than %(limit)s MB.")
+                             % {"limit": uploads.ROSTERS.max_bytes * 20 // (1024 * 1024)})
+        found = []
+        for member in sorted(members, key=lambda m: m.filename):
+            # Zips made on Windows often carry cp437 names; zipfile decodes those already.
+            found.append((member.filename.rsplit("/", 1)[-1], archive.read(member)))
+        return found
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError) as error:
+        raise ValueError(_("The zip %(name)s cannot be read: %(error)s")
+                         % {"name": name, "error": error}) from None
+
+
+@dataclass
+class CheckedFile:
+    """One file read and planned: whose roster it is and what importing it changes."""
+
+    name: str
+    file_format: str
+    resident_email: str
+    matched_by: str  # attendee, filename, chosen or rows (see RosterImportFile.MatchedBy)
+    parsed: ParsedRoster
+    plan: RosterPlan
+    explicit_period: bool = False
+
+    def covered(self, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime] | None:
+        """The period the file covers for its residents: its import period, stretched to the
+        local midnight its entries last reach (a week's leave from its first day covers the
+        week; a night into the next morning does not cover that next day)."""
+        start, end = self.plan.period_start, self.plan.period_end
+        if start is None:
+            return None
+        if self.parsed.rows and not self.explicit_period:
+            last = max(row.end for row in self.parsed.rows).astimezone(zone)
+            end = max(end, _midnight(last.date(), zone))
+        return start, end
+
+    def preview(self, zone: ZoneInfo) -> dict:
+        start, end = self.covered(zone) or (None, None)
+        return {
+            "name": self.name, "matched_by": self.matched_by,
+            "residents": [{"resident_id": c.resident_id, "name": c.name, "email": c.email}
+                          for c in self.plan.residents],
+            "entries": len(self.parsed.rows), "overlaps": self.parsed.overlaps,
+            "notes": self.parsed.notes,
+            "first_day": start.astimezone(zone).date().isoformat() if start else None,
+            "last_day": (end.astimezone(zone).date() - dt.timedelta(days=1)).isoformat() if end else None,
+        }
+
+
+@dataclass
+class BulkPlan:
+    """Every file of an import checked, and their plans joined into one."""
+
+    files: list[CheckedFile] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    create: list[RosterEntry] = field(default_factory=list, repr=False)
+    update: list[RosterEntry] = field(default_factory=list, repr=False)
+    delete: list[int] = field(default_factory=list, repr=False)
+    period_start: dt.datetime | None = None
+    period_end: dt.datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def total(self) -> int:
+        return len(self.create) + len(self.update) + len(self.delete)
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256("\n".join(f.plan.digest for f in self.files).encode()).hexdigest()
+
+    def per_resident(self) -> list[ResidentChange]:
+        joined: dict[int, ResidentChange] = {}
+        for checked in self.files:
+            for change in checked.plan.residents:
+                into = joined.setdefault(change.resident_id, ResidentChange(
+                    change.resident_id, change.name, change.email))
+                into.added += change.added
+                into.replaced += change.replaced
+                into.removed += change.removed
+                into.unchanged += change.unchanged
+        return sorted(joined.values(), key=lambda c: (c.name.split()[-1:], c.name))
+
+    @property
+    def summary(self) -> dict:
+        return {
+            "added": len(self.create), "replaced": len(self.update), "removed": len(self.delete),
+            "unchanged": sum(f.plan.unchanged for f in self.files),
+            "skipped": sum(f.plan.skipped for f in self.files),
+            "overlaps": sum(f.parsed.overlaps for f in self.files),
+            "files": len(self.files), "residents": len(self.per_resident()), "digest": self.digest,
+        }
+
+
+def check_roster_file(
+    roster_file: RosterFile, *, source: str, tz: str,
+    period: tuple[dt.datetime, dt.datetime] | None = None, lock: bool = False,
+) -> CheckedFile:
+    """Read one file of an import and plan it against the database."""
+    file_format = roster_file.file_format or guess_format(roster_file.name, roster_file.data)
+    chosen = roster_file.resident_email.strip().lower()
+    named = "" if chosen or file_format != "ics" else email_in_filename(roster_file.name)
+    parsed = read_roster(roster_file.data, file_format=file_format, tz=tz,
+                         resident_email=chosen or named, period=period)
+    if file_format != "ics":
+        matched_by = "rows"
+    elif parsed.by_fallback:
+        matched_by = "chosen" if chosen else "filename"
+    else:
+        matched_by = "attendee"
+    plan = plan_roster_import(parsed, source=source, tz=tz, period=period, lock=lock)
+    return CheckedFile(roster_file.name, file_format, chosen or named, matched_by, parsed, plan,
+                       explicit_period=period is not None)
+
+
+def check_roster_files(
+    files: Iterable[RosterFile], *, source: str, tz: str,
+    period: tuple[dt.datetime, dt.datetime] | None = None, lock: bool = False,
+    progress=None,
+) -> BulkPlan:
+    """Every file checked on its own, then joined; ``progress(n)`` after the n-th file.
+
+    All or nothing: a problem in one file refuses the import, each problem naming its file
+    when there are several. The same entry (source and id) in two files is refused too."""
+    files = list(files)
+    bulk = BulkPlan()
+    several = len(files) > 1
+    seen_ids: dict[str, str] = {}
+    for number, roster_file in enumerate(files, start=1):
+        checked = check_roster_file(roster_file, source=source, tz=tz, period=period, lock=lock)
+        bulk.files.append(checked)
+        for problem in checked.plan.problems:
+            bulk.problems.append(_naming(problem, checked.name) if several else problem)
+        for row in checked.parsed.rows:
+            other = seen_ids.setdefault(row.external_id, checked.name)
+            if other != checked.name:
+                bulk.problems.append(Problem(row.line or None, "external_id", row.external_id, _(
+                    "%(file)s: this entry is also in %(other)s; import each entry from one file."
+                ) % {"file": checked.name, "other": other}))
+                break
+        if progress is not None:
+            progress(number)
+    if bulk.problems:
+        return bulk
+    updated = set()
+    for checked in bulk.files:
+        bulk.create.extend(checked.plan.create)
+        bulk.update.extend(checked.plan.update)
+        updated.update(e.pk for e in checked.plan.update)
+    # Two files of one resident with overlapping periods: what one replaces, the other may
+    # have listed for removal; replacing wins, and nothing is removed twice.
+    bulk.delete = sorted({pk for f in bulk.files for pk in f.plan.delete} - updated)
+    starts = [f.plan.period_start for f in bulk.files if f.plan.period_start]
+    ends = [f.plan.period_end for f in bulk.files if f.plan.period_end]
+    bulk.period_start, bulk.period_end = (min(starts), max(ends)) if starts else (None, None)
+    return bulk
+
+
+def _naming(problem: Problem, name: str) -> Problem:
+    """The problem with its file's name in front of the reason: "r011.ics: …"."""
+    return Problem(problem.line, problem.column, problem.value, f"{name}: {problem.reason}")

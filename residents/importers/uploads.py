@@ -1,19 +1,30 @@
-"""An uploaded import file, before either importer looks at its rows.
+"""An uploaded import file, before an importer looks at its rows.
 
-Both imports (residents, rosters) take a file from a browser or a shell and must not trust it:
-this module reads at most one byte past the limit of its kind whatever size the upload
-declared, refuses a file that is too large, decodes it (UTF-8, with or without byte order
-mark; UTF-16 and Latin-1 are refused with a line to look at and how to fix it), and, for CSV,
-finds the delimiter and the header. ``Problem`` is what both importers report.
+Every import takes a file from a browser or a shell and must not trust it: this module reads
+at most one byte past the limit of its kind whatever size the upload declared and refuses a
+file that is too large. ``Problem`` is what every importer reports.
+
+``read_table`` is the one reader of the tabular imports (residents, intervisors, groups,
+intervisors' absences): CSV separated by ``,`` ``;`` or tab, with or without byte order mark,
+in UTF-8, UTF-16 (Excel's "Unicode text") or Windows-1252 (older Excel's "CSV"), or an Excel
+workbook (.xlsx, its first sheet). Headers are matched by name, in English or Dutch, whatever
+their case and spacing. ``parse_date`` and ``parse_decimal`` read the cells the way Dutch Excel
+writes them. The roster import still reads its CSV with ``read_text`` and ``csv_reader``, which
+accept UTF-8 only.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
+import hashlib
 import io
-from collections.abc import Iterator
-from dataclasses import dataclass
+import re
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import IO
 
 from django.core.exceptions import ValidationError
@@ -58,6 +69,13 @@ RESIDENTS = UploadKind(
     how_to_fix_encoding=gettext_lazy(
         "In Excel choose 'Save as' → 'CSV UTF-8 (comma delimited)' and upload that file."),
 )
+INTERVISORS = UploadKind(
+    max_bytes=1 * 1024 * 1024,
+    too_large=RESIDENTS.too_large,
+    how_to_fix_encoding=RESIDENTS.how_to_fix_encoding,
+)
+GROUPS = INTERVISORS
+ABSENCES = INTERVISORS
 ROSTERS = UploadKind(
     max_bytes=25 * 1024 * 1024,  # a year for 500 residents is about 12 MB of CSV
     too_large=gettext_lazy("The file is larger than %(limit)s MB. Split it by period or department."),
@@ -169,3 +187,371 @@ def data_rows(reader) -> Iterator[tuple[int, list[str]]]:
             return
         if not _blank(cells):
             yield line, cells
+
+
+# --- Tables: CSV or Excel, as the tabular imports read them -----------------------------------
+
+@dataclass(frozen=True)
+class Column:
+    """A column an import reads: its name in messages and documentation, the other names a
+    header may give it (Dutch, spreadsheet habits), and whether a file must have it."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row that is not blank: the line it starts on and its cells by column name (only the
+    columns the file has, each stripped of surrounding spaces)."""
+
+    line: int
+    values: dict[str, str]
+
+    def get(self, name: str) -> str:
+        return self.values.get(name, "")
+
+
+@dataclass
+class Table:
+    rows: list[Row] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    # What the file turned out to be, for the preview: "CSV, UTF-8, separated by ';'".
+    source: str = ""
+    columns: tuple[str, ...] = ()  # the known columns the header names
+    ignored: tuple[str, ...] = ()  # header names that are no column of this import
+
+    def has(self, name: str) -> bool:
+        return name in self.columns
+
+
+_XLSX_MAGIC = b"PK\x03\x04"  # a zip archive, which an .xlsx workbook is
+_XLS_MAGIC = b"\xd0\xcf\x11\xe0"  # the Excel 97-2003 format
+_DELIMITER_NAMES = {",": "','", ";": "';'", "\t": "tab"}
+
+
+def header_key(name: str) -> str:
+    """How header names compare: case, spaces, underscores, hyphens and dots do not count, so
+    "E-mail", "email" and "Start date" match "email" and "start_date"."""
+    return re.sub(r"[\s_\-.]+", "", name.removeprefix("\ufeff").casefold())
+
+
+def read_table(
+    data: bytes | str, kind: UploadKind, columns: Sequence[Column], *, max_rows: int,
+    too_many: str = "",
+) -> Table:
+    """Read a CSV file or an Excel workbook into rows of named cells; never touches the
+    database. Problems name the line and column, each once; a file with a problem in its
+    header has no rows. ``too_many`` (with %(limit)s) says what to do past ``max_rows``."""
+    table = Table()
+    problem = size_problem(data, kind)
+    if problem:
+        table.problems.append(problem)
+        return table
+    if isinstance(data, bytes) and data.startswith(_XLS_MAGIC):
+        table.problems.append(Problem(None, "", "", _(
+            "This is an Excel 97-2003 workbook (.xls). Save it as an Excel workbook (.xlsx) or as "
+            "CSV and upload that file.")))
+        return table
+    if isinstance(data, bytes) and data.startswith(_XLSX_MAGIC):
+        lines = _xlsx_lines(data, table)
+    else:
+        lines = _csv_lines(data, kind, table)
+    if lines is None:
+        return table
+    try:
+        _read_lines(lines, columns, table, max_rows=max_rows, too_many=too_many)
+    except csv.Error as error:
+        table.problems.append(Problem(getattr(lines, "line_num", None) or None, "", "", _(
+            "This line cannot be read as CSV: %(error)s") % {"error": error}))
+    table.problems = list(dict.fromkeys(table.problems))  # each problem once
+    if table.problems:
+        table.rows = [r for r in table.rows if r.line not in {p.line for p in table.problems}]
+    return table
+
+
+def decode_any(data: bytes | str) -> tuple[str, str]:
+    """The file's text and the encoding it was read in (as the preview names it).
+
+    UTF-8 first, with or without byte order mark, then UTF-16 with its byte order mark, then
+    Windows-1252, which is what Excel writes as "CSV" on a Dutch Windows. A file that is none
+    of these raises ``UnicodeDecodeError``."""
+    if isinstance(data, str):
+        return data.removeprefix("\ufeff"), "UTF-8"
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8):].decode("utf-8"), _("UTF-8 with byte order mark")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16").removeprefix("\ufeff"), "UTF-16"
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        # Windows-1252 leaves five bytes undefined; a file using them is not that either.
+        return data.decode("cp1252"), "Windows-1252"
+
+
+class _Lines:
+    """Rows of cells, each with the line it starts on: the common shape of CSV and Excel."""
+
+    def __init__(self, rows: Iterator[tuple[int, list[str]]]):
+        self._rows = rows
+        self.line_num = 0
+
+    def __iter__(self):
+        for line, cells in self._rows:
+            self.line_num = line
+            yield line, cells
+
+
+def _csv_lines(data: bytes | str, kind: UploadKind, table: Table) -> _Lines | None:
+    try:
+        text, encoding = decode_any(data)
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        table.problems.append(Problem(line, "", "", _(
+            "The file is neither UTF-8 nor Windows-1252 (the first character that cannot be read "
+            "is on this line).") + " " + str(kind.how_to_fix_encoding)))
+        return None
+    if not text.strip():
+        table.problems.append(Problem(None, "", "", _("The file is empty.")))
+        return None
+    delimiter = detect_delimiter(text)
+    table.source = _("CSV, %(encoding)s, separated by %(delimiter)s") % {
+        "encoding": encoding, "delimiter": _DELIMITER_NAMES[delimiter]}
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        while True:
+            line = reader.line_num + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error:
+                lines.line_num = reader.line_num
+                raise
+            yield line, cells
+
+    lines = _Lines(rows())
+    return lines
+
+
+def _xlsx_lines(data: bytes, table: Table) -> _Lines | None:
+    # Imported here: only an Excel upload needs openpyxl, so web processes load it on demand.
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        table.problems.append(Problem(None, "", "", _(
+            "This file cannot be read as an Excel workbook (.xlsx). Save it again from Excel, or "
+            "as CSV.")))
+        return None
+    sheet = workbook.worksheets[0]
+    table.source = _("Excel workbook, sheet '%(sheet)s'") % {"sheet": sheet.title}
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        try:
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                yield number, [_cell_text(v) for v in values]
+        finally:
+            workbook.close()
+
+    return _Lines(rows())
+
+
+def _cell_text(value: object) -> str:
+    """A workbook cell as the text a CSV export would hold; dates as ISO dates."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="minutes")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _read_lines(
+    lines: _Lines, columns: Sequence[Column], table: Table, *, max_rows: int, too_many: str
+) -> None:
+    by_key: dict[str, str] = {}
+    for column in columns:
+        for name in (column.name, *column.aliases):
+            by_key[header_key(name)] = column.name
+    rows = iter(lines)
+    header_line, header = next(
+        ((line, cells) for line, cells in rows if not _blank(cells)), (0, None))
+    if header is None:
+        table.problems.append(Problem(None, "", "", _("The file is empty.")))
+        return
+
+    names: list[str] = []  # the column name of each cell, "" when none
+    ignored: list[str] = []
+    for cell in header:
+        written = cell.strip().removeprefix("\ufeff")
+        name = by_key.get(header_key(written), "")
+        if name and name in names:
+            table.problems.append(Problem(header_line, name, written, _(
+                "This column appears twice.")))
+            name = ""
+        elif written and not name:
+            ignored.append(written)
+        names.append(name)
+    table.columns = tuple(n for n in names if n)
+    table.ignored = tuple(ignored)
+    for column in columns:
+        if column.required and column.name not in names:
+            also = ", ".join(column.aliases[:3])
+            reason = _("This column is missing from the header; no row can be read without it.")
+            if also:
+                reason += " " + _("It may also be called: %(names)s.") % {"names": also}
+            table.problems.append(Problem(header_line, column.name, "", reason))
+    if table.problems:
+        return
+
+    count = 0
+    for line, cells in rows:
+        if _blank(cells):
+            continue
+        count += 1
+        if count > max_rows:
+            table.problems.append(Problem(None, "", "", (too_many or _(
+                "The file has more than %(limit)s rows. Split it into smaller files."))
+                % {"limit": f"{max_rows:,}"}))
+            table.rows = []
+            return
+        values: dict[str, str] = {}
+        for index, cell in enumerate(cells):
+            name = names[index] if index < len(names) else ""
+            if name:
+                values[name] = cell.strip()
+            elif cell.strip() and (index >= len(header) or not header[index].strip()):
+                table.problems.append(Problem(line, "", cell.strip(), _(
+                    "This row has a value in column %(number)s, which has no name in the header."
+                ) % {"number": index + 1}))
+        table.rows.append(Row(line, values))
+    if count == 0:
+        table.problems.append(Problem(None, "", "", _("The file has a header but no rows.")))
+
+
+# --- Cells ------------------------------------------------------------------------------------
+
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[ T]00:00(?::00)?)?")
+# Day first, as Dutch Excel writes dates; "/" is refused because it is ambiguous (09/01/2024).
+_DUTCH_DATE = re.compile(r"([0-9]{1,2})-([0-9]{1,2})-([0-9]{4})")
+
+
+def parse_date(value: str) -> dt.date:
+    """A date written as ISO (2027-09-27) or as Dutch Excel writes it, day first (27-9-2027,
+    27-09-2027). ``ValueError`` with a message for the person otherwise."""
+    if match := _ISO_DATE.fullmatch(value.strip()):
+        year, month, day = match.groups()
+    elif match := _DUTCH_DATE.fullmatch(value.strip()):
+        day, month, year = match.groups()
+    else:
+        raise ValueError(_("Write dates as YYYY-MM-DD (2027-09-27) or DD-MM-YYYY (27-09-2027)."))
+    try:
+        return dt.date(int(year), int(month), int(day))
+    except ValueError:
+        raise ValueError(_("There is no such date.")) from None
+
+
+def parse_decimal(value: str) -> Decimal:
+    """A number with a decimal point or a decimal comma (0.8 or 0,8); ``ValueError`` otherwise."""
+    text = value.strip()
+    if text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(_("This is not a number.")) from None
+    if not number.is_finite():
+        raise ValueError(_("This is not a number."))
+    return number
+
+
+# --- Outcomes every import shares -------------------------------------------------------------
+
+class ImportRefused(ValidationError):
+    """The rows cannot be imported; nothing was written. ``problems`` says why, row by row."""
+
+    def __init__(self, problems: Sequence[Problem]):
+        self.problems = list(problems)
+        super().__init__([str(p) for p in self.problems])
+
+
+class ImportOutdated(Exception):
+    """The data changed between the preview and the confirmation; ``plan`` is the new one."""
+
+    def __init__(self, plan: object):
+        self.plan = plan
+        super().__init__("The import would no longer do what its preview showed.")
+
+
+# --- Plans of the simple imports --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PlannedRow:
+    """What importing one row does, as the preview shows it: ``create``, ``update`` or
+    ``unchanged``, the row's cells in the preview's columns, and what changes."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    UNCHANGED = "unchanged"
+
+    line: int
+    action: str
+    cells: tuple[str, ...]
+    changes: tuple[str, ...] = ()
+
+
+@dataclass
+class TablePlan:
+    """The preview of an import (intervisors, groups, absences): every row's outcome, or every
+    problem. ``digest`` lets the confirmation apply exactly what the preview showed."""
+
+    headers: tuple[str, ...] = ()
+    rows: list[PlannedRow] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    source: str = ""
+    ignored_columns: tuple[str, ...] = ()
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def count(self, action: str) -> int:
+        return sum(1 for r in self.rows if r.action == action)
+
+    @property
+    def summary(self) -> str:
+        return _("%(created)s created, %(updated)s updated, %(unchanged)s unchanged") % {
+            "created": self.count(PlannedRow.CREATE), "updated": self.count(PlannedRow.UPDATE),
+            "unchanged": self.count(PlannedRow.UNCHANGED),
+        }
+
+    @property
+    def digest(self) -> str:
+        parts = [repr((r.line, r.action, r.cells, r.changes)) for r in self.rows]
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+    def describe(self) -> list[str]:
+        """The preview as lines of text, for the commands."""
+        lines = [_("File: %(source)s") % {"source": self.source}] if self.source else []
+        if self.ignored_columns:
+            lines.append(_("Ignored columns: %(names)s") % {"names": ", ".join(self.ignored_columns)})
+        lines += self.notes
+        labels = {PlannedRow.CREATE: _("new"), PlannedRow.UPDATE: _("update"),
+                  PlannedRow.UNCHANGED: _("unchanged")}
+        for row in self.rows:
+            text = _("line %(line)s") % {"line": row.line} + f": {labels[row.action]} " + " · ".join(
+                c for c in row.cells if c)
+            if row.changes:
+                text += " (" + "; ".join(row.changes) + ")"
+            lines.append(text)
+        return lines

@@ -1,8 +1,10 @@
 """Applying a confirmed roster import, in the worker: one transaction, bulk writes, progress
 for the page (written and read here only), and the sweeper that fails imports whose worker died.
 
-Upload → check (a RosterImport in status "checked" holding the file and its preview) →
-confirm (queued; a worker applies it) → done or failed. All or nothing: the worker plans
+Upload (files kept, one ``RosterImportFile`` each) → check (status "checking", then
+"checked" with its preview; a worker checks a bulk) → confirm (queued; a worker applies it)
+→ done or failed. The progress bar counts files while an import is checked and rows while
+it is applied, from one place (``report_progress``). All or nothing: the worker plans
 again inside one transaction and applies the plan with bulk operations. Checking and
 confirming are in ``roster_imports``; this module is what the task calls.
 """
@@ -21,7 +23,8 @@ from django.utils.translation import gettext as _
 from .. import signals
 from ..importers import rosters
 from ..importers.uploads import Problem
-from ..models import RosterEntry, RosterImport
+from ..models import RosterCoverage, RosterEntry, RosterImport, RosterImportFile
+from ..timezones import programme_zone
 
 ROSTER_CHUNK = 2000  # rows per bulk statement; progress is reported after each
 
@@ -38,16 +41,29 @@ class RosterImportRefused(ValidationError):
         super().__init__([str(p) for p in self.problems])
 
 
-def _plan_of(roster_import) -> tuple[object, object]:
-    summary = roster_import.summary or {}
-    period = None
-    if summary.get("explicit_period") and roster_import.period_start and roster_import.period_end:
-        period = (roster_import.period_start, roster_import.period_end)
-    parsed = rosters.read_roster(
-        roster_import.content, file_format=roster_import.file_format, tz=summary["tz"],
-        resident_email=summary.get("resident_email", ""), period=period,
-    )
-    return parsed, period
+def problems_json(problems) -> list[dict]:
+    return [{"line": p.line, "column": p.column, "value": p.value, "reason": p.reason}
+            for p in problems]
+
+
+def stored_files(roster_import: RosterImport) -> list[rosters.RosterFile]:
+    """An import's files as the importer reads them (an import from before files were kept
+    one row each holds its one file in ``content``)."""
+    files = [
+        rosters.RosterFile(f.filename, f.content, f.file_format, f.resident_email)
+        for f in roster_import.files.all()
+    ]
+    if not files and roster_import.content:
+        files = [rosters.RosterFile(roster_import.filename, roster_import.content,
+                                    roster_import.file_format,
+                                    (roster_import.summary or {}).get("resident_email", ""))]
+    return files
+
+
+def import_period(roster_import: RosterImport) -> tuple[dt.datetime, dt.datetime] | None:
+    if (roster_import.summary or {}).get("explicit_period") and roster_import.period_start:
+        return roster_import.period_start, roster_import.period_end
+    return None
 
 
 PROGRESS_TIMEOUT = 3600  # seconds; longer than an import may run (ROSTER_IMPORT_RUN_LIMIT)
@@ -57,8 +73,8 @@ def _progress_key(pk: int) -> str:
     return f"roster-import:{pk}:done"
 
 
-def _report_progress(pk: int, done: int) -> None:
-    """Tell the page how many rows the running import has written so far.
+def report_progress(pk: int, done: int) -> None:
+    """Tell the page how far the import is: files checked, or rows written so far.
 
     The cache is the one place progress is kept while an import runs. The rows themselves are
     written in one transaction, invisible to every other connection until it commits, so the
@@ -70,14 +86,68 @@ def _report_progress(pk: int, done: int) -> None:
     cache.set(_progress_key(pk), done, PROGRESS_TIMEOUT)
 
 
+def clear_progress(pk: int) -> None:
+    """Forget the reported progress (checking is over; applying counts afresh)."""
+    cache.delete(_progress_key(pk))
+
+
 def roster_import_done(roster_import: RosterImport) -> int:
-    """How many of the import's rows are written: all once it is done, what its worker last
-    reported while it runs, none before or after a failure."""
+    """How many of the import's rows are written (of its files checked, while it is checked):
+    all once it is done, what its worker last reported while it runs, none before or after a
+    failure."""
     if roster_import.status == RosterImport.Status.DONE:
         return roster_import.total
-    if roster_import.status == RosterImport.Status.RUNNING:
+    if roster_import.status in (RosterImport.Status.RUNNING, RosterImport.Status.CHECKING):
         return min(cache.get(_progress_key(roster_import.pk)) or 0, roster_import.total)
     return 0
+
+
+def roster_import_check_stored(*, roster_import_id: int) -> RosterImport:
+    """Check an import's files (a worker does it for a bulk): checked with its preview, or
+    failed naming every problem. Safe to run twice: only an import being checked is checked."""
+    roster_import = RosterImport.objects.get(pk=roster_import_id)
+    if roster_import.status != RosterImport.Status.CHECKING:
+        return roster_import
+    files = list(roster_import.files.all())
+    zone = programme_zone()
+    bulk = rosters.check_roster_files(
+        stored_files(roster_import), source=roster_import.source, tz=roster_import.summary["tz"],
+        period=import_period(roster_import),
+        progress=lambda n: report_progress(roster_import.pk, n),
+    )
+    clear_progress(roster_import.pk)
+    problems = bulk.problems
+    # Only an import still being checked changes: the sweeper may have failed it meanwhile.
+    checking = RosterImport.objects.filter(pk=roster_import.pk, status=RosterImport.Status.CHECKING)
+    with transaction.atomic():
+        if problems:
+            checking.update(
+                status=RosterImport.Status.FAILED, done=0, finished_at=timezone.now(),
+                status_changed_at=timezone.now(), problems=problems_json(problems))
+        else:
+            for row, checked in zip(files, bulk.files, strict=True):
+                row.residents = [{"resident_id": c.resident_id, "name": c.name, "email": c.email}
+                                 for c in checked.plan.residents]
+                row.matched_by, row.resident_email = checked.matched_by, checked.resident_email[:254]
+                row.period_start, row.period_end = checked.covered(zone) or (None, None)
+                row.entries, row.overlaps = len(checked.parsed.rows), checked.parsed.overlaps
+            RosterImportFile.objects.bulk_update(
+                files, ["residents", "matched_by", "resident_email", "period_start", "period_end",
+                        "entries", "overlaps"], batch_size=200)
+            summary = roster_import.summary | bulk.summary | {
+                "per_resident": [
+                    {"resident_id": c.resident_id, "name": c.name, "email": c.email, "added": c.added,
+                     "replaced": c.replaced, "removed": c.removed, "unchanged": c.unchanged}
+                    for c in bulk.per_resident()
+                ],
+                "per_file": [checked.preview(zone) for checked in bulk.files],
+            }
+            checking.update(
+                status=RosterImport.Status.CHECKED, status_changed_at=timezone.now(),
+                period_start=bulk.period_start, period_end=bulk.period_end,
+                total=bulk.total, done=0, summary=summary)
+    roster_import.refresh_from_db()
+    return roster_import
 
 
 def roster_import_apply(*, roster_import_id: int):
@@ -93,10 +163,9 @@ def roster_import_apply(*, roster_import_id: int):
         return roster_import
     try:
         with transaction.atomic():
-            parsed, period = _plan_of(roster_import)
-            plan = rosters.plan_roster_import(
-                parsed, source=roster_import.source, tz=roster_import.summary["tz"],
-                period=period, lock=True,
+            plan = rosters.check_roster_files(
+                stored_files(roster_import), source=roster_import.source,
+                tz=roster_import.summary["tz"], period=import_period(roster_import), lock=True,
             )
             if plan.problems:
                 raise RosterImportRefused(plan.problems)
@@ -109,7 +178,7 @@ def roster_import_apply(*, roster_import_id: int):
             for chunk in rosters._chunks(plan.delete, ROSTER_CHUNK):
                 RosterEntry.objects.filter(pk__in=chunk).delete()
                 done += len(chunk)
-                _report_progress(roster_import.pk, done)
+                report_progress(roster_import.pk, done)
             for chunk in rosters._chunks(plan.update, ROSTER_CHUNK):
                 for entry in chunk:
                     entry.roster_import_id = roster_import.pk
@@ -117,13 +186,14 @@ def roster_import_apply(*, roster_import_id: int):
                     chunk, ["resident", "start", "end", "kind", "roster_import"]
                 )
                 done += len(chunk)
-                _report_progress(roster_import.pk, done)
+                report_progress(roster_import.pk, done)
             for chunk in rosters._chunks(plan.create, ROSTER_CHUNK):
                 for entry in chunk:
                     entry.roster_import_id = roster_import.pk
                 RosterEntry.objects.bulk_create(chunk)
                 done += len(chunk)
-                _report_progress(roster_import.pk, done)
+                report_progress(roster_import.pk, done)
+            _record_coverage(roster_import, plan)
             summary = roster_import.summary | plan.summary
             finished = RosterImport.objects.filter(
                 pk=roster_import.pk, status=RosterImport.Status.RUNNING
@@ -131,6 +201,7 @@ def roster_import_apply(*, roster_import_id: int):
                 status=RosterImport.Status.DONE, total=plan.total, done=plan.total,
                 summary=summary, content="", finished_at=timezone.now(),
             )
+            roster_import.files.update(content="")
             if not finished:
                 # The sweeper gave up on this import meanwhile and told the coordinator
                 # nothing was imported: keep that true (the rollback undoes every row).
@@ -141,13 +212,30 @@ def roster_import_apply(*, roster_import_id: int):
     except RosterImportRefused as refused:
         RosterImport.objects.filter(pk=roster_import.pk).update(
             status=RosterImport.Status.FAILED, done=0, finished_at=timezone.now(),
-            problems=[{"line": p.line, "column": p.column, "value": p.value, "reason": p.reason}
-                      for p in refused.problems],
+            problems=problems_json(refused.problems),
         )
     finally:
-        cache.delete(_progress_key(roster_import.pk))
+        clear_progress(roster_import.pk)
     roster_import.refresh_from_db()
     return roster_import
+
+
+def _record_coverage(roster_import: RosterImport, plan) -> None:
+    """Each file covers its period for every resident it names: from now on their roster is
+    known there (free unless an entry says otherwise). Older records of the same source that
+    the new period holds whole are replaced, so importing again does not pile them up."""
+    rows, zone = [], programme_zone()
+    for checked in plan.files:
+        covered = checked.covered(zone)
+        if covered is None:
+            continue
+        start, end = covered
+        ids = [change.resident_id for change in checked.plan.residents]
+        RosterCoverage.objects.filter(resident_id__in=ids, source=roster_import.source,
+                                      start__gte=start, end__lte=end).delete()
+        rows += [RosterCoverage(resident_id=pk, start=start, end=end, source=roster_import.source,
+                                roster_import_id=roster_import.pk) for pk in ids]
+    RosterCoverage.objects.bulk_create(rows, batch_size=1000)
 
 
 def _after_roster_import(pk: int) -> None:
@@ -181,6 +269,8 @@ def roster_imports_sweep(*, now: dt.datetime | None = None) -> int:
     stuck = RosterImport.objects.filter(
         waited(RosterImport.Status.QUEUED, ROSTER_IMPORT_QUEUE_LIMIT)
         | waited(RosterImport.Status.RUNNING, ROSTER_IMPORT_RUN_LIMIT)
+        # Checking a bulk waits for a worker and then runs; it gets both limits.
+        | waited(RosterImport.Status.CHECKING, ROSTER_IMPORT_QUEUE_LIMIT + ROSTER_IMPORT_RUN_LIMIT)
     )
     reason = _("The import stopped without finishing (its worker is gone); nothing was "
                "imported. Upload the file again.")
@@ -193,7 +283,8 @@ def roster_imports_sweep(*, now: dt.datetime | None = None) -> int:
 def roster_import_fail(*, roster_import_id: int, reason: str) -> None:
     """Mark an import that broke unexpectedly as failed, so its page stops waiting."""
     RosterImport.objects.filter(
-        pk=roster_import_id, status__in=[RosterImport.Status.QUEUED, RosterImport.Status.RUNNING]
+        pk=roster_import_id,
+        status__in=[RosterImport.Status.CHECKING, RosterImport.Status.QUEUED, RosterImport.Status.RUNNING]
     ).update(status=RosterImport.Status.FAILED, finished_at=timezone.now(),
              problems=[{"line": None, "column": "", "value": "", "reason": reason}])
 

@@ -1,4 +1,11 @@
-"""Checking an uploaded roster file and queueing it for a worker once it is confirmed."""
+"""Taking roster files in (one, several, a folder, a zip), checking them, and queueing them
+for a worker once confirmed.
+
+Upload → check → confirm → apply. A single file is checked in the request, so its problems
+show on the form at once; several files are kept and checked by a worker
+(``residents.tasks.rosters.roster_import_check``) while the page shows the progress bar that
+applying uses too: the web request returns at once, however many exports a bulk holds.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +15,76 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..importers import rosters
-from ..models import RosterImport, User
+from ..importers.uploads import Problem
+from ..models import RosterImport, RosterImportFile, User
 from ..timezones import programme_tz_name
-from .roster_apply import RosterImportRefused
+from .roster_apply import (
+    RosterImportRefused,
+    roster_import_check_stored,
+)
+
+# Up to this many files are checked in the request; more go to a worker.
+CHECK_IN_REQUEST = 1
+
+
+@transaction.atomic
+def roster_import_upload(
+    *, files: list[rosters.RosterFile], source: str, by: User | None,
+    period: tuple[dt.datetime, dt.datetime] | None = None,
+) -> RosterImport:
+    """Keep the files of an import, unchecked (status "checking"), one row each.
+
+    A file that cannot be decoded at all (too large, not text) refuses the import here,
+    named, so nothing is kept."""
+    source = source.strip() or "roster"
+    names = [f.name for f in files]
+    label = names[0] if len(names) == 1 else f"{len(names)} files ({names[0]} …)"
+    roster_import = RosterImport.objects.create(
+        created_by=by, filename=label[:255], source=source[:100],
+        file_format=(files[0].file_format or rosters.guess_format(files[0].name, files[0].data))
+        if files else "ics",
+        status=RosterImport.Status.CHECKING, status_changed_at=timezone.now(),
+        period_start=period[0] if period else None, period_end=period[1] if period else None,
+        total=len(files), done=0,
+        summary={"tz": programme_tz_name(), "explicit_period": period is not None},
+    )
+    rows, problems = [], []
+    for position, roster_file in enumerate(files):
+        text, problem = rosters.uploads.read_text(roster_file.data, rosters.UPLOAD)
+        if problem is not None:
+            problems.append(Problem(problem.line, problem.column, problem.value,
+                                    f"{roster_file.name}: {problem.reason}" if len(files) > 1
+                                    else problem.reason))
+            continue
+        rows.append(RosterImportFile(
+            roster_import=roster_import, position=position, filename=roster_file.name[:255],
+            file_format=roster_file.file_format or rosters.guess_format(roster_file.name, text),
+            content=text, resident_email=roster_file.resident_email.strip().lower()[:254],
+        ))
+    if problems:
+        raise RosterImportRefused(problems)
+    RosterImportFile.objects.bulk_create(rows, batch_size=200)
+    return roster_import
+
+
+@transaction.atomic
+def roster_import_begin(
+    *, files: list[rosters.RosterFile], source: str, by: User | None,
+    period: tuple[dt.datetime, dt.datetime] | None = None,
+) -> RosterImport:
+    """Take an upload in: one file is checked now, several are left to a worker (on commit)."""
+    roster_import = roster_import_upload(files=files, source=source, by=by, period=period)
+    if len(files) <= CHECK_IN_REQUEST:
+        checked = roster_import_check_stored(roster_import_id=roster_import.pk)
+        if checked.status == RosterImport.Status.FAILED:
+            raise RosterImportRefused([Problem(**p) for p in checked.problems])
+        return checked
+    # Celery loads here, when a web process first enqueues, not at start-up.
+    from ..tasks.rosters import roster_import_check as check_task
+
+    pk = roster_import.pk
+    transaction.on_commit(lambda: check_task.delay(pk))
+    return roster_import
 
 
 @transaction.atomic
@@ -24,34 +98,17 @@ def roster_import_check(
     period: tuple[dt.datetime, dt.datetime] | None = None,
     file_format: str | None = None,
 ):
-    """Check a roster file and keep it, with its preview, until it is confirmed.
+    """Check one roster file now and keep it, with its preview, until it is confirmed.
 
     Raises ``RosterImportRefused`` listing every problem; then nothing is kept.
     """
-    tz = programme_tz_name()
-    file_format = file_format or rosters.guess_format(filename, data)
-    source = source.strip() or "roster"
-    parsed, plan = rosters.check_roster(
-        data, file_format=file_format, source=source, tz=tz, resident_email=resident_email,
-        period=period,
-    )
-    if plan.problems:
-        raise RosterImportRefused(plan.problems)
-    summary = plan.summary | {
-        "tz": tz,
-        "resident_email": resident_email.strip().lower(),
-        "explicit_period": period is not None,
-        "per_resident": [
-            {"resident_id": c.resident_id, "name": c.name, "email": c.email, "added": c.added,
-             "replaced": c.replaced, "removed": c.removed, "unchanged": c.unchanged}
-            for c in plan.residents
-        ],
-    }
-    return RosterImport.objects.create(
-        created_by=by, filename=filename[:255], file_format=file_format, source=source[:100],
-        content=parsed.text, status=RosterImport.Status.CHECKED, period_start=plan.period_start,
-        period_end=plan.period_end, total=plan.total, done=0, summary=summary,
-    )
+    roster_import = roster_import_upload(
+        files=[rosters.RosterFile(filename, data, file_format or "", resident_email)],
+        source=source, by=by, period=period)
+    checked = roster_import_check_stored(roster_import_id=roster_import.pk)
+    if checked.status == RosterImport.Status.FAILED:
+        raise RosterImportRefused([Problem(**p) for p in checked.problems])
+    return checked
 
 
 @transaction.atomic

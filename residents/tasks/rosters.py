@@ -28,3 +28,17 @@ def roster_import_apply(roster_import_id: int) -> str:
 def sweep_stuck_roster_imports() -> int:
     """Fail roster imports whose worker died (see ``services.roster_imports_sweep``)."""
     return services.roster_imports_sweep()
+
+
+@shared_task(acks_late=True, time_limit=_IMPORT_LIMIT, soft_time_limit=_IMPORT_LIMIT - 60)
+def roster_import_check(roster_import_id: int) -> str:
+    """Check the files of a bulk import (see ``services.roster_import_check_stored``)."""
+    try:
+        result = services.roster_import_check_stored(roster_import_id=roster_import_id)
+    except Exception:
+        services.roster_import_fail(
+            roster_import_id=roster_import_id,
+            reason="The check stopped with an unexpected error; nothing was imported.",
+        )
+        raise
+    return result.status

@@ -1,3 +1,4 @@
+import base64
 import secrets
 
 from django.contrib import messages
@@ -171,11 +172,11 @@ def resident_import(request: HttpRequest) -> HttpResponse:
     form = ResidentImportForm(request.POST, request.FILES)
     if not form.is_valid():
         return render(request, "residents/resident_import.html", {"form": form}, status=400)
-    plan = importers.check_residents_csv(form.cleaned_data["file"])
+    data = form.cleaned_data["file"]
+    plan = importers.check_residents_csv(data)
     if plan.problems:
         return _resident_import_problems(request, plan.problems)
-    text, _problem = importers.decode(form.cleaned_data["file"])
-    return _resident_import_preview(request, plan, text)
+    return _resident_import_preview(request, plan, data)
 
 
 def _resident_import_problems(request: HttpRequest, problems: list[importers.Problem]) -> HttpResponse:
@@ -184,10 +185,13 @@ def _resident_import_problems(request: HttpRequest, problems: list[importers.Pro
 
 
 def _resident_import_preview(
-    request: HttpRequest, plan: importers.ImportPlan, text: str, *, outdated: bool = False
+    request: HttpRequest, plan: importers.ImportPlan, data: bytes, *, outdated: bool = False
 ) -> HttpResponse:
     token = secrets.token_urlsafe(16)
-    request.session[_IMPORT_SESSION_KEY] = {"token": token, "text": text, "digest": plan.digest}
+    # The file as uploaded (CSV or a workbook), so the confirmation reads exactly it again.
+    request.session[_IMPORT_SESSION_KEY] = {
+        "token": token, "data": base64.b64encode(data).decode(), "digest": plan.digest,
+    }
     return render(request, "residents/resident_import_preview.html", {
         "plan": plan,
         "summary": plan.summary,
@@ -208,7 +212,8 @@ def _resident_import_confirm(request: HttpRequest) -> HttpResponse:
                                   "Nothing was imported; upload the file again."))
         return redirect("resident_import")
     # Check again: specialties, people and supervisors may have changed since the preview.
-    parsed = importers.read_residents_csv(pending["text"])
+    data = base64.b64decode(pending["data"])
+    parsed = importers.read_residents_csv(data)
     try:
         if parsed.problems:
             raise importers.ImportRefused(parsed.problems)
@@ -217,10 +222,21 @@ def _resident_import_confirm(request: HttpRequest) -> HttpResponse:
         del request.session[_IMPORT_SESSION_KEY]
         return _resident_import_problems(request, refused.problems)
     except importers.ImportOutdated as outdated:
-        return _resident_import_preview(request, outdated.plan, pending["text"], outdated=True)
+        outdated.plan.source = parsed.source
+        return _resident_import_preview(request, outdated.plan, data, outdated=True)
     del request.session[_IMPORT_SESSION_KEY]
     messages.success(request, _("Residents imported: %(summary)s.") % {"summary": summary})
     return redirect("resident_list")
+
+
+@coordinator_required
+@require_GET
+def resident_import_example_nl(request: HttpRequest) -> HttpResponse:
+    """The example as Dutch Excel saves it: ';', CRLF, byte order mark, Dutch headers."""
+    return HttpResponse(
+        importers.EXAMPLE_FILE_NL.read_bytes(), content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="residents-nl.csv"'},
+    )
 
 
 @coordinator_required

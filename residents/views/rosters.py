@@ -25,11 +25,13 @@ from ..access import (
     roster_import_for,
 )
 from ..forms.people import apply_errors
-from ..forms.rosters import IntervisorAbsenceForm, RosterUploadForm
+from ..forms.rosters import CoverageForm, IntervisorAbsenceForm, RosterUploadForm
 from ..importers.uploads import Problem
 from ..models import Intervisor, IntervisorAbsence, Resident, RosterImport, User
+from ..selectors import coverage
 from ..services import absences as absence_services
 from ..services import roster_apply, roster_imports
+from ..timezones import programme_zone
 
 EXAMPLES = {
     "csv": ("roster.csv", "text/csv; charset=utf-8"),
@@ -48,12 +50,13 @@ def roster_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not form.is_valid():
             return render(request, "residents/rosters/import.html", context, status=400)
+        files = form.cleaned_data["file"]
         resident = form.cleaned_data["resident"]
+        if resident:
+            files[0].resident_email = resident.user.email
         try:
-            checked = roster_imports.roster_import_check(
-                data=form.cleaned_data["file"], filename=request.FILES["file"].name,
-                source=form.cleaned_data["source"], by=request.user,
-                resident_email=resident.user.email if resident else "", period=form.period(),
+            checked = roster_imports.roster_import_begin(
+                files=files, source=form.cleaned_data["source"], by=request.user, period=form.period(),
             )
         except roster_imports.RosterImportRefused as refused:
             context["problems"] = refused.problems
@@ -78,10 +81,14 @@ def roster_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "imp": roster_import, "done": done, "percent": percent, "problems": problems,
         "summary": roster_import.summary, "Status": RosterImport.Status,
-        "working": roster_import.status in (RosterImport.Status.QUEUED, RosterImport.Status.RUNNING),
+        "working": roster_import.status in (
+            RosterImport.Status.CHECKING, RosterImport.Status.QUEUED, RosterImport.Status.RUNNING),
     }
     if request.headers.get("HX-Request"):
-        return render(request, "residents/rosters/_progress.html", context)
+        response = render(request, "residents/rosters/_progress.html", context)
+        if roster_import.status == RosterImport.Status.CHECKED:
+            response["HX-Refresh"] = "true"  # checked by a worker: the whole page shows the preview
+        return response
     return render(request, "residents/rosters/import_detail.html", context)
 
 
@@ -156,3 +163,25 @@ def intervisor_absence_delete(request: HttpRequest, pk: int, absence_pk: int) ->
     absence_services.intervisor_absence_delete(absence=absence)
     messages.success(request, _("The absence was removed."))
     return redirect("intervisor_absences", pk=intervisor.pk)
+
+
+# --- Coverage ---------------------------------------------------------------------------------
+
+@coordinator_required
+@require_GET
+def roster_coverage(request: HttpRequest) -> HttpResponse:
+    """Per resident, the period their roster covers and the gaps in the planning horizon."""
+    form = CoverageForm(request.GET or None)
+    weeks = form.cleaned_data["weeks"] if form.is_valid() else CoverageForm.DEFAULT_WEEKS
+    zone = programme_zone()
+    today = timezone.localdate()
+    start = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(0), zone)
+    end = start + dt.timedelta(weeks=weeks)
+    rows = coverage.roster_coverage(horizon_start=start, horizon_end=end)
+    context = {
+        "rows": rows, "weeks": weeks, "form": form if form.is_bound else CoverageForm(),
+        "horizon_first": start.date(), "horizon_last": (end - dt.timedelta(days=1)).date(),
+        "with_gaps": sum(1 for row in rows if row.gaps),
+    }
+    return render(request, "residents/rosters/coverage.html", context,
+                  status=200 if form.is_valid() or not form.is_bound else 400)

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from residents.fields import OneLineFormField
 from residents.forms.people import DateInput
 from residents.models import Intervisor
 from residents.timezones import programme_zone
@@ -84,7 +85,7 @@ class TimesForm(forms.Form):
 
 
 class SessionPlanForm(TimesForm):
-    location = forms.CharField(label=_("Location"), max_length=200, required=False)
+    location = OneLineFormField(label=_("Location"), max_length=200, required=False)
     video_url = forms.URLField(label=_("Video link"), required=False, assume_scheme="https")
     status = forms.ChoiceField(label=_("Status"), choices=NEW_STATUS_CHOICES, widget=forms.RadioSelect,
                                initial=Session.Status.SCHEDULED)
@@ -112,7 +113,7 @@ class SeriesForm(forms.Form):
         help_text=_("The first session is on the chosen weekday on or after this date."),
     )
     count = forms.IntegerField(label=_("Number of sessions"), min_value=1, max_value=MAX_SERIES)
-    location = forms.CharField(label=_("Location"), max_length=200, required=False)
+    location = OneLineFormField(label=_("Location"), max_length=200, required=False)
     video_url = forms.URLField(label=_("Video link"), required=False, assume_scheme="https")
     status = forms.ChoiceField(label=_("Status"), choices=NEW_STATUS_CHOICES, widget=forms.RadioSelect,
                                initial=Session.Status.SCHEDULED)
@@ -148,7 +149,7 @@ class SeriesKeepForm(forms.Form):
 
 
 class RescheduleForm(TimesForm):
-    location = forms.CharField(label=_("Location"), max_length=200, required=False)
+    location = OneLineFormField(label=_("Location"), max_length=200, required=False)
     video_url = forms.URLField(label=_("Video link"), required=False, assume_scheme="https")
     capacity = forms.IntegerField(label=_("Seats"), min_value=1, max_value=500)
     scope = forms.ChoiceField(label=_("Apply to"), choices=SCOPE_CHOICES, initial=THIS,
@@ -194,11 +195,11 @@ class StatusForm(forms.Form):
 
 
 class OpenSessionForm(TimesForm):
-    title = forms.CharField(label=_("Title"), max_length=200, required=False,
+    title = OneLineFormField(label=_("Title"), max_length=200, required=False,
                             help_text=_("For example “Make-up session”. Optional."))
     intervisor = forms.ModelChoiceField(label=_("Intervisor"), queryset=Intervisor.objects.none())
     capacity = forms.IntegerField(label=_("Seats"), min_value=1, max_value=500, initial=8)
-    location = forms.CharField(label=_("Location"), max_length=200, required=False)
+    location = OneLineFormField(label=_("Location"), max_length=200, required=False)
     video_url = forms.URLField(label=_("Video link"), required=False, assume_scheme="https")
     status = forms.ChoiceField(label=_("Status"), choices=NEW_STATUS_CHOICES, widget=forms.RadioSelect,
                                initial=Session.Status.SCHEDULED)

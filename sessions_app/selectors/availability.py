@@ -8,6 +8,7 @@ ids back into people. Also finds planned sessions that rosters now rule out.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -22,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from planning import availability as engine
 from planning.availability import GroupRequest, Rules, Window
 from residents.models import IntervisorAbsence, Programme, RosterEntry
+from residents.selectors.coverage import coverage_spans, gaps
 from residents.selectors.rules import rules_for
 from residents.timezones import programme_zone
 
@@ -199,12 +201,48 @@ class GroupPlan:
     def names(self) -> dict[int, str]:
         return {m.pk: m.name for m in self.members}
 
+    def missing_rosters(self) -> list[MissingRosters]:
+        """Members whose roster does not cover the whole horizon, grouped: none at all in it,
+        none after a day (the last it covers), or gaps inside it. Empty when all are known."""
+        known = self.request.member_known
+        if known is None:
+            return []
+        start, end = self.request.horizon_start, self.request.horizon_end
+        zone = ZoneInfo(self.rules.tz)
+        none, after, holes = 0, defaultdict(int), 0
+        for spans in known:
+            missing = gaps(list(spans), start, end)
+            if not missing:
+                continue
+            if not spans or missing == [(start, end)]:
+                none += 1
+            elif missing[-1][1] == end:
+                after[missing[-1][0]] += 1  # where their roster stops
+            else:
+                holes += 1
+        found = [MissingRosters(count, (stop - dt.timedelta(microseconds=1)).astimezone(zone).date())
+                 for stop, count in sorted(after.items())]
+        if none:
+            found.insert(0, MissingRosters(none, None))
+        if holes:
+            found.append(MissingRosters(holes, None, gaps=True))
+        return found
+
+
+class MissingRosters(NamedTuple):
+    """``count`` members without a roster in the horizon (``after`` None), after the day
+    ``after``, or (``gaps``) for some days inside it."""
+
+    count: int
+    after: dt.date | None
+    gaps: bool = False
+
 
 def group_plans(
     groups: Sequence[IntervisionGroup], start: dt.datetime, end: dt.datetime, *,
     rules: Rules | None = None, exclude_sessions: Iterable[int] = (),
 ) -> list[GroupPlan]:
-    """Requests for ``groups`` over [start, end) in four queries, whatever their number."""
+    """Requests for ``groups`` over [start, end) in five queries, whatever their number."""
     rules = rules or rules_for(Programme.get())
     zone = ZoneInfo(rules.tz)
     on = start.astimezone(zone).date()
@@ -219,6 +257,8 @@ def group_plans(
     intervisor_ids = {i for g in groups for i in (g.intervisor_id, g.co_intervisor_id) if i}
     # Only busy time inside the horizon can touch a slot (unlike rosters, no look back).
     busy = _intervisor_busy(intervisor_ids, start, end, exclude_sessions)
+    # What each member's roster covers: outside it, with no duty known, they are unknown.
+    known = coverage_spans({m.pk for found in members.values() for m in found}, start, end)
     # Each group's latest session before the horizon: one row per group, however long the
     # history.
     last: dict[int, dt.datetime] = dict(
@@ -247,6 +287,7 @@ def group_plans(
             cadence_weeks=group.cadence_weeks,
             usual_weekday=local.weekday() if local else None,
             usual_start=local.time().replace(tzinfo=None, second=0, microsecond=0) if local else None,
+            member_known=tuple(tuple(known.get(r.pk, ())) for r in members[group.pk]),
         )
         plans.append(GroupPlan(group, members[group.pk], request, rules, last_start))
     return plans
@@ -266,6 +307,8 @@ class GroupSuggestions:
     suggestions: list[engine.Suggestion]
     matrix: engine.AvailabilityMatrix | None = None
     names: dict[int, str] = field(default_factory=dict)
+    # No time reached the minimum share of members: these are the best times anyway.
+    below_minimum: bool = False
 
     @property
     def required(self) -> int:
@@ -274,21 +317,32 @@ class GroupSuggestions:
 
 def suggest_for_group(
     group: IntervisionGroup, *, weeks: int = DEFAULT_WEEKS, start: dt.datetime | None = None,
-    limit: int = 10, with_matrix: bool = True,
+    end: dt.datetime | None = None, limit: int = 10, with_matrix: bool = True,
+    below_minimum: int = 0,
 ) -> GroupSuggestions:
-    """Ranked suggestions for one group and, for the grid, who can come to each of them."""
+    """Ranked suggestions for one group and, for the grid, who can come to each of them.
+
+    Over [start, end), or ``weeks`` from ``start`` (default: from tomorrow). When no time
+    reaches the minimum share of members, ``below_minimum`` (a number) asks for that many of
+    the best times anyway, with ``below_minimum`` set on the result."""
     rules = rules_for(Programme.get())
     if start is None:
         start, end = default_horizon(weeks, tz=rules.tz)
-    else:
+    elif end is None:
         end = start + dt.timedelta(weeks=weeks)
     (plan,) = group_plans([group], start, end, rules=rules)
     roster = list(roster_query(plan.request.member_ids, start, end))
     suggestions = engine.suggest_slots(plan.request, roster, rules, limit=limit) if plan.members else []
+    below = False
+    if not suggestions and plan.members and below_minimum:
+        # The same ranking with no share required: the intervisor must still be free.
+        anyone = dataclasses.replace(rules, min_share=0)
+        suggestions = engine.suggest_slots(plan.request, roster, anyone, limit=below_minimum)
+        below = bool(suggestions)
     matrix = None
     if with_matrix and suggestions:
         matrix = engine.availability_matrix(plan.request, roster, [s.slot for s in suggestions], rules)
-    return GroupSuggestions(plan, suggestions, matrix, plan.names)
+    return GroupSuggestions(plan, suggestions, matrix, plan.names, below_minimum=below)
 
 
 def suggest_for_groups(
@@ -319,6 +373,7 @@ def suggestion_json(suggestion: engine.Suggestion, names: dict[int, str]) -> dic
                         for s in suggestion.unavailable],
         "released": [{"name": names.get(s.person_id, "?"), "reasons": list(s.reasons)}
                      for s in suggestion.released],
+        "unknown": [names.get(pid, "?") for pid in suggestion.unknown],
     }
 
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from residents.models import Intervisor, Resident
 
-from ..models import IntervisionGroup, Membership
+from ..models import IntervisionGroup, Membership, Session
 
 
 def _fmt(day: dt.date) -> str:
@@ -152,6 +152,7 @@ def group_update(
 ) -> IntervisionGroup:
     group = IntervisionGroup.objects.select_for_update().get(pk=group.pk)
     today = timezone.localdate()
+    renamed = name != group.name
     group.name, group.location = name, location
     group.intervisor, group.co_intervisor = intervisor, co_intervisor
     group.cadence_weeks, group.default_duration_minutes = cadence_weeks, default_duration_minutes
@@ -166,6 +167,9 @@ def group_update(
             {"max_size": _("The group already has more than %(n)d members.") % {"n": max_size}}
         )
     group.save()
+    if renamed:
+        # Calendars show the group's name as the events' title: the feeds must change too.
+        Session.objects.filter(group=group).update(updated_at=timezone.now())
     return group
 
 

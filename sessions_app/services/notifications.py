@@ -15,7 +15,11 @@ claim and stops. Just before sending, the row is checked against the database as
 moved session, is cancelled with the reason in ``last_error`` instead of sent.
 
 Failures. A temporary SMTP failure puts the row back to pending with a later ``due_at``
-(exponential backoff) until ``MAX_ATTEMPTS``; a permanent one fails it at once. A row left in
+(exponential backoff) until ``MAX_ATTEMPTS``; a permanent one fails it at once, and so does
+any error while the message is rendered or built (a missing template, a header that cannot be
+written): sending it again would fail the same way, so the row says why at once instead of
+waiting to be reclaimed. Coordinators see failed and delayed rows on the Mail page and may
+send one again (``notification_retry``). A row left in
 ``sending`` by a worker that died is put back after ``STUCK_AFTER``. Delivery is therefore at
 least once: only a worker dying between the SMTP server's "250 OK" and the update that records
 it can send a message twice, and then with the same Message-ID (``emails.message_id``), which
@@ -35,11 +39,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.contrib.auth.tokens import default_token_generator
+from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.template import TemplateDoesNotExist
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from residents.models import User
 from residents.timezones import programme_zone
@@ -60,6 +67,7 @@ from ..selectors.availability import local_moment
 from ..selectors.notifications import (
     due_notifications,
     low_rsvp_sessions,
+    next_planned_session,
     notification_for_sending,
     participation_of,
 )
@@ -170,15 +178,35 @@ def notify_session_scheduled(*, session: Session) -> None:
     _schedule_reminders(session)
 
 
-@transaction.atomic
-def notify_session_changed(*, session: Session) -> None:
-    """A session moved or changed place: tell everyone affected and re-plan the reminders.
+def session_facts(*, start: dt.datetime, end: dt.datetime, location: str, video_url: str) -> dict:
+    """Time and place of a session as an outbox row keeps them (``Notification.context``)."""
+    return {"start": start.isoformat(), "end": end.isoformat(), "location": location,
+            "video_url": video_url}
 
-    The caller has already raised ``session.sequence``."""
+
+@transaction.atomic
+def notify_session_changed(*, session: Session, before: dict | None = None) -> None:
+    """A session moved or changed place: tell everyone affected, with the time and place
+    ``before`` the change (``session_facts``), and re-plan the reminders.
+
+    The caller has already raised ``session.sequence``. When an earlier change's message is
+    still unsent, it is superseded, and the new one tells what that one would have: the time
+    and place before the first of the two changes, which is what the recipient last heard."""
     scope = session_scope(session)
+    told_before = {
+        row.recipient_id: row.context["before"]
+        for row in Notification.objects.filter(session=session, kind=Kind.SESSION_CHANGED,
+                                               status=Status.PENDING).exclude(scope=scope)
+        if row.context.get("before")
+    }
     _cancel_pending(session, reason="superseded: the session changed", keep_scope=scope)
-    enqueue(Kind.SESSION_CHANGED, _residents_of(session) + _leaders_of(session), session, scope,
-            timezone.now())
+    now = timezone.now()
+    rows = []
+    for user in _residents_of(session) + _leaders_of(session):
+        was = told_before.get(user.pk, before)
+        rows.append(Notification(kind=Kind.SESSION_CHANGED, recipient=user, session=session,
+                                 scope=scope, due_at=now, context={"before": was} if was else {}))
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
     if session.status == Session.Status.SCHEDULED:
         _schedule_reminders(session)
 
@@ -191,13 +219,43 @@ def notify_session_cancelled(*, session: Session) -> None:
             f"session:{session.pk}:cancelled", timezone.now())
 
 
+def seat_scope(participation: Participation, what: str) -> str:
+    """Scope of a message about one resident's seat: "session:12:promoted:0". The number is
+    the participation's ``calendar_sequence``, so giving a seat up and booking it again writes
+    new rows, and a row about a seat as it no longer is is never sent."""
+    return f"session:{participation.session_id}:{what}:{participation.calendar_sequence}"
+
+
+_SEAT_IN_SCOPE = re.compile(r":(?:promoted|seat|seat-given-up):(\d+)$")
+
+
+def scope_seat_sequence(scope: str) -> int | None:
+    match = _SEAT_IN_SCOPE.search(scope)
+    return int(match.group(1)) if match else None
+
+
 @transaction.atomic
 def notify_waitlist_promoted(*, participation: Participation) -> None:
-    """A resident moved from the waitlist to a seat."""
+    """A resident moved from the waitlist to a seat: they get the invitation (REQUEST)."""
     session = participation.session
     enqueue(Kind.WAITLIST_PROMOTED, [participation.resident.user], session,
-            f"session:{session.pk}:promoted", timezone.now())
+            seat_scope(participation, "promoted"), timezone.now())
     _schedule_reminders(session)
+
+
+@transaction.atomic
+def notify_seat_booked(*, participation: Participation) -> None:
+    """A resident booked a seat in an open session: the invitation (REQUEST) puts it in their
+    calendar, as a group session's request to answer does."""
+    enqueue(Kind.SEAT_BOOKED, [participation.resident.user], participation.session,
+            seat_scope(participation, "seat"), timezone.now())
+
+
+@transaction.atomic
+def notify_seat_given_up(*, participation: Participation) -> None:
+    """A resident gave up their seat: the cancellation (CANCEL) takes it out of their calendar."""
+    enqueue(Kind.SEAT_GIVEN_UP, [participation.resident.user], participation.session,
+            seat_scope(participation, "seat-given-up"), timezone.now())
 
 
 @transaction.atomic
@@ -208,6 +266,29 @@ def low_rsvp_digests_enqueue(*, now: dt.datetime | None = None) -> None:
     coordinators = User.objects.filter(role=User.Role.COORDINATOR, is_active=True)
     scope = week_scope(timezone.localtime(now, programme_zone()).date())
     enqueue(Kind.LOW_RSVP_DIGEST, coordinators, None, scope, now)
+
+
+# A link to choose a new password: one outbox row per request, at most
+# PASSWORD_RESET_MAILS_PER_HOUR an hour for one account.
+PASSWORD_RESET_WINDOW = dt.timedelta(hours=1)
+# A reset link that could not go out within this is not sent late: the person has given up
+# or asked again.
+PASSWORD_RESET_SEND_WITHIN = dt.timedelta(hours=1)
+
+
+@transaction.atomic
+def notify_password_reset(*, user: User, request_id: int) -> Notification | None:
+    """Write the reset e-mail for ``user`` into the outbox, due now; None when the account has
+    had its share this hour. The account's row is locked while counting, so concurrent
+    requests cannot send more than the limit between them."""
+    now = timezone.now()
+    User.objects.select_for_update().filter(pk=user.pk).exists()
+    recent = Notification.objects.filter(
+        kind=Kind.PASSWORD_RESET, recipient=user, created_at__gte=now - PASSWORD_RESET_WINDOW)
+    if recent.count() >= settings.PASSWORD_RESET_MAILS_PER_HOUR:
+        return None
+    return Notification.objects.create(kind=Kind.PASSWORD_RESET, recipient=user,
+                                       scope=f"password-reset:{request_id}", due_at=now)
 
 
 # --- What each kind needs at sending time --------------------------------------------------------
@@ -335,6 +416,35 @@ def _leader_before_start(facts: Facts) -> Decision:
     return _before_start(facts)
 
 
+def _seat_as_written(facts: Facts) -> Decision:
+    """A message about a seat is sent only while the seat is as it was when written (the
+    resident did not give it up and book again meanwhile)."""
+    sequence = scope_seat_sequence(facts.notification.scope)
+    p = facts.participation
+    if p is None or (sequence is not None and sequence != p.calendar_sequence):
+        return Decision(skip="stale: the booking changed since")
+    return SEND
+
+
+def _seat_held(facts: Facts) -> Decision:
+    decision = _seat_as_written(facts)
+    if decision.skip:
+        return decision
+    return _participant_before_start(facts)
+
+
+def _seat_given_up(facts: Facts) -> Decision:
+    decision = _seat_as_written(facts)
+    if decision.skip:
+        return decision
+    if facts.participation.booking != Booking.CANCELLED:
+        return Decision(skip="booked again")
+    decision = _before_start(facts)
+    if decision.skip:
+        return decision
+    return Decision(context={"open_sessions_url": emails.open_sessions_url()})
+
+
 def _told_about_session(facts: Facts) -> Decision:
     """Changes and cancellations: to the session's leaders and to residents taking part."""
     if _is_leader(facts):
@@ -353,7 +463,43 @@ def _session_changed(facts: Facts) -> Decision:
         # The invitation would put a seat they do not have in their calendar; the message
         # that gives them a seat shows the time as it is then.
         return Decision(skip="on the waitlist")
-    return _before_start(facts)
+    decision = _before_start(facts)
+    if decision.skip:
+        return decision
+    before = facts.notification.context.get("before")
+    if not before:
+        return SEND
+    zone = programme_zone()
+    was = {
+        "start": timezone.localtime(dt.datetime.fromisoformat(before["start"]), zone),
+        "end": timezone.localtime(dt.datetime.fromisoformat(before["end"]), zone),
+        "location": before.get("location", ""), "video_url": before.get("video_url", ""),
+    }
+    session = facts.session
+    return Decision(context={
+        "before": was,
+        "time_changed": (was["start"], was["end"]) != (session.start, session.end),
+        "place_changed": (was["location"], was["video_url"]) != (session.location, session.video_url),
+        "before_place": was["location"] or was["video_url"] or "—",
+        "place": session.location or session.video_url or "—",
+    })
+
+
+def _session_cancelled(facts: Facts) -> Decision:
+    """A cancellation names the group's next planned session, if there is one."""
+    decision = _told_about_session(facts)
+    if decision.skip:
+        return decision
+    following = next_planned_session(facts.session, now=facts.now)
+    if following is None:
+        return SEND
+    zone = programme_zone()
+    return Decision(context={
+        "next_session": following,
+        "next_start": timezone.localtime(following.start, zone),
+        "next_end": timezone.localtime(following.end, zone),
+        "next_url": emails.session_url(following),
+    })
 
 
 def _low_rsvp_digest(facts: Facts) -> Decision:
@@ -413,6 +559,18 @@ def _roster_clash(facts: Facts) -> Decision:
     })
 
 
+def _password_reset(facts: Facts) -> Decision:
+    """The link is made when the message is sent, so it is valid for PASSWORD_RESET_TIMEOUT
+    from then, and used once (the token changes with the password)."""
+    if facts.now - facts.notification.created_at > PASSWORD_RESET_SEND_WITHIN:
+        return Decision(skip="too late: asked for more than an hour ago")
+    user = facts.recipient
+    path = reverse("password_reset_confirm", kwargs={
+        "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user)})
+    return Decision(context={"reset_url": settings.SITE_URL + path})
+
+
 @dataclass(frozen=True)
 class KindRule:
     """How one kind is checked and dressed just before sending."""
@@ -435,12 +593,18 @@ KIND_RULES: dict[str, KindRule] = {
     Kind.ATTENDANCE_PROMPT: KindRule(check=_attendance_prompt),
     Kind.LOW_RSVP_DIGEST: KindRule(check=_low_rsvp_digest),
     Kind.SESSION_CHANGED: KindRule(check=_session_changed, ics_method="REQUEST", answer_links=True),
-    Kind.SESSION_CANCELLED: KindRule(check=_told_about_session, ics_method="CANCEL",
+    Kind.SESSION_CANCELLED: KindRule(check=_session_cancelled, ics_method="CANCEL",
                                      for_cancelled_session=True),
-    Kind.WAITLIST_PROMOTED: KindRule(check=_participant_before_start, ics_method="REQUEST"),
+    Kind.WAITLIST_PROMOTED: KindRule(check=_seat_held, ics_method="REQUEST"),
+    Kind.SEAT_BOOKED: KindRule(check=_seat_held, ics_method="REQUEST"),
+    # Still true of a session cancelled since: the seat was given up before.
+    Kind.SEAT_GIVEN_UP: KindRule(check=_seat_given_up, ics_method="CANCEL",
+                                 for_cancelled_session=True),
     # Scheduling around rosters (services/suggestions.py): to coordinators.
     Kind.SUGGESTIONS_DIGEST: KindRule(check=_suggestions_digest),
     Kind.ROSTER_CLASH: KindRule(check=_roster_clash),
+    # Accounts (residents.services.password_reset): to the account that asked.
+    Kind.PASSWORD_RESET: KindRule(check=_password_reset),
 }
 DEFAULT_RULE = KindRule()
 
@@ -501,6 +665,13 @@ def _finish(pk: int, claim: dt.datetime, **fields) -> None:
     Notification.objects.filter(pk=pk, status=Status.SENDING, claimed_at=claim).update(**fields)
 
 
+def _fail_for_good(pk: int, claim: dt.datetime, reason: str) -> str:
+    reason = reason[:500]
+    _finish(pk, claim, status=Status.FAILED, last_error=reason)
+    logger.error("notification %s failed: %s", pk, reason)
+    return f"failed: {reason}"
+
+
 def notification_send(*, notification_id: int, now: dt.datetime | None = None) -> str:
     """Claim one due row, check it still makes sense, send its e-mail, record the outcome.
 
@@ -520,7 +691,14 @@ def notification_send(*, notification_id: int, now: dt.datetime | None = None) -
     participation = None
     if notification.session is not None and notification.recipient.is_resident:
         participation = participation_of(session=notification.session, user=notification.recipient)
-    decision = relevance(Facts(notification, participation, now), rule)
+    try:
+        decision = relevance(Facts(notification, participation, now), rule)
+    except DatabaseError:
+        raise  # the database went away: the row is reclaimed and tried again (STUCK_AFTER)
+    except Exception as error:  # a bug in a kind's check: trying again would fail the same way
+        logger.exception("notification %s could not be checked", notification.pk)
+        return _fail_for_good(notification.pk, now, f"could not check the message: "
+                                                    f"{type(error).__name__}: {error}")
     if decision.skip:
         _finish(notification.pk, now, status=Status.CANCELLED, last_error=decision.skip[:500])
         return f"skipped: {decision.skip}"
@@ -531,9 +709,17 @@ def notification_send(*, notification_id: int, now: dt.datetime | None = None) -
             extra_context=decision.context, ics_method=rule.ics_method,
             with_answer_links=rule.answer_links and notification.session.kind == Session.Kind.GROUP,
         )
+        # Building the MIME message is where a header with a line break is refused; do it
+        # here, so that such an error is a rendering error and not an SMTP one.
+        message.message()
     except TemplateDoesNotExist as error:
-        _finish(notification.pk, now, status=Status.FAILED, last_error=f"no template: {error}"[:500])
-        return f"failed: no template {error}"
+        return _fail_for_good(notification.pk, now, f"no template: {error}")
+    except DatabaseError:
+        raise  # the database went away: the row is reclaimed and tried again (STUCK_AFTER)
+    except Exception as error:  # a bug or bad data: trying again would fail the same way
+        logger.exception("notification %s could not be rendered", notification.pk)
+        return _fail_for_good(notification.pk, now, f"could not render the message: "
+                                                    f"{type(error).__name__}: {error}")
 
     try:
         emails.send(message)
@@ -551,3 +737,22 @@ def notification_send(*, notification_id: int, now: dt.datetime | None = None) -
 
     _finish(notification.pk, now, status=Status.SENT, sent_at=timezone.now(), last_error="")
     return "sent"
+
+
+# --- Sending again ------------------------------------------------------------------------------
+
+RETRYABLE = (Status.FAILED, Status.PENDING)
+
+
+@transaction.atomic
+def notification_retry(*, notification: Notification, by: User, now: dt.datetime | None = None) -> bool:
+    """Put a failed or delayed message back in the outbox, due now, with a full set of
+    attempts; the next dispatcher run (every two minutes) hands it to a worker. The checks run
+    again when it is sent (a reminder for a session that has since started is cancelled, not
+    sent). False if it was sent or cancelled meanwhile, or is being sent."""
+    now = now or timezone.now()
+    retried = Notification.objects.filter(pk=notification.pk, status__in=RETRYABLE).update(
+        status=Status.PENDING, due_at=now, claimed_at=None, attempts=0,
+        last_error=f"to be sent again (asked by {by.get_full_name() or by.email})"[:500],
+    )
+    return bool(retried)

@@ -174,6 +174,9 @@ def participation_book(
         return participation
     _refuse_clash(resident=resident, session=session)
     participation = participation or Participation(session=session, resident=resident)
+    if participation.booking == Booking.CANCELLED:
+        # Back after giving the seat up: the new invitation must outrank the cancellation.
+        participation.calendar_sequence += 1
     participation.booked_at = now
     if waitlist.booked_count(session) < session.capacity:
         participation.booking = Booking.BOOKED
@@ -190,6 +193,7 @@ def participation_book(
         # Plans this resident's reminders (and the intervisor's attendance prompt); rows that
         # exist already are kept, so this adds only what the new seat needs.
         notifications.notify_session_scheduled(session=session)
+        notifications.notify_seat_booked(participation=participation)
     return participation
 
 
@@ -214,7 +218,14 @@ def participation_cancel_booking(
     had_seat = participation.booking == Booking.BOOKED
     participation.booking = Booking.CANCELLED
     participation.waitlist_position = None
-    participation.save(update_fields=["booking", "waitlist_position"])
+    if had_seat:
+        # The cancellation sent to their calendar must outrank the invitation they had.
+        participation.calendar_sequence += 1
+    participation.save(update_fields=["booking", "waitlist_position", "calendar_sequence",
+                                      "updated_at"])
+    participation.session = session
+    if had_seat:
+        notifications.notify_seat_given_up(participation=participation)
     promoted = None
     if had_seat and waitlist.booked_count(session) < session.capacity:
         promoted = (
@@ -227,7 +238,7 @@ def participation_cancel_booking(
         if promoted is not None:
             promoted.booking = Booking.BOOKED
             promoted.waitlist_position = None
-            promoted.save(update_fields=["booking", "waitlist_position"])
+            promoted.save(update_fields=["booking", "waitlist_position", "updated_at"])
             promoted.session = session
             notifications.notify_waitlist_promoted(participation=promoted)
     waitlist.waitlist_renumber(session)

@@ -341,6 +341,8 @@ def session_reschedule(
                 "%(n)s seats are booked; the session cannot have fewer seats."
             ) % {"n": booked}})
     seen = (session.start, session.end, session.location, session.video_url)
+    before = notifications.session_facts(start=session.start, end=session.end,
+                                         location=session.location, video_url=session.video_url)
     session.start, session.end, session.location, session.video_url = start, end, location, video_url
     more_seats = False
     if session.kind == Session.Kind.OPEN and capacity is not None:
@@ -352,7 +354,7 @@ def session_reschedule(
     session.save(update_fields=["start", "end", "location", "video_url", "capacity", "sequence",
                                 "updated_at"])
     if changed:
-        notifications.notify_session_changed(session=session)
+        notifications.notify_session_changed(session=session, before=before)
     if more_seats:
         waitlist.waitlist_promote(session)
     return session

@@ -40,7 +40,7 @@ def waitlist_promote(session: Session) -> None:
     for participation in promoted:
         participation.booking = Booking.BOOKED
         participation.waitlist_position = None
-        participation.save(update_fields=["booking", "waitlist_position"])
+        participation.save(update_fields=["booking", "waitlist_position", "updated_at"])
         participation.session = session
         notifications.notify_waitlist_promoted(participation=participation)
     if promoted:

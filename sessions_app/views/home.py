@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from ..selectors import groups as group_selectors
 from ..selectors import programme as programme_selectors
+from ..selectors.notifications import mail_problem_counts
 from ..selectors.sessions import attach_next_sessions
 
 
@@ -19,6 +20,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "residents/home_coordinator.html", {
             "counts": counts,
             "steps": programme_selectors.setup_steps(counts),
+            "mail": mail_problem_counts(timezone.now()),
         })
     if user.is_resident or user.is_intervisor:
         cards = group_selectors.group_cards_for(user, today)

@@ -50,9 +50,14 @@ def answer_link(request: HttpRequest, session_pk: int, token: str) -> HttpRespon
     try:
         link = answer_link_verify(session_pk=session_pk, token=token)
     except AnswerLinkError as error:
+        if error.session is not None:  # genuine, but the session has started or is over
+            return _answer_link_closed(request, error.session)
         return render(request, TEMPLATES + "answer_link_refused.html",
                       {"expired": error.status == 410}, status=error.status)
     participation, session = link.participation, link.participation.session
+    if session.status == Session.Status.CANCELLED:
+        # Nothing to answer: say so rather than ask "why can you not come?"
+        return _answer_link_closed(request, session)
     form = AnswerLinkForm(_posted(request), answer=link.answer)
     recorded = False
     status = 200
@@ -77,6 +82,23 @@ def answer_link(request: HttpRequest, session_pk: int, token: str) -> HttpRespon
     # The address is the credential: keep it out of shared caches and of Referer headers sent
     # to other sites. ("no-referrer" would make the browser send "Origin: null" with the
     # confirming POST, which the CSRF check rightly refuses.)
+    response["Referrer-Policy"] = "same-origin"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _answer_link_closed(request: HttpRequest, session: Session) -> HttpResponse:
+    """The page of a genuine link whose session was cancelled, has started or is over: it says
+    which, and offers nothing to confirm (410, for the GET as for the POST)."""
+    now = timezone.now()
+    if session.status == Session.Status.CANCELLED:
+        state = "cancelled"
+    elif session.status == Session.Status.HELD or session.end <= now:
+        state = "over"
+    else:
+        state = "started"
+    response = render(request, TEMPLATES + "answer_link_closed.html",
+                      {"session": session, "state": state}, status=410)
     response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -6,6 +6,7 @@ Every page here is part of planning the group's sessions and shows why members c
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -24,9 +25,13 @@ from residents.access import coordinator_required
 from residents.timezones import programme_zone
 
 from ..access import group_for
+from ..forms.year_plan import PeriodForm
 from ..selectors import availability as suggestions
 from ..services import suggestions as services
 from ..services.sessions import session_plan
+from ..services.year_plan import period_bounds
+
+BELOW_MINIMUM_SHOWN = 3  # when no time reaches the minimum, the best few are shown anyway
 
 WEEKDAYS = [(0, gettext_lazy("Mon")), (1, gettext_lazy("Tue")), (2, gettext_lazy("Wed")),
             (3, gettext_lazy("Thu")), (4, gettext_lazy("Fri")), (5, gettext_lazy("Sat")),
@@ -41,6 +46,8 @@ class HorizonForm(forms.Form):
 class PlanSuggestionForm(forms.Form):
     start = forms.DateTimeField(widget=forms.HiddenInput)
     end = forms.DateTimeField(widget=forms.HiddenInput)
+    # Suggested although fewer than the minimum share of members can come.
+    below_minimum = forms.BooleanField(widget=forms.HiddenInput, required=False)
 
     def clean(self):
         data = super().clean()
@@ -83,17 +90,19 @@ def _view_model(result: suggestions.GroupSuggestions, zone: ZoneInfo) -> dict:
         rows.append({
             "rank": rank, "start": s.start.astimezone(zone), "end": s.end.astimezone(zone),
             "attending": s.attending, "member_count": s.member_count,
+            "busy": len(s.unavailable), "unknown": [names.get(pid, "?") for pid in s.unknown],
             "released": _people(s.released, names), "unavailable": _people(s.unavailable, names),
             "fatigued": [names.get(pid, "?") for pid in s.fatigued],
             "cadence_distance": s.cadence_distance_days, "habit_breaks": s.habit_breaks,
-            "form": PlanSuggestionForm(initial={"start": s.start.isoformat(), "end": s.end.isoformat()}),
+            "form": PlanSuggestionForm(initial={"start": s.start.isoformat(), "end": s.end.isoformat(),
+                                                "below_minimum": result.below_minimum}),
         })
     grid = []
     if result.matrix is not None:
         for pid, cells in zip(result.matrix.member_ids, result.matrix.rows, strict=True):
             grid.append({"name": names.get(pid, "?"), "cells": [
                 {"state": c.state, "reasons": suggestions.reason_words(c.reasons)} for c in cells]})
-    return {"rows": rows, "grid": grid,
+    return {"rows": rows, "grid": grid, "missing_rosters": result.plan.missing_rosters(),
             "intervisor_free": result.matrix.intervisor_free if result.matrix else ()}
 
 
@@ -103,13 +112,24 @@ def group_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
     group = group_for(request.user, pk, write=True)
     form = HorizonForm(request.GET or None)
     weeks = form.cleaned_data["weeks"] if form.is_valid() else suggestions.DEFAULT_WEEKS
+    # A window of dates (from–to) instead of weeks ahead, when both are given.
+    period_form = PeriodForm(request.GET or None, required=False)
     zone = programme_zone()
-    result = suggestions.suggest_for_group(group, weeks=weeks)
+    if period := period_form.period:
+        start, end = period_bounds(*period, zone)
+    else:
+        start, end = suggestions.default_horizon(weeks)
+    result = suggestions.suggest_for_group(group, start=start, end=end,
+                                           below_minimum=BELOW_MINIMUM_SHOWN)
     context = {
         "group": group, "form": form if form.is_bound else HorizonForm(), "weeks": weeks,
+        "period_form": period_form, "period": period,
+        "first_day": start.astimezone(zone).date(),
+        "last_day": (end.astimezone(zone) - dt.timedelta(days=1)).date(),
         "result": result, "required": result.required, "members": result.plan.members,
         "windows": suggestions.windows_of(group), "weekday_names": dict(WEEKDAYS),
-        "AVAILABLE": engine.AVAILABLE, "RELEASED": engine.RELEASED, **_view_model(result, zone),
+        "AVAILABLE": engine.AVAILABLE, "RELEASED": engine.RELEASED, "UNKNOWN": engine.UNKNOWN,
+        **_view_model(result, zone),
     }
     template = ("sessions_app/suggestions/_results.html" if request.headers.get("HX-Request")
                 else "sessions_app/suggestions/page.html")
@@ -129,9 +149,13 @@ def group_suggestion_plan(request: HttpRequest, pk: int) -> HttpResponse:
     # The page may be older than the rosters or the intervisor's diary: another session planned
     # in between, a new roster imported. Planned in one step only if it still holds; otherwise
     # the plan form, filled in, shows who cannot come and asks.
-    if suggestions.proposed_clash(group, start, end).is_clash:
-        messages.warning(request, _("Since this time was suggested, the rosters or the intervisor's "
-                                    "sessions have changed; check it before planning."))
+    if (clash := suggestions.proposed_clash(group, start, end)).is_clash:
+        if form.cleaned_data["below_minimum"] and not clash.intervisor_unavailable:
+            messages.warning(request, _("Fewer members than the minimum can come at this time; "
+                                        "check who cannot come before planning."))
+        else:
+            messages.warning(request, _("Since this time was suggested, the rosters or the "
+                                        "intervisor's sessions have changed; check it before planning."))
         return redirect(f"{reverse('session_plan', args=[group.pk])}?"
                         f"{urlencode({'start': start.isoformat(), 'end': end.isoformat()})}")
     try:

@@ -135,7 +135,11 @@ NOT_PAGES = {
     "calendar_feed": "an .ics feed read by calendar apps (a journey fetches it, not as a page)",
     # Downloads: a journey clicks the link and checks the file, but no page is shown.
     "resident_import_example": "the example CSV on the resident import page",
+    "resident_import_example_nl": "the Dutch Excel example CSV on the resident import page",
     "roster_import_example": "the example roster files on the roster import page",
+    "intervisor_import_example": "the example CSV on the intervisor import page",
+    "absence_import_example": "the example CSV on the absence import page",
+    "group_import_example": "the example CSV on the group import page",
     "attendance_statement_pdf": "the PDF of the attendance statement page",
     "privacy_export": "the JSON of one's own data, linked from the privacy page",
     "dashboard_export": "the CSV of each dashboard table",
@@ -152,6 +156,9 @@ NOT_PAGES = {
     # Redirects for one's own things: the page they lead to is the one to visit.
     "my_roster": "redirects a resident to their resident_roster page",
     "my_absences": "redirects an intervisor to their intervisor_absences page",
+    # Redirects to and from the hospital's identity provider (test_sign_in_oidc_journey.py).
+    "oidc_authentication_init": "redirects to the identity provider's sign-in (the Sign in with … button)",
+    "oidc_authentication_callback": "redirects back from the identity provider to the page asked for",
 }
 
 VISITED = pytest.StashKey[set]()  # URL names of the pages the browser loaded

@@ -71,3 +71,23 @@ def test_a_tampered_link_shows_a_clear_refusal(page, live_server, settings, grou
     response = page.goto(url[:-6] + "xxxxx/")
     assert response.status == 400
     expect(page.get_by_role("heading", name="This link cannot be used")).to_be_visible()
+
+
+def test_the_link_of_a_cancelled_session_says_so_and_asks_nothing(page, live_server, settings, group, rosa,
+                                                                  cora, soon):
+    from sessions_app.services.sessions import session_set_status
+
+    settings.SITE_URL = live_server.url
+    session = session_plan(group=group, start=soon, by=cora)
+    rosas = Participation.objects.get(session=session, resident=rosa.resident)
+    url = answer_url(participation=rosas, answer="no")
+    session_set_status(session=session, status=Session.Status.CANCELLED, by=cora)
+
+    response = page.goto(url)
+    assert response.status == 410
+    expect(page.get_by_role("heading", name="This session was cancelled")).to_be_visible()
+    expect(page.get_by_text("There is nothing to answer: the session does not take place.")).to_be_visible()
+    expect(page.get_by_text("Why can you not come?")).to_have_count(0)
+    expect(page.get_by_role("button", name="Confirm “no”")).to_have_count(0)
+    rosas.refresh_from_db()
+    assert rosas.rsvp == ""

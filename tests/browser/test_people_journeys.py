@@ -98,10 +98,11 @@ def test_an_intervisor_sees_the_groups_they_lead(page, ivan, rosa, otto):
     expect(page.get_by_role("link", name="Thursday group")).to_have_count(0)
 
 
-def test_a_resident_resets_a_forgotten_password(page, rosa, settings):
+def test_a_resident_resets_a_forgotten_password(page, rosa, settings, live_server, celery_eager):
+    settings.SITE_URL = live_server.url  # the link in the e-mail points to the site
     page.goto(f"{page.base}/accounts/login/")
     page.get_by_role("link", name="Forgot your password?").click()
-    page.get_by_label(re.compile(r"^\s*Email")).fill("rosa@hospital.example")
+    page.get_by_label(re.compile(r"^\s*E-mail address")).fill("rosa@hospital.example")
     page.get_by_role("button", name="Send the link").click()
     expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
     link = re.search(r"https?://\S+/accounts/reset/\S+/", mail.outbox[-1].body).group(0)

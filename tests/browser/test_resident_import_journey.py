@@ -41,7 +41,7 @@ def test_a_coordinator_imports_residents_after_fixing_a_bad_file(page, tmp_path,
         HEADER,
         "sanne.bakker@hospital.example,Sanne,Bakker,Neurology,Neurosciences,2,1.00,2025-09-01,,",
         "daan.jansen@hospital.example,Daan,Jansen,Neurology,Neurosciences,9,1.00,2025-09-01,,",
-        "emma.smit@hospital.example,Emma,Smit,Dermatology,Neurosciences,3,0.8,2025-09-01,,",
+        "emma.smit@hospital.example,Emma,Smit,Neurology,Neurosciences,3,1.8,2025-09-01,,",
     ]) + "\n", encoding="utf-8")
     page.get_by_label(re.compile(r"^\s*CSV file")).set_input_files(str(bad))
     page.get_by_role("button", name="Check file").click()
@@ -53,8 +53,8 @@ def test_a_coordinator_imports_residents_after_fixing_a_bad_file(page, tmp_path,
     expect(problems.nth(0)).to_contain_text("training_year")
     expect(problems.nth(0)).to_contain_text("The training year is a whole number from 1 to 8.")
     expect(problems.nth(1).locator("td").first).to_have_text("4")
-    expect(problems.nth(1)).to_contain_text("specialty")
-    expect(problems.nth(1)).to_contain_text("Dermatology")
+    expect(problems.nth(1)).to_contain_text("fte")
+    expect(problems.nth(1)).to_contain_text("1.8")
     assert not Resident.objects.filter(user__email="sanne.bakker@hospital.example").exists()
 
     # The corrected file: two new residents and a change to Rosa, previewed before saving.

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from sessions_app.models import Session
 from tests.factories import MembershipFactory, ResidentFactory
+from tests.helpers import roster_covers
 
 from .conftest import log_in
 
@@ -20,9 +21,12 @@ def test_a_coordinator_imports_a_roster_and_plans_from_a_suggestion(page, cora, 
                                                                     celery_eager, tmp_path):
     # Four members, so three make a session. Next week Rosa works nights Monday to Wednesday;
     # Ruben works days (which give way).
-    for name in ("Mila", "Noor"):
-        MembershipFactory(group=group, resident=ResidentFactory(user__first_name=name))
+    others = [ResidentFactory(user__first_name=name) for name in ("Mila", "Noor")]
+    for resident in others:
+        MembershipFactory(group=group, resident=resident)
     today = timezone.localdate()
+    # Mila's and Noor's rosters were imported before: free for the coming weeks.
+    roster_covers(*others, first=today, last=today + dt.timedelta(weeks=3))
     monday = today + dt.timedelta(days=7 - today.weekday())
     lines = ["email,start,end,kind"]
     for d in range(3):

@@ -1,7 +1,9 @@
 """manage.py import_residents FILE [--dry-run]: the upload page's import, from a shell.
 
 Checks the whole file first and prints every problem with its line; with any problem nothing
-is imported and the command exits with status 1. Columns: docs/import-residents.md.
+is imported and the command exits with status 1. Otherwise it prints the preview (how the file
+was read, the specialties and departments it creates, every new or changed resident) and,
+unless --dry-run, imports. Columns: docs/imports.md.
 """
 
 from pathlib import Path
@@ -10,22 +12,19 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from residents.importers import residents as importers
 from residents.importers import uploads
+from residents.importers.commands import read_file
 
 
 class Command(BaseCommand):
-    help = "Import residents from a CSV file (see docs/import-residents.md); all or nothing."
+    help = "Import residents from a CSV file or .xlsx workbook (see docs/imports.md); all or nothing."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", type=Path, help="The CSV file, UTF-8, comma or semicolon separated.")
+        parser.add_argument("file", type=Path, help="CSV (',', ';' or tab; UTF-8 or Windows-1252) or .xlsx.")
         parser.add_argument("--dry-run", action="store_true",
                             help="Check the file and print what would change; write nothing.")
 
     def handle(self, *args, file: Path, dry_run: bool, **options) -> None:
-        try:
-            with file.open("rb") as f:
-                data = uploads.read_limited(f, uploads.RESIDENTS)
-        except OSError as error:
-            raise CommandError(f"Cannot read {file}: {error.strerror or error}") from None
+        data = read_file(file, uploads.RESIDENTS)
 
         plan = importers.check_residents_csv(data)
         if plan.problems:
@@ -33,11 +32,10 @@ class Command(BaseCommand):
                 self.stderr.write(str(problem))
             raise CommandError(f"{len(plan.problems)} problem(s) in {file}; nothing was imported.")
 
+        self._describe(plan)
         if dry_run:
-            self._describe(plan, verbose=True)
             self.stdout.write(f"Dry run, nothing was imported. It would be: {plan.summary}.")
             return
-        self._describe(plan, verbose=options["verbosity"] >= 2)
         parsed = importers.read_residents_csv(data)
         try:
             summary = importers.residents_import(rows=parsed.rows)
@@ -47,9 +45,15 @@ class Command(BaseCommand):
             raise CommandError(f"{len(refused.problems)} problem(s); nothing was imported.") from None
         self.stdout.write(self.style.SUCCESS(f"Imported {file}: {summary}."))
 
-    def _describe(self, plan: importers.ImportPlan, *, verbose: bool) -> None:
-        if not verbose:
-            return
+    def _describe(self, plan: importers.ImportPlan) -> None:
+        if plan.source:
+            self.stdout.write(f"File: {plan.source}")
+        if plan.ignored_columns:
+            self.stdout.write(f"Ignored columns: {', '.join(plan.ignored_columns)}")
+        if plan.new_specialties:
+            self.stdout.write("New specialties: " + ", ".join(s.name for s in plan.new_specialties))
+        if plan.new_departments:
+            self.stdout.write("New departments: " + ", ".join(d.name for d in plan.new_departments))
         for change in plan.changes:
             row = change.row
             if change.action == importers.Change.CREATE:

@@ -521,6 +521,8 @@ def test_the_compose_deployment_plans_mails_answers_reminds_and_survives_a_broke
         planned = cora.submit(f"/groups/{group_pk}/sessions/new/", _plan_form(second_start))
         assert planned.status == 200, planned.text[:2000]
         second_pk = int(re.search(r"/sessions/(\d+)/$", planned.url).group(1))
+        # Its invitations wait in the outbox, and /healthz shows monitoring that mail is waiting.
+        assert healthz(base_url)[1]["oldest_due_message_seconds"] is not None
         # Beat's heartbeat falls due during the outage (every minute) and cannot be handed out.
         wait_for("beat to fail to send a task to the stopped broker",
                  lambda: "Couldn't apply scheduled task" in beat.output(),
@@ -553,7 +555,8 @@ def test_the_compose_deployment_plans_mails_answers_reminds_and_survives_a_broke
         assert (skipped.kind, skipped.email, skipped.reason) == (
             "reminder_7d", "ruben@hospital.example", "answered no")
         assert mailbox.to("ruben@hospital.example", "Reminder:") == []
-        assert healthz(base_url)[0] == 200
+        assert healthz(base_url) == (200, {"status": "ok", "database": "ok", "broker": "ok",
+                                           "oldest_due_message_seconds": None})
         for one in (web, worker, beat):
             assert one.running(), one.tail()
     finally:

@@ -127,7 +127,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "residents.middleware.SessionLimitsMiddleware",
-    "residents.auth_oidc.LocalPasswordsMiddleware",
+    "residents.oidc.LocalPasswordsMiddleware",
     # Personal data is never kept by shared caches or the browser's disk (Cache-Control).
     "residents.middleware.PrivateResponsesMiddleware",
     # Last, as django-axes asks: it turns a lock-out raised during log-in into the lock-out page.
@@ -148,7 +148,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "residents.auth_oidc.sign_in_options",
+                "residents.oidc.sign_in_options",
             ],
         },
     },

@@ -65,7 +65,7 @@ urlpatterns = [
          views_rosters.intervisor_absence_delete, name="intervisor_absence_delete"),
     path("me/absences/", views_rosters.my_absences, name="my_absences"),
     # Sign-in with the hospital's identity provider; log-out that also ends the session there.
-    path("oidc/authenticate/", views_sign_in.SignInStart.as_view(), name="oidc_authentication_init"),
+    path("oidc/authenticate/", views_sign_in.sign_in_start, name="oidc_authentication_init"),
     path("oidc/callback/", views_sign_in.sign_in_callback, name="oidc_authentication_callback"),
     path("accounts/logout/", views_sign_in.LogoutView.as_view(), name="logout"),
 ]

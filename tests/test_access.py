@@ -326,7 +326,7 @@ def test_forged_ids_answer_404_for_the_coordinator_too(personas, as_cora):
 # Kept out of the admin on purpose: notes belong to the group's intervisors alone, and
 # evaluations are anonymous.
 NOT_IN_ADMIN = {"sessionnote", "evaluation", "evaluationreceipt"}
-READ_ONLY_IN_ADMIN = {"sessionstatuschange", "noteaccessevent", "passwordresetrequest"}
+READ_ONLY_IN_ADMIN = {"sessionstatuschange", "noteaccessevent", "passwordresetrequest", "calendarreply"}
 
 
 def _admin_urls():

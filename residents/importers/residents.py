@@ -44,7 +44,7 @@ EXAMPLE_FILE = Path(settings.BASE_DIR) / "docs" / "examples" / "residents.csv"
 EXAMPLE_FILE_NL = Path(settings.BASE_DIR) / "docs" / "examples" / "residents-nl.csv"
 UPLOAD = uploads.RESIDENTS
 MAX_BYTES = UPLOAD.max_bytes  # the limit; uploads.RESIDENTS owns it
-MAX_ROWS = 5000
+MAX_ROWS = UPLOAD.max_rows  # uploads owns every limit
 
 TABLE = (
     Column("email", ("e-mail", "e-mailadres", "emailadres", "mail"), required=True),

@@ -50,18 +50,12 @@ def roster_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not form.is_valid():
             return render(request, "residents/rosters/import.html", context, status=400)
-        files = form.cleaned_data["file"]
         resident = form.cleaned_data["resident"]
-        if resident:
-            files[0].resident_email = resident.user.email
-        try:
-            checked = roster_imports.roster_import_begin(
-                files=files, source=form.cleaned_data["source"], by=request.user, period=form.period(),
-            )
-        except roster_imports.RosterImportRefused as refused:
-            context["problems"] = refused.problems
-            return render(request, "residents/rosters/import.html", context, status=400)
-        return redirect("roster_import_detail", pk=checked.pk)
+        received = roster_imports.roster_import_receive(
+            uploads=form.cleaned_data["file"], source=form.cleaned_data["source"], by=request.user,
+            resident_email=resident.user.email if resident else "", period=form.period(),
+        )
+        return redirect("roster_import_detail", pk=received.pk)
     return render(request, "residents/rosters/import.html", context)
 
 

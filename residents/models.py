@@ -624,6 +624,9 @@ class StoredUploadChunk(models.Model):
         ordering = ["upload", "position"]
         constraints = [models.UniqueConstraint(fields=["upload", "position"], name="uploadchunk_once")]
 
+    def __str__(self) -> str:
+        return f"{self.upload_id}/{self.position}"
+
 
 class TableImportQuerySet(models.QuerySet["TableImport"]):
     def visible_to(self, user: User) -> TableImportQuerySet:

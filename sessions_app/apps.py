@@ -10,3 +10,18 @@ class SessionsAppConfig(AppConfig):
         from . import receivers
 
         receivers.connect()
+        _register_group_import()
+
+
+def _register_group_import() -> None:
+    """The group import runs in the worker like the people side's imports (see
+    residents.services.table_imports), which cannot name it itself."""
+    from residents.importers import uploads
+    from residents.models import ImportKind
+    from residents.services import table_imports
+
+    from .importers import groups
+
+    table_imports.register(table_imports.Importer(
+        ImportKind.GROUPS, uploads.GROUPS, groups.check_groups_file, uploads.plan_json,
+        lambda data, digest: groups.groups_import(data, expected_digest=digest).summary))

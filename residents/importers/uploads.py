@@ -656,3 +656,21 @@ class TablePlan:
                 text += " (" + "; ".join(row.changes) + ")"
             lines.append(text)
         return lines
+
+
+def plan_json(plan: TablePlan) -> dict:
+    """A checked plan as its import keeps it for the preview page (``plan_from_json``)."""
+    return {
+        "headers": list(plan.headers), "source": plan.source,
+        "ignored_columns": list(plan.ignored_columns), "notes": list(plan.notes),
+        "rows": [[r.line, r.action, list(r.cells), list(r.changes)] for r in plan.rows],
+    }
+
+
+def plan_from_json(data: dict) -> TablePlan:
+    return TablePlan(
+        headers=tuple(data.get("headers", ())), source=data.get("source", ""),
+        ignored_columns=tuple(data.get("ignored_columns", ())), notes=list(data.get("notes", [])),
+        rows=[PlannedRow(line, action, tuple(cells), tuple(changes))
+              for line, action, cells, changes in data.get("rows", [])],
+    )

@@ -20,11 +20,12 @@ from ..importers import rosters
 from ..importers.uploads import Problem
 from ..models import ImportKind, RosterImport, RosterImportFile, User
 from ..timezones import programme_tz_name
-from .uploads import upload_store
 from .roster_apply import (
     RosterImportRefused,
     roster_import_check_stored,
 )
+from .uploads import upload_store
+
 
 @transaction.atomic
 def roster_import_upload(

@@ -18,6 +18,9 @@ from django.utils.translation import gettext as _
 from ..models import RosterImport, StoredUpload, StoredUploadChunk, TableImport, User
 
 UPLOAD_EXPIRY = dt.timedelta(days=1)  # an upload nobody confirmed is forgotten after this
+# A tabular import a worker has not finished in this time lost its worker (its task's hard
+# limit is minutes): failed, so its page stops waiting.
+TABLE_IMPORT_STUCK = dt.timedelta(hours=1)
 
 
 @transaction.atomic
@@ -29,8 +32,10 @@ def upload_store(
         kind=kind, filename=(upload.name or "upload")[:255], size=upload.size or 0, created_by=by,
         roster_import=roster_import, position=position)
     upload.seek(0)
-    for number, chunk in enumerate(upload.chunks(StoredUpload.CHUNK)):
+    number = 0
+    while chunk := upload.read(StoredUpload.CHUNK):
         StoredUploadChunk.objects.create(upload=stored, position=number, data=chunk)
+        number += 1
     return stored
 
 
@@ -44,12 +49,16 @@ def uploads_sweep(*, now: dt.datetime | None = None) -> int:
     """Forget uploads older than ``UPLOAD_EXPIRY`` (a preview nobody confirmed, a worker that
     died) and fail the imports that still waited for them; how many uploads went."""
     now = now or timezone.now()
-    cutoff = now - UPLOAD_EXPIRY
-    old = StoredUpload.objects.filter(created_at__lt=cutoff)
-    TableImport.objects.filter(upload__in=old).exclude(
-        status__in=[TableImport.Status.DONE, TableImport.Status.FAILED]
-    ).update(status=TableImport.Status.FAILED, status_changed_at=now, finished_at=now,
-             problems=[{"line": None, "column": "", "value": "",
-                        "reason": _("The upload expired before it was confirmed; nothing was "
-                                    "imported. Upload the file again.")}])
+    old = StoredUpload.objects.filter(created_at__lt=now - UPLOAD_EXPIRY)
+    stuck = TableImport.objects.filter(status__in=TableImport.WORKING,
+                                       status_changed_at__lt=now - TABLE_IMPORT_STUCK)
+    expired = TableImport.objects.filter(upload__in=old).exclude(
+        status__in=[TableImport.Status.DONE, TableImport.Status.FAILED])
+    reason = _("The import stopped without finishing (its worker is gone, or nobody confirmed "
+               "it within a day); nothing was imported. Upload the file again.")
+    for imports in (stuck, expired):
+        imports.update(status=TableImport.Status.FAILED, status_changed_at=now, finished_at=now,
+                       problems=[{"line": None, "column": "", "value": "", "reason": reason}])
+    old = old | StoredUpload.objects.filter(
+        table_import__status=TableImport.Status.FAILED, table_import__finished_at=now)
     return old.delete()[1].get("residents.StoredUpload", 0)

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from ..services import roster_apply as services
+from ..services import uploads
 
 # Long imports (a year for 500 residents) may take a while; no retries: a failed import is
 # reported on its page and the coordinator decides whether to upload again. The hard limit
@@ -26,8 +27,9 @@ def roster_import_apply(roster_import_id: int) -> str:
 
 @shared_task
 def sweep_stuck_roster_imports() -> int:
-    """Fail roster imports whose worker died (see ``services.roster_imports_sweep``)."""
-    return services.roster_imports_sweep()
+    """Fail roster imports whose worker died (see ``services.roster_imports_sweep``), and
+    forget uploads nobody confirmed within a day (``uploads.uploads_sweep``)."""
+    return services.roster_imports_sweep() + uploads.uploads_sweep()
 
 
 @shared_task(acks_late=True, time_limit=_IMPORT_LIMIT, soft_time_limit=_IMPORT_LIMIT - 60)

@@ -71,7 +71,7 @@ def test_the_repeating_events_of_a_file_together_stop_at_the_cap_per_file():
 
 
 def test_an_open_rule_is_expanded_only_up_to_the_end_of_the_imports_period():
-    zone = dt.timezone.utc
+    zone = dt.UTC
     period = (dt.datetime(2027, 1, 4, tzinfo=zone), dt.datetime(2027, 1, 11, tzinfo=zone))
     parsed = rosters.read_roster(ics(repeating("r1", "FREQ=DAILY")), file_format="ics", tz=TZ,
                                  period=period)
@@ -81,7 +81,8 @@ def test_an_open_rule_is_expanded_only_up_to_the_end_of_the_imports_period():
 # --- Rosters: the file ------------------------------------------------------------------------
 
 def test_a_calendar_with_more_events_than_the_limit_is_refused_before_it_is_parsed():
-    one = "UID:e{n}\r\nATTENDEE:mailto:anna@hospital.example\r\nSUMMARY:Dag\r\nDTSTART:20270104T080000Z\r\nDTEND:20270104T090000Z"
+    one = ("UID:e{n}\r\nATTENDEE:mailto:anna@hospital.example\r\nSUMMARY:Dag\r\n"
+           "DTSTART:20270104T080000Z\r\nDTEND:20270104T090000Z")
     text = ics(*(one.format(n=n) for n in range(uploads.ROSTERS.max_events + 1)))
     parsed = rosters.read_roster(text, file_format="ics", tz=TZ)
     assert reasons(parsed) == [

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from residents.importers import intervisors, rosters, uploads
 from residents.models import StoredUpload, TableImport
-from residents.services import table_imports
+from residents.services import table_import_run, table_imports
 from residents.services import uploads as upload_services
 from residents.tasks.rosters import sweep_stuck_roster_imports
 
@@ -162,7 +162,7 @@ def test_the_page_polls_while_the_worker_checks_and_reloads_once_it_is_done(
     page = as_cora.get(response["Location"]).content.decode()
     assert 'hx-trigger="every 1s"' in page and "Being checked" in page and "<noscript>" in page
 
-    table_imports.table_import_check(table_import_id=imp.pk)  # the worker
+    table_import_run.table_import_check(table_import_id=imp.pk)  # the worker
     fragment = as_cora.get(response["Location"], HTTP_HX_REQUEST="true")
     assert fragment["HX-Refresh"] == "true"
     assert "Confirm import" in as_cora.get(response["Location"]).content.decode()
@@ -179,7 +179,7 @@ def test_the_sweeper_fails_imports_whose_worker_died_and_forgets_unconfirmed_upl
 
     stuck = receive()
     checked = receive()
-    table_imports.table_import_check(table_import_id=checked.pk)
+    table_import_run.table_import_check(table_import_id=checked.pk)
     clock.shift(upload_services.TABLE_IMPORT_STUCK + dt.timedelta(minutes=1))
     sweep_stuck_roster_imports()
     stuck.refresh_from_db()

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from ..importers import uploads
-from ..services import table_imports as services
+from ..services import table_import_run as services
 
 # Reading is bounded by each kind's own limits (rows, line length, seconds); the task's limit
 # is the backstop. No retries: a failed import is reported on its page.

@@ -5,12 +5,11 @@ A worker reads every upload: the page shows a progress bar until it has, then th
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
 
-from django.core.files.uploadedfile import SimpleUploadedFile
-
 from residents.models import Resident, TableImport
-from residents.services.table_imports import table_import_check
+from residents.services.table_import_run import table_import_check
 from residents.services.uploads import upload_store
 from tests.factories import DepartmentFactory, SpecialtyFactory
 

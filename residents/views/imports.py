@@ -5,8 +5,8 @@ A page is described by an ``ImportPage`` (its kind, templates, where it goes aft
 by ``import_page``. The request only keeps the file (its size and name checked); a worker
 reads and checks it while the page shows a progress bar, then the page shows the preview;
 confirming queues it for a worker, which applies it only if it still does what the preview
-showed (``services.table_imports`` queues, ``services.table_import_run`` works). ``sessions_app`` serves its group import with the same
-function.
+showed (``services.table_imports`` queues, ``services.table_import_run`` works).
+``sessions_app`` serves its group import with the same function.
 """
 
 from __future__ import annotations

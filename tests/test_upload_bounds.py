@@ -6,7 +6,9 @@ Measured on the three files that took the site down: a 262-byte roster .ics repe
 minute without end (a year of minutes was expanded in the request), a 17 MB calendar of
 100,000 events, and a roster CSV of 250,000 rows. The web side runs in this test process
 (Django's test client), so its peak resident memory (VmHWM, reset before each request) is the
-web worker's; the worker side is the task run afterwards, as a Celery worker would.
+web worker's, counting the test client's own copy of the request body, which a server reading
+from a socket does not make; the worker side is the task run afterwards, as a Celery worker
+would.
 """
 
 from __future__ import annotations

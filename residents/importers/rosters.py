@@ -624,9 +624,11 @@ def _occurrences(event, start, zone: ZoneInfo,
                 "than daily is only expanded when it ends. Give it an end, or export its "
                 "occurrences.") % {"frequency": frequency})
     limit = naive_start + (BOUNDED_RECURRENCE_LIMIT if bounded else OPEN_RECURRENCE_LIMIT)
+    first = None
     if period is not None:
-        period_end = period[1].astimezone(tzinfo or zone).replace(tzinfo=None)
-        limit = min(limit, period_end)
+        # Only inside the import's period: what starts outside it is not this import's.
+        first = period[0].astimezone(tzinfo or zone).replace(tzinfo=None)
+        limit = period[1].astimezone(tzinfo or zone).replace(tzinfo=None) - dt.timedelta(microseconds=1)
     rules = rruleset()
     for rule in rule_list:
         text = rule.to_ical().decode()
@@ -645,6 +647,16 @@ def _occurrences(event, start, zone: ZoneInfo,
         if naive > limit:
             break
         parsed.deadline.check()
+        if first is not None and naive < first:
+            # Passed over, but counted: a rule that started long before the period costs
+            # reading time all the same.
+            parsed.repeats += 1
+            if parsed.repeats > UPLOAD.max_repeats:
+                raise RecurrenceRefused(_(
+                    "The repeating events of this file make more than %(limit)s entries, the "
+                    "limit per file. Give the import a shorter period."
+                ) % {"limit": f"{UPLOAD.max_repeats:,}"}, whole_file=True)
+            continue
         if len(found) >= UPLOAD.max_per_rule:
             raise RecurrenceRefused(_(
                 "This event repeats more than %(limit)s times, the limit per repeating event. "

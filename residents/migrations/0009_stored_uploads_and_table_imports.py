@@ -5,6 +5,15 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def _store_chunks_uncompressed(apps, schema_editor):
+    """Uploads are stored for minutes, while the web request that stores them must be quick:
+    on PostgreSQL the chunks are kept out of line without compressing them (compressing 25 MB
+    took the request a third of a second)."""
+    if schema_editor.connection.vendor == "postgresql":
+        table = apps.get_model("residents", "StoredUploadChunk")._meta.db_table
+        schema_editor.execute(f'ALTER TABLE "{table}" ALTER COLUMN "data" SET STORAGE EXTERNAL')
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -63,4 +72,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('upload', 'position'), name='uploadchunk_once')],
             },
         ),
+        migrations.RunPython(_store_chunks_uncompressed, migrations.RunPython.noop),
     ]

@@ -868,7 +868,7 @@ def guess_format(filename: str, data: bytes | str) -> str:
 # --- Many files at once ---------------------------------------------------------------------
 
 ROSTER_SUFFIXES = (".ics", ".ical", ".ifb", ".csv")
-MAX_FILES = 2000  # in one import (a zip, a folder, one upload field)
+MAX_FILES = UPLOAD.max_files  # in one import (a zip, a folder, one upload field)
 # An address in a file name: "r011.özdemir@hospital.example.ics", "Rooster - a@b.nl (2027)".
 _EMAIL_IN_NAME = re.compile(r"[^\s/\\@()\[\]<>,;:\"']+@[^\s/\\@()\[\]<>,;:\"']+\.[^\W\d_]{2,}")
 
@@ -907,9 +907,9 @@ def expand_files(name: str, data: bytes) -> list[tuple[str, bytes]]:
                    and not m.filename.startswith("__MACOSX/")]
         if len(members) > MAX_FILES:
             raise ValueError(_("The zip holds more than %(limit)s roster files.") % {"limit": MAX_FILES})
-        if sum(m.file_size for m in members) > uploads.ROSTERS.max_bytes * 20:
+        if sum(m.file_size for m in members) > UPLOAD.max_unpacked_bytes:
             raise ValueError(_("The zip unpacks to more than %(limit)s MB.")
-                             % {"limit": uploads.ROSTERS.max_bytes * 20 // (1024 * 1024)})
+                             % {"limit": UPLOAD.max_unpacked_bytes // (1024 * 1024)})
         found = []
         for member in sorted(members, key=lambda m: m.filename):
             # Zips made on Windows often carry cp437 names; zipfile decodes those already.

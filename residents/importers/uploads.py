@@ -73,6 +73,10 @@ class UploadKind:
     max_events: int = 0
     max_per_rule: int = 0
     max_repeats: int = 0
+    # Rosters only: files in one import (a zip, a folder, one upload field), and what a zip
+    # may unpack to.
+    max_files: int = 1
+    max_unpacked_bytes: int = 0
 
     @property
     def limit_mb(self) -> int:
@@ -113,6 +117,8 @@ ROSTERS = UploadKind(
     # A shift every day for five years; a rule past it is a mistake, not a roster.
     max_per_rule=2_000,
     max_repeats=100_000,
+    max_files=2000,
+    max_unpacked_bytes=20 * 25 * 1024 * 1024,
 )
 
 

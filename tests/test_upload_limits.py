@@ -191,3 +191,18 @@ def test_the_sweeper_fails_imports_whose_worker_died_and_forgets_unconfirmed_upl
     sweep_stuck_roster_imports()
     assert TableImport.objects.get(pk=checked.pk).status == TableImport.Status.FAILED
     assert not StoredUpload.objects.exists()
+
+
+def test_a_request_carrying_more_than_any_import_takes_is_not_read_to_its_end(as_cora):
+    # Several files each under the roster limit, more than it together: 30 MB.
+    files = [SimpleUploadedFile(f"r{n}.csv", b"x" * (10 * 1024 * 1024)) for n in range(3)]
+    response = as_cora.post(reverse("roster_import"), {"file": files, "source": "roster"})
+    assert response.status_code == 413
+    assert ("The upload is larger than 26 MB in all, more than any import takes; nothing was "
+            "kept.") in response.content.decode()
+    assert not StoredUpload.objects.exists()
+
+    big = SimpleUploadedFile("intervisors.csv", b"x" * (30 * 1024 * 1024))
+    response = as_cora.post(reverse("intervisor_import"), {"file": big})
+    assert response.status_code == 413
+    assert not StoredUpload.objects.exists() and not TableImport.objects.exists()

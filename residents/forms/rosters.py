@@ -42,9 +42,10 @@ class MultipleFileField(forms.FileField):
 class RosterUploadForm(forms.Form):
     file = MultipleFileField(
         label=_("Roster files"),
-        help_text=_("CSV or iCalendar (.ics), at most 25 MB each; several files at once, or a "
-                    ".zip of them. An .ics file without ATTENDEE is matched by the e-mail "
-                    "address in its name (r011.jansen@hospital.example.ics)."),
+        help_text=_("CSV or iCalendar (.ics), at most 25 MB in one upload; several files at "
+                    "once, or a .zip of them (unpacking to at most 500 MB). An .ics file without "
+                    "ATTENDEE is matched by the e-mail address in its name "
+                    "(r011.jansen@hospital.example.ics)."),
         widget=MultipleFileInput(attrs={"accept": ".csv,.ics,.zip,text/csv,text/calendar,application/zip"}),
     )
     source = forms.CharField(

@@ -122,6 +122,18 @@ ROSTERS = UploadKind(
 )
 
 
+# What one request may carry in all, files and form: the largest kind's limit and a megabyte
+# for the form and the multipart framing. Past it Django stops reading (upload_handlers.py).
+MAX_REQUEST_BYTES = max(k.max_bytes for k in (RESIDENTS, INTERVISORS, GROUPS, ABSENCES, ROSTERS)) \
+    + 1024 * 1024
+
+
+def request_too_large() -> str:
+    return _("The upload is larger than %(limit)s MB in all, more than any import takes; "
+             "nothing was kept. Upload fewer files at once, or a .zip of them.") % {
+        "limit": MAX_REQUEST_BYTES // (1024 * 1024)}
+
+
 # --- Reading ----------------------------------------------------------------------------------
 
 def read_limited(stream: IO[bytes], kind: UploadKind) -> bytes:

@@ -55,6 +55,9 @@ def import_page(request: HttpRequest, page: ImportPage, pk: int | None = None) -
     if request.method == "GET":
         return _upload_page(request, page, page.form_class(kind=page.upload))
     form = page.form_class(request.POST, request.FILES, kind=page.upload)
+    if getattr(request, "upload_too_large", False):
+        form.add_error(None, uploads.request_too_large())
+        return _upload_page(request, page, form, status=413)
     if not form.is_valid():
         return _upload_page(request, page, form, status=400)
     received = table_imports.table_import_receive(

@@ -26,6 +26,7 @@ from ..access import (
 )
 from ..forms.people import apply_errors
 from ..forms.rosters import CoverageForm, IntervisorAbsenceForm, RosterUploadForm
+from ..importers import uploads
 from ..importers.uploads import Problem
 from ..models import Intervisor, IntervisorAbsence, Resident, RosterImport, User
 from ..selectors import coverage
@@ -48,6 +49,9 @@ def roster_import(request: HttpRequest) -> HttpResponse:
     recent = RosterImport.objects.visible_to(request.user).select_related("created_by")[:10]
     context = {"form": form, "recent": recent}
     if request.method == "POST":
+        if getattr(request, "upload_too_large", False):
+            form.add_error(None, uploads.request_too_large())
+            return render(request, "residents/rosters/import.html", context, status=413)
         if not form.is_valid():
             return render(request, "residents/rosters/import.html", context, status=400)
         resident = form.cleaned_data["resident"]

@@ -638,7 +638,7 @@ class TableImportQuerySet(models.QuerySet["TableImport"]):
 
 class TableImport(models.Model):
     """One upload of a tabular import (residents, intervisors, groups, absences): checked by a
-    worker, previewed, confirmed, applied by a worker; its outcome in ``message``/``problems``."""
+    worker, previewed, confirmed, applied by a worker; its outcome in ``counts``/``problems``."""
 
     class Status(models.TextChoices):
         CHECKING = "checking", _("Being checked")
@@ -663,7 +663,10 @@ class TableImport(models.Model):
     digest = models.CharField(max_length=64, blank=True)
     outdated = models.BooleanField(default=False)
     problems = models.JSONField(default=list, blank=True)
-    message = models.TextField(blank=True)
+    # Once done: how many rows were created, updated, unchanged (told in the reader's language).
+    counts = models.JSONField(default=dict, blank=True)
+    # The language of the page it was uploaded from: the worker's messages are written in it.
+    language = models.CharField(max_length=8, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = TableImportQuerySet.as_manager()

@@ -24,4 +24,5 @@ def _register_group_import() -> None:
 
     table_import_run.register(table_import_run.Importer(
         ImportKind.GROUPS, uploads.GROUPS, groups.check_groups_file, uploads.plan_json,
-        lambda data, digest: groups.groups_import(data, expected_digest=digest).summary))
+        lambda data, digest: table_import_run.counts(
+            groups.groups_import(data, expected_digest=digest))))

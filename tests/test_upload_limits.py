@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from residents.importers import intervisors, rosters, uploads
-from residents.models import StoredUpload, TableImport
+from residents.models import RosterImport, StoredUpload, TableImport
 from residents.services import table_import_run, table_imports
 from residents.services import uploads as upload_services
 from residents.tasks.rosters import sweep_stuck_roster_imports
@@ -206,3 +206,18 @@ def test_a_request_carrying_more_than_any_import_takes_is_not_read_to_its_end(as
     response = as_cora.post(reverse("intervisor_import"), {"file": big})
     assert response.status_code == 413
     assert not StoredUpload.objects.exists() and not TableImport.objects.exists()
+
+
+def test_the_worker_writes_its_messages_in_the_language_of_the_page_it_came_from(
+        as_cora, celery_eager, django_capture_on_commit_callbacks):
+    upload = SimpleUploadedFile("intervisors.csv", b"email,first_name,last_name,email\na,b,c,d\n")
+    with django_capture_on_commit_callbacks(execute=True):
+        as_cora.post(reverse("intervisor_import"), {"file": upload}, HTTP_ACCEPT_LANGUAGE="nl")
+    imp = TableImport.objects.get()
+    assert imp.language == "nl"
+    assert imp.problems[0]["reason"] == "Deze kolom komt twee keer voor."
+    roster = SimpleUploadedFile("roster.csv", b"email,start,end,kind,email\n")
+    with django_capture_on_commit_callbacks(execute=True):
+        as_cora.post(reverse("roster_import"), {"file": roster, "source": "roster"},
+                     HTTP_ACCEPT_LANGUAGE="nl")
+    assert RosterImport.objects.get().problems[0]["reason"] == "Deze kolom komt twee keer voor."

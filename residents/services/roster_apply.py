@@ -92,6 +92,12 @@ def clear_progress(pk: int) -> None:
     cache.delete(_progress_key(pk))
 
 
+def import_language(roster_import_id: int) -> str | None:
+    """The language of the page the import was uploaded from (its worker writes in it)."""
+    summary = RosterImport.objects.filter(pk=roster_import_id).values_list("summary", flat=True)
+    return (summary.first() or {}).get("language") or None
+
+
 def roster_import_done(roster_import: RosterImport) -> int:
     """How many of the import's rows are written (of its files checked, while it is checked):
     all once it is done, what its worker last reported while it runs, none before or after a

@@ -14,7 +14,7 @@ import datetime as dt
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ..importers import rosters
 from ..importers.uploads import Problem
@@ -85,7 +85,9 @@ def roster_import_receive(
         period_start=period[0] if period else None, period_end=period[1] if period else None,
         total=len(uploads), done=0,
         summary={"tz": programme_tz_name(), "explicit_period": period is not None,
-                 "resident_email": resident_email.strip().lower()[:254]},
+                 "resident_email": resident_email.strip().lower()[:254],
+                 # The worker writes its messages in the language of the page.
+                 "language": translation.get_language() or ""},
     )
     for position, upload in enumerate(uploads):
         upload_store(upload=upload, kind=ImportKind.ROSTERS, by=by, roster_import=roster_import,

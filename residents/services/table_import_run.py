@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ..importers import absences, intervisors, residents, uploads
@@ -28,7 +28,8 @@ class Importer:
     upload: uploads.UploadKind
     check: Callable[[bytes], object]  # a plan with .problems and .digest
     preview: Callable[[object], dict]  # the plan as the preview page shows it (JSON)
-    apply: Callable[[bytes, str], str]  # what was done; ImportRefused or ImportOutdated
+    # What was done: rows created, updated, unchanged; or ImportRefused or ImportOutdated.
+    apply: Callable[[bytes, str], dict[str, int]]
 
 
 IMPORTERS: dict[str, Importer] = {}
@@ -43,10 +44,17 @@ def _residents_apply(data: bytes, digest: str) -> str:
     if parsed.problems:
         raise ImportRefused(parsed.problems)
     try:
-        return str(residents.residents_import(rows=parsed.rows, expected_digest=digest))
+        done = residents.residents_import(rows=parsed.rows, expected_digest=digest)
     except ImportOutdated as outdated:
         outdated.plan.source = parsed.source
         raise
+    return {"created": done.created, "updated": done.updated, "unchanged": done.unchanged}
+
+
+def counts(plan: uploads.TablePlan) -> dict[str, int]:
+    return {"created": plan.count(uploads.PlannedRow.CREATE),
+            "updated": plan.count(uploads.PlannedRow.UPDATE),
+            "unchanged": plan.count(uploads.PlannedRow.UNCHANGED)}
 
 
 register(Importer(
@@ -55,11 +63,11 @@ register(Importer(
 register(Importer(
     ImportKind.INTERVISORS, uploads.INTERVISORS,
     lambda data: intervisors.check_intervisors_file(data)[0], uploads.plan_json,
-    lambda data, digest: intervisors.intervisors_import(data, expected_digest=digest).summary))
+    lambda data, digest: counts(intervisors.intervisors_import(data, expected_digest=digest))))
 register(Importer(
     ImportKind.ABSENCES, uploads.ABSENCES,
     lambda data: absences.check_absences_file(data)[0], uploads.plan_json,
-    lambda data, digest: absences.absences_import(data, expected_digest=digest).summary))
+    lambda data, digest: counts(absences.absences_import(data, expected_digest=digest))))
 
 
 def _finish(table_import: TableImport, status: str, **fields) -> None:
@@ -78,13 +86,15 @@ def table_import_check(*, table_import_id: int) -> TableImport:
     if table_import.status != TableImport.Status.CHECKING or table_import.upload is None:
         return table_import
     importer = IMPORTERS[table_import.kind]
-    plan = importer.check(upload_bytes(table_import.upload))
+    with translation.override(table_import.language or None):
+        plan = importer.check(upload_bytes(table_import.upload))
+        preview = importer.preview(plan) if not plan.problems else {}
     if plan.problems:
         _finish(table_import, TableImport.Status.FAILED, problems=problems_json(plan.problems))
     else:
         TableImport.objects.filter(pk=table_import.pk, status=TableImport.Status.CHECKING).update(
             status=TableImport.Status.CHECKED, status_changed_at=timezone.now(),
-            preview=importer.preview(plan), digest=plan.digest)
+            preview=preview, digest=plan.digest)
     table_import.refresh_from_db()
     return table_import
 
@@ -100,16 +110,19 @@ def table_import_apply(*, table_import_id: int) -> TableImport:
     if not claimed or table_import.upload is None:
         return table_import
     importer = IMPORTERS[table_import.kind]
-    try:
-        summary = importer.apply(upload_bytes(table_import.upload), table_import.digest)
-    except ImportRefused as refused:
-        _finish(table_import, TableImport.Status.FAILED, problems=problems_json(refused.problems))
-    except ImportOutdated as outdated:
-        TableImport.objects.filter(pk=table_import.pk).update(
-            status=TableImport.Status.CHECKED, status_changed_at=timezone.now(), outdated=True,
-            preview=importer.preview(outdated.plan), digest=outdated.plan.digest)
-    else:
-        _finish(table_import, TableImport.Status.DONE, message=str(summary))
+    with translation.override(table_import.language or None):
+        try:
+            done = importer.apply(upload_bytes(table_import.upload), table_import.digest)
+        except ImportRefused as refused:
+            _finish(table_import, TableImport.Status.FAILED,
+                    problems=problems_json(refused.problems))
+        except ImportOutdated as outdated:
+            TableImport.objects.filter(pk=table_import.pk).update(
+                status=TableImport.Status.CHECKED, status_changed_at=timezone.now(),
+                outdated=True, preview=importer.preview(outdated.plan),
+                digest=outdated.plan.digest)
+        else:
+            _finish(table_import, TableImport.Status.DONE, counts=done)
     table_import.refresh_from_db()
     return table_import
 
@@ -122,6 +135,8 @@ def table_import_fail(*, table_import_id: int, reason: str) -> None:
                 problems=problems_json([Problem(None, "", "", reason)]))
 
 
-def unexpected_error() -> str:
-    return _("The import stopped with an unexpected error; nothing was imported.")
+def unexpected_error(table_import_id: int) -> str:
+    language = TableImport.objects.filter(pk=table_import_id).values_list("language", flat=True)
+    with translation.override(language.first() or None):
+        return _("The import stopped with an unexpected error; nothing was imported.")
 

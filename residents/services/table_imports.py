@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ..models import TableImport, User
 from .uploads import upload_store
@@ -30,7 +30,8 @@ def table_import_receive(*, kind: str, upload: UploadedFile, by: User | None) ->
     stored = upload_store(upload=upload, kind=kind, by=by)
     table_import = TableImport.objects.create(
         kind=kind, filename=stored.filename, upload=stored, created_by=by,
-        status=TableImport.Status.CHECKING, status_changed_at=timezone.now())
+        status=TableImport.Status.CHECKING, status_changed_at=timezone.now(),
+        language=translation.get_language() or "")
     _enqueue("table_import_check", table_import.pk)
     return table_import
 

@@ -17,7 +17,7 @@ def table_import_check(table_import_id: int) -> str:
         return services.table_import_check(table_import_id=table_import_id).status
     except Exception:
         services.table_import_fail(table_import_id=table_import_id,
-                                   reason=services.unexpected_error())
+                                   reason=services.unexpected_error(table_import_id))
         raise
 
 
@@ -27,5 +27,5 @@ def table_import_apply(table_import_id: int) -> str:
         return services.table_import_apply(table_import_id=table_import_id).status
     except Exception:
         services.table_import_fail(table_import_id=table_import_id,
-                                   reason=services.unexpected_error())
+                                   reason=services.unexpected_error(table_import_id))
         raise

@@ -1,6 +1,7 @@
 """Tasks of the roster area: applying a confirmed import, failing imports whose worker died."""
 
 from celery import shared_task
+from django.utils import translation
 
 from ..services import roster_apply as services
 from ..services import uploads
@@ -15,7 +16,8 @@ _IMPORT_LIMIT = int(services.ROSTER_IMPORT_TIME_LIMIT.total_seconds())
 def roster_import_apply(roster_import_id: int) -> str:
     """Apply a confirmed roster import (see ``services.roster_import_apply``)."""
     try:
-        result = services.roster_import_apply(roster_import_id=roster_import_id)
+        with translation.override(services.import_language(roster_import_id)):
+            result = services.roster_import_apply(roster_import_id=roster_import_id)
     except Exception:
         services.roster_import_fail(
             roster_import_id=roster_import_id,
@@ -36,7 +38,8 @@ def sweep_stuck_roster_imports() -> int:
 def roster_import_check(roster_import_id: int) -> str:
     """Check the files of a bulk import (see ``services.roster_import_check_stored``)."""
     try:
-        result = services.roster_import_check_stored(roster_import_id=roster_import_id)
+        with translation.override(services.import_language(roster_import_id)):
+            result = services.roster_import_check_stored(roster_import_id=roster_import_id)
     except Exception:
         services.roster_import_fail(
             roster_import_id=roster_import_id,

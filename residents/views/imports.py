@@ -95,7 +95,11 @@ def _detail(request: HttpRequest, page: ImportPage, pk: int) -> HttpResponse:
         problems = [Problem(**p) for p in table_import.problems]
         return _upload_page(request, page, page.form_class(kind=page.upload), problems=problems)
     if status == TableImport.Status.DONE:
-        messages.success(request, page.done_message % {"summary": table_import.message})
+        summary = _("%(created)s created, %(updated)s updated, %(unchanged)s unchanged") % {
+            "created": table_import.counts.get("created", 0),
+            "updated": table_import.counts.get("updated", 0),
+            "unchanged": table_import.counts.get("unchanged", 0)}
+        messages.success(request, page.done_message % {"summary": summary})
         return redirect(page.done_url_name)
     return render(request, "residents/table_import_progress.html", context)
 

@@ -264,6 +264,13 @@ USE_TZ = True
 
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "static/"
+# Uploads: the first handler stops reading a request past what any import takes
+# (residents/upload_handlers.py); the others are Django's (memory up to 2.5 MB, then disk).
+FILE_UPLOAD_HANDLERS = [
+    "residents.upload_handlers.UploadLimit",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -302,7 +302,8 @@ def test_a_coordinator_uploads_previews_confirms_and_sees_it_done(
     upload = SimpleUploadedFile("march.csv", csv(
         "anna@hospital.example,2026-03-02 08:00,2026-03-02 17:00,day,a1",
         "anna@hospital.example,2026-03-06 22:00,2026-03-07 08:00,nacht,a2"))
-    response = as_cora.post(reverse("roster_import"), {"file": upload, "source": "roster"})
+    with django_capture_on_commit_callbacks(execute=True):  # the worker checks it
+        response = as_cora.post(reverse("roster_import"), {"file": upload, "source": "roster"})
     imp = RosterImport.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("roster_import_detail", args=[imp.pk])
@@ -326,14 +327,29 @@ def test_a_running_import_polls_every_second_and_offers_a_refresh_link(as_cora, 
     assert 'hx-trigger="every 1s"' in page and "<noscript>" in page and "0 of 1 changes written" in page
 
 
-def test_an_upload_with_problems_shows_them_and_keeps_nothing(as_cora, anna):
+def test_an_upload_with_problems_is_failed_by_the_worker_naming_them_and_keeps_nothing(
+        as_cora, anna, celery_eager, django_capture_on_commit_callbacks):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     upload = SimpleUploadedFile(
         "bad.csv", csv("ghost@hospital.example,2026-03-02 08:00,2026-03-02 17:00,day,1"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_cora.post(reverse("roster_import"), {"file": upload, "source": "roster"})
+    imp = RosterImport.objects.get()
+    assert imp.status == RosterImport.Status.FAILED
+    page = as_cora.get(response["Location"])
+    assert b"No resident with this e-mail address" in page.content
+    assert b"Nothing was imported" in page.content
+    assert not RosterEntry.objects.exists() and not imp.uploads.exists()
+
+
+def test_a_file_that_is_no_roster_is_refused_by_the_request_naming_what_it_takes(as_cora):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("roster.pdf", b"%PDF-1.7")
     response = as_cora.post(reverse("roster_import"), {"file": upload, "source": "roster"})
     assert response.status_code == 400
-    assert b"No resident with this e-mail address" in response.content
+    assert b"roster.pdf is not a file this import reads" in response.content
     assert not RosterImport.objects.exists()
 
 

@@ -31,7 +31,7 @@ from .factories import (
     SpecialtyFactory,
     UserFactory,
 )
-from .helpers import NOW, START, login
+from .helpers import START, login, moment_of
 
 # A real OpenID Connect provider process and the site configured for it (sign-in tests).
 pytest_plugins = ["tests.oidc_provider"]
@@ -74,7 +74,7 @@ def clock(request):
     """Time stands still at NOW, or at the moment of the test's ``now`` marker, for the whole
     test; the traveller it yields moves it on (``move_to``, ``shift``)."""
     marker = request.node.get_closest_marker("now")
-    with time_machine.travel(marker.args[0] if marker else NOW, tick=False) as traveller:
+    with time_machine.travel(moment_of(marker), tick=False) as traveller:
         yield traveller
 
 

@@ -75,3 +75,12 @@ def import_confirm(client, preview):
     with TestCase.captureOnCommitCallbacks(execute=True):
         client.post(preview.wsgi_request.path)
     return client.get(preview.wsgi_request.path)
+
+
+def moment_of(marker) -> object:
+    """The moment a ``now`` marker names, or NOW without one. A callable is called when the
+    test starts: a moment taken when the tests were collected is minutes old by then."""
+    if marker is None:
+        return NOW
+    moment = marker.args[0]
+    return moment() if callable(moment) else moment

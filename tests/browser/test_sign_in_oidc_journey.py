@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 pytestmark = [
     pytest.mark.browser, pytest.mark.django_db(transaction=True),
     # The provider signs its tokens with the real time, and we check it: no travelling clock here.
-    pytest.mark.now(dt.datetime.now(dt.UTC)),
+    pytest.mark.now(lambda: dt.datetime.now(dt.UTC)),
 ]
 
 

@@ -196,12 +196,31 @@ def test_it_refuses_an_ics_event_without_end_or_resident(anna):
     assert [f.split(":")[0] for f in found] == ["line 4, DTEND", "line 10, ATTENDEE"]
 
 
-def test_it_refuses_a_file_in_the_wrong_encoding(anna):
-    data = "email,start,end,kind\nanna@hospital.example,2026-03-02 08:00,2026-03-02 17:00,poliklinik é\n"
-    (latin,) = problems_of(data.encode("latin-1"))
-    assert "line 2" in latin and "not UTF-8" in latin
-    (utf16,) = problems_of(data.encode("utf-16"))
-    assert "UTF-16" in utf16
+def test_it_reads_the_encodings_excel_writes_and_refuses_what_is_none_of_them(anna):
+    data = "email,start,end,kind,opmerking\nanna@hospital.example,2026-03-02 08:00,2026-03-02 17:00,poli,café\n"
+    for encoding in ("utf-8-sig", "cp1252", "utf-16"):
+        parsed = read_roster(data.encode(encoding), file_format="csv", tz="Europe/Amsterdam")
+        assert not parsed.problems, encoding
+        assert [row.kind for row in parsed.rows] == ["outpatient"]
+    (unreadable,) = problems_of(data.encode("cp1252") + b"\x81\n")
+    assert "line 3" in unreadable and "neither UTF-8 nor Windows-1252" in unreadable
+
+
+def test_it_reads_dutch_headers_semicolons_and_a_workbook(anna, tmp_path):
+    import openpyxl
+
+    dutch = "E-mail;Begin;Eind;Soort\r\nanna@hospital.example;2-3-2026 08:00;2-3-2026 17:00;Dagdienst\r\n"
+    parsed = read_roster(b"\xef\xbb\xbf" + dutch.encode(), file_format="csv", tz="Europe/Amsterdam")
+    assert not parsed.problems and [row.kind for row in parsed.rows] == ["day"]
+    book = openpyxl.Workbook()
+    book.active.append(["email", "start", "end", "kind"])
+    book.active.append(["anna@hospital.example", dt.datetime(2026, 3, 2, 22), dt.datetime(2026, 3, 3, 8),
+                        "Nacht"])
+    book.save(tmp_path / "rooster.xlsx")
+    parsed = read_roster((tmp_path / "rooster.xlsx").read_bytes(), file_format="csv", tz="Europe/Amsterdam")
+    assert not parsed.problems
+    night = dt.datetime(2026, 3, 2, 21, tzinfo=dt.UTC)  # 22:00 in Amsterdam
+    assert [(row.start, row.kind) for row in parsed.rows] == [(night, "night")]
 
 
 def test_it_reports_every_problem_of_a_file_at_once(anna):

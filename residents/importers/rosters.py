@@ -58,6 +58,17 @@ BOUNDED_RECURRENCE_LIMIT = dt.timedelta(days=5 * 366)
 
 CSV_REQUIRED = ("email", "start", "end", "kind")
 CSV_OPTIONAL = ("external_id",)
+# Other names a roster export's header may give each column (Dutch, spreadsheet habits),
+# compared as uploads.header_key compares them: case, spaces, "_", "-" and "." do not count.
+CSV_ALIASES = {
+    "email": ("e-mail", "emailadres", "e-mailadres", "mail"),
+    "start": ("begin", "van", "starttijd", "begintijd", "aanvang", "start_time"),
+    "end": ("eind", "einde", "tot", "eindtijd", "end_time"),
+    "kind": ("soort", "dienst", "dienstsoort", "type"),
+    "external_id": ("id", "uid", "dienstnummer", "dienst_id"),
+}
+_CSV_NAME = {uploads.header_key(alias): name for name, aliases in CSV_ALIASES.items()
+             for alias in (name, *aliases)}
 
 # The words rostering tools use, lower-cased, in English and Dutch → a RosterKind. A CSV
 # kind cell must be one of these; an iCalendar event's CATEGORIES or SUMMARY is matched as a
@@ -248,7 +259,7 @@ def read_roster(
     when its events carry no ATTENDEE. ``period`` limits open-ended recurrences.
     """
     parsed = ParsedRoster()
-    text, problem = uploads.read_text(data, UPLOAD)
+    text, problem = roster_text(data, file_format)
     parsed.text = text
     if problem:
         parsed.problems.append(problem)
@@ -337,6 +348,7 @@ def _read_csv(text: str, zone: ZoneInfo, parsed: ParsedRoster) -> None:
             parsed.problems.append(Problem(None, "", "", _("The file is empty.")))
             return
         header, header_line = found
+        header = [_CSV_NAME.get(uploads.header_key(name), name) for name in header]
         twice = sorted({name for name in header if name in CSV_REQUIRED + CSV_OPTIONAL
                         and header.count(name) > 1})
         if twice:
@@ -857,6 +869,15 @@ def check_roster(
     return parsed, plan_roster_import(parsed, source=source, tz=tz, period=period)
 
 
+def roster_text(data: bytes | str, file_format: str) -> tuple[str, Problem | None]:
+    """The file as the text the readers go on from: an iCalendar file in UTF-8 (RFC 5545 allows
+    nothing else); a table as CSV text, from CSV in any encoding Excel writes or from an .xlsx
+    workbook (``uploads.table_text``)."""
+    if file_format == "ics":
+        return uploads.read_text(data, UPLOAD)
+    return uploads.table_text(data, UPLOAD)
+
+
 def guess_format(filename: str, data: bytes | str) -> str:
     """"ics" for iCalendar files (by name or by content), "csv" otherwise."""
     head = data[:200] if isinstance(data, bytes) else data[:200].encode()
@@ -867,7 +888,7 @@ def guess_format(filename: str, data: bytes | str) -> str:
 
 # --- Many files at once ---------------------------------------------------------------------
 
-ROSTER_SUFFIXES = (".ics", ".ical", ".ifb", ".csv")
+ROSTER_SUFFIXES = (".ics", ".ical", ".ifb", ".csv", ".xlsx")
 MAX_FILES = UPLOAD.max_files  # in one import (a zip, a folder, one upload field)
 # An address in a file name: "r011.özdemir@hospital.example.ics", "Rooster - a@b.nl (2027)".
 _EMAIL_IN_NAME = re.compile(r"[^\s/\\@()\[\]<>,;:\"']+@[^\s/\\@()\[\]<>,;:\"']+\.[^\W\d_]{2,}")

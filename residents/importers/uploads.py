@@ -385,6 +385,38 @@ def read_table(
     return table
 
 
+def table_text(data: bytes | str, kind: UploadKind) -> tuple[str, Problem | None]:
+    """A table file as CSV text, for readers that go on from text: CSV in any encoding Excel
+    writes (as ``read_table`` decodes it), or the first sheet of an .xlsx workbook written out
+    as CSV (dates as ISO dates, as ``read_table`` reads its cells). Or the first reason it
+    cannot be read."""
+    problem = size_problem(data, kind)
+    if problem:
+        return "", problem
+    table = Table()
+    if isinstance(data, bytes) and data.startswith(_XLS_MAGIC):
+        return "", Problem(None, "", "", _(
+            "This is an Excel 97-2003 workbook (.xls). Save it as an Excel workbook (.xlsx) or as "
+            "CSV and upload that file."))
+    if isinstance(data, bytes) and data.startswith(_XLSX_MAGIC):
+        lines = _xlsx_lines(data, table)
+        if lines is None:
+            return "", table.problems[0]
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(cells for _line, cells in lines)
+        return out.getvalue(), None
+    try:
+        text, _encoding = decode_any(data)
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        return "", Problem(line, "", "", _(
+            "The file is neither UTF-8 nor Windows-1252 (the first character that cannot be read "
+            "is on this line).") + " " + str(kind.how_to_fix_encoding))
+    if not text.strip():
+        return text, Problem(None, "", "", _("The file is empty."))
+    return text, None
+
+
 def decode_any(data: bytes | str) -> tuple[str, str]:
     """The file's text and the encoding it was read in (as the preview names it).
 

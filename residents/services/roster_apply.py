@@ -130,14 +130,15 @@ def _unpack_uploads(roster_import: RosterImport) -> list[Problem]:
     chosen = (roster_import.summary or {}).get("resident_email", "")
     rows = []
     for position, (name, data) in enumerate(found if not problems else []):
-        text, problem = rosters.uploads.read_text(data, rosters.UPLOAD)
+        file_format = rosters.guess_format(name, data)
+        text, problem = rosters.roster_text(data, file_format)
         if problem is not None:
             problems.append(Problem(problem.line, problem.column, problem.value,
                                     f"{name}: {problem.reason}" if len(found) > 1 else problem.reason))
             continue
         rows.append(RosterImportFile(
             roster_import=roster_import, position=position, filename=name[:255],
-            file_format=rosters.guess_format(name, text), content=text,
+            file_format=file_format, content=text,
             resident_email=chosen if len(found) == 1 else ""))
     if not problems:
         with transaction.atomic():

@@ -50,7 +50,8 @@ def roster_import_upload(
     )
     rows, problems = [], []
     for position, roster_file in enumerate(files):
-        text, problem = rosters.uploads.read_text(roster_file.data, rosters.UPLOAD)
+        file_format = roster_file.file_format or rosters.guess_format(roster_file.name, roster_file.data)
+        text, problem = rosters.roster_text(roster_file.data, file_format)
         if problem is not None:
             problems.append(Problem(problem.line, problem.column, problem.value,
                                     f"{roster_file.name}: {problem.reason}" if len(files) > 1
@@ -58,8 +59,8 @@ def roster_import_upload(
             continue
         rows.append(RosterImportFile(
             roster_import=roster_import, position=position, filename=roster_file.name[:255],
-            file_format=roster_file.file_format or rosters.guess_format(roster_file.name, text),
-            content=text, resident_email=roster_file.resident_email.strip().lower()[:254],
+            file_format=file_format, content=text,
+            resident_email=roster_file.resident_email.strip().lower()[:254],
         ))
     if problems:
         raise RosterImportRefused(problems)

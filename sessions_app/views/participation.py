@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -142,6 +143,11 @@ def session_rsvp(request: HttpRequest, pk: int) -> HttpResponse:
                         "saved": text, "fit": fit,
                     })
                 messages.success(request, text)
+                # The home page's one-tap answers come back to the home page.
+                back = request.POST.get("next", "")
+                if back and url_has_allowed_host_and_scheme(
+                        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+                    return redirect(back)
                 return redirect("session_rsvp", pk=session.pk)
         else:
             status = 400

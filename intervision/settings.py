@@ -258,6 +258,8 @@ if not LOCAL_PASSWORDS and not OIDC_ISSUER:
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("nl", "Nederlands")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date format per language (intervision/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["intervision.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Amsterdam")
 USE_I18N = True
 USE_TZ = True

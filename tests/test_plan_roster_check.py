@@ -233,7 +233,7 @@ def test_moving_the_rest_of_a_series_checks_every_later_date(as_cora, series, fo
     page = response.content.decode()
     assert "The rosters rule out later dates of the series" in page
     later = page.split('id="later-clashes"')[1].split("</ul>")[0]
-    assert "Thu 9 Apr 2026 16:00" in later and "2 of 4 members cannot come" in later
+    assert "Thu 9 Apr 2026, 16:00" in later and "2 of 4 members cannot come" in later
     assert "Rosa Resident: rest after nights" in later
     assert "23 Apr" not in later
     assert [s.start.astimezone(AMS).day for s in series.sessions.order_by("start")] == [24, 7, 21]

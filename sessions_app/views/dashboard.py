@@ -14,8 +14,8 @@ from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
-from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
+from django.utils import formats, timezone
+from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -58,9 +58,10 @@ def _pct(rate: float | None) -> str:
 
 
 def _month_names() -> dict[int, str]:
-    """``date_format(day, "M")`` for each month number: the translated names, looked up once
-    rather than parsing the format and translating the names for each date."""
-    return {n: str(name).title() for n, name in MONTHS_3.items()}
+    """The month as the language's ``DATE_FORMAT`` abbreviates it ("Dec", Dutch "dec.") for
+    each month number, looked up once rather than parsing the format for each date."""
+    letter = "N" if "N" in formats.get_format("DATE_FORMAT") else "M"
+    return {n: formats.date_format(dt.date(2000, n, 1), letter) for n in range(1, 13)}
 
 
 def _months(days: list[dt.date]) -> list[str]:
@@ -70,10 +71,11 @@ def _months(days: list[dt.date]) -> list[str]:
 
 
 def _starts(moments: list[dt.datetime]) -> list[str]:
-    """``date_format(moment, "D j M Y H:i")`` for each (see ``_month_names``)."""
+    """``date_format(moment, "DATETIME_FORMAT")`` ("D j M Y, H:i") for each (see
+    ``_month_names``)."""
     days = {n: str(name) for n, name in WEEKDAYS_ABBR.items()}
     months = _month_names()
-    return [f"{days[m.weekday()]} {m.day} {months[m.month]} {m.year} {m:%H:%M}" for m in moments]
+    return [f"{days[m.weekday()]} {m.day} {months[m.month]} {m.year}, {m:%H:%M}" for m in moments]
 
 
 def build_tables(data: dict) -> dict[str, Table]:

@@ -50,7 +50,8 @@ def test_a_resident_answers_two_sessions_from_home_in_four_taps(page, group, ros
     assert answers == {first.pk: "yes", second.pk: "no"}
     assert Participation.objects.get(session=second, resident=rosa.resident).absence_reason == "clinical_duty"
     # Her next session, with her own answer, is on the home page.
-    expect(page.get_by_role("region", name="Your next session").get_by_text("Yes", exact=True)).to_be_visible()
+    next_session = page.get_by_role("region", name="Your next session")
+    expect(next_session.get_by_text("Yes", exact=True)).to_be_visible()
 
 
 def test_an_intervisor_records_yesterdays_attendance_from_home(page, group, rosa, ruben, ivan, cora):

@@ -119,7 +119,7 @@ def test_the_pdf_names_the_resident_programme_period_groups_and_totals(history, 
     for expected in [
         "Rosa Resident", "Residency Programme Example UMC", "Period: Mon 1 Sep 2025 to Mon 31 Aug 2026",
         "Groups: Tuesday group, Make-up session", "Tue 7 Oct 2025", "16:00", "left early for clinical duty",
-        "Sessions attended: 4", "Total time: 6 h 30 min", "Generated on June 15, 2026",
+        "Sessions attended: 4", "Total time: 6 h 30 min", "Generated on Mon 15 Jun 2026",
     ]:
         assert expected in text, (expected, text)
     assert "Ruben" not in text and "SECRET-NOTE-TEXT" not in text and "Jan. 13, 2026" not in text

@@ -203,6 +203,7 @@ def test_the_warning_speaks_dutch(group, four, cora):
     _night_before(four[0], TUESDAY)
     _night_before(four[1], TUESDAY)
     client = login(cora)
+    client.cookies["django_language"] = "nl"
     with translation.override("nl"):
         response = client.post(reverse("session_plan", args=[group.pk]), plan_form(),
                                HTTP_ACCEPT_LANGUAGE="nl")

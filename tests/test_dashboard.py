@@ -161,6 +161,19 @@ def test_it_compares_sessions_held_with_the_cadence_and_counts_intervisors(cora)
     assert rows["Patchy"].intervisors == 2
 
 
+def test_every_chart_has_a_visible_title_and_says_what_its_bars_measure(cora):
+    steady, _ = _group_with("Steady")
+    _session(steady, -42)
+    page = login(cora).get(reverse("dashboard")).content.decode()
+    for title in ("Sessions held (bar) against what the cadence asks for (line)",
+                  "Attendance rate per group", "Attendance per month"):
+        assert f'<figcaption class="small fw-semibold mb-1" aria-hidden="true">{title}</figcaption>' in page
+    assert "Bar: sessions held · line: sessions the cadence asks for · held / asked" in page
+    assert "Share of recorded residents present, 0 to 100%" in page
+    # the numbers on hover, and in the table beside the chart
+    assert "<title>Steady: 1 held, cadence asks for" in page
+
+
 def test_it_splits_attendance_per_month_by_department(cora):
     _programme(2)  # G00 Surgery, G01 Paediatrics
     response = login(cora).get(reverse("dashboard") + "?by=department")

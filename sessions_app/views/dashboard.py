@@ -154,9 +154,10 @@ def _ident(title: str) -> str:
     return "chart-" + slugify(title)[:40]
 
 
-def hbar_chart(title: str, bars: list[dict]) -> dict:
+def hbar_chart(title: str, bars: list[dict], *, axis: str = "") -> dict:
     """Horizontal bars. Each bar: label, segments [(fraction, colour, title)], value text,
-    optional marker (fraction) and link (a query string). Each bar gets the offset of its row;
+    optional marker (fraction) and link (a query string); ``axis`` says what the bars measure,
+    under them. Each bar gets the offset of its row;
     _bar_chart.html writes the layout inside a row. The first segment starts where the bar
     does; the others (``more``) say where they start."""
     rows = []
@@ -174,9 +175,10 @@ def hbar_chart(title: str, bars: list[dict]) -> dict:
             "more": segments[1:], "value": bar["value"],
             "marker": None if marker is None else LABEL_W + round(min(1.0, marker) * BAR_W, 1),
         })
+    height = max(1, len(bars)) * ROW_H + 4
     return {
-        "title": title, "ident": _ident(title), "bars": rows,
-        "width": LABEL_W + BAR_W + VALUE_W, "height": max(1, len(bars)) * ROW_H + 4,
+        "title": title, "ident": _ident(title), "bars": rows, "axis": axis, "axis_y": height + 12,
+        "width": LABEL_W + BAR_W + VALUE_W, "height": height + (18 if axis else 0),
     }
 
 
@@ -235,7 +237,7 @@ def build_charts(data: dict, query: dict) -> dict:
              "segments": [(r.attendance or 0, BAR_COLOUR,
                            present_text % {"group": r.group.name, "rate": _pct(r.attendance)})]}
             for r in groups
-        ]),
+        ], axis=_("Share of recorded residents present, 0 to 100%")),
     }
     most = max([r.held for r in groups] + [r.expected for r in groups] + [1])
     held_text = _("%(group)s: %(held)d held, cadence asks for %(expected)d")
@@ -245,7 +247,7 @@ def build_charts(data: dict, query: dict) -> dict:
                        held_text % {"group": r.group.name, "held": r.held, "expected": r.expected})],
          "marker": r.expected / most}
         for r in groups
-    ])
+    ], axis=_("Bar: sessions held · line: sessions the cadence asks for · held / asked"))
     labels = {value: str(label) for value, label in AbsenceReason.choices}
     no_reason, clinical_text = _("No reason given"), _("%(share)s clinical")
     absence_bars = []
@@ -260,7 +262,9 @@ def build_charts(data: dict, query: dict) -> dict:
             "value": clinical_text % {"share": _pct(r.clinical_share)},
             "link": urlencode({**query, "department": r.department_id}),
         })
-    charts["absences"] = hbar_chart(_("Absence reasons by department (clinical duty in red)"), absence_bars)
+    charts["absences"] = hbar_chart(
+        _("Absence reasons by department (clinical duty in red)"), absence_bars,
+        axis=_("Share of the answers “no” per reason; right: the share for clinical duty"))
     charts["absence_legend"] = [
         (labels[reason], REASON_COLOURS[reason]) for reason in selectors.REASONS
     ] + [(no_reason, UNEXPLAINED_COLOUR)]
@@ -274,13 +278,13 @@ def build_charts(data: dict, query: dict) -> dict:
              "segments": [(overall.averages[i] / 5, BAR_COLOUR,
                            f"{item_labels[i]}: {overall.averages[i]:.1f}")]}
             for i in selectors.EVALUATION_ITEMS
-        ])
+        ], axis=_("Average answer, from 1 (not at all) to 5 (fully)"))
     shown = data["themes"].shown
     top = max([c for _n, c in shown] + [1])
     charts["themes"] = hbar_chart(_("Themes of session notes"), [
         {"label": name, "value": str(count), "segments": [(count / top, BAR_COLOUR, f"{name}: {count}")]}
         for name, count in shown
-    ])
+    ], axis=_("Number of notes tagged with the theme"))
     return charts
 
 

@@ -121,7 +121,7 @@ def test_the_intervisor_reaches_attendance_of_yesterdays_session_from_home(ivan,
     page = response.content.decode()
     assert reverse("session_attendance", args=[yesterdays.pk]) in page
     assert reverse("session_notes", args=[yesterdays.pk]) in page
-    assert "Record attendance" in page and "Write note" in page
+    assert "Record attendance" in page and "Write a note" in page
 
 
 def test_once_recorded_the_home_page_says_so(ivan, yesterdays):

@@ -75,5 +75,5 @@ def test_an_intervisor_records_yesterdays_attendance_from_home(page, group, rosa
     page.get_by_role("link", name="Intervision").click()
     recent = page.get_by_role("region", name="Today and the last two weeks")
     expect(recent.get_by_role("link", name="Attendance recorded")).to_be_visible()
-    expect(recent.get_by_role("link", name="Write note")).to_be_visible()
+    expect(recent.get_by_role("link", name="Write a note")).to_be_visible()
     assert _fits(page)

@@ -260,6 +260,10 @@ if not LOCAL_PASSWORDS and not OIDC_ISSUER:
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("nl", "Nederlands")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The language of the demo programme that `make run` loads (demo/dutch.py): en or nl.
+DEMO_LANGUAGE = env_str("DEMO_LANGUAGE", "en")
+if DEMO_LANGUAGE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(f"DEMO_LANGUAGE must be one of {', '.join(dict(LANGUAGES))}.")
 # One date format per language (intervision/formats/<language>/formats.py).
 FORMAT_MODULE_PATH = ["intervision.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Amsterdam")

@@ -135,7 +135,8 @@ def test_the_main_pages_of_each_role_show_no_english_in_dutch(dutch_catalogue, p
     whole, long = _english_that_dutch_says_otherwise()
     client = login(personas[persona])
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nl"
-    found = [text for url in _pages(programme, group)[persona] for text in _english_on(client, url, whole, long)]
+    found = [text for url in _pages(programme, group)[persona]
+             for text in _english_on(client, url, whole, long)]
     assert not found, "English on Dutch pages:\n" + "\n".join(found)
 
 

@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.utils import formats, timezone
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.text import slugify
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -59,7 +60,12 @@ def _pct(rate: float | None) -> str:
 
 def _month_names() -> dict[int, str]:
     """The month as the language's ``DATE_FORMAT`` abbreviates it ("Dec", Dutch "dec.") for
-    each month number, looked up once rather than parsing the format for each date."""
+    each month number, looked up once per language rather than parsing the format per date."""
+    return _month_names_in(get_language())
+
+
+@lru_cache(maxsize=8)
+def _month_names_in(language: str) -> dict[int, str]:
     letter = "N" if "N" in formats.get_format("DATE_FORMAT") else "M"
     return {n: formats.date_format(dt.date(2000, n, 1), letter) for n in range(1, 13)}
 

@@ -8,7 +8,6 @@ from django.utils import timezone
 from residents.access import coordinator_required
 from residents.models import Resident
 
-from ..models import Membership
 from ..selectors import groups as group_selectors
 
 
@@ -21,8 +20,7 @@ def resident_list(request: HttpRequest) -> HttpResponse:
     if show == "active":
         residents = residents.active()
     elif show == "without_group":  # the home page's "without a group" card
-        in_group = Membership.objects.on(timezone.localdate()).values("resident")
-        residents = residents.active().exclude(pk__in=in_group)
+        residents = group_selectors.without_group(residents.active(), timezone.localdate())
     elif show == "inactive":
         residents = residents.filter(user__is_active=False)
     if q:

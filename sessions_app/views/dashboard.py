@@ -162,8 +162,8 @@ def _ident(title: str) -> str:
 
 def hbar_chart(title: str, bars: list[dict], *, axis: str = "") -> dict:
     """Horizontal bars. Each bar: label, segments [(fraction, colour, title)], value text,
-    optional marker (fraction) and link (a query string); ``axis`` says what the bars measure,
-    under them. Each bar gets the offset of its row;
+    optional marker (fraction) and link (a query string); ``axis`` says what the bars measure
+    (written under the chart, where it wraps on a phone). Each bar gets the offset of its row;
     _bar_chart.html writes the layout inside a row. The first segment starts where the bar
     does; the others (``more``) say where they start."""
     rows = []
@@ -181,10 +181,9 @@ def hbar_chart(title: str, bars: list[dict], *, axis: str = "") -> dict:
             "more": segments[1:], "value": bar["value"],
             "marker": None if marker is None else LABEL_W + round(min(1.0, marker) * BAR_W, 1),
         })
-    height = max(1, len(bars)) * ROW_H + 4
     return {
-        "title": title, "ident": _ident(title), "bars": rows, "axis": axis, "axis_y": height + 12,
-        "width": LABEL_W + BAR_W + VALUE_W, "height": height + (18 if axis else 0),
+        "title": title, "ident": _ident(title), "bars": rows, "axis": axis,
+        "width": LABEL_W + BAR_W + VALUE_W, "height": max(1, len(bars)) * ROW_H + 4,
     }
 
 

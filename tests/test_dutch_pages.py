@@ -165,3 +165,9 @@ def _english_on_any_language(client, url, whole, long):
     parser = _Texts()
     parser.feed(client.get(url).content.decode())
     return [t for t in parser.texts if t in whole]
+
+
+def test_a_residents_training_year_is_a_word_in_the_member_choice(dutch_catalogue, as_cora, group, anna):
+    as_cora.cookies[settings.LANGUAGE_COOKIE_NAME] = "nl"
+    page = as_cora.get(reverse("membership_add", args=[group.pk])).content.decode()
+    assert f", jaar {anna.training_year}</option>" in page

@@ -64,9 +64,10 @@ def test_a_no_without_reason_from_the_home_page_asks_for_the_reason(rosa, two_se
     assert "Tell us why you cannot come." in response.content.decode()
 
 
-def test_an_answer_never_sends_the_resident_to_another_site(rosa, two_sessions):
+@pytest.mark.parametrize("elsewhere", ["https://evil.example/", "//evil.example/", "home", "0"])
+def test_an_answer_never_sends_the_resident_to_another_site(rosa, two_sessions, elsewhere):
     response = login(rosa).post(reverse("session_rsvp", args=[two_sessions[0].pk]),
-                                {"answer": "yes", "next": "https://evil.example/"})
+                                {"answer": "yes", "next": elsewhere})
     assert response["Location"] == reverse("session_rsvp", args=[two_sessions[0].pk])
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -144,10 +144,11 @@ def session_rsvp(request: HttpRequest, pk: int) -> HttpResponse:
                     })
                 messages.success(request, text)
                 # The home page's one-tap answers come back to the home page.
+                # A path on this site only (never a view name: redirect() would look one up).
                 back = request.POST.get("next", "")
-                if back and url_has_allowed_host_and_scheme(
+                if back.startswith("/") and url_has_allowed_host_and_scheme(
                         back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-                    return redirect(back)
+                    return HttpResponseRedirect(back)
                 return redirect("session_rsvp", pk=session.pk)
         else:
             status = 400

@@ -171,3 +171,18 @@ def test_a_residents_training_year_is_a_word_in_the_member_choice(dutch_catalogu
     as_cora.cookies[settings.LANGUAGE_COOKIE_NAME] = "nl"
     page = as_cora.get(reverse("membership_add", args=[group.pk])).content.decode()
     assert f", jaar {anna.training_year}</option>" in page
+
+
+def test_each_home_reads_in_dutch_with_its_counts(dutch_catalogue, personas, programme):
+    pages = {}
+    for name in ("rosa", "ivan", "cora"):
+        client = login(personas[name])
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nl"
+        pages[name] = client.get(reverse("home")).content.decode()
+    assert "2 bijeenkomsten wachten op je antwoord" in pages["rosa"]
+    assert "Ja, ik kom" in pages["rosa"] and "Waarom kun je niet?" in pages["rosa"]
+    assert "Aanwezigheid invullen" in pages["ivan"] and "Aantekening schrijven" in pages["ivan"]
+    assert "0 ja · 0 misschien · 0 nee · 2 geen antwoord" in pages["ivan"]
+    assert "Vraagt je aandacht" in pages["cora"]
+    assert "volgens de roosters kan 1 lid niet" in pages["cora"]
+    assert "gecontroleerd, wacht op je bevestiging" in pages["cora"]

@@ -9,7 +9,12 @@ from django.urls import reverse
 
 from residents.models import RosterImport
 from sessions_app.models import Participation, Rsvp, SessionClash
-from sessions_app.services.participation import AttendanceEntry, attendance_record, participation_answer
+from sessions_app.services.participation import (
+    AttendanceEntry,
+    attendance_record,
+    participation_answer,
+    participation_book,
+)
 from sessions_app.services.sessions import open_session_create, session_plan
 
 from .factories import MembershipFactory, ResidentFactory
@@ -80,13 +85,23 @@ def test_the_one_tap_answer_is_refused_to_others(ivan, otto, two_sessions):
     assert not Participation.objects.filter(session=two_sessions[0]).exclude(rsvp="").exists()
 
 
-def test_the_resident_is_offered_open_sessions_with_a_free_seat(rosa, iris, cora):
+def test_the_resident_is_offered_open_sessions_with_a_free_seat(rosa, ruben, iris, cora):
     offered = open_session_create(intervisor=iris.intervisor, start=START, end=START + dt.timedelta(hours=2),
                                   capacity=4, location="Room 1", by=cora)
+    full = open_session_create(intervisor=iris.intervisor, start=START + dt.timedelta(days=1),
+                               end=START + dt.timedelta(days=1, hours=2), capacity=1, location="Room 1",
+                               by=cora)
+    participation_book(session=full, resident=ruben.resident)
     home = login(rosa).get(reverse("home")).context["home"]
-    # Without a roster nothing rules the resident out, and an unknown roster is not "fits":
-    # only sessions the roster does not rule out are offered.
-    assert offered in home.open_sessions or home.open_sessions == []
+    assert home.open_sessions == [offered]
+
+
+def test_a_session_with_a_seat_of_ones_own_is_not_offered_again(rosa, iris, cora):
+    booked = open_session_create(intervisor=iris.intervisor, start=START, end=START + dt.timedelta(hours=2),
+                                 capacity=4, location="Room 1", by=cora)
+    participation_book(session=booked, resident=rosa.resident)
+    home = login(rosa).get(reverse("home")).context["home"]
+    assert home.open_sessions == [] and home.next.session == booked
 
 
 def test_the_resident_home_needs_the_same_queries_however_many_sessions(

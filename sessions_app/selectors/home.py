@@ -22,6 +22,7 @@ from residents.models import RosterImport, User
 
 from ..models import (
     Attendance,
+    Booking,
     IntervisionGroup,
     Membership,
     Participation,
@@ -65,7 +66,7 @@ def resident_home(user: User, now: dt.datetime) -> ResidentHome:
     rows = list(
         Participation.objects.filter(
             Q(session__kind=Session.Kind.GROUP)
-            | Q(session__kind=Session.Kind.OPEN, booking__in=["booked", "waitlisted"]),
+            | Q(session__kind=Session.Kind.OPEN, booking__in=[Booking.BOOKED, Booking.WAITLISTED]),
             resident=resident, session__status=Session.Status.SCHEDULED, session__start__gt=now,
         ).select_related("session__group").order_by("session__start", "session__pk")
     )
@@ -73,7 +74,8 @@ def resident_home(user: User, now: dt.datetime) -> ResidentHome:
     for p, fit in zip(rows, fits, strict=True):
         p.fit = fit
     waiting = [p for p in rows if p.session.kind == Session.Kind.GROUP and p.rsvp == Rsvp.NONE]
-    answered = [p for p in rows if p not in waiting and p.rsvp != Rsvp.NO]
+    # the next session they come to: a group session answered yes or maybe, or a seat booked
+    answered = [p for p in rows if p.session.kind == Session.Kind.OPEN or p.rsvp in (Rsvp.YES, Rsvp.MAYBE)]
     offered = [
         s for s in open_sessions_for(resident, now)
         if s.mine is None and s.free_seats > 0 and s.fit is not None and s.fit.state != "unavailable"
@@ -109,7 +111,7 @@ def intervisor_home(user: User, now: dt.datetime) -> IntervisorHome:
         .annotate(
             attendance_open=Exists(Participation.objects.filter(
                 session=OuterRef("pk"), attendance=Attendance.UNKNOWN,
-            ).exclude(booking__in=["cancelled", "waitlisted"])),
+            ).exclude(booking__in=[Booking.CANCELLED, Booking.WAITLISTED])),
             has_my_note=Exists(SessionNote.objects.filter(session=OuterRef("pk"), author=user)),
         )
         .order_by("-start")

@@ -123,6 +123,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Signed-in pages in the language stored on the account (after LocaleMiddleware).
+    "residents.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -258,6 +260,12 @@ if not LOCAL_PASSWORDS and not OIDC_ISSUER:
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("nl", "Nederlands")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The language of the demo programme that `make run` loads (demo/dutch.py): en or nl.
+DEMO_LANGUAGE = env_str("DEMO_LANGUAGE", "en")
+if DEMO_LANGUAGE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(f"DEMO_LANGUAGE must be one of {', '.join(dict(LANGUAGES))}.")
+# One date format per language (intervision/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["intervision.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Amsterdam")
 USE_I18N = True
 USE_TZ = True

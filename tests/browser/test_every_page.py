@@ -13,7 +13,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django.test import Client
 
-from tests.pages import ROLES, pages_of
+from tests.pages import ROLES, more_to_show, pages_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -45,8 +45,9 @@ def _violations(page) -> list[str]:
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("screen", SCREENS)
 @pytest.mark.parametrize("role", ROLES)
-def test_every_page_passes_axe_fits_the_screen_and_logs_no_error(browser, live_server, personas, role,
-                                                                  screen, language):
+def test_every_page_passes_axe_fits_the_screen_and_logs_no_error(browser, live_server, personas, planned,
+                                                                  role, screen, language):
+    more_to_show(personas)
     persona = ROLES[role]
     user = None if persona == "anonymous" else personas[persona]
     pages = pages_of(personas, role)

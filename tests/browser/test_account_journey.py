@@ -46,6 +46,7 @@ def test_a_resident_changes_their_password_and_logs_in_with_it(page, rosa):
 def test_a_resident_finds_where_to_change_their_password(page, rosa):
     log_in(page, rosa.email, None)
     expect(page.get_by_role("heading", name="Welcome, Rosa")).to_be_visible()
+    page.locator("#nav").get_by_role("button", name="Rosa").click()  # the account menu: her name
     page.get_by_role("link", name=re.compile("password", re.IGNORECASE)).first.click(timeout=2_000)
     expect(page.get_by_role("heading", name="Change your password")).to_be_visible()
 

@@ -34,7 +34,7 @@ def test_the_coordinators_menu_fits_every_width_from_320_to_1440_px(page, cora, 
         if width < 992:
             expect(toggler).to_be_visible()
             toggler.click()
-            expect(page.locator("#nav")).to_have_class("navbar-collapse collapse show")  # opened, not still opening
+            expect(page.locator("#nav")).to_have_class("navbar-collapse collapse show")  # open, not opening
         else:
             expect(toggler).to_be_hidden()
             # One line: the bar is no taller than the brand with its padding.

@@ -6,8 +6,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-RUN groupadd --system app \
-    && useradd --system --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app
+# A fixed, numeric id, so that USER below names it by number: a cluster that allows only
+# non-root containers (runAsNonRoot) can tell from the number that it is not root.
+RUN groupadd --system --gid 10001 app \
+    && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home \
+        --shell /usr/sbin/nologin app
 
 WORKDIR /app
 
@@ -16,7 +19,7 @@ WORKDIR /app
 # versions in requirements.lock (`make lock`); a lock that no longer fits pyproject.toml's
 # pins stops the build.
 COPY pyproject.toml requirements.lock ./
-RUN pip install -c requirements.lock . && rm -rf build *.egg-info
+RUN pip install -c requirements.lock . && rm -rf build ./*.egg-info
 
 COPY . .
 
@@ -28,7 +31,7 @@ RUN DEBUG=0 SECRET_KEY=collectstatic-only-not-a-secret ALLOWED_HOSTS=localhost \
         python manage.py collectstatic --noinput \
     && chown -R app:app /app/var
 
-USER app
+USER 10001:10001
 EXPOSE 8000
 
 CMD ["gunicorn", "intervision.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -3,7 +3,7 @@
 #   make run                         web app on http://127.0.0.1:8000/ plus a Celery worker with beat
 #   make test                        the whole test suite
 #   make test PYTEST_ARGS="-k demo"  extra arguments for pytest
-#   make check                       ruff, missing migrations and the import contracts
+#   make check                       ruff, missing migrations, the import contracts, the Dockerfile
 #   make lock                        recompile requirements*.lock after a pin in pyproject.toml changed
 #   make install | lint | clean
 
@@ -29,6 +29,7 @@ check: install
 	$(PYTHON) -m ruff check .
 	DEBUG=1 $(PYTHON) manage.py makemigrations --check --dry-run
 	.venv/bin/lint-imports
+	.venv/bin/hadolint Dockerfile
 
 # pyproject.toml pins the direct dependencies; the lock files pin everything they pull in, for
 # every platform: requirements.lock for the image, requirements-dev.lock (the same versions plus

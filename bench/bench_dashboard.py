@@ -25,24 +25,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import http.client
-import os
 import random
-import re
-import secrets
-import socket
-import statistics
-import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from postgres import admin, with_db  # noqa: E402  (bench/postgres.py, beside this script)
-from web import log_in  # noqa: E402  (bench/web.py)
+from web import ServedSite, load, log_in, ms  # noqa: E402  (bench/web.py, beside this script)
 
 PASSWORD = "bench-password-not-secret"  # noqa: S105 - a throw-away account in a scratch database
 COORDINATOR = "coordinator@bench.example"
@@ -59,25 +49,6 @@ SPECIALTIES = [  # name, department
     ("Radiology", "Imaging"), ("Pulmonology", "Internal Medicine"), ("Orthopaedics", "Surgery"),
 ]
 THEMES = ["Workload", "Difficult conversations", "Errors", "Career doubts", "Team conflict", "Grief"]
-
-
-def _server_url() -> str:
-    url = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
-    if not url.startswith("postgres"):
-        sys.exit("bench_dashboard needs PostgreSQL: set DATABASE_URL to a postgres:// URL")
-    return url
-
-
-def _scratch_name(url: str) -> str:
-    """The scratch database: the DATABASE_URL's own name with ``_bench`` appended."""
-    name = urlsplit(url).path.lstrip("/") or "postgres"
-    if not re.fullmatch(r"[A-Za-z0-9_]+", name):
-        sys.exit(f"bench_dashboard: cannot derive a scratch database name from {name!r}")
-    return f"{name}_bench"
-
-
-
-
 
 
 def _fill(seed: int) -> dict:
@@ -183,65 +154,6 @@ def _fill(seed: int) -> dict:
             "evaluations": len(evaluations), "notes": len(notes)}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for(port: int, process: subprocess.Popen, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"gunicorn exited with {process.returncode}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/accounts/login/")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    sys.exit("gunicorn did not answer in time")
-
-
-
-
-
-
-def _load(port: int, cookie: str, paths: list[str], per_path: int, threads: int) -> dict[str, list[float]]:
-    """Each thread asks for every path in turn on one keep-alive connection, so both pages meet
-    the same server state; returns the latencies per path."""
-    times: dict[str, list[float]] = {p: [] for p in paths}
-    lock = threading.Lock()
-    failures: list[str] = []
-    rounds = per_path // threads
-
-    def worker() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        mine: dict[str, list[float]] = {p: [] for p in paths}
-        for _ in range(rounds):
-            for path in paths:
-                begin = time.perf_counter()
-                conn.request("GET", path, headers={"Cookie": cookie})
-                response = conn.getresponse()
-                response.read()
-                mine[path].append(time.perf_counter() - begin)
-                if response.status != 200:
-                    failures.append(f"{path}: {response.status}")
-        with lock:
-            for p in paths:
-                times[p] += mine[p]
-
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    if failures:
-        sys.exit(f"{len(failures)} failed requests, e.g. {failures[0]}")
-    return times
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200, help="per page (bounded)")
@@ -252,77 +164,28 @@ def main() -> int:
     args = parser.parse_args()
     args.requests = max(args.threads, min(args.requests, 2_000))
 
-    server = _server_url()
-    scratch = _scratch_name(server)
-    print(f"scratch database: {scratch}")
-    admin(server, f'DROP DATABASE IF EXISTS "{scratch}"')
-    admin(server, f'CREATE DATABASE "{scratch}"')
-    var_dir = Path(os.environ.get("BENCH_VAR_DIR", f"/tmp/var-{scratch}"))
-    env = {
-        **os.environ, "DATABASE_URL": with_db(server, scratch),
-        "DJANGO_SETTINGS_MODULE": "intervision.settings",
-        "VAR_DIR": str(var_dir), "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1",
-        "NOTES_ENCRYPTION_KEYS": "YmVuY2gtb25seS1ub3Rlcy1rZXktMzJieXRlcy0wMDA=",
-        "DEBUG": "0", "SECURE_COOKIES": "0", "SECURE_SSL_REDIRECT": "0",
-    }
-    env.pop("REDIS_URL", None)  # the pages measured need no broker
-    os.environ.update(env)
-    gunicorn = None
-    try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-        from django.db import connection
-
-        call_command("migrate", verbosity=0)
+    def fill() -> dict:
         begin = time.perf_counter()
         counts = _fill(args.seed)
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-        connection.close()
         print(f"data: {RESIDENTS} residents, {counts['groups']} groups, {counts['sessions']} sessions over "
               f"{WEEKS} weeks, {counts['participations']:,} participations, {counts['evaluations']:,} "
               f"evaluations, {counts['notes']:,} notes (inserted in {time.perf_counter() - begin:.1f} s)")
-        call_command("collectstatic", interactive=False, verbosity=0)
+        return counts
 
-        port = _free_port()
-        gunicorn = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "intervision.wsgi", "--bind", f"127.0.0.1:{port}",
-             "--workers", str(args.workers), "--log-level", "warning"],
-            cwd=ROOT, env=env,
-        )
-        _wait_for(port, gunicorn)
-        cookie = log_in(port, COORDINATOR, PASSWORD)
-        dashboard, trivial = "/dashboard/", "/accounts/login/"
-        _load(port, cookie, [dashboard, trivial], 4 * args.threads, args.threads)  # warm up every worker
-        times = _load(port, cookie, [dashboard, trivial], args.requests, args.threads)
-
-        def ms(values: list[float], q: float) -> float:
-            return 1000 * statistics.quantiles(values, n=100)[int(q) - 1] if q != 50 else \
-                1000 * statistics.median(values)
-
-        print(f"gunicorn: {args.workers} workers on 127.0.0.1:{port}, DEBUG off; "
-              f"load: {args.threads} threads, "
-              f"{len(times[dashboard])} requests per page, interleaved")
-        for name, path in (("dashboard", dashboard), ("trivial (log-in page)", trivial)):
-            print(f"{name:<22} median {ms(times[path], 50):7.1f} ms   p90 {ms(times[path], 90):7.1f} ms")
-        ratio = statistics.median(times[dashboard]) / statistics.median(times[trivial])
+    with ServedSite("_bench", fill, workers=args.workers, keep=args.keep) as site:
+        cookie = log_in(site.port, COORDINATOR, PASSWORD)
+        pages = [("dashboard", "/dashboard/", {"Cookie": cookie}, 200),
+                 ("trivial (log-in page)", "/accounts/login/", {"Cookie": cookie}, 200)]
+        load(site.port, pages, 4 * args.threads, args.threads)  # warm up every worker
+        times = load(site.port, pages, args.requests, args.threads)
+        print(f"gunicorn: {args.workers} workers on 127.0.0.1:{site.port}, DEBUG off; "
+              f"load: {args.threads} threads, {len(times['dashboard'])} requests per page, interleaved")
+        for name in times:
+            print(f"{name:<22} median {ms(times[name], 50):7.1f} ms   p90 {ms(times[name], 90):7.1f} ms")
+        ratio = ms(times["dashboard"], 50) / ms(times["trivial (log-in page)"], 50)
         print(f"ratio of medians dashboard / trivial: {ratio:.2f}x (target <= 5x) "
               f"{'ok' if ratio <= 5 else 'ABOVE TARGET'}")
         return 0 if ratio <= 5 else 1
-    finally:
-        if gunicorn is not None:
-            gunicorn.terminate()
-            try:
-                gunicorn.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                gunicorn.kill()
-        if not args.keep:
-            from django.db import connections
-
-            connections.close_all()
-            admin(server, f'DROP DATABASE IF EXISTS "{scratch}"')
 
 
 if __name__ == "__main__":

@@ -27,22 +27,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import http.client
-import os
 import random
-import re
-import secrets
-import statistics
-import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from postgres import admin, with_db  # noqa: E402  (bench/postgres.py, beside this script)
-from web import free_port, wait_for  # noqa: E402  (bench/web.py)
+from web import ServedSite, load, ms  # noqa: E402  (bench/web.py, beside this script)
 
 GROUPS = 60
 GROUP_SIZE = 8
@@ -50,20 +42,6 @@ CADENCE_WEEKS = 4
 OPEN_SESSIONS = 12
 FEED_TARGET_MS = 50
 NOT_MODIFIED_TARGET_MS = 5
-
-
-def _server_url() -> str:
-    url = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
-    if not url.startswith("postgres"):
-        sys.exit("bench_feed needs PostgreSQL: set DATABASE_URL to a postgres:// URL")
-    return url
-
-
-def _scratch_name(url: str) -> str:
-    name = urlsplit(url).path.lstrip("/") or "postgres"
-    if not re.fullmatch(r"[A-Za-z0-9_]+", name):
-        sys.exit(f"bench_feed: cannot derive a scratch database name from {name!r}")
-    return f"{name}_feedbench"
 
 
 def _fill(seed: int) -> dict:
@@ -136,41 +114,6 @@ def _fill(seed: int) -> dict:
             "participations": len(participations)}
 
 
-def _load(port: int, requests: list[tuple[str, str, dict]], rounds: int, threads: int,
-          ) -> dict[str, list[float]]:
-    """Each thread sends every (name, path, headers) in turn on one keep-alive connection;
-    returns the latencies per name. A wrong status stops the benchmark."""
-    times: dict[str, list[float]] = {name: [] for name, _p, _h in requests}
-    expected = {"feed": 200, "not modified": 304, "log-in page": 200}
-    lock = threading.Lock()
-    failures: list[str] = []
-
-    def worker() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        mine: dict[str, list[float]] = {name: [] for name in times}
-        for _ in range(rounds // threads):
-            for name, path, headers in requests:
-                begin = time.perf_counter()
-                conn.request("GET", path, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                mine[name].append(time.perf_counter() - begin)
-                if response.status != expected[name]:
-                    failures.append(f"{name}: {response.status}")
-        with lock:
-            for name in times:
-                times[name] += mine[name]
-
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    if failures:
-        sys.exit(f"{len(failures)} unexpected answers, e.g. {failures[0]}")
-    return times
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200, help="per kind of request (bounded)")
@@ -181,50 +124,18 @@ def main() -> int:
     args = parser.parse_args()
     args.requests = max(args.threads, min(args.requests, 2_000))
 
-    server = _server_url()
-    scratch = _scratch_name(server)
-    print(f"scratch database: {scratch}")
-    admin(server, f'DROP DATABASE IF EXISTS "{scratch}"')
-    admin(server, f'CREATE DATABASE "{scratch}"')
-    var_dir = Path(os.environ.get("BENCH_VAR_DIR", f"/tmp/var-{scratch}"))
-    env = {
-        **os.environ, "DATABASE_URL": with_db(server, scratch),
-        "DJANGO_SETTINGS_MODULE": "intervision.settings",
-        "VAR_DIR": str(var_dir), "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1",
-        "NOTES_ENCRYPTION_KEYS": "YmVuY2gtb25seS1ub3Rlcy1rZXktMzJieXRlcy0wMDA=",
-        "DEBUG": "0", "SECURE_COOKIES": "0", "SECURE_SSL_REDIRECT": "0",
-    }
-    env.pop("REDIS_URL", None)  # the pages measured need no broker
-    os.environ.update(env)
-    gunicorn = None
-    try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-        from django.db import connection
-
-        call_command("migrate", verbosity=0)
+    def fill() -> dict:
         begin = time.perf_counter()
         filled = _fill(args.seed)
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-        connection.close()
         print(f"data: {GROUPS} groups of {GROUP_SIZE} meeting every {CADENCE_WEEKS} weeks and "
               f"{OPEN_SESSIONS} open sessions: {filled['sessions']} sessions, "
               f"{filled['participations']:,} participations; {filled['in_feed']} events in the "
               f"coordinator's feed (inserted in {time.perf_counter() - begin:.1f} s)")
-        call_command("collectstatic", interactive=False, verbosity=0)
+        return filled
 
-        port = free_port()
-        gunicorn = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "intervision.wsgi", "--bind", f"127.0.0.1:{port}",
-             "--workers", str(args.workers), "--log-level", "warning"],
-            cwd=ROOT, env=env,
-        )
-        wait_for(port, gunicorn)
-        feed = f"/calendar/{filled['token']}.ics"
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    with ServedSite("_feedbench", fill, workers=args.workers, keep=args.keep) as site:
+        feed = f"/calendar/{site.filled['token']}.ics"
+        conn = http.client.HTTPConnection("127.0.0.1", site.port, timeout=60)
         conn.request("GET", feed)
         first = conn.getresponse()
         body = first.read()
@@ -232,19 +143,13 @@ def main() -> int:
         if first.status != 200 or not etag:
             sys.exit(f"the feed answered {first.status} without an ETag")
         print(f"feed: {len(body) / 1024:.0f} KiB, {body.count(b'BEGIN:VEVENT')} events, ETag {etag}")
-        requests = [("feed", feed, {}), ("not modified", feed, {"If-None-Match": etag}),
-                    ("log-in page", "/accounts/login/", {})]
-        _load(port, requests, 5 * args.threads, args.threads)  # warm up every worker
-        times = _load(port, requests, args.requests, args.threads)
-
-        def ms(values: list[float], q: int) -> float:
-            if q == 50:
-                return 1000 * statistics.median(values)
-            return 1000 * statistics.quantiles(values, n=100)[q - 1]
-
-        print(f"gunicorn: {args.workers} worker(s) on 127.0.0.1:{port}, DEBUG off; load: "
+        requests = [("feed", feed, {}, 200), ("not modified", feed, {"If-None-Match": etag}, 304),
+                    ("log-in page", "/accounts/login/", {}, 200)]
+        load(site.port, requests, 5 * args.threads, args.threads)  # warm up every worker
+        times = load(site.port, requests, args.requests, args.threads)
+        print(f"gunicorn: {args.workers} worker(s) on 127.0.0.1:{site.port}, DEBUG off; load: "
               f"{args.threads} thread(s), {len(times['feed'])} requests of each kind, interleaved")
-        for name in ("feed", "not modified", "log-in page"):
+        for name in times:
             print(f"{name:<14} median {ms(times[name], 50):7.1f} ms   p90 {ms(times[name], 90):7.1f} ms")
         feed_ms, not_modified_ms = ms(times["feed"], 50), ms(times["not modified"], 50)
         trivial_ms = ms(times["log-in page"], 50)
@@ -255,18 +160,6 @@ def main() -> int:
         print(f"targets: feed median <= {FEED_TARGET_MS} ms, 304 median <= {NOT_MODIFIED_TARGET_MS} ms: "
               f"{'ok' if ok else 'MISSED'}")
         return 0 if ok else 1
-    finally:
-        if gunicorn is not None:
-            gunicorn.terminate()
-            try:
-                gunicorn.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                gunicorn.kill()
-        if not args.keep:
-            from django.db import connections
-
-            connections.close_all()
-            admin(server, f'DROP DATABASE IF EXISTS "{scratch}"')
 
 
 if __name__ == "__main__":

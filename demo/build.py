@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from demo.dutch import demo_in_dutch
 from demo.groups import GROUPS, groups_build
 from demo.people import (
     ADMIN_EMAIL,
@@ -73,7 +74,7 @@ def demo_loaded() -> bool:
 
 
 def demo_load(*, now: dt.datetime, reset: bool = False,
-              say: Callable[[str], object] = _quiet) -> bool:
+              say: Callable[[str], object] = _quiet, language: str = "en") -> bool:
     """The demo programme as of ``now``, once: True when it was built now; False when it was
     there already (then only the rosters or sessions an older version did not load are
     added). ``reset`` removes it first."""
@@ -93,14 +94,15 @@ def demo_load(*, now: dt.datetime, reset: bool = False,
                 counts = _sessions(now, DEMO)
             say(f"Added the demo sessions: {_describe(counts)}.")
         return False
-    demo_build(now=now, say=say)
+    demo_build(now=now, say=say, language=language)
     return True
 
 
 @transaction.atomic
 def demo_build(*, now: dt.datetime, shape: Shape = DEMO, seed: int = SEED,
-               say: Callable[[str], object] = _quiet) -> None:
-    """Build a demo programme of ``shape`` as of ``now`` in one transaction."""
+               say: Callable[[str], object] = _quiet, language: str = "en") -> None:
+    """Build a demo programme of ``shape`` as of ``now`` in one transaction; in Dutch
+    (``language="nl"``: names, rooms, texts and the known log-ins' interface) if asked."""
     today = timezone.localdate(now)
     # The public holidays on the programme's row, as the nightly task keeps them: planning in
     # the web process reads them from there.
@@ -117,6 +119,9 @@ def demo_build(*, now: dt.datetime, shape: Shape = DEMO, seed: int = SEED,
     say(f"{count} roster entries over a year, intervisors' holidays.")
     say(f"Sessions: {_describe(_sessions(now, shape, seed))}.")
     placed = Membership.objects.filter(group__in=groups).count()
+    if language == "nl":
+        demo_in_dutch()
+        say("In Dutch: specialties, departments, rooms, groups and texts.")
     say(f"{len(people.residents)} residents, {len(people.staff)} supervising staff, "
         f"{len(people.intervisors)} intervisors, {len(groups)} groups, {placed} residents placed.")
 

@@ -12,6 +12,7 @@ import datetime as dt
 import random
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from demo.patterns import group_rhythm
 from residents.models import Intervisor, Resident
@@ -51,6 +52,12 @@ def groups_build(*, rng: random.Random, intervisors: list[Intervisor], residents
     resident started if later. The known resident goes to the first group, which the known
     intervisor leads."""
     groups = _groups(rng, intervisors, count)
+    # A group exists from the day its members join, before the history the demo gives it:
+    # the dashboard counts what the cadence asks for from the group's creation on.
+    began = dt.datetime.combine(since, dt.time.min, tzinfo=timezone.get_current_timezone())
+    IntervisionGroup.objects.filter(pk__in=[g.pk for g in groups]).update(created_at=began)
+    for group in groups:
+        group.created_at = began
     if placed is None:
         placed = round(len(residents) * PLACED_SHARE)
     _place(rng, groups, residents, since, min(placed, MAX_SIZE * count))

@@ -43,6 +43,13 @@ app.conf.beat_schedule = {
         "task": "sessions_app.tasks.notifications.dispatch_notifications",
         "schedule": 120.0,
     },
+    # Every two minutes, like the outbox: the Accept / Decline / Maybe that calendar apps sent
+    # to the reply mailbox (REPLY_MAILBOX_URL) become answers, so a resident who declined in
+    # Outlook gets no reminders. Does nothing without a mailbox; one IMAP search when empty.
+    "fetch-calendar-replies": {
+        "task": "sessions_app.tasks.replies.fetch_replies",
+        "schedule": 120.0,
+    },
     # Monday morning, local time: each coordinator's digest of sessions in the next two weeks
     # with few answers, while there is still time to chase them.
     "low-rsvp-digests": {

@@ -123,11 +123,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Signed-in pages in the language stored on the account (after LocaleMiddleware).
+    "residents.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "residents.middleware.SessionLimitsMiddleware",
-    "residents.auth_oidc.LocalPasswordsMiddleware",
+    "residents.oidc.LocalPasswordsMiddleware",
     # Personal data is never kept by shared caches or the browser's disk (Cache-Control).
     "residents.middleware.PrivateResponsesMiddleware",
     # Last, as django-axes asks: it turns a lock-out raised during log-in into the lock-out page.
@@ -148,7 +150,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "residents.auth_oidc.sign_in_options",
+                "residents.oidc.sign_in_options",
             ],
         },
     },
@@ -258,12 +260,25 @@ if not LOCAL_PASSWORDS and not OIDC_ISSUER:
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("nl", "Nederlands")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The language of the demo programme that `make run` loads (demo/dutch.py): en or nl.
+DEMO_LANGUAGE = env_str("DEMO_LANGUAGE", "en")
+if DEMO_LANGUAGE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(f"DEMO_LANGUAGE must be one of {', '.join(dict(LANGUAGES))}.")
+# One date format per language (intervision/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["intervision.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Amsterdam")
 USE_I18N = True
 USE_TZ = True
 
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "static/"
+# Uploads: the first handler stops reading a request past what any import takes
+# (residents/upload_handlers.py); the others are Django's (memory up to 2.5 MB, then disk).
+FILE_UPLOAD_HANDLERS = [
+    "residents.upload_handlers.UploadLimit",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -287,16 +302,34 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", EMAIL_PORT == 465)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend"
+    "intervision.mail.EmailBackend"  # Django's SMTP backend, plus SMTPUTF8 addresses
     if EMAIL_HOST
     else "django.core.mail.backends.console.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Intervision <intervision@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The mailbox calendar apps' replies (Accept / Decline) go to, e.g.
-# imaps://user:password@mail.example/INBOX. Empty: nothing reads replies, so invitations ask
-# for none (RSVP=FALSE) and point to the answer page instead.
+# imaps://user:password@mail.example/INBOX (imap:// without TLS, for a server on the same
+# machine; user and password percent-encoded). A worker reads it every two minutes
+# (sessions_app/services/replies.py). Empty: nothing reads replies, so invitations ask for none
+# (RSVP=FALSE) and point to the answer page instead.
 REPLY_MAILBOX_URL = env_str("REPLY_MAILBOX_URL", "")
+# The address invitations name as ORGANIZER, where mail programs send the replies: the
+# mailbox's own address. Empty: the mailbox's user name, when that is an address.
+REPLY_ADDRESS = env_str("REPLY_ADDRESS", "")
+if REPLY_MAILBOX_URL:
+    from urllib.parse import unquote, urlsplit
+
+    _reply_url = urlsplit(REPLY_MAILBOX_URL)
+    if _reply_url.scheme not in ("imap", "imaps") or not _reply_url.hostname or not _reply_url.username:
+        raise ImproperlyConfigured(
+            "REPLY_MAILBOX_URL must look like imaps://user:password@host/INBOX (or imap://…)"
+        )
+    if not REPLY_ADDRESS and "@" not in unquote(_reply_url.username):
+        raise ImproperlyConfigured(
+            "REPLY_ADDRESS is not set and REPLY_MAILBOX_URL's user is not an e-mail address: set"
+            " REPLY_ADDRESS to the address mail to that mailbox is sent to"
+        )
 
 # --- Celery ---------------------------------------------------------------------------------
 # Redis in deployment; Celery's filesystem transport as the embedded default, so a worker and

@@ -132,13 +132,93 @@ class Assignment:
     groups: tuple[Group, ...]
 
 
+class Message(str):
+    """A sentence for people: the English text wherever a ``str`` is expected (logs, tests,
+    programs), carrying a stable ``code`` and its ``params`` (names and numbers) so that an app
+    can say it in another language. The codes and their parameters are listed in
+    ``MESSAGE_CODES``; ``sessions_app/composition_text.py`` translates them."""
+
+    code: str
+    params: dict
+
+    def __new__(cls, text: str, code: str, **params: object) -> Message:
+        self = super().__new__(cls, text)
+        self.code, self.params = code, params
+        return self
+
+    def __reduce__(self):  # pickles and copies keep the code (str's own would drop it)
+        return (_message, (str(self), self.code, self.params))
+
+
+def _message(text: str, code: str, params: dict) -> Message:
+    return Message(text, code, **params)
+
+
+# Every code a Message of the engines (this module and ``solver``) carries, with its parameters.
+MESSAGE_CODES: dict[str, tuple[str, ...]] = {
+    # the rules themselves
+    "min_size_below_one": ("min_size",),
+    "sizes_reversed": ("min_size", "max_size"),
+    "specialty_cap_zero": (),
+    "group_count_below_one": ("groups",),
+    # counting the cohort
+    "cohort_empty": (),
+    "cohort_too_small": ("n", "min_size"),
+    "sizes_do_not_split": ("n", "min_size", "max_size", "most", "least"),
+    "no_intervisor": (),
+    "too_few_groups_asked": ("n", "least", "max_size", "groups"),
+    "groups_cannot_be_filled": ("n", "groups", "min_size"),
+    "groups_beyond_capacity": ("groups", "capacity"),
+    "capacity_too_small": ("n", "least", "max_size", "capacity"),
+    "no_group_count_fits": ("least", "most"),
+    "specialty_cannot_spread": ("count", "specialty", "groups", "cap"),
+    "together_and_conflict": ("a", "b"),
+    "together_and_apart": ("a", "b"),
+    "linked_and_conflict": ("a", "b"),
+    "linked_and_apart": ("a", "b"),
+    "together_too_big": ("who", "count", "max_size"),
+    "together_specialty_over": ("who", "count", "specialty", "cap"),
+    "no_leader_for": ("who",),
+    "no_leader_for_together": ("who",),
+    # a grouping's broken rules (Violation.message)
+    "unknown_resident": ("group", "resident"),
+    "unassigned": ("name",),
+    "duplicate": ("name", "groups"),
+    "size_over": ("group", "count", "max_size"),
+    "size_under": ("group", "count", "min_size"),
+    "specialty_over": ("group", "count", "specialty", "cap", "names"),
+    "conflict": ("group", "a", "b"),
+    "keep_apart": ("group", "a", "b"),
+    "leader_missing": ("group",),
+    "leader_unknown": ("group",),
+    "leader_forbidden_resident": ("group", "leader", "name"),
+    "leader_forbidden_department": ("group", "leader", "department", "name"),
+    "leader_capacity": ("leader", "count", "capacity", "groups"),
+    "keep_together": ("a", "b", "group_a", "group_b"),
+    "group_count": ("count", "asked"),
+    # the solver's diagnosis (planning.solver)
+    "infeasible_with_groups": ("groups",),
+    "possible_without": ("rule",),  # rule: one of RELAXED_RULES
+    # progress
+    "progress_first_grouping": ("attempt",),
+    "progress_greedy": ("score",),
+    "progress_no_greedy": (),
+    "progress_solution": ("count", "score", "bound"),
+    "progress_bound": ("bound",),
+    "progress_done": ("status",),
+}
+
+# The rule families the solver's diagnosis drops one at a time (``possible_without``'s rule).
+RELAXED_RULES = ("specialty_cap", "keep_apart", "keep_together", "conflicts", "exclusions", "sizes")
+
+
 @dataclass(frozen=True)
 class Violation:
     """A broken hard rule. ``group`` is 1-based as shown to coordinators (``None``: not tied to one
     group); ``rule`` is a stable code for programs, ``message`` the sentence for people."""
 
     rule: str
-    message: str
+    message: str  # a Message: its code and parameters say it in other languages
     group: int | None = None
     resident_ids: tuple[int, ...] = ()
 
@@ -328,13 +408,18 @@ def _plural(count: int, word: str) -> str:
 def _rule_errors(rules: Rules) -> list[str]:
     errors = []
     if rules.min_size < 1:
-        errors.append(f"the minimum group size must be at least 1, not {rules.min_size}")
+        errors.append(Message(f"the minimum group size must be at least 1, not {rules.min_size}",
+                              "min_size_below_one", min_size=rules.min_size))
     if rules.max_size < rules.min_size:
-        errors.append(f"the minimum group size {rules.min_size} is larger than the maximum {rules.max_size}")
+        errors.append(Message(
+            f"the minimum group size {rules.min_size} is larger than the maximum {rules.max_size}",
+            "sizes_reversed", min_size=rules.min_size, max_size=rules.max_size))
     if rules.max_per_specialty is not None and rules.max_per_specialty < 1:
-        errors.append("at most 0 residents per specialty leaves no room for anyone")
+        errors.append(Message("at most 0 residents per specialty leaves no room for anyone",
+                              "specialty_cap_zero"))
     if rules.n_groups is not None and rules.n_groups < 1:
-        errors.append(f"the number of groups must be at least 1, not {rules.n_groups}")
+        errors.append(Message(f"the number of groups must be at least 1, not {rules.n_groups}",
+                              "group_count_below_one", groups=rules.n_groups))
     return errors
 
 
@@ -344,35 +429,44 @@ def _count_errors(problem: Problem) -> list[str]:
     lo_size, hi_size = math.ceil(n / rules.max_size), n // rules.min_size
     capacity = _total_capacity(problem)
     if n == 0:
-        return ["the cohort is empty"]
+        return [Message("the cohort is empty", "cohort_empty")]
     if n < rules.min_size:
-        return [f"cohort of {n} is smaller than the minimum group size {rules.min_size}"]
+        return [Message(f"cohort of {n} is smaller than the minimum group size {rules.min_size}",
+                        "cohort_too_small", n=n, min_size=rules.min_size)]
     errors = []
     if lo_size > hi_size:
-        errors.append(
+        errors.append(Message(
             f"{n} residents cannot be split into groups of {rules.min_size} to {rules.max_size}: "
-            f"{_plural(hi_size, 'group')} would be too few and {lo_size} too many"
-        )
+            f"{_plural(hi_size, 'group')} would be too few and {lo_size} too many",
+            "sizes_do_not_split", n=n, min_size=rules.min_size, max_size=rules.max_size,
+            most=hi_size, least=lo_size,
+        ))
     if not problem.leaders or capacity == 0:
-        errors.append("no intervisor is available to lead a group")
+        errors.append(Message("no intervisor is available to lead a group", "no_intervisor"))
     elif rules.n_groups is not None:
         g = rules.n_groups
         if g * rules.max_size < n:
-            errors.append(
+            errors.append(Message(
                 f"{n} residents need at least {lo_size} groups of at most {rules.max_size}, "
-                f"but {_plural(g, 'group')} {'was' if g == 1 else 'were'} asked for"
-            )
+                f"but {_plural(g, 'group')} {'was' if g == 1 else 'were'} asked for",
+                "too_few_groups_asked", n=n, least=lo_size, max_size=rules.max_size, groups=g,
+            ))
         if g * rules.min_size > n:
-            errors.append(f"{n} residents cannot fill {_plural(g, 'group')} of at least {rules.min_size}")
+            errors.append(Message(
+                f"{n} residents cannot fill {_plural(g, 'group')} of at least {rules.min_size}",
+                "groups_cannot_be_filled", n=n, groups=g, min_size=rules.min_size))
         if g > capacity:
-            errors.append(
-                f"{_plural(g, 'group')} need an intervisor each, but the intervisors can lead only {capacity}"
-            )
+            errors.append(Message(
+                f"{_plural(g, 'group')} need an intervisor each, "
+                f"but the intervisors can lead only {capacity}",
+                "groups_beyond_capacity", groups=g, capacity=capacity,
+            ))
     elif lo_size > capacity:
-        errors.append(
+        errors.append(Message(
             f"{n} residents need at least {lo_size} groups of at most {rules.max_size}, "
-            f"but the intervisors can lead only {capacity}"
-        )
+            f"but the intervisors can lead only {capacity}",
+            "capacity_too_small", n=n, least=lo_size, max_size=rules.max_size, capacity=capacity,
+        ))
     return errors
 
 
@@ -388,10 +482,11 @@ def _specialty_errors(problem: Problem) -> list[str]:
     errors = []
     for specialty, count in sorted(Counter(m.specialty for m in problem.members).items()):
         if most >= 1 and count > most * cap:
-            errors.append(
+            errors.append(Message(
                 f"{count} {specialty} residents cannot be spread over {_plural(most, 'group')} "
-                f"with at most {cap} per group"
-            )
+                f"with at most {cap} per group",
+                "specialty_cannot_spread", count=count, specialty=specialty, groups=most, cap=cap,
+            ))
     return errors
 
 
@@ -400,16 +495,21 @@ def _pair_errors(idx: _Index) -> list[str]:
     errors = []
     for a, b in sorted(idx.together_pairs):
         pair = f"({idx.label(a)}, {idx.label(b)})"
+        names = {"a": idx.label(a), "b": idx.label(b)}
         if (a, b) in idx.conflict_pairs:
-            errors.append(f"keep-together pair {pair} is also a conflict pair")
+            errors.append(Message(f"keep-together pair {pair} is also a conflict pair",
+                                  "together_and_conflict", **names))
         elif (a, b) in idx.apart_pairs:
-            errors.append(f"keep-together pair {pair} is also a keep-apart pair")
+            errors.append(Message(f"keep-together pair {pair} is also a keep-apart pair",
+                                  "together_and_apart", **names))
     for a, b in sorted(idx.conflict_pairs | idx.apart_pairs):
         if idx.unit_of[a] == idx.unit_of[b] and (a, b) not in idx.together_pairs:
-            kind = "a conflict" if (a, b) in idx.conflict_pairs else "a keep-apart pair"
-            errors.append(
-                f"{idx.label(a)} and {idx.label(b)} are linked by keep-together pairs but are also {kind}"
-            )
+            conflict = (a, b) in idx.conflict_pairs
+            kind = "a conflict" if conflict else "a keep-apart pair"
+            errors.append(Message(
+                f"{idx.label(a)} and {idx.label(b)} are linked by keep-together pairs but are also {kind}",
+                "linked_and_conflict" if conflict else "linked_and_apart", a=idx.label(a), b=idx.label(b),
+            ))
     return errors
 
 
@@ -420,21 +520,25 @@ def _unit_errors(idx: _Index) -> list[str]:
     for unit in idx.units:
         who = idx.labels(unit)
         if len(unit) > rules.max_size:
-            errors.append(
-                f"keep-together residents {who} ({len(unit)}) exceed the maximum group size {rules.max_size}"
-            )
+            errors.append(Message(
+                f"keep-together residents {who} ({len(unit)}) exceed the maximum group size {rules.max_size}",
+                "together_too_big", who=who, count=len(unit), max_size=rules.max_size,
+            ))
         if rules.max_per_specialty:
             for s, c in sorted(Counter(idx.spec[k] for k in unit).items()):
                 if c > rules.max_per_specialty:
-                    errors.append(
+                    errors.append(Message(
                         f"keep-together residents {who} include {c} {idx.specialties[s]} "
-                        f"residents (at most {rules.max_per_specialty} per group)"
-                    )
+                        f"residents (at most {rules.max_per_specialty} per group)",
+                        "together_specialty_over", who=who, count=c, specialty=idx.specialties[s],
+                        cap=rules.max_per_specialty,
+                    ))
         if idx.leaders and all(any(k in f for k in unit) for f in idx.forbidden):
-            errors.append(
+            errors.append(Message(
                 f"no intervisor may lead {who if len(unit) == 1 else 'keep-together residents ' + who}"
-                ": every intervisor is excluded for them"
-            )
+                ": every intervisor is excluded for them",
+                "no_leader_for" if len(unit) == 1 else "no_leader_for_together", who=who,
+            ))
     return errors
 
 
@@ -451,10 +555,11 @@ def explain_infeasibility(problem: Problem) -> list[str]:
     if not errors and not specialty and problem.rules.n_groups is None:
         lo, hi = _group_count_range(problem)
         if lo > hi:
-            errors.append(
+            errors.append(Message(
                 f"no number of groups fits: the sizes and specialty cap need at least {lo}, "
-                f"the sizes and intervisor capacity allow at most {hi}"
-            )
+                f"the sizes and intervisor capacity allow at most {hi}",
+                "no_group_count_fits", least=lo, most=hi,
+            ))
     errors += specialty
     idx = _Index(problem)
     return errors + _pair_errors(idx) + _unit_errors(idx)
@@ -513,16 +618,21 @@ def _membership_violations(idx: _Index, assignment: Assignment) -> list[Violatio
     for g, group in enumerate(assignment.groups, start=1):
         for rid in group.member_ids:
             if rid not in idx.pos:
-                out.append(Violation("unknown_resident", f"Group {g}: {rid} is not in the cohort", g, (rid,)))
+                text = Message(f"Group {g}: {rid} is not in the cohort", "unknown_resident",
+                               group=g, resident=rid)
+                out.append(Violation("unknown_resident", text, g, (rid,)))
             else:
                 seen.setdefault(rid, []).append(g)
     for m in idx.problem.members:
         where = seen.get(m.id, [])
         if not where:
-            out.append(Violation("unassigned", f"{_member_label(m)} is in no group", None, (m.id,)))
+            text = Message(f"{_member_label(m)} is in no group", "unassigned", name=_member_label(m))
+            out.append(Violation("unassigned", text, None, (m.id,)))
         elif len(where) > 1:
             groups = " and ".join(str(g) for g in where)
-            out.append(Violation("duplicate", f"{_member_label(m)} is in groups {groups}", None, (m.id,)))
+            text = Message(f"{_member_label(m)} is in groups {groups}", "duplicate",
+                           name=_member_label(m), groups=groups)
+            out.append(Violation("duplicate", text, None, (m.id,)))
     return out
 
 
@@ -530,9 +640,13 @@ def _group_violations(idx: _Index, g: int, ks: list[int]) -> list[Violation]:
     rules, members = idx.problem.rules, idx.problem.members
     out = []
     if len(ks) > rules.max_size:
-        out.append(Violation("size", f"Group {g} has {len(ks)} members (at most {rules.max_size})", g))
+        text = Message(f"Group {g} has {len(ks)} members (at most {rules.max_size})",
+                       "size_over", group=g, count=len(ks), max_size=rules.max_size)
+        out.append(Violation("size", text, g))
     if len(ks) < rules.min_size:
-        out.append(Violation("size", f"Group {g} has {len(ks)} members (at least {rules.min_size})", g))
+        text = Message(f"Group {g} has {len(ks)} members (at least {rules.min_size})",
+                       "size_under", group=g, count=len(ks), min_size=rules.min_size)
+        out.append(Violation("size", text, g))
     if rules.max_per_specialty:
         by_spec: dict[int, list[int]] = {}
         for k in ks:
@@ -543,8 +657,10 @@ def _group_violations(idx: _Index, g: int, ks: list[int]) -> list[Violation]:
                 out.append(
                     Violation(
                         "specialty",
-                        f"Group {g} has {len(those)} {idx.specialties[s]} residents "
-                        f"(at most {rules.max_per_specialty}): {idx.labels(those)}",
+                        Message(f"Group {g} has {len(those)} {idx.specialties[s]} residents "
+                                f"(at most {rules.max_per_specialty}): {idx.labels(those)}",
+                                "specialty_over", group=g, count=len(those), specialty=idx.specialties[s],
+                                cap=rules.max_per_specialty, names=idx.labels(those)),
                         g,
                         ids,
                     )
@@ -554,11 +670,12 @@ def _group_violations(idx: _Index, g: int, ks: list[int]) -> list[Violation]:
         if a in inside and b in inside:
             ids = (members[a].id, members[b].id)
             if (a, b) in idx.conflict_pairs:
-                text = f"Group {g}: {idx.label(a)} and {idx.label(b)} have a supervision or "
-                text += "assessment relation"
+                text = Message(f"Group {g}: {idx.label(a)} and {idx.label(b)} have a supervision or "
+                               "assessment relation", "conflict", group=g, a=idx.label(a), b=idx.label(b))
                 out.append(Violation("conflict", text, g, ids))
             else:
-                text = f"Group {g}: {idx.label(a)} and {idx.label(b)} must be kept apart"
+                text = Message(f"Group {g}: {idx.label(a)} and {idx.label(b)} must be kept apart",
+                               "keep_apart", group=g, a=idx.label(a), b=idx.label(b))
                 out.append(Violation("keep_apart", text, g, ids))
     return out
 
@@ -571,7 +688,8 @@ def _leader_violations(idx: _Index, assignment: Assignment) -> list[Violation]:
         leader = leaders.get(group.leader_id) if group.leader_id is not None else None
         if leader is None:
             what = "no intervisor" if group.leader_id is None else "an unknown intervisor"
-            out.append(Violation("leader_missing", f"Group {g} has {what}", g))
+            code = "leader_missing" if group.leader_id is None else "leader_unknown"
+            out.append(Violation("leader_missing", Message(f"Group {g} has {what}", code, group=g), g))
             continue
         load.setdefault(leader.id, []).append(g)
         for rid in group.member_ids:
@@ -579,20 +697,26 @@ def _leader_violations(idx: _Index, assignment: Assignment) -> list[Violation]:
             if m is None:
                 continue
             if m.id in leader.forbidden_residents:
-                text = f"Group {g}: {_leader_label(leader)} must not lead {_member_label(m)}"
+                text = Message(f"Group {g}: {_leader_label(leader)} must not lead {_member_label(m)}",
+                               "leader_forbidden_resident", group=g, leader=_leader_label(leader),
+                               name=_member_label(m))
                 out.append(Violation("leader_forbidden_resident", text, g, (m.id,)))
             elif m.department in leader.forbidden_departments:
-                text = (
+                text = Message(
                     f"Group {g}: {_leader_label(leader)} must not lead residents from "
-                    f"{m.department} ({_member_label(m)})"
+                    f"{m.department} ({_member_label(m)})",
+                    "leader_forbidden_department", group=g, leader=_leader_label(leader),
+                    department=m.department, name=_member_label(m),
                 )
                 out.append(Violation("leader_forbidden_department", text, g, (m.id,)))
     for lid, groups in load.items():
         leader = leaders[lid]
         if len(groups) > leader.capacity:
-            text = (
+            text = Message(
                 f"{_leader_label(leader)} leads {len(groups)} groups (at most {leader.capacity}): "
-                f"groups {', '.join(map(str, groups))}"
+                f"groups {', '.join(map(str, groups))}",
+                "leader_capacity", leader=_leader_label(leader), count=len(groups),
+                capacity=leader.capacity, groups=", ".join(map(str, groups)),
             )
             out.append(Violation("leader_capacity", text))
     return out
@@ -604,7 +728,9 @@ def _together_violations(idx: _Index, group_of: dict[int, int]) -> list[Violatio
     for a, b in sorted(idx.together_pairs):
         ga, gb = group_of.get(a), group_of.get(b)
         if ga is not None and gb is not None and ga != gb:
-            text = f"{idx.label(a)} and {idx.label(b)} must be kept together but are in groups {ga} and {gb}"
+            text = Message(f"{idx.label(a)} and {idx.label(b)} must be kept together "
+                           f"but are in groups {ga} and {gb}", "keep_together",
+                           a=idx.label(a), b=idx.label(b), group_a=ga, group_b=gb)
             out.append(Violation("keep_together", text, None, (members[a].id, members[b].id)))
     return out
 
@@ -619,7 +745,8 @@ def check_proposal(problem: Problem, assignment: Assignment) -> list[Violation]:
         out.append(
             Violation(
                 "group_count",
-                f"There are {len(assignment.groups)} groups; {rules.n_groups} were asked for",
+                Message(f"There are {len(assignment.groups)} groups; {rules.n_groups} were asked for",
+                        "group_count", count=len(assignment.groups), asked=rules.n_groups),
             )
         )
     group_of: dict[int, int] = {}
@@ -960,7 +1087,8 @@ def greedy(
         attempt += 1
         state = _construct(idx, g_count, rng)
         if on_progress:
-            on_progress(0.0, f"First grouping built (attempt {attempt}); improving it")
+            on_progress(0.0, Message(f"First grouping built (attempt {attempt}); improving it",
+                                     "progress_first_grouping", attempt=attempt))
         _local_search(state, deadline, rng)
         if state.hard_violations() == 0:
             return _to_assignment(idx, state.group_of, state.leader_of)

@@ -18,6 +18,7 @@ from ortools.sat.python import cp_model
 from .composition import (
     Assignment,
     CompositionResult,
+    Message,
     Problem,
     ProgressCallback,
     Status,
@@ -256,8 +257,10 @@ class _SolutionReporter(cp_model.CpSolverSolutionCallback):
         self.count += 1
         self.progress(
             self.fraction(),
-            f"Solution {self.count}: score {self.objective_value:.0f}, "
-            f"proven bound {self.best_objective_bound:.0f}",
+            Message(f"Solution {self.count}: score {self.objective_value:.0f}, "
+                    f"proven bound {self.best_objective_bound:.0f}", "progress_solution",
+                    count=self.count, score=round(self.objective_value),
+                    bound=round(self.best_objective_bound)),
         )
 
 
@@ -297,23 +300,28 @@ def _solve(
         solver.parameters.subsolvers.extend(["core", "default_lp"])
     if progress is not None:
         reporter = _SolutionReporter(progress, time.monotonic(), time_limit, base)
-        solver.best_bound_callback = lambda bound: progress(reporter.fraction(), f"Proven bound {bound:.0f}")
+        solver.best_bound_callback = lambda bound: progress(
+            reporter.fraction(), Message(f"Proven bound {bound:.0f}", "progress_bound", bound=round(bound)))
         status = solver.solve(model.m, reporter)
     else:
         status = solver.solve(model.m)
     return solver, model, status
 
 
-_RELAXATIONS: tuple[tuple[str, Callable[[Problem], Problem]], ...] = (
-    ("the cap per specialty", lambda p: replace(p, rules=replace(p.rules, max_per_specialty=None))),
-    ("the keep-apart pairs", lambda p: replace(p, rules=replace(p.rules, keep_apart=()))),
-    ("the keep-together pairs", lambda p: replace(p, rules=replace(p.rules, keep_together=()))),
+# Each rule family the diagnosis drops: its code (composition.RELAXED_RULES), its English name,
+# and the problem without it.
+_RELAXATIONS: tuple[tuple[str, str, Callable[[Problem], Problem]], ...] = (
+    ("specialty_cap", "the cap per specialty",
+     lambda p: replace(p, rules=replace(p.rules, max_per_specialty=None))),
+    ("keep_apart", "the keep-apart pairs", lambda p: replace(p, rules=replace(p.rules, keep_apart=()))),
+    ("keep_together", "the keep-together pairs",
+     lambda p: replace(p, rules=replace(p.rules, keep_together=()))),
     (
-        "the supervision/assessment conflicts",
+        "conflicts", "the supervision/assessment conflicts",
         lambda p: replace(p, members=tuple(replace(m, conflicts=frozenset()) for m in p.members)),
     ),
     (
-        "the intervisors' exclusions",
+        "exclusions", "the intervisors' exclusions",
         lambda p: replace(
             p,
             leaders=tuple(
@@ -323,19 +331,19 @@ _RELAXATIONS: tuple[tuple[str, Callable[[Problem], Problem]], ...] = (
         ),
     ),
     (
-        "the group size range",
+        "sizes", "the group size range",
         lambda p: replace(p, rules=replace(p.rules, min_size=1, max_size=len(p.members))),
     ),
 )
 
 
-def _diagnose(problem: Problem, g_count: int, budget: float, workers: int) -> list[str]:
+def _diagnose(problem: Problem, g_count: int, budget: float, workers: int) -> list[tuple[str, str]]:
     """After CP-SAT proved the rules infeasible: which single rule family, dropped, makes them
     feasible (each tried as a pure feasibility problem with a short time limit)."""
     fixed = replace(problem, rules=replace(problem.rules, n_groups=g_count))
     each = budget / len(_RELAXATIONS)
     culprits = []
-    for name, relax in _RELAXATIONS:
+    for code, name, relax in _RELAXATIONS:
         if each < 0.05:
             break
         relaxed = relax(fixed)
@@ -351,7 +359,7 @@ def _diagnose(problem: Problem, g_count: int, budget: float, workers: int) -> li
             with_objective=False,
         )
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            culprits.append(name)
+            culprits.append((code, name))
     return culprits
 
 
@@ -422,7 +430,8 @@ def compose(
     )
     greedy_time = time.monotonic() - greedy_start
     greedy_obj = objective_of(problem, hint) if hint is not None else None
-    progress(base, f"Greedy grouping scored {greedy_obj}" if hint else "No greedy grouping found")
+    progress(base, Message(f"Greedy grouping scored {greedy_obj}", "progress_greedy", score=greedy_obj)
+             if hint else Message("No greedy grouping found", "progress_no_greedy"))
 
     solver, model, status = _solve(
         idx,
@@ -448,7 +457,7 @@ def compose(
         workers,
         time_limit,
     )
-    progress(1.0, f"Done: {result.status}")
+    progress(1.0, Message(f"Done: {result.status}", "progress_done", status=str(result.status)))
     return result
 
 
@@ -471,8 +480,10 @@ def _result(
     if status == cp_model.INFEASIBLE:
         budget = max(1.0, 0.2 * time_limit)
         culprits = _diagnose(problem, g_count, budget, workers)
-        messages = [f"the rules together cannot be met with {_plural(g_count, 'group')}"]
-        messages += [f"without {name} a grouping would be possible" for name in culprits]
+        messages = [Message(f"the rules together cannot be met with {_plural(g_count, 'group')}",
+                            "infeasible_with_groups", groups=g_count)]
+        messages += [Message(f"without {name} a grouping would be possible", "possible_without", rule=code)
+                     for code, name in culprits]
         return _infeasible(messages, start, g_count, greedy_time)
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     bound = max(solver.best_objective_bound, _counting_bound(idx, g_count))

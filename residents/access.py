@@ -25,7 +25,16 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
-from .models import Department, Intervisor, IntervisorAbsence, Resident, RosterImport, Specialty, User
+from .models import (
+    Department,
+    Intervisor,
+    IntervisorAbsence,
+    Resident,
+    RosterImport,
+    Specialty,
+    TableImport,
+    User,
+)
 
 View = Callable[..., HttpResponse]
 M = TypeVar("M", bound=Model)
@@ -132,6 +141,16 @@ def roster_import_for(user: User, pk: int, *, write: bool = False) -> RosterImpo
     if write:
         refuse_unless(may_change_roster_import(user, roster_import))
     return roster_import
+
+
+def table_import_for(user: User, pk: int, *, kind: str, write: bool = False) -> TableImport:
+    """An import of residents, intervisors, groups or absences, for coordinators only (it holds
+    the file's people); 404 for anyone else, or for an import of another kind than the page's.
+    ``write=True`` (confirming it): 403 unless the person may change it."""
+    table_import = get_visible(TableImport.objects.visible_to(user).filter(kind=kind), pk)
+    if write:
+        refuse_unless(is_coordinator(user))
+    return table_import
 
 
 # --- Reference data: specialties and departments -------------------------------------------

@@ -14,6 +14,8 @@ from .models import (
     RosterImport,
     RosterImportFile,
     Specialty,
+    StoredUpload,
+    TableImport,
     User,
 )
 
@@ -94,6 +96,31 @@ class RosterImportFileAdmin(admin.ModelAdmin):
     list_display = ["filename", "roster_import", "matched_by", "entries", "overlaps"]
     exclude = ["content"]
     readonly_fields = ["roster_import", "residents"]
+
+
+class _ReadOnly(admin.ModelAdmin):
+    """Written by the imports only: an administrator may look and delete, not add or edit."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(TableImport)
+class TableImportAdmin(_ReadOnly):
+    list_display = ["filename", "kind", "status", "created_at", "created_by"]
+    list_filter = ["kind", "status"]
+    exclude = ["preview"]
+
+
+@admin.register(StoredUpload)
+class StoredUploadAdmin(_ReadOnly):
+    """Files waiting for a worker; their bytes are not shown."""
+
+    list_display = ["filename", "kind", "size", "created_at", "created_by"]
+    list_filter = ["kind"]
 
 
 @admin.register(RosterCoverage)

@@ -27,48 +27,26 @@ from urllib.parse import urlencode
 import jwt
 import requests
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
+from mozilla_django_oidc.views import OIDCAuthenticationRequestView
 
+from .oidc import ProviderUnavailable, SignInRefused, enabled, provider_name
 from .services.sign_in import user_create_from_sign_in
 
 logger = logging.getLogger(__name__)
 
-BACKEND = "residents.auth_oidc.OIDCBackend"
 DISCOVERY_CACHE_SECONDS = 60 * 60
 LEEWAY_SECONDS = 60  # clock difference tolerated between the provider and us
-
-
-def enabled() -> bool:
-    return bool(settings.OIDC_ISSUER and settings.OIDC_RP_CLIENT_ID)
-
-
-def provider_name() -> str:
-    """How the log-in page and the messages name the provider: "Sign in with …"."""
-    return settings.OIDC_PROVIDER_NAME or _("your hospital account")
-
-
-class SignInRefused(Exception):
-    """Sign-in with the provider did not lead to an account; ``message`` says why, for the
-    person who tried."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-class ProviderUnavailable(SignInRefused):
-    def __init__(self):
-        super().__init__(_("%(provider)s could not be reached. Please try again in a moment.")
-                         % {"provider": capfirst(provider_name())})
 
 
 @dataclass(frozen=True)
@@ -270,36 +248,20 @@ def provider_logout_url(request: HttpRequest) -> str | None:
     return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
 
 
-# --- Local passwords ------------------------------------------------------------------------
+class SignInStart(OIDCAuthenticationRequestView):
+    """Redirects to the provider's authorization endpoint (GET /oidc/authenticate/?next=…)."""
 
-# The pages that log in with, set or reset a password typed here. The admin's own log-in
-# (``admin:login``, staff only) is not among them: it is the administrators' way in.
-PASSWORD_PAGES = {
-    "password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete",
-    "password_change", "password_change_done",
-}
+    def __init__(self, **kwargs):
+        # Not the library's __init__, which reads the endpoint from settings: it may come from
+        # the provider's discovery document.
+        super(OIDCAuthenticationRequestView, self).__init__(**kwargs)
 
+    OIDC_RP_CLIENT_ID = property(lambda self: settings.OIDC_RP_CLIENT_ID)
 
-class LocalPasswordsMiddleware:
-    """With LOCAL_PASSWORDS=0, refuses the log-in form's POST and every password page (403)."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
-
-    def process_view(self, request, view_func, view_args, view_kwargs):
-        if settings.LOCAL_PASSWORDS:
-            return None
-        match = request.resolver_match
-        name = match.url_name if match is not None and not match.namespace else None
-        if name in PASSWORD_PAGES or (name == "login" and request.method == "POST"):
-            return render(request, "registration/passwords_off.html", status=403)
-        return None
-
-
-def sign_in_options(request: HttpRequest) -> dict:
-    """Template context: how the log-in page offers to sign in."""
-    return {"sign_in_provider": provider_name() if enabled() else None,
-            "local_passwords": settings.LOCAL_PASSWORDS}
+    def get(self, request: HttpRequest) -> HttpResponse:
+        try:
+            self.OIDC_OP_AUTH_ENDPOINT = provider().authorization_endpoint
+        except SignInRefused as refusal:
+            messages.error(request, refusal.message)
+            return redirect("login")
+        return super().get(request)

@@ -24,12 +24,14 @@ from axes.helpers import get_failure_limit
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Sum
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
@@ -187,3 +189,29 @@ class PrivateResponsesMiddleware:
         elif rule == "revalidate":
             patch_cache_control(response, private=True)
         return response
+
+
+class UserLanguageMiddleware:
+    """A signed-in person's pages are in the language stored on their account, the one their
+    e-mails are in, rather than whatever the browser's Accept-Language asks; a language chosen
+    in this browser with the footer's form (the language cookie) still wins, and choosing one
+    there while signed in stores it on the account as well. After ``AuthenticationMiddleware``;
+    ``LocaleMiddleware`` has already picked the language for everyone else."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return self.get_response(request)
+        known = dict(settings.LANGUAGES)
+        if request.method == "POST" and request.path == reverse("set_language"):
+            chosen = request.POST.get("language", "")
+            if chosen in known and chosen != user.language:
+                get_user_model().objects.filter(pk=user.pk).update(language=chosen)
+                user.language = chosen
+        elif request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) not in known and user.language in known:
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
+        return self.get_response(request)

@@ -577,3 +577,102 @@ class PasswordResetRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Password reset request #{self.pk}"
+
+
+class ImportKind(models.TextChoices):
+    ROSTERS = "rosters", _("Rosters")
+    RESIDENTS = "residents", _("Residents")
+    INTERVISORS = "intervisors", _("Intervisors")
+    GROUPS = "groups", _("Groups")
+    ABSENCES = "absences", _("Intervisors' absences")
+
+
+class StoredUpload(models.Model):
+    """A file as it was uploaded, kept until a worker has read it.
+
+    The web request only checks an upload's size and name and copies it here in chunks of a
+    megabyte, so it holds a web process for milliseconds and a megabyte whatever the file;
+    parsing happens in the worker. In the database rather than on disk: web processes and
+    workers may run on different machines, only coordinators reach an import (through the
+    import it belongs to), and the rows go with their import or after a day (the sweeper)."""
+
+    CHUNK = 1024 * 1024
+
+    kind = models.CharField(max_length=12, choices=ImportKind.choices)
+    filename = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField(default=0)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    # A roster import's files, until its worker has unpacked and decoded them.
+    roster_import = models.ForeignKey(RosterImport, on_delete=models.CASCADE, null=True,
+                                      blank=True, related_name="uploads")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class StoredUploadChunk(models.Model):
+    upload = models.ForeignKey(StoredUpload, on_delete=models.CASCADE, related_name="chunks")
+    position = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        ordering = ["upload", "position"]
+        constraints = [models.UniqueConstraint(fields=["upload", "position"], name="uploadchunk_once")]
+
+    def __str__(self) -> str:
+        return f"{self.upload_id}/{self.position}"
+
+
+class TableImportQuerySet(models.QuerySet["TableImport"]):
+    def visible_to(self, user: User) -> TableImportQuerySet:
+        """Imports hold people's data the coordinator uploaded: coordinators only."""
+        if _signed_in(user) and user.is_coordinator:
+            return self.all()
+        return self.none()
+
+
+class TableImport(models.Model):
+    """One upload of a tabular import (residents, intervisors, groups, absences): checked by a
+    worker, previewed, confirmed, applied by a worker; its outcome in ``counts``/``problems``."""
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", _("Being checked")
+        CHECKED = "checked", _("Checked, waiting for confirmation")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    WORKING = (Status.CHECKING, Status.QUEUED, Status.RUNNING)
+
+    kind = models.CharField(max_length=12, choices=ImportKind.choices)
+    filename = models.CharField(max_length=255)
+    upload = models.OneToOneField(StoredUpload, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="table_import")
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CHECKING)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    # What the worker found: the preview (JSON of the plan), its fingerprint, the outcome.
+    preview = models.JSONField(default=dict, blank=True)
+    digest = models.CharField(max_length=64, blank=True)
+    outdated = models.BooleanField(default=False)
+    problems = models.JSONField(default=list, blank=True)
+    # Once done: how many rows were created, updated, unchanged (told in the reader's language).
+    counts = models.JSONField(default=dict, blank=True)
+    # The language of the page it was uploaded from: the worker's messages are written in it.
+    language = models.CharField(max_length=8, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TableImportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"

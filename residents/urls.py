@@ -24,6 +24,7 @@ register_converter(ReferenceKind, "refkind")
 urlpatterns = [
     path("residents/new/", views.resident_create, name="resident_create"),
     path("residents/import/", views.resident_import, name="resident_import"),
+    path("residents/import/<int:pk>/", views.resident_import, name="resident_import_detail"),
     path("residents/import/example.csv", views.resident_import_example,
          name="resident_import_example"),
     path("residents/import/example-nl.csv", views.resident_import_example_nl,
@@ -34,9 +35,13 @@ urlpatterns = [
     path("people/<int:pk>/reactivate/", views.user_reactivate, name="user_reactivate"),
     path("intervisors/", views.intervisor_list, name="intervisor_list"),
     path("intervisors/import/", views_imports.intervisor_import, name="intervisor_import"),
+    path("intervisors/import/<int:pk>/", views_imports.intervisor_import,
+         name="intervisor_import_detail"),
     path("intervisors/import/example.csv", views_imports.intervisor_import_example,
          name="intervisor_import_example"),
     path("intervisors/absences/import/", views_imports.absence_import, name="absence_import"),
+    path("intervisors/absences/import/<int:pk>/", views_imports.absence_import,
+         name="absence_import_detail"),
     path("intervisors/absences/import/example.csv", views_imports.absence_import_example,
          name="absence_import_example"),
     path("intervisors/new/", views.intervisor_create, name="intervisor_create"),
@@ -65,7 +70,7 @@ urlpatterns = [
          views_rosters.intervisor_absence_delete, name="intervisor_absence_delete"),
     path("me/absences/", views_rosters.my_absences, name="my_absences"),
     # Sign-in with the hospital's identity provider; log-out that also ends the session there.
-    path("oidc/authenticate/", views_sign_in.SignInStart.as_view(), name="oidc_authentication_init"),
+    path("oidc/authenticate/", views_sign_in.sign_in_start, name="oidc_authentication_init"),
     path("oidc/callback/", views_sign_in.sign_in_callback, name="oidc_authentication_callback"),
     path("accounts/logout/", views_sign_in.LogoutView.as_view(), name="logout"),
 ]

@@ -8,6 +8,7 @@ neither through the admin. The note audit trail is shown read-only.
 from django.contrib import admin
 
 from .models import (
+    CalendarReply,
     CompositionRun,
     IntervisionGroup,
     Membership,
@@ -136,3 +137,19 @@ class SuggestionSnapshotAdmin(admin.ModelAdmin):
 class YearPlanRunAdmin(admin.ModelAdmin):
     list_display = ["created_at", "created_by", "first_day", "last_day", "status", "planned", "total"]
     readonly_fields = ["group_ids", "fingerprint", "problems"]
+
+
+@admin.register(CalendarReply)
+class CalendarReplyAdmin(admin.ModelAdmin):
+    """Read only: what became of each message read from the reply mailbox (no addresses or text
+    of the message are kept)."""
+
+    list_display = ["received_at", "outcome", "answer", "session", "detail"]
+    list_filter = ["outcome", "answer"]
+    raw_id_fields = ["session", "participation"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from email.utils import parseaddr
 from typing import NamedTuple
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -85,6 +85,30 @@ def replies_are_read() -> bool:
     programs reach the app. Without it, invitations ask for no reply and point to the answer
     page instead."""
     return bool(getattr(settings, "REPLY_MAILBOX_URL", ""))
+
+
+def reply_address() -> str:
+    """The address invitations name as ORGANIZER while replies are read, where mail programs
+    send the Accept / Decline: ``REPLY_ADDRESS``, or else the mailbox's user name, which is
+    then an address."""
+    if settings.REPLY_ADDRESS:
+        return settings.REPLY_ADDRESS
+    user = unquote(urlsplit(settings.REPLY_MAILBOX_URL).username or "")
+    # settings.py refuses a user name that is no address unless REPLY_ADDRESS is set.
+    return user if "@" in user else parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+
+
+def session_for_uid(uid: str) -> Session | None:
+    """The session an event's UID (``<session.uid>@<site host>``) names, or None for a UID
+    this site did not write."""
+    value, _at, host = uid.strip().rpartition("@")
+    if not value or host.lower() != site_host().lower():
+        return None
+    try:
+        session_uid = uuid.UUID(value)
+    except ValueError:
+        return None
+    return Session.objects.select_related("group").filter(uid=session_uid).first()
 
 
 # --- Writing RFC 5545 ---------------------------------------------------------------------------
@@ -351,9 +375,10 @@ def invitation_ics(
     """An invitation (``REQUEST``) or cancellation (``CANCEL``) for one recipient (RFC 5546),
     so mail programs show the event or remove it.
 
-    The organizer is the programme's sending address; the only attendee is the recipient. A
-    cancellation carries the same UID and the SEQUENCE the cancelling service raised (the
-    session's, or the participation's own when only this resident's seat went). Unless the
+    The organizer is the programme's sending address, or the reply mailbox's while it is read
+    (``reply_address``); the only attendee is the recipient. A cancellation carries the same
+    UID and the SEQUENCE the cancelling service raised (the session's, or the participation's
+    own when only this resident's seat went). Unless the
     organizer's mailbox is read (``REPLY_MAILBOX_URL``), the invitation asks for no reply
     (RSVP=FALSE) and its description points to the answer page.
     """
@@ -371,6 +396,8 @@ def invitation_ics(
                          extra_description=pointer)
 
     display, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    if rsvp:
+        address = reply_address()  # where the calendar's Accept / Decline is sent
     event.append(f"ORGANIZER;CN={_param(one_line(display or address))}:mailto:{address}")
     attendee = [f"CN={_param(one_line(recipient.get_full_name() or recipient.email))}",
                 "ROLE=REQ-PARTICIPANT", "CUTYPE=INDIVIDUAL"]

@@ -9,7 +9,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from residents.fields import OneLineCharField
@@ -449,6 +449,7 @@ class NotificationKind(models.TextChoices):
     SUGGESTIONS_DIGEST = "suggestions_digest", _("Scheduling suggestions")
     ROSTER_CLASH = "roster_clash", _("Planned session clashes with rosters")
     PASSWORD_RESET = "password_reset", _("Link to choose a new password")
+    REASON_REQUEST = "reason_request", _("Asked why they cannot come")
 
 
 class NotificationQuerySet(models.QuerySet["Notification"]):
@@ -506,19 +507,86 @@ class Notification(models.Model):
         return f"{self.kind} → {self.recipient_id} ({self.scope})"
 
 
+class CalendarReply(models.Model):
+    """One message read from the reply mailbox (``REPLY_MAILBOX_URL``) and what became of it.
+
+    ``key`` is unique: the SHA-256 of the message's Message-ID (of the whole message when it has
+    none), claimed in the same transaction as the answer the message records. A copy delivered
+    twice, a fetch that crashed after recording but before flagging the message, and two
+    workers reading the mailbox at once therefore record each reply once. No address or text of
+    the message is kept; the outcome and the participation say what happened.
+    """
+
+    class Outcome(models.TextChoices):
+        RECORDED = "recorded", _("Answer recorded")
+        UNCHANGED = "unchanged", _("Answer was already recorded")
+        NOT_A_REPLY = "not_a_reply", _("No calendar reply in the message")
+        UNKNOWN_SESSION = "unknown_session", _("No such session")
+        FORGED = "forged", _("Attendee is not the sender")
+        NOT_INVITED = "not_invited", _("Attendee takes no part in the session")
+        STALE = "stale", _("Reply to an earlier version of the session")
+        CANCELLED = "cancelled", _("Session was cancelled")
+        SUPERSEDED = "superseded", _("Older than the latest answer")
+        REFUSED = "refused", _("Answer refused")
+
+    key = models.CharField(max_length=64, unique=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    detail = models.CharField(max_length=500, blank=True)
+    answer = models.CharField(max_length=10, choices=Rsvp.choices, blank=True, default="")
+    session = models.ForeignKey(Session, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    participation = models.ForeignKey(
+        Participation, on_delete=models.SET_NULL, null=True, blank=True, related_name="calendar_replies"
+    )
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.outcome} ({self.key[:12]})"
+
+
 # --- Confidential notes and anonymous evaluations ----------------------------------------------
+
+# The starting list of note themes (migration 0004), by key. A theme with a key is shown in
+# the reader's language while it keeps its starting name; once the programme renames it, its
+# name is shown as written.
+DEFAULT_THEMES = {
+    "workload": gettext_noop("Workload"),
+    "feedback_culture": gettext_noop("Feedback culture"),
+    "medical_error": gettext_noop("Medical error"),
+    "career_doubts": gettext_noop("Career doubts"),
+    "work_life_balance": gettext_noop("Work–life balance"),
+    "conflict": gettext_noop("Conflict"),
+    "patient_death": gettext_noop("Patient death"),
+    "professional_identity": gettext_noop("Professional identity"),
+}
+
+
+def theme_label(key: str, name: str) -> str:
+    """A note theme's name in the reader's language (see ``DEFAULT_THEMES``)."""
+    english = DEFAULT_THEMES.get(key)
+    return gettext(english) if english is not None and name == english else name
+
 
 class NoteTheme(models.Model):
     """A theme an intervisor may tag a note with; the programme maintains the list."""
 
     name = OneLineCharField(_("name"), max_length=100, unique=True)
+    # Which of the starting themes this is (DEFAULT_THEMES), to show it translated; blank for
+    # themes the programme added.
+    key = models.CharField(max_length=40, blank=True, default="", editable=False)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["key"], condition=~Q(key=""), name="notetheme_unique_key"),
+        ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return theme_label(self.key, self.name)
 
 
 class SessionNoteQuerySet(models.QuerySet["SessionNote"]):

@@ -25,6 +25,7 @@ urlpatterns = [
     path("groups/", groups.group_list, name="group_list"),
     path("groups/new/", groups.group_create, name="group_create"),
     path("groups/import/", import_views.group_import, name="group_import"),
+    path("groups/import/<int:pk>/", import_views.group_import, name="group_import_detail"),
     path("groups/import/example.csv", import_views.group_import_example, name="group_import_example"),
     path("groups/<int:pk>/", groups.group_detail, name="group_detail"),
     path("groups/<int:pk>/edit/", groups.group_edit, name="group_edit"),

@@ -32,7 +32,7 @@ from .factories import (
     SpecialtyFactory,
     UserFactory,
 )
-from .helpers import NOW, START, login
+from .helpers import START, login, moment_of
 
 # A real OpenID Connect provider process and the site configured for it (sign-in tests).
 pytest_plugins = ["tests.oidc_provider"]
@@ -112,7 +112,7 @@ def clock(request):
     """Time stands still at NOW, or at the moment of the test's ``now`` marker, for the whole
     test; the traveller it yields moves it on (``move_to``, ``shift``)."""
     marker = request.node.get_closest_marker("now")
-    with time_machine.travel(marker.args[0] if marker else NOW, tick=False) as traveller:
+    with time_machine.travel(moment_of(marker), tick=False) as traveller:
         yield traveller
 
 
@@ -233,6 +233,28 @@ def ask_password_reset(celery_eager, django_capture_on_commit_callbacks):
             return client.post(reverse("password_reset"), {"email": email}, **extra)
 
     return ask
+
+
+@pytest.fixture
+def dutch_catalogue(settings, tmp_path):
+    """The Dutch catalogue as it will be once the translations waiting in locale/pending/*.po
+    are merged into it (nothing to do once they are): those files, compiled with msgfmt, go
+    before locale/ on LOCALE_PATHS. Changing the setting resets Django's translation caches."""
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    pending = sorted((Path(settings.BASE_DIR) / "locale" / "pending").glob("*.po"))
+    msgcat, msgfmt = shutil.which("msgcat"), shutil.which("msgfmt")
+    if pending and msgcat and msgfmt:
+        target = tmp_path / "nl" / "LC_MESSAGES"
+        target.mkdir(parents=True)
+        # our own files, by absolute program paths
+        subprocess.run([msgcat, "--use-first", "-o", str(target / "django.po"), *map(str, pending)],  # noqa: S603
+                       check=True)
+        subprocess.run([msgfmt, "-o", str(target / "django.mo"), str(target / "django.po")], check=True)  # noqa: S603
+        settings.LOCALE_PATHS = [tmp_path, *settings.LOCALE_PATHS]
+    return settings.LOCALE_PATHS
 
 
 __all__ = ["PASSWORD"]

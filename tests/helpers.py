@@ -47,3 +47,40 @@ def roster_covers(*residents, first: dt.date, last: dt.date, source: str = "rost
                        end=dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), AMS))
         for resident in residents
     ])
+
+
+# --- Imports through their pages ---------------------------------------------------------------
+# The request only keeps an upload; a worker checks it, and after the confirmation applies it.
+# These run the worker's part in the test (tasks run eagerly: the module uses ``celery_eager``)
+# and answer with the page the coordinator then sees.
+
+def import_upload(client, url: str, upload):
+    """Post ``upload`` to an import page; the preview (or the problems) once a worker checked
+    it, or the request's own refusal (400) when the file is too large or of the wrong kind."""
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(url, {"file": upload})
+    if response.status_code != 302 or not response["Location"].startswith(url):
+        return response
+    return client.get(response["Location"])
+
+
+def import_confirm(client, preview):
+    """Confirm a preview; the answer once a worker applied it (a redirect to where the import
+    leads, with its message), or the page the import then shows."""
+    from django.test import TestCase
+
+    assert preview.status_code == 200, preview.content.decode()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(preview.wsgi_request.path)
+    return client.get(preview.wsgi_request.path)
+
+
+def moment_of(marker) -> object:
+    """The moment a ``now`` marker names, or NOW without one. A callable is called when the
+    test starts: a moment taken when the tests were collected is minutes old by then."""
+    if marker is None:
+        return NOW
+    moment = marker.args[0]
+    return moment() if callable(moment) else moment

@@ -24,7 +24,7 @@ import pytest
 import requests
 from django.urls import reverse
 
-from residents.auth_oidc import BACKEND
+from residents.oidc import BACKEND
 
 CLIENT_ID = "intervision"
 CLIENT_SECRET = "client-secret-for-tests"

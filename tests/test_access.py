@@ -117,6 +117,17 @@ def _roster_import(p):
     return {"pk": imp.pk}
 
 
+def _table_import(kind):
+    def make(p):
+        from residents.models import TableImport
+
+        imp = TableImport.objects.create(kind=kind, filename="import.csv",
+                                         status=TableImport.Status.FAILED)
+        return {"pk": imp.pk}
+
+    return make
+
+
 def _iris_absence(p):
     import datetime as dt
 
@@ -174,13 +185,17 @@ RULES = {
     "resident_list": (None, COORDINATOR_ONLY),
     "resident_create": (None, COORDINATOR_ONLY),
     "resident_import": (None, COORDINATOR_ONLY),
+    "resident_import_detail": (_table_import("residents"), COORDINATOR_ONLY),
     "resident_import_example": (None, COORDINATOR_ONLY),
     "resident_import_example_nl": (None, COORDINATOR_ONLY),
     "intervisor_import": (None, COORDINATOR_ONLY),
+    "intervisor_import_detail": (_table_import("intervisors"), COORDINATOR_ONLY),
     "intervisor_import_example": (None, COORDINATOR_ONLY),
     "absence_import": (None, COORDINATOR_ONLY),
+    "absence_import_detail": (_table_import("absences"), COORDINATOR_ONLY),
     "absence_import_example": (None, COORDINATOR_ONLY),
     "group_import": (None, COORDINATOR_ONLY),
+    "group_import_detail": (_table_import("groups"), COORDINATOR_ONLY),
     "group_import_example": (None, COORDINATOR_ONLY),
     "resident_detail": (_rosa_resident, COORDINATOR_ONLY),
     "resident_edit": (_rosa_resident, COORDINATOR_ONLY),
@@ -325,8 +340,10 @@ def test_forged_ids_answer_404_for_the_coordinator_too(personas, as_cora):
 
 # Kept out of the admin on purpose: notes belong to the group's intervisors alone, and
 # evaluations are anonymous.
-NOT_IN_ADMIN = {"sessionnote", "evaluation", "evaluationreceipt"}
-READ_ONLY_IN_ADMIN = {"sessionstatuschange", "noteaccessevent", "passwordresetrequest"}
+# An upload's raw bytes mean nothing in the admin; the upload and its import are listed.
+NOT_IN_ADMIN = {"sessionnote", "evaluation", "evaluationreceipt", "storeduploadchunk"}
+READ_ONLY_IN_ADMIN = {"sessionstatuschange", "noteaccessevent", "passwordresetrequest", "calendarreply",
+                      "storedupload", "tableimport"}
 
 
 def _admin_urls():

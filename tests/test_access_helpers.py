@@ -48,6 +48,7 @@ VIEW_PACKAGES = ("residents/views", "sessions_app/views")
 # visible_to queryset (``Session.objects.visible_to(user)…``), or the related manager of an
 # object a helper gave it (``group.memberships``).
 GUARDED = {
+    "TableImport",
     "Session", "IntervisionGroup", "Membership", "Participation", "SessionNote", "CompositionRun",
     "Resident", "Intervisor", "RosterImport", "IntervisorAbsence", "Specialty", "Department",
 }

@@ -85,6 +85,16 @@ def test_with_a_reply_mailbox_it_asks_for_a_reply(planned, rosa, settings):
     assert "/rsvp/" not in event["DESCRIPTION"]
 
 
+def test_with_a_reply_mailbox_the_organizer_is_that_mailbox(planned, rosa, settings):
+    settings.REPLY_MAILBOX_URL = "imaps://intervision%40hospital.example:secret@mail.hospital.example/INBOX"
+    settings.REPLY_ADDRESS = ""
+    _cal, event = _event(invitation_ics(session=planned, recipient=rosa, method="REQUEST"))
+    assert str(event["ORGANIZER"]) == "mailto:intervision@hospital.example"
+    settings.REPLY_ADDRESS = "answers@hospital.example"
+    _cal, event = _event(invitation_ics(session=planned, recipient=rosa, method="REQUEST"))
+    assert str(event["ORGANIZER"]) == "mailto:answers@hospital.example"
+
+
 def test_a_long_description_is_folded_and_reads_back_whole(planned, rosa):
     planned.location = "Room 4.12, " + "; ".join(["wing C — the long corridor past the cafeteria"] * 4)
     ics = invitation_ics(session=planned, recipient=rosa, method="REQUEST")

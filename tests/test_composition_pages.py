@@ -160,6 +160,6 @@ def test_an_unknown_run_is_not_found(as_cora):
 def test_an_accepted_proposal_reads_as_history(as_cora, solved):
     as_cora.post(reverse("composition_accept", kwargs={"pk": solved.pk}), {"start_date": "2026-04-01"})
     page = as_cora.get(reverse("composition_detail", kwargs={"pk": solved.pk})).content.decode()
-    assert "Accepted: the groups start on 1 Apr 2026." in page
+    assert "Accepted: the groups start on Wed 1 Apr 2026." in page
     assert "border-danger" not in page
     assert reverse("composition_move", kwargs={"pk": solved.pk}) not in page

@@ -161,6 +161,19 @@ def test_it_compares_sessions_held_with_the_cadence_and_counts_intervisors(cora)
     assert rows["Patchy"].intervisors == 2
 
 
+def test_every_chart_has_a_visible_title_and_says_what_its_bars_measure(cora):
+    steady, _ = _group_with("Steady")
+    _session(steady, -42)
+    page = login(cora).get(reverse("dashboard")).content.decode()
+    for title in ("Sessions held (bar) against what the cadence asks for (line)",
+                  "Attendance rate per group", "Attendance per month"):
+        assert f'<figcaption class="small fw-semibold mb-1" aria-hidden="true">{title}</figcaption>' in page
+    assert "Bar: sessions held · line: sessions the cadence asks for · held / asked" in page
+    assert "Share of recorded residents present, 0 to 100%" in page
+    # the numbers on hover, and in the table beside the chart
+    assert "<title>Steady: 1 held, cadence asks for" in page
+
+
 def test_it_splits_attendance_per_month_by_department(cora):
     _programme(2)  # G00 Surgery, G01 Paediatrics
     response = login(cora).get(reverse("dashboard") + "?by=department")
@@ -417,7 +430,9 @@ def test_names_are_escaped_in_charts_tables_and_options(cora):
 
 def test_numbers_in_charts_and_tables_are_not_localised_in_dutch(cora):
     _programme(2)
-    page = login(cora).get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    client = login(cora)
+    client.cookies["django_language"] = "nl"  # signed in, the account's language rules otherwise
+    page = client.get(reverse("dashboard")).content.decode()
     assert "CSV downloaden" in page  # the page is in Dutch
     coordinates = re.findall(r'\s(?:x|y|x1|x2|y1|y2|width|height)="([^"]*)"', page)
     assert coordinates and all(re.fullmatch(r"\d+(\.\d+)?", c) for c in coordinates), coordinates

@@ -337,6 +337,17 @@ def test_the_dashboard_renders_for_the_demo_coordinator(loaded):
     assert "Emergency Department" in response.content.decode()
 
 
+def test_the_demo_groups_began_before_their_history_so_the_cadence_figures_are_real(loaded):
+    from sessions_app.selectors.dashboard import Filters, group_rows
+
+    first_session = Session.objects.filter(group__isnull=False).order_by("start").first()
+    assert IntervisionGroup.objects.filter(created_at__gt=first_session.start).count() == 0
+    filters = Filters(start=NOW.date() - dt.timedelta(days=365), end=NOW.date())
+    rows = group_rows(filters, NOW.date())
+    assert rows and all(row.expected > 0 for row in rows)
+    assert any(row.cadence_kept for row in rows)
+
+
 # --- running it -----------------------------------------------------------------------------------
 
 def test_running_it_twice_creates_nothing_new(loaded, settings):

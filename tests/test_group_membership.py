@@ -76,7 +76,7 @@ def test_adding_beyond_the_maximum_is_refused_with_a_clear_message(as_cora, grou
     MembershipFactory.create_batch(2, group=group)
     response = _add(as_cora, group, ResidentFactory())
     assert response.status_code == 400
-    assert "Tuesday group is full: it already has its maximum of 2 members on 02 Mar 2026." in (
+    assert "Tuesday group is full: it already has its maximum of 2 members on Mon 2 Mar 2026." in (
         response.content.decode()
     )
     assert group.memberships.count() == 2

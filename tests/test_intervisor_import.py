@@ -13,7 +13,10 @@ from residents.importers.intervisors import check_intervisors_file, intervisors_
 from residents.importers.uploads import ImportRefused
 from residents.models import Intervisor, User
 
-from .helpers import login
+from .helpers import import_confirm, import_upload, login
+
+# The worker checks and applies each upload in the test (tests.helpers.import_upload).
+pytestmark = pytest.mark.usefixtures("celery_eager")
 
 URL = reverse("intervisor_import")
 EXAMPLE_URL = reverse("intervisor_import_example")
@@ -24,12 +27,11 @@ DUTCH = ("email;voornaam;achternaam;capaciteit\r\n"
 
 
 def upload(client, data, name="intervisors.csv"):
-    return client.post(URL, {"file": SimpleUploadedFile(name, data, content_type="text/csv")})
+    return import_upload(client, URL, SimpleUploadedFile(name, data, content_type="text/csv"))
 
 
 def confirm(client, preview):
-    assert preview.status_code == 200, preview.content.decode()
-    return client.post(URL, {"token": preview.context["form"].initial["token"]})
+    return import_confirm(client, preview)
 
 
 # --- Who may import -------------------------------------------------------------------------
@@ -107,7 +109,7 @@ def test_every_bad_row_is_named_and_nothing_is_saved(as_cora, rosa):
 
     response = upload(as_cora, data)
 
-    assert response.status_code == 400
+    assert "Nothing was imported" in response.content.decode()  # the worker refused it
     assert [(p.line, p.column) for p in response.context["problems"]] == [
         (3, "email"), (4, "email"), (5, "last_name"), (5, "capacity")]
     assert "who is not an intervisor" in response.content.decode()
@@ -120,13 +122,9 @@ def test_the_service_refuses_when_the_database_changed(db, rosa):
         intervisors_import(data)
 
 
-def test_a_confirmation_without_a_preview_imports_nothing(as_cora):
-    response = as_cora.post(URL, {"token": "made-up"})
-    assert response.status_code == 302 and response.url == URL
-    assert not Intervisor.objects.exists()
+def test_a_confirmation_of_an_import_that_does_not_exist_is_404(as_cora):
+    assert as_cora.post(reverse("intervisor_import_detail", args=[999])).status_code == 404
 
-
-# --- From a shell ---------------------------------------------------------------------------
 
 def test_the_command_prints_the_preview_and_a_dry_run_writes_nothing(db, tmp_path):
     path = tmp_path / "intervisors.csv"

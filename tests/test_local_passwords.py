@@ -101,3 +101,19 @@ def test_a_configured_provider_adds_its_backend_and_may_receive_the_log_out_form
     assert result.returncode == 0, result.stderr
     assert result.stdout.split(" ", 1) == [
         "residents.auth_oidc.OIDCBackend", "[\"'self'\", 'https://login.hospital.example']\n"]
+
+
+def test_a_web_process_loads_the_providers_client_only_when_a_sign_in_needs_it():
+    # mozilla-django-oidc brings requests and PyJWT (about 14 MB per process): a site without
+    # OIDC, or a page that signs no one in, never loads them.
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("OIDC_", "LOCAL_PASSWORDS"))}
+    clean.update(DEBUG="1", DJANGO_SETTINGS_MODULE="intervision.settings")
+    result = subprocess.run(
+        [sys.executable, "-c",
+         "import sys, intervision.wsgi; from django.test import Client; Client().get('/accounts/login/');"
+         "client = {'requests', 'jwt', 'mozilla_django_oidc', 'residents.auth_oidc'};"
+         "print(sorted(client & set(sys.modules)))"],
+        cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"

@@ -203,6 +203,7 @@ def test_the_warning_speaks_dutch(group, four, cora):
     _night_before(four[0], TUESDAY)
     _night_before(four[1], TUESDAY)
     client = login(cora)
+    client.cookies["django_language"] = "nl"
     with translation.override("nl"):
         response = client.post(reverse("session_plan", args=[group.pk]), plan_form(),
                                HTTP_ACCEPT_LANGUAGE="nl")
@@ -233,7 +234,7 @@ def test_moving_the_rest_of_a_series_checks_every_later_date(as_cora, series, fo
     page = response.content.decode()
     assert "The rosters rule out later dates of the series" in page
     later = page.split('id="later-clashes"')[1].split("</ul>")[0]
-    assert "Thu 9 Apr 2026 16:00" in later and "2 of 4 members cannot come" in later
+    assert "Thu 9 Apr 2026, 16:00" in later and "2 of 4 members cannot come" in later
     assert "Rosa Resident: rest after nights" in later
     assert "23 Apr" not in later
     assert [s.start.astimezone(AMS).day for s in series.sessions.order_by("start")] == [24, 7, 21]

@@ -11,10 +11,13 @@ from django.urls import reverse
 
 from residents.importers import residents as importers
 from residents.importers.residents import Change, read_residents_csv, residents_import
-from residents.models import Department, Resident, Specialty, User
+from residents.models import Department, Resident, Specialty, StoredUpload, TableImport, User
 
 from .factories import DepartmentFactory, ResidentFactory, SpecialtyFactory, UserFactory
-from .helpers import login
+from .helpers import import_confirm, import_upload, login
+
+# The worker checks and applies each upload in the test (tests.helpers.import_upload).
+pytestmark = pytest.mark.usefixtures("celery_eager")
 
 URL = reverse("resident_import")
 EXAMPLE_URL = reverse("resident_import_example")
@@ -42,20 +45,25 @@ GOOD = csv_text(
 
 def upload(client, content, name="residents.csv"):
     data = content.encode() if isinstance(content, str) else content
-    return client.post(URL, {"file": SimpleUploadedFile(name, data, content_type="text/csv")})
+    return import_upload(client, URL, SimpleUploadedFile(name, data, content_type="text/csv"))
 
 
 def confirm(client, preview):
-    assert preview.status_code == 200, preview.content.decode()
-    return client.post(URL, {"token": preview.context["form"].initial["token"]})
+    return import_confirm(client, preview)
 
 
 def import_through_the_page(client, content):
     return confirm(client, upload(client, content))
 
 
+def counts(preview) -> tuple[int, int, int]:
+    """New, updated and unchanged residents of a preview."""
+    plan = preview.context["plan"]
+    return len(plan["created"]), len(plan["updated"]), len(plan["unchanged"])
+
+
 def problems_of(response):
-    assert response.status_code == 400
+    assert "Nothing was imported" in response.content.decode()
     return [(p.line, p.column) for p in response.context["problems"]]
 
 
@@ -139,7 +147,7 @@ def test_a_good_file_shows_a_preview_and_writes_nothing_yet(as_cora, catalogue):
     response = upload(as_cora, GOOD)
 
     assert response.status_code == 200
-    assert response.context["summary"] == importers.ImportSummary(created=2, updated=0, unchanged=0)
+    assert counts(response) == (2, 0, 0)
     page = response.content.decode()
     assert "Confirm import" in page
     assert "anna@hospital.example" in page
@@ -177,7 +185,7 @@ def test_importing_the_same_file_twice_creates_no_duplicates(as_cora, catalogue)
     import_through_the_page(as_cora, GOOD)
 
     preview = upload(as_cora, GOOD)
-    assert preview.context["summary"] == importers.ImportSummary(created=0, updated=0, unchanged=2)
+    assert counts(preview) == (0, 0, 2)
     response = confirm(as_cora, preview)
 
     assert messages_of(response) == ["Residents imported: 0 created, 0 updated, 2 unchanged."]
@@ -191,8 +199,8 @@ def test_it_matches_existing_residents_by_email_case_insensitively(as_cora, cata
 
     preview = upload(as_cora, text)
 
-    (change,) = preview.context["updated"]
-    changed = {f.column: (f.old, f.new) for f in change.fields}
+    (change,) = preview.context["plan"]["updated"]
+    changed = {column: (old, new) for column, old, new in change["fields"]}
     assert changed["training_year"] == ("2", "3")
     assert changed["fte"] == ("1.00", "0.80")
     assert "training_year" in preview.content.decode()
@@ -309,7 +317,7 @@ def test_a_file_with_one_bad_row_imports_nothing(as_cora, catalogue):
     assert "Nothing was imported" in page
     assert "The training year is a whole number from 1 to 8." in page
     assert not Resident.objects.exists()
-    assert _pending_import(as_cora) is None
+    assert not StoredUpload.objects.exists()  # the file is forgotten with the refusal
 
 
 def test_it_reports_every_bad_row_with_its_line_number(as_cora, catalogue):
@@ -357,7 +365,7 @@ def test_it_reports_missing_columns_once_and_lists_unknown_ones_as_ignored(as_co
     assert "specialisme" in problems[1].reason  # the Dutch name is offered too
 
     preview = upload(as_cora, csv_text(row() + ",0612345678", header=HEADER + ",telefoon"))
-    assert preview.context["plan"].ignored_columns == ("telefoon",)
+    assert preview.context["plan"]["ignored_columns"] == ["telefoon"]
 
 
 def test_an_unknown_specialty_is_listed_and_created_with_the_import(as_cora, catalogue):
@@ -366,8 +374,8 @@ def test_an_unknown_specialty_is_listed_and_created_with_the_import(as_cora, cat
                                            department="Skin clinic")))
 
     plan = preview.context["plan"]
-    assert [s.name for s in plan.new_specialties] == ["Dermatology"]
-    assert [d.name for d in plan.new_departments] == ["Skin Clinic"]
+    assert plan["new_specialties"] == ["Dermatology"]
+    assert plan["new_departments"] == ["Skin Clinic"]
     assert "These specialties will be created: Dermatology" in preview.content.decode()
     assert not Specialty.objects.filter(name="Dermatology").exists()
 
@@ -444,7 +452,7 @@ def test_it_refuses_an_empty_file(as_cora):
 ])
 def test_a_blank_file_or_a_header_alone_is_refused_with_a_clear_message(as_cora, content, message):
     response = upload(as_cora, content)
-    assert response.status_code == 400
+    assert "Nothing was imported" in response.content.decode()
     assert message in response.content.decode()
 
 
@@ -469,33 +477,35 @@ def test_a_file_with_a_value_outside_the_header_is_refused(catalogue):
 
 # --- The confirmation -----------------------------------------------------------------------
 
-def _pending_import(client):
-    return client.session.get("resident_import")
-
-
-def test_a_confirmation_without_a_preview_imports_nothing(as_cora, catalogue):
-    response = as_cora.post(URL, {"token": "made-up"})
-    assert response.status_code == 302
-    assert response.url == URL
-    assert "expired" in messages_of(response)[0]
+def test_a_confirmation_of_an_import_that_does_not_exist_is_404(as_cora, catalogue):
+    assert as_cora.post(reverse("resident_import_detail", args=[999])).status_code == 404
     assert not Resident.objects.exists()
 
 
-def test_only_the_latest_preview_can_be_confirmed(as_cora, catalogue):
-    first = upload(as_cora, GOOD)
-    upload(as_cora, csv_text(row()))
-
-    response = confirm(as_cora, first)
-
-    assert "expired" in messages_of(response)[0]
+def test_an_import_of_another_kind_is_not_confirmed_here(as_cora, catalogue):
+    preview = upload(as_cora, GOOD)
+    imp = preview.context["imp"]
+    assert as_cora.post(reverse("intervisor_import_detail", args=[imp.pk])).status_code == 404
     assert not Resident.objects.exists()
 
 
-def test_a_confirmation_cannot_be_replayed(as_cora, catalogue):
+def test_only_coordinators_see_or_confirm_an_import(as_cora, catalogue, personas):
+    imp = upload(as_cora, GOOD).context["imp"]
+    url = reverse("resident_import_detail", args=[imp.pk])
+    for name in ["rosa", "ivan"]:
+        client = login(personas[name])
+        assert client.get(url).status_code == 403
+        assert client.post(url).status_code == 403
+    imp.refresh_from_db()
+    assert imp.status == TableImport.Status.CHECKED
+
+
+def test_a_confirmation_cannot_be_replayed(as_cora, catalogue, django_capture_on_commit_callbacks):
     preview = upload(as_cora, GOOD)
     confirm(as_cora, preview)
-    response = confirm(as_cora, preview)
-    assert any("expired" in message for message in messages_of(response))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_cora.post(preview.wsgi_request.path)
+    assert "This import was confirmed already." in messages_of(response)
     assert Resident.objects.count() == 2
 
 
@@ -511,7 +521,7 @@ def test_the_confirmation_checks_the_file_again(as_cora, db):
 
     # Now the import would create the specialty: a new preview says so, and nothing is saved.
     assert response.context["outdated"]
-    assert [s.name for s in response.context["plan"].new_specialties] == ["Internal Medicine"]
+    assert response.context["plan"]["new_specialties"] == ["Internal Medicine"]
     assert not Resident.objects.exists()
 
 

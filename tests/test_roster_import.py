@@ -196,12 +196,32 @@ def test_it_refuses_an_ics_event_without_end_or_resident(anna):
     assert [f.split(":")[0] for f in found] == ["line 4, DTEND", "line 10, ATTENDEE"]
 
 
-def test_it_refuses_a_file_in_the_wrong_encoding(anna):
-    data = "email,start,end,kind\nanna@hospital.example,2026-03-02 08:00,2026-03-02 17:00,poliklinik é\n"
-    (latin,) = problems_of(data.encode("latin-1"))
-    assert "line 2" in latin and "not UTF-8" in latin
-    (utf16,) = problems_of(data.encode("utf-16"))
-    assert "UTF-16" in utf16
+def test_it_reads_the_encodings_excel_writes_and_refuses_what_is_none_of_them(anna):
+    data = ("email,start,end,kind,opmerking\n"
+            "anna@hospital.example,2026-03-02 08:00,2026-03-02 17:00,poli,café\n")
+    for encoding in ("utf-8-sig", "cp1252", "utf-16"):
+        parsed = read_roster(data.encode(encoding), file_format="csv", tz="Europe/Amsterdam")
+        assert not parsed.problems, encoding
+        assert [row.kind for row in parsed.rows] == ["outpatient"]
+    (unreadable,) = problems_of(data.encode("cp1252") + b"\x81\n")
+    assert "line 3" in unreadable and "neither UTF-8 nor Windows-1252" in unreadable
+
+
+def test_it_reads_dutch_headers_semicolons_and_a_workbook(anna, tmp_path):
+    import openpyxl
+
+    dutch = "E-mail;Begin;Eind;Soort\r\nanna@hospital.example;2-3-2026 08:00;2-3-2026 17:00;Dagdienst\r\n"
+    parsed = read_roster(b"\xef\xbb\xbf" + dutch.encode(), file_format="csv", tz="Europe/Amsterdam")
+    assert not parsed.problems and [row.kind for row in parsed.rows] == ["day"]
+    book = openpyxl.Workbook()
+    book.active.append(["email", "start", "end", "kind"])
+    book.active.append(["anna@hospital.example", dt.datetime(2026, 3, 2, 22), dt.datetime(2026, 3, 3, 8),
+                        "Nacht"])
+    book.save(tmp_path / "rooster.xlsx")
+    parsed = read_roster((tmp_path / "rooster.xlsx").read_bytes(), file_format="csv", tz="Europe/Amsterdam")
+    assert not parsed.problems
+    night = dt.datetime(2026, 3, 2, 21, tzinfo=dt.UTC)  # 22:00 in Amsterdam
+    assert [(row.start, row.kind) for row in parsed.rows] == [(night, "night")]
 
 
 def test_it_reports_every_problem_of_a_file_at_once(anna):
@@ -302,7 +322,8 @@ def test_a_coordinator_uploads_previews_confirms_and_sees_it_done(
     upload = SimpleUploadedFile("march.csv", csv(
         "anna@hospital.example,2026-03-02 08:00,2026-03-02 17:00,day,a1",
         "anna@hospital.example,2026-03-06 22:00,2026-03-07 08:00,nacht,a2"))
-    response = as_cora.post(reverse("roster_import"), {"file": upload, "source": "roster"})
+    with django_capture_on_commit_callbacks(execute=True):  # the worker checks it
+        response = as_cora.post(reverse("roster_import"), {"file": upload, "source": "roster"})
     imp = RosterImport.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("roster_import_detail", args=[imp.pk])
@@ -326,14 +347,29 @@ def test_a_running_import_polls_every_second_and_offers_a_refresh_link(as_cora, 
     assert 'hx-trigger="every 1s"' in page and "<noscript>" in page and "0 of 1 changes written" in page
 
 
-def test_an_upload_with_problems_shows_them_and_keeps_nothing(as_cora, anna):
+def test_an_upload_with_problems_is_failed_by_the_worker_naming_them_and_keeps_nothing(
+        as_cora, anna, celery_eager, django_capture_on_commit_callbacks):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     upload = SimpleUploadedFile(
         "bad.csv", csv("ghost@hospital.example,2026-03-02 08:00,2026-03-02 17:00,day,1"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_cora.post(reverse("roster_import"), {"file": upload, "source": "roster"})
+    imp = RosterImport.objects.get()
+    assert imp.status == RosterImport.Status.FAILED
+    page = as_cora.get(response["Location"])
+    assert b"No resident with this e-mail address" in page.content
+    assert b"Nothing was imported" in page.content
+    assert not RosterEntry.objects.exists() and not imp.uploads.exists()
+
+
+def test_a_file_that_is_no_roster_is_refused_by_the_request_naming_what_it_takes(as_cora):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("roster.pdf", b"%PDF-1.7")
     response = as_cora.post(reverse("roster_import"), {"file": upload, "source": "roster"})
     assert response.status_code == 400
-    assert b"No resident with this e-mail address" in response.content
+    assert b"roster.pdf is not a file this import reads" in response.content
     assert not RosterImport.objects.exists()
 
 

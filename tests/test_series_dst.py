@@ -118,8 +118,8 @@ def test_the_page_shows_every_date_before_planning_anything(as_cora, group):
     response = as_cora.post(reverse("series_plan", args=[group.pk]), _series_form())
     assert response.status_code == 200
     page = response.content.decode()
-    for day in ["Tuesday 3 March 2026", "Tuesday 17 March 2026", "Tuesday 31 March 2026",
-                "Tuesday 14 April 2026", "Tuesday 28 April 2026"]:
+    for day in ["Tue 3 Mar 2026", "Tue 17 Mar 2026", "Tue 31 Mar 2026",
+                "Tue 14 Apr 2026", "Tue 28 Apr 2026"]:
         assert day in page
     assert page.count("16:00–17:30") == 5
     assert not Session.objects.exists()
@@ -181,7 +181,8 @@ def test_the_preview_names_who_the_rosters_rule_out_and_unticks_a_date_that_clas
 
 def test_the_roster_check_of_a_long_series_costs_the_same_queries_as_a_short_one(
         as_cora, group, rosa, django_assert_max_num_queries):
-    with django_assert_max_num_queries(14) as short:
+    # 15: the plan's reads include the members' roster coverage (where a roster is not known)
+    with django_assert_max_num_queries(15) as short:
         as_cora.post(reverse("series_plan", args=[group.pk]), _series_form(count="2"))
     with django_assert_max_num_queries(len(short.captured_queries)):
         as_cora.post(reverse("series_plan", args=[group.pk]), _series_form(count="20"))

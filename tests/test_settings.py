@@ -47,3 +47,19 @@ def test_a_value_that_cannot_be_read_names_the_variable(name, value, message):
     result = _load_settings(**env)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+@pytest.mark.parametrize(("url", "message"), [
+    ("pop3://replies:secret@mail.hospital.example/", "REPLY_MAILBOX_URL must look like"),
+    ("imaps://replies:secret@mail.hospital.example/INBOX", "REPLY_ADDRESS is not set"),
+])
+def test_a_reply_mailbox_that_cannot_work_stops_the_start(url, message):
+    result = _load_settings(DEBUG="1", REPLY_MAILBOX_URL=url, REPLY_ADDRESS="")
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_a_reply_mailbox_whose_user_is_an_address_needs_nothing_more():
+    result = _load_settings(DEBUG="1", REPLY_ADDRESS="",
+                            REPLY_MAILBOX_URL="imaps://intervision%40hospital.example:s@mail.hospital.example/INBOX")
+    assert result.returncode == 0, result.stderr

@@ -11,8 +11,9 @@ from django.core.exceptions import SuspiciousOperation
 from django.test import Client
 from django.urls import reverse
 
-from residents.auth_oidc import BACKEND, OIDCBackend
+from residents.auth_oidc import OIDCBackend
 from residents.models import User
+from residents.oidc import BACKEND
 
 from .factories import UserFactory
 from .oidc_provider import provider_sign_in, with_query

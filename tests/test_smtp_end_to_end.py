@@ -49,11 +49,14 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def smtp_server(settings):
+def smtp_server(settings, request):
     mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=_free_port())
+    # Servers that take internationalised addresses announce SMTPUTF8 (RFC 6531); a test
+    # marked ``ascii_only_server`` gets one that does not.
+    utf8 = request.node.get_closest_marker("ascii_only_server") is None
+    controller = Controller(mailbox, hostname="127.0.0.1", port=_free_port(), enable_SMTPUTF8=utf8)
     controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_BACKEND = "intervision.mail.EmailBackend"  # production's
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = controller.port
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
@@ -182,10 +185,44 @@ def test_a_5xx_from_the_server_fails_the_message_at_once(smtp_server, session, r
 
 
 def test_a_server_that_is_down_is_tried_again_later(settings, session, rosa):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_BACKEND = "intervision.mail.EmailBackend"  # production's
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", _free_port()  # nobody listens
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     dispatch_notifications.apply()
     row = Notification.objects.get(kind=Kind.RSVP_REQUEST, recipient=rosa)
     assert (row.status, row.attempts) == ("pending", 1)
     assert "ConnectionRefusedError" in row.last_error
+
+
+# --- internationalised addresses (RFC 6531) ------------------------------------------------------
+
+def test_an_address_with_a_non_ascii_local_part_is_sent_in_utf8_as_smtputf8_asks(smtp_server, session, rosa):
+    User.objects.filter(pk=rosa.pk).update(email="r011.özdemir@hospital.example", first_name="Rüya")
+    dispatch_notifications.apply()
+    [envelope] = [e for e in smtp_server.received if e.rcpt_tos == ["r011.özdemir@hospital.example"]]
+    assert "SMTPUTF8" in envelope.mail_options
+    head = envelope.original_content.split(b"\r\n\r\n", 1)[0].decode("utf-8")
+    assert "\r\nTo: r011.özdemir@hospital.example\r\n" in head
+    assert "=?utf-8?" not in head.split("Subject:")[0]  # no encoded word in an address
+    message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+    plain, _html, attachment = _parts(message)
+    assert "Rüya" in plain.get_content()
+    assert "mailto:r011.özdemir@hospital.example" in attachment.get_content()
+    assert Notification.objects.get(kind=Kind.RSVP_REQUEST, recipient=rosa).status == "sent"
+
+
+def test_ascii_addresses_go_out_as_they_always_did(smtp_server, session, rosa):
+    dispatch_notifications.apply()
+    assert smtp_server.received
+    assert all("SMTPUTF8" not in e.mail_options for e in smtp_server.received)
+
+
+@pytest.mark.ascii_only_server
+def test_a_server_without_smtputf8_fails_the_message_at_once_with_the_reason(smtp_server, session, rosa):
+    User.objects.filter(pk=rosa.pk).update(email="r011.özdemir@hospital.example")
+    dispatch_notifications.apply()
+    row = Notification.objects.get(kind=Kind.RSVP_REQUEST, recipient=rosa)
+    assert (row.status, row.attempts) == ("failed", 1)
+    assert "does not accept internationalised addresses (SMTPUTF8)" in row.last_error
+    assert [e.rcpt_tos for e in smtp_server.received if "özdemir" in str(e.rcpt_tos)] == []
+    assert smtp_server.received  # the others' mail still goes out

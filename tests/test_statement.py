@@ -89,7 +89,7 @@ def test_the_page_defaults_to_the_current_academic_year(history, rosa):
     body = response.content.decode()
     assert response.status_code == 200
     assert "4 sessions attended" in body
-    assert "From 1 September 2025 to 31 August 2026" in body
+    assert "From Mon 1 Sep 2025 to Mon 31 Aug 2026" in body
     assert "left early for clinical duty" in body
     assert "data-print" in body  # the print button; the print layout lives in static/css (CSP)
     assert "Ruben" not in body and "SECRET-NOTE-TEXT" not in body
@@ -117,9 +117,9 @@ def test_the_pdf_names_the_resident_programme_period_groups_and_totals(history, 
     assert data.startswith(b"%PDF")
     text = pdf_text(data)
     for expected in [
-        "Rosa Resident", "Residency Programme Example UMC", "Period: Sept. 1, 2025 to Aug. 31, 2026",
-        "Groups: Tuesday group, Make-up session", "Oct. 7, 2025", "16:00", "left early for clinical duty",
-        "Sessions attended: 4", "Total time: 6 h 30 min", "Generated on June 15, 2026",
+        "Rosa Resident", "Residency Programme Example UMC", "Period: Mon 1 Sep 2025 to Mon 31 Aug 2026",
+        "Groups: Tuesday group, Make-up session", "Tue 7 Oct 2025", "16:00", "left early for clinical duty",
+        "Sessions attended: 4", "Total time: 6 h 30 min", "Generated on Mon 15 Jun 2026",
     ]:
         assert expected in text, (expected, text)
     assert "Ruben" not in text and "SECRET-NOTE-TEXT" not in text and "Jan. 13, 2026" not in text

@@ -191,7 +191,7 @@ def test_a_roster_import_flags_a_session_that_now_clashes_with_alternatives(worl
     assert "clashes with the rosters" in page and "Rosa Resident (rest after nights" in page
     # The alternatives in local time, as people read them (stored in UTC ISO 8601).
     best = dt.datetime.fromisoformat(clash.alternatives[0]["start"]).astimezone(AMS)
-    assert best.strftime("%a %-d %b %H:%M") in page
+    assert best.strftime("%a %-d %b, %H:%M") in page
     assert clash.alternatives[0]["start"][:10] not in page
 
     RosterEntry.objects.filter(resident__in=[world["rosa"], world["noor"]]).delete()

@@ -41,14 +41,14 @@ def test_suggestions_stay_inside_the_chosen_window(as_cora, world):
     response = _page(as_cora, world, date_from="2026-03-09", date_to="2026-03-13")
     found = response.context["result"].suggestions
     assert found and all(at(3, 9) <= s.start and s.end <= at(3, 14) for s in found)
-    assert "Times from 9 March 2026 to 13 March 2026." in response.content.decode()
+    assert "Times from Mon 9 Mar 2026 to Fri 13 Mar 2026." in response.content.decode()
 
 
 def test_without_a_window_it_is_the_weeks_ahead_from_tomorrow(as_cora, world):
     response = _page(as_cora, world, weeks=1)
     found = response.context["result"].suggestions
     assert found and all(at(3, 3) <= s.start and s.end <= at(3, 10) for s in found)
-    assert "Times from 3 March 2026 to 9 March 2026." in response.content.decode()
+    assert "Times from Tue 3 Mar 2026 to Mon 9 Mar 2026." in response.content.decode()
 
 
 def test_a_window_far_ahead_is_allowed_up_to_13_months(as_cora, world):

@@ -1,4 +1,4 @@
-"""Forms of the imports: upload a file, then confirm its preview."""
+"""Forms of the imports: upload a file (confirming its preview is a plain POST)."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -24,8 +24,16 @@ class TableImportForm(forms.Form):
         if kind is not None:
             self.kind = kind
 
-    def clean_file(self) -> bytes:
-        return uploads.read_upload(self.cleaned_data["file"], self.kind)
+    def clean_file(self):
+        """The upload, checked for size and name only: a worker reads it."""
+        upload = self.cleaned_data["file"]
+        upload.seek(0)
+        head = upload.read(8)
+        upload.seek(0)
+        problem = uploads.upload_problem(upload.name or "", upload.size or 0, head, self.kind)
+        if problem:
+            raise forms.ValidationError(problem)
+        return upload
 
 
 class ResidentImportForm(TableImportForm):
@@ -37,9 +45,3 @@ class ResidentImportForm(TableImportForm):
                     "at most 2 MB and 5,000 residents."),
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
     )
-
-
-class ConfirmImportForm(forms.Form):
-    """Names the checked file kept in the session; the file itself never travels back."""
-
-    token = forms.CharField(widget=forms.HiddenInput, max_length=64)

@@ -42,9 +42,10 @@ class MultipleFileField(forms.FileField):
 class RosterUploadForm(forms.Form):
     file = MultipleFileField(
         label=_("Roster files"),
-        help_text=_("CSV or iCalendar (.ics), at most 25 MB each; several files at once, or a "
-                    ".zip of them. An .ics file without ATTENDEE is matched by the e-mail "
-                    "address in its name (r011.jansen@hospital.example.ics)."),
+        help_text=_("CSV or iCalendar (.ics), at most 25 MB in one upload; several files at "
+                    "once, or a .zip of them (unpacking to at most 500 MB). An .ics file without "
+                    "ATTENDEE is matched by the e-mail address in its name "
+                    "(r011.jansen@hospital.example.ics)."),
         widget=MultipleFileInput(attrs={"accept": ".csv,.ics,.zip,text/csv,text/calendar,application/zip"}),
     )
     source = forms.CharField(
@@ -63,18 +64,14 @@ class RosterUploadForm(forms.Form):
         help_text=_("Leave both empty to use the first and last day in the file."),
     )
 
-    def clean_file(self) -> list[rosters.RosterFile]:
-        """The uploads as roster files, zips unpacked; a file too large refuses them all."""
-        found = []
-        for upload in self.cleaned_data["file"]:
-            data = uploads.read_upload(upload, uploads.ROSTERS)
-            try:
-                found += [rosters.RosterFile(name, content)
-                          for name, content in rosters.expand_files(upload.name, data)]
-            except ValueError as error:
-                raise forms.ValidationError(str(error)) from None
-        if not found:
-            raise forms.ValidationError(_("The upload holds no roster files (.ics or .csv)."))
+    def clean_file(self) -> list:
+        """The uploads, each checked for size and name only: a worker unpacks and reads them."""
+        found = self.cleaned_data["file"]
+        for upload in found:
+            problem = uploads.upload_problem(upload.name or "", upload.size or 0,
+                                             _head(upload), uploads.ROSTERS)
+            if problem:
+                raise forms.ValidationError(problem)
         if len(found) > rosters.MAX_FILES:
             raise forms.ValidationError(_("At most %(limit)s files at once.") % {"limit": rosters.MAX_FILES})
         return found
@@ -99,6 +96,14 @@ class RosterUploadForm(forms.Form):
         zone = programme_zone()
         return (dt.datetime.combine(start, dt.time(0), zone),
                 dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), zone))
+
+
+def _head(upload) -> bytes:
+    """The first bytes of an upload (what kind of file it is), leaving it at its start."""
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    return head
 
 
 class CoverageForm(forms.Form):

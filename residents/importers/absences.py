@@ -28,7 +28,7 @@ from .uploads import Column, ImportOutdated, ImportRefused, PlannedRow, Problem,
 
 EXAMPLE_FILE = Path(settings.BASE_DIR) / "docs" / "examples" / "absences.csv"
 UPLOAD = uploads.ABSENCES
-MAX_ROWS = 5000
+MAX_ROWS = UPLOAD.max_rows  # uploads owns every limit
 
 TABLE = (
     Column("email", ("e-mail", "e-mailadres", "emailadres", "mail", "intervisor"), required=True),

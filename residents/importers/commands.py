@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from . import uploads
 from .uploads import ImportRefused, TablePlan
@@ -18,6 +18,24 @@ def read_file(file: Path, kind: uploads.UploadKind) -> bytes:
             return uploads.read_limited(f, kind)
     except OSError as error:
         raise CommandError(f"Cannot read {file}: {error.strerror or error}") from None
+
+
+class TableImportCommand(BaseCommand):
+    """``manage.py import_… FILE [--dry-run]`` for one tabular import: a subclass names its
+    ``kind`` (the upload's limits), ``check`` (bytes → the plan, nothing written) and ``apply``
+    (bytes → what was done, all or nothing) as static methods."""
+
+    kind: uploads.UploadKind
+    check: Callable[[bytes], TablePlan]
+    apply: Callable[[bytes], TablePlan]
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path, help="CSV (',', ';' or tab) or .xlsx.")
+        parser.add_argument("--dry-run", action="store_true",
+                            help="Check the file and print what would change; write nothing.")
+
+    def handle(self, *args, file: Path, dry_run: bool, **options) -> None:
+        run_table_import(self, file=file, kind=self.kind, dry_run=dry_run, check=self.check, apply=self.apply)
 
 
 def run_table_import(

@@ -26,7 +26,7 @@ from .uploads import Column, ImportOutdated, ImportRefused, PlannedRow, Problem,
 
 EXAMPLE_FILE = Path(settings.BASE_DIR) / "docs" / "examples" / "intervisors.csv"
 UPLOAD = uploads.INTERVISORS
-MAX_ROWS = 1000
+MAX_ROWS = UPLOAD.max_rows  # uploads owns every limit
 DEFAULT_CAPACITY = 2
 
 TABLE = (

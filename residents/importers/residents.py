@@ -44,7 +44,7 @@ EXAMPLE_FILE = Path(settings.BASE_DIR) / "docs" / "examples" / "residents.csv"
 EXAMPLE_FILE_NL = Path(settings.BASE_DIR) / "docs" / "examples" / "residents-nl.csv"
 UPLOAD = uploads.RESIDENTS
 MAX_BYTES = UPLOAD.max_bytes  # the limit; uploads.RESIDENTS owns it
-MAX_ROWS = 5000
+MAX_ROWS = UPLOAD.max_rows  # uploads owns every limit
 
 TABLE = (
     Column("email", ("e-mail", "e-mailadres", "emailadres", "mail"), required=True),
@@ -562,3 +562,27 @@ def _update_user(user: User, row: ResidentRow) -> None:
         setattr(user, name, fields[name])
     if changed:
         user.save(update_fields=changed)
+
+
+def preview_json(plan: ImportPlan) -> dict:
+    """A checked plan as the preview page shows it, kept with the import until it is confirmed
+    (the page draws it without reading the file again)."""
+    def resident(change: Change) -> dict:
+        row = change.row
+        return {"line": row.line, "name": f"{row.last_name}, {row.first_name}", "email": row.email}
+
+    return {
+        "source": plan.source, "ignored_columns": list(plan.ignored_columns),
+        "new_specialties": [s.name for s in plan.new_specialties],
+        "new_departments": [d.name for d in plan.new_departments],
+        "created": [resident(c) | {
+            "specialty": str(c.specialty), "department": str(c.department),
+            "training_year": c.row.new_training_year, "fte": str(c.row.new_fte),
+            "start_date": c.row.new_start_date.isoformat(),
+            "end_date": c.row.end_date.isoformat() if c.row.end_date else "",
+            "supervisors": ", ".join(c.row.supervisor_emails),
+        } for c in plan.by_action(Change.CREATE)],
+        "updated": [resident(c) | {"fields": [[f.column, f.old, f.new] for f in c.fields]}
+                    for c in plan.by_action(Change.UPDATE)],
+        "unchanged": [resident(c) for c in plan.by_action(Change.UNCHANGED)],
+    }

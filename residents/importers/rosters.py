@@ -47,7 +47,9 @@ from . import uploads
 from .uploads import Problem
 
 UPLOAD = uploads.ROSTERS
-MAX_ENTRIES = 400_000
+MAX_ENTRIES = UPLOAD.max_rows  # uploads owns every limit
+# Repeating faster than daily without an end is never expanded: a year of minutes is 527,040.
+SUB_DAILY = frozenset({"SECONDLY", "MINUTELY", "HOURLY"})
 # An RRULE without an end is expanded this far after its first instance (or to the period
 # given with the import, whichever comes first).
 OPEN_RECURRENCE_LIMIT = dt.timedelta(days=366)
@@ -56,6 +58,17 @@ BOUNDED_RECURRENCE_LIMIT = dt.timedelta(days=5 * 366)
 
 CSV_REQUIRED = ("email", "start", "end", "kind")
 CSV_OPTIONAL = ("external_id",)
+# Other names a roster export's header may give each column (Dutch, spreadsheet habits),
+# compared as uploads.header_key compares them: case, spaces, "_", "-" and "." do not count.
+CSV_ALIASES = {
+    "email": ("e-mail", "emailadres", "e-mailadres", "mail"),
+    "start": ("begin", "van", "starttijd", "begintijd", "aanvang", "start_time"),
+    "end": ("eind", "einde", "tot", "eindtijd", "end_time"),
+    "kind": ("soort", "dienst", "dienstsoort", "type"),
+    "external_id": ("id", "uid", "dienstnummer", "dienst_id"),
+}
+_CSV_NAME = {uploads.header_key(alias): name for name, aliases in CSV_ALIASES.items()
+             for alias in (name, *aliases)}
 
 # The words rostering tools use, lower-cased, in English and Dutch → a RosterKind. A CSV
 # kind cell must be one of these; an iCalendar event's CATEGORIES or SUMMARY is matched as a
@@ -126,6 +139,8 @@ class ParsedRoster:
     notes: list[str] = field(default_factory=list)  # the first overlaps, in local time
     by_attendee: int = 0  # .ics events whose resident their ATTENDEE names
     by_fallback: int = 0  # .ics events that took the resident chosen or in the file name
+    repeats: int = 0  # occurrences expanded from repeating events, against UPLOAD.max_repeats
+    deadline: uploads.Deadline | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -244,16 +259,25 @@ def read_roster(
     when its events carry no ATTENDEE. ``period`` limits open-ended recurrences.
     """
     parsed = ParsedRoster()
-    text, problem = uploads.read_text(data, UPLOAD)
+    text, problem = roster_text(data, file_format)
     parsed.text = text
     if problem:
         parsed.problems.append(problem)
         return parsed
+    if problem := uploads.long_line_problem(text, UPLOAD):
+        parsed.problems.append(problem)
+        return parsed
     zone = ZoneInfo(tz)
-    if file_format == "ics":
-        _read_ics(text, zone, resident_email.strip().lower(), period, parsed)
-    else:
-        _read_csv(text, zone, parsed)
+    parsed.deadline = uploads.Deadline(UPLOAD)
+    try:
+        if file_format == "ics":
+            _read_ics(text, zone, resident_email.strip().lower(), period, parsed)
+        else:
+            _read_csv(text, zone, parsed)
+    except uploads.TooSlow:
+        parsed.problems.append(parsed.deadline.problem())
+        parsed.rows = []
+        return parsed
     if len(parsed.rows) > MAX_ENTRIES:
         parsed.problems.append(Problem(None, "", "", _(
             "The file holds more than %(limit)s entries. Split it by period or department."
@@ -324,6 +348,16 @@ def _read_csv(text: str, zone: ZoneInfo, parsed: ParsedRoster) -> None:
             parsed.problems.append(Problem(None, "", "", _("The file is empty.")))
             return
         header, header_line = found
+        header = [_CSV_NAME.get(uploads.header_key(name), name) for name in header]
+        twice = sorted({name for name in header if name in CSV_REQUIRED + CSV_OPTIONAL
+                        and header.count(name) > 1})
+        if twice:
+            # Which of two "email" columns is meant cannot be told; the resident import refuses
+            # the same.
+            for name in twice:
+                parsed.problems.append(Problem(header_line, name, name, _(
+                    "This column appears twice.")))
+            return
         missing = [c for c in CSV_REQUIRED if c not in header]
         if missing:
             parsed.problems.append(Problem(header_line, "", ", ".join(header), _(
@@ -332,6 +366,9 @@ def _read_csv(text: str, zone: ZoneInfo, parsed: ParsedRoster) -> None:
             return
         index = {name: header.index(name) for name in CSV_REQUIRED + CSV_OPTIONAL if name in header}
         for line, cells in uploads.data_rows(reader):
+            parsed.deadline.check()
+            if len(parsed.rows) > MAX_ENTRIES:
+                return  # read_roster refuses the file, naming the limit
             _read_csv_row(line, cells, index, zone, parsed)
     except csv.Error as error:
         parsed.problems.append(Problem(reader.line_num or None, "", "", _(
@@ -409,6 +446,14 @@ def _read_ics(text: str, zone: ZoneInfo, resident_email: str,
               period: tuple[dt.datetime, dt.datetime] | None, parsed: ParsedRoster) -> None:
     import icalendar
 
+    events_in_file = len(re.findall(r"^BEGIN:VEVENT\s*$", text, re.IGNORECASE | re.MULTILINE))
+    if events_in_file > UPLOAD.max_events:
+        # Refused before parsing: reading an event costs far more than counting it.
+        parsed.problems.append(Problem(None, "", "", _(
+            "The file holds %(count)s events, more than %(limit)s, the limit per calendar file. "
+            "Export a shorter period or one department at a time."
+        ) % {"count": f"{events_in_file:,}", "limit": f"{UPLOAD.max_events:,}"}))
+        return
     try:
         calendars = icalendar.Calendar.from_ical(text, multiple=True)
     except (ValueError, IndexError, KeyError) as error:
@@ -430,8 +475,14 @@ def _read_ics(text: str, zone: ZoneInfo, resident_email: str,
             overridden.add((str(event.get("UID", "")), _utc_of(recurrence, zone)))
     for number, event in enumerate(events):
         line = lines[number] if number < len(lines) else None
+        parsed.deadline.check()
         try:
             _read_event(event, line, zone, resident_email, period, overridden, parsed)
+        except RecurrenceRefused as refused:
+            parsed.problems.append(Problem(line, "RRULE", str(event.get("UID", "")), str(refused)))
+            if refused.whole_file:
+                parsed.rows = []
+                return
         except (ValueError, TypeError, KeyError, AttributeError) as error:
             parsed.problems.append(Problem(line, "event", str(event.get("UID", "")), _(
                 "This event cannot be read: %(error)s"
@@ -511,7 +562,7 @@ def _read_event(event, line: int | None, zone: ZoneInfo, resident_email: str,
         parsed.by_attendee += 1
     else:
         parsed.by_fallback += 1
-    for occurrence in _occurrences(event, start, zone, period):
+    for occurrence in _occurrences(event, start, zone, period, parsed):
         if event.get("RRULE") is not None or event.get("RDATE") is not None:
             original = _utc_of(occurrence, zone)
             if (uid, original) in overridden:
@@ -547,10 +598,22 @@ def _instance_range(occurrence, length: dt.timedelta, all_day: bool,
     return begin, finish
 
 
+class RecurrenceRefused(Exception):
+    """A repeating event the import will not expand; ``whole_file`` when the file's cap is hit."""
+
+    def __init__(self, reason: str, *, whole_file: bool = False):
+        super().__init__(reason)
+        self.whole_file = whole_file
+
+
 def _occurrences(event, start, zone: ZoneInfo,
-                 period: tuple[dt.datetime, dt.datetime] | None) -> list:
+                 period: tuple[dt.datetime, dt.datetime] | None, parsed: ParsedRoster) -> list:
     """The event's starts: DTSTART alone, or its RRULE/RDATE expanded in local wall time
-    (so 22:00 stays 22:00 across DST) minus EXDATE."""
+    (so 22:00 stays 22:00 across DST) minus EXDATE.
+
+    Bounded three ways, each refused naming its cap: a rule faster than daily without an end
+    is not expanded at all, one event gives at most ``UPLOAD.max_per_rule`` occurrences, and
+    the repeating events of a file at most ``UPLOAD.max_repeats`` together."""
     rrule = event.get("RRULE")
     rdates = event.get("RDATE")
     if rrule is None and rdates is None:
@@ -565,10 +628,19 @@ def _occurrences(event, start, zone: ZoneInfo,
     # A rule with UNTIL or COUNT ends by itself (a clinic every week until 31 December of next
     # year runs past a year); only an open rule is cut off after a year.
     bounded = all("UNTIL" in rule or "COUNT" in rule for rule in rule_list)
+    for rule in rule_list:
+        frequency = str((rule.get("FREQ") or [""])[0]).upper()
+        if frequency in SUB_DAILY and not ("UNTIL" in rule or "COUNT" in rule):
+            raise RecurrenceRefused(_(
+                "This event repeats %(frequency)s without an end (UNTIL or COUNT); a rule faster "
+                "than daily is only expanded when it ends. Give it an end, or export its "
+                "occurrences.") % {"frequency": frequency})
     limit = naive_start + (BOUNDED_RECURRENCE_LIMIT if bounded else OPEN_RECURRENCE_LIMIT)
+    first = None
     if period is not None:
-        period_end = period[1].astimezone(tzinfo or zone).replace(tzinfo=None)
-        limit = min(limit, period_end)
+        # Only inside the import's period: what starts outside it is not this import's.
+        first = period[0].astimezone(tzinfo or zone).replace(tzinfo=None)
+        limit = period[1].astimezone(tzinfo or zone).replace(tzinfo=None) - dt.timedelta(microseconds=1)
     rules = rruleset()
     for rule in rule_list:
         text = rule.to_ical().decode()
@@ -586,6 +658,28 @@ def _occurrences(event, start, zone: ZoneInfo,
     for naive in rules:
         if naive > limit:
             break
+        parsed.deadline.check()
+        if first is not None and naive < first:
+            # Passed over, but counted: a rule that started long before the period costs
+            # reading time all the same.
+            parsed.repeats += 1
+            if parsed.repeats > UPLOAD.max_repeats:
+                raise RecurrenceRefused(_(
+                    "The repeating events of this file make more than %(limit)s entries, the "
+                    "limit per file. Give the import a shorter period."
+                ) % {"limit": f"{UPLOAD.max_repeats:,}"}, whole_file=True)
+            continue
+        if len(found) >= UPLOAD.max_per_rule:
+            raise RecurrenceRefused(_(
+                "This event repeats more than %(limit)s times, the limit per repeating event. "
+                "Give the import a shorter period, or end the rule sooner."
+            ) % {"limit": f"{UPLOAD.max_per_rule:,}"})
+        parsed.repeats += 1
+        if parsed.repeats > UPLOAD.max_repeats:
+            raise RecurrenceRefused(_(
+                "The repeating events of this file make more than %(limit)s entries, the limit "
+                "per file. Give the import a shorter period."
+            ) % {"limit": f"{UPLOAD.max_repeats:,}"}, whole_file=True)
         found.append(naive.date() if all_day else naive.replace(tzinfo=tzinfo))
     return found
 
@@ -775,6 +869,15 @@ def check_roster(
     return parsed, plan_roster_import(parsed, source=source, tz=tz, period=period)
 
 
+def roster_text(data: bytes | str, file_format: str) -> tuple[str, Problem | None]:
+    """The file as the text the readers go on from: an iCalendar file in UTF-8 (RFC 5545 allows
+    nothing else); a table as CSV text, from CSV in any encoding Excel writes or from an .xlsx
+    workbook (``uploads.table_text``)."""
+    if file_format == "ics":
+        return uploads.read_text(data, UPLOAD)
+    return uploads.table_text(data, UPLOAD)
+
+
 def guess_format(filename: str, data: bytes | str) -> str:
     """"ics" for iCalendar files (by name or by content), "csv" otherwise."""
     head = data[:200] if isinstance(data, bytes) else data[:200].encode()
@@ -785,8 +888,8 @@ def guess_format(filename: str, data: bytes | str) -> str:
 
 # --- Many files at once ---------------------------------------------------------------------
 
-ROSTER_SUFFIXES = (".ics", ".ical", ".ifb", ".csv")
-MAX_FILES = 2000  # in one import (a zip, a folder, one upload field)
+ROSTER_SUFFIXES = (".ics", ".ical", ".ifb", ".csv", ".xlsx")
+MAX_FILES = UPLOAD.max_files  # in one import (a zip, a folder, one upload field)
 # An address in a file name: "r011.özdemir@hospital.example.ics", "Rooster - a@b.nl (2027)".
 _EMAIL_IN_NAME = re.compile(r"[^\s/\\@()\[\]<>,;:\"']+@[^\s/\\@()\[\]<>,;:\"']+\.[^\W\d_]{2,}")
 
@@ -825,9 +928,9 @@ def expand_files(name: str, data: bytes) -> list[tuple[str, bytes]]:
                    and not m.filename.startswith("__MACOSX/")]
         if len(members) > MAX_FILES:
             raise ValueError(_("The zip holds more than %(limit)s roster files.") % {"limit": MAX_FILES})
-        if sum(m.file_size for m in members) > uploads.ROSTERS.max_bytes * 20:
+        if sum(m.file_size for m in members) > UPLOAD.max_unpacked_bytes:
             raise ValueError(_("The zip unpacks to more than %(limit)s MB.")
-                             % {"limit": uploads.ROSTERS.max_bytes * 20 // (1024 * 1024)})
+                             % {"limit": UPLOAD.max_unpacked_bytes // (1024 * 1024)})
         found = []
         for member in sorted(members, key=lambda m: m.filename):
             # Zips made on Windows often carry cp437 names; zipfile decodes those already.

@@ -4,6 +4,11 @@ Every import takes a file from a browser or a shell and must not trust it: this 
 at most one byte past the limit of its kind whatever size the upload declared and refuses a
 file that is too large. ``Problem`` is what every importer reports.
 
+The limits of every import live here, in its ``UploadKind``: bytes (checked in the web
+request, which only stores the file), and rows, line length and reading time (checked by the
+worker that reads it); rosters add events, occurrences per repeating event and per file. Each
+is refused with a message that names it.
+
 ``read_table`` is the one reader of the tabular imports (residents, intervisors, groups,
 intervisors' absences): CSV separated by ``,`` ``;`` or tab, with or without byte order mark,
 in UTF-8, UTF-16 (Excel's "Unicode text") or Windows-1252 (older Excel's "CSV"), or an Excel
@@ -52,11 +57,26 @@ class Problem:
 
 @dataclass(frozen=True)
 class UploadKind:
-    """What one import accepts: its size limit, and what its messages advise."""
+    """What one import accepts: its limits, the file names it takes, what its messages advise."""
 
     max_bytes: int
     too_large: str  # with %(limit)s, the limit in MB
     how_to_fix_encoding: str
+    max_rows: int = 5000
+    suffixes: tuple[str, ...] = (".csv", ".txt", ".tsv", ".xlsx")
+    # A line longer than this is no table a person wrote: refused before it is split in cells.
+    max_line_chars: int = 10_000
+    # How long a worker may read and check one file before it gives up, named.
+    max_seconds: int = 60
+    # Rosters only: events in one .ics, occurrences of one repeating event, and occurrences
+    # all repeating events of one file add up to.
+    max_events: int = 0
+    max_per_rule: int = 0
+    max_repeats: int = 0
+    # Rosters only: files in one import (a zip, a folder, one upload field), and what a zip
+    # may unpack to.
+    max_files: int = 1
+    max_unpacked_bytes: int = 0
 
     @property
     def limit_mb(self) -> int:
@@ -64,23 +84,54 @@ class UploadKind:
 
 
 RESIDENTS = UploadKind(
-    max_bytes=2 * 1024 * 1024,
+    max_bytes=2 * 1024 * 1024, max_rows=5000,
     too_large=gettext_lazy("The file is larger than %(limit)s MB. Split it into smaller files."),
     how_to_fix_encoding=gettext_lazy(
         "In Excel choose 'Save as' → 'CSV UTF-8 (comma delimited)' and upload that file."),
 )
 INTERVISORS = UploadKind(
-    max_bytes=1 * 1024 * 1024,
+    max_bytes=1 * 1024 * 1024, max_rows=1000,
     too_large=RESIDENTS.too_large,
     how_to_fix_encoding=RESIDENTS.how_to_fix_encoding,
 )
-GROUPS = INTERVISORS
-ABSENCES = INTERVISORS
+GROUPS = UploadKind(
+    max_bytes=1 * 1024 * 1024, max_rows=500,
+    too_large=RESIDENTS.too_large,
+    how_to_fix_encoding=RESIDENTS.how_to_fix_encoding,
+)
+ABSENCES = UploadKind(
+    max_bytes=1 * 1024 * 1024, max_rows=5000,
+    too_large=RESIDENTS.too_large,
+    how_to_fix_encoding=RESIDENTS.how_to_fix_encoding,
+)
 ROSTERS = UploadKind(
     max_bytes=25 * 1024 * 1024,  # a year for 500 residents is about 12 MB of CSV
     too_large=gettext_lazy("The file is larger than %(limit)s MB. Split it by period or department."),
     how_to_fix_encoding=gettext_lazy("Export it as UTF-8 (in Excel: 'CSV UTF-8')."),
+    # A year for 500 residents is about 180,000 entries.
+    max_rows=400_000,
+    suffixes=(".csv", ".txt", ".ics", ".ical", ".ifb", ".zip"),
+    max_seconds=300,
+    # Reading an .ics costs about 0.3 ms and 3 kB per event: a year of one department.
+    max_events=50_000,
+    # A shift every day for five years; a rule past it is a mistake, not a roster.
+    max_per_rule=2_000,
+    max_repeats=100_000,
+    max_files=2000,
+    max_unpacked_bytes=20 * 25 * 1024 * 1024,
 )
+
+
+# What one request may carry in all, files and form: the largest kind's limit and a megabyte
+# for the form and the multipart framing. Past it Django stops reading (upload_handlers.py).
+MAX_REQUEST_BYTES = max(k.max_bytes for k in (RESIDENTS, INTERVISORS, GROUPS, ABSENCES, ROSTERS)) \
+    + 1024 * 1024
+
+
+def request_too_large() -> str:
+    return _("The upload is larger than %(limit)s MB in all, more than any import takes; "
+             "nothing was kept. Upload fewer files at once, or a .zip of them.") % {
+        "limit": MAX_REQUEST_BYTES // (1024 * 1024)}
 
 
 # --- Reading ----------------------------------------------------------------------------------
@@ -98,6 +149,63 @@ def read_upload(upload: IO[bytes], kind: UploadKind) -> bytes:
     if problem:
         raise ValidationError(problem.reason, code="too_large")
     return data
+
+
+def upload_problem(name: str, size: int, head: bytes, kind: UploadKind) -> str:
+    """Why the web request refuses an upload before storing it ("" when it does not): too
+    large, or not a file of this import by its name. Nothing more is read in the request."""
+    if size > kind.max_bytes:
+        return str(kind.too_large) % {"limit": kind.limit_mb}
+    if not name.lower().endswith(kind.suffixes):
+        return _("%(name)s is not a file this import reads (it takes %(suffixes)s).") % {
+            "name": name, "suffixes": ", ".join(kind.suffixes)}
+    if head.startswith(_XLS_MAGIC):
+        return _("This is an Excel 97-2003 workbook (.xls). Save it as an Excel workbook (.xlsx) "
+                 "or as CSV and upload that file.")
+    if not size:
+        return _("The file is empty.")
+    return ""
+
+
+class TooSlow(Exception):
+    """Reading a file took longer than its kind allows (``UploadKind.max_seconds``)."""
+
+
+class Deadline:
+    """When a worker stops reading a file: ``check()`` raises ``TooSlow`` past it."""
+
+    def __init__(self, kind: UploadKind):
+        import time
+
+        self._clock = time.monotonic
+        self.seconds = kind.max_seconds
+        self._end = self._clock() + kind.max_seconds
+        self._calls = 0
+
+    def check(self) -> None:
+        self._calls += 1
+        if self._calls % 256 == 0 and self._clock() > self._end:
+            raise TooSlow
+
+    def problem(self) -> Problem:
+        return Problem(None, "", "", _(
+            "Reading the file took longer than %(limit)s seconds, the limit of this import. "
+            "Split it into smaller files.") % {"limit": self.seconds})
+
+
+def long_line_problem(text: str, kind: UploadKind) -> Problem | None:
+    """The first line longer than the kind allows, named; found without splitting the text."""
+    start, number = 0, 1
+    while start < len(text):
+        end = text.find("\n", start)
+        if end == -1:
+            end = len(text)
+        if end - start > kind.max_line_chars:
+            return Problem(number, "", "", _(
+                "This line is longer than %(limit)s characters, the limit of this import.")
+                % {"limit": f"{kind.max_line_chars:,}"})
+        start, number = end + 1, number + 1
+    return None
 
 
 def size_problem(data: bytes | str, kind: UploadKind) -> Problem | None:
@@ -238,13 +346,15 @@ def header_key(name: str) -> str:
 
 
 def read_table(
-    data: bytes | str, kind: UploadKind, columns: Sequence[Column], *, max_rows: int,
+    data: bytes | str, kind: UploadKind, columns: Sequence[Column], *, max_rows: int | None = None,
     too_many: str = "",
 ) -> Table:
     """Read a CSV file or an Excel workbook into rows of named cells; never touches the
     database. Problems name the line and column, each once; a file with a problem in its
-    header has no rows. ``too_many`` (with %(limit)s) says what to do past ``max_rows``."""
+    header has no rows. ``too_many`` (with %(limit)s) says what to do past ``max_rows`` (the
+    kind's limit unless given); a line too long or reading past the kind's time is refused."""
     table = Table()
+    max_rows = kind.max_rows if max_rows is None else max_rows
     problem = size_problem(data, kind)
     if problem:
         table.problems.append(problem)
@@ -260,8 +370,12 @@ def read_table(
         lines = _csv_lines(data, kind, table)
     if lines is None:
         return table
+    deadline = Deadline(kind)
     try:
-        _read_lines(lines, columns, table, max_rows=max_rows, too_many=too_many)
+        _read_lines(lines, columns, table, max_rows=max_rows, too_many=too_many, deadline=deadline)
+    except TooSlow:
+        table.problems.append(deadline.problem())
+        table.rows = []
     except csv.Error as error:
         table.problems.append(Problem(getattr(lines, "line_num", None) or None, "", "", _(
             "This line cannot be read as CSV: %(error)s") % {"error": error}))
@@ -269,6 +383,38 @@ def read_table(
     if table.problems:
         table.rows = [r for r in table.rows if r.line not in {p.line for p in table.problems}]
     return table
+
+
+def table_text(data: bytes | str, kind: UploadKind) -> tuple[str, Problem | None]:
+    """A table file as CSV text, for readers that go on from text: CSV in any encoding Excel
+    writes (as ``read_table`` decodes it), or the first sheet of an .xlsx workbook written out
+    as CSV (dates as ISO dates, as ``read_table`` reads its cells). Or the first reason it
+    cannot be read."""
+    problem = size_problem(data, kind)
+    if problem:
+        return "", problem
+    table = Table()
+    if isinstance(data, bytes) and data.startswith(_XLS_MAGIC):
+        return "", Problem(None, "", "", _(
+            "This is an Excel 97-2003 workbook (.xls). Save it as an Excel workbook (.xlsx) or as "
+            "CSV and upload that file."))
+    if isinstance(data, bytes) and data.startswith(_XLSX_MAGIC):
+        lines = _xlsx_lines(data, table)
+        if lines is None:
+            return "", table.problems[0]
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(cells for _line, cells in lines)
+        return out.getvalue(), None
+    try:
+        text, _encoding = decode_any(data)
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        return "", Problem(line, "", "", _(
+            "The file is neither UTF-8 nor Windows-1252 (the first character that cannot be read "
+            "is on this line).") + " " + str(kind.how_to_fix_encoding))
+    if not text.strip():
+        return text, Problem(None, "", "", _("The file is empty."))
+    return text, None
 
 
 def decode_any(data: bytes | str) -> tuple[str, str]:
@@ -314,6 +460,9 @@ def _csv_lines(data: bytes | str, kind: UploadKind, table: Table) -> _Lines | No
         return None
     if not text.strip():
         table.problems.append(Problem(None, "", "", _("The file is empty.")))
+        return None
+    if problem := long_line_problem(text, kind):
+        table.problems.append(problem)
         return None
     delimiter = detect_delimiter(text)
     table.source = _("CSV, %(encoding)s, separated by %(delimiter)s") % {
@@ -376,7 +525,8 @@ def _cell_text(value: object) -> str:
 
 
 def _read_lines(
-    lines: _Lines, columns: Sequence[Column], table: Table, *, max_rows: int, too_many: str
+    lines: _Lines, columns: Sequence[Column], table: Table, *, max_rows: int, too_many: str,
+    deadline: Deadline,
 ) -> None:
     by_key: dict[str, str] = {}
     for column in columns:
@@ -415,6 +565,7 @@ def _read_lines(
 
     count = 0
     for line, cells in rows:
+        deadline.check()
         if _blank(cells):
             continue
         count += 1
@@ -555,3 +706,21 @@ class TablePlan:
                 text += " (" + "; ".join(row.changes) + ")"
             lines.append(text)
         return lines
+
+
+def plan_json(plan: TablePlan) -> dict:
+    """A checked plan as its import keeps it for the preview page (``plan_from_json``)."""
+    return {
+        "headers": list(plan.headers), "source": plan.source,
+        "ignored_columns": list(plan.ignored_columns), "notes": list(plan.notes),
+        "rows": [[r.line, r.action, list(r.cells), list(r.changes)] for r in plan.rows],
+    }
+
+
+def plan_from_json(data: dict) -> TablePlan:
+    return TablePlan(
+        headers=tuple(data.get("headers", ())), source=data.get("source", ""),
+        ignored_columns=tuple(data.get("ignored_columns", ())), notes=list(data.get("notes", [])),
+        rows=[PlannedRow(line, action, tuple(cells), tuple(changes))
+              for line, action, cells, changes in data.get("rows", [])],
+    )

@@ -25,6 +25,7 @@ from ..importers import rosters
 from ..importers.uploads import Problem
 from ..models import RosterCoverage, RosterEntry, RosterImport, RosterImportFile
 from ..timezones import programme_zone
+from .uploads import upload_bytes
 
 ROSTER_CHUNK = 2000  # rows per bulk statement; progress is reported after each
 
@@ -91,6 +92,12 @@ def clear_progress(pk: int) -> None:
     cache.delete(_progress_key(pk))
 
 
+def import_language(roster_import_id: int) -> str | None:
+    """The language of the page the import was uploaded from (its worker writes in it)."""
+    summary = RosterImport.objects.filter(pk=roster_import_id).values_list("summary", flat=True)
+    return (summary.first() or {}).get("language") or None
+
+
 def roster_import_done(roster_import: RosterImport) -> int:
     """How many of the import's rows are written (of its files checked, while it is checked):
     all once it is done, what its worker last reported while it runs, none before or after a
@@ -102,11 +109,61 @@ def roster_import_done(roster_import: RosterImport) -> int:
     return 0
 
 
+def _unpack_uploads(roster_import: RosterImport) -> list[Problem]:
+    """The import's uploads as files, one row each: zips unpacked, text decoded; then the
+    uploads are forgotten. In the worker: the web request only kept them."""
+    uploads = list(roster_import.uploads.all())
+    if not uploads:
+        return []
+    found: list[tuple[str, bytes]] = []
+    problems: list[Problem] = []
+    for upload in uploads:
+        try:
+            found += rosters.expand_files(upload.filename, upload_bytes(upload))
+        except ValueError as error:
+            problems.append(Problem(None, "", "", str(error)))
+    if not problems and not found:
+        problems.append(Problem(None, "", "", _("The upload holds no roster files (.ics or .csv).")))
+    if len(found) > rosters.MAX_FILES:
+        problems.append(Problem(None, "", "", _("At most %(limit)s files at once.")
+                                % {"limit": rosters.MAX_FILES}))
+    chosen = (roster_import.summary or {}).get("resident_email", "")
+    rows = []
+    for position, (name, data) in enumerate(found if not problems else []):
+        file_format = rosters.guess_format(name, data)
+        text, problem = rosters.roster_text(data, file_format)
+        if problem is not None:
+            problems.append(Problem(problem.line, problem.column, problem.value,
+                                    f"{name}: {problem.reason}" if len(found) > 1 else problem.reason))
+            continue
+        rows.append(RosterImportFile(
+            roster_import=roster_import, position=position, filename=name[:255],
+            file_format=file_format, content=text,
+            resident_email=chosen if len(found) == 1 else ""))
+    if not problems:
+        with transaction.atomic():
+            RosterImportFile.objects.bulk_create(rows, batch_size=50)
+            roster_import.uploads.all().delete()
+            RosterImport.objects.filter(pk=roster_import.pk).update(
+                total=len(rows), file_format=rows[0].file_format)
+        roster_import.refresh_from_db()
+    return problems
+
+
 def roster_import_check_stored(*, roster_import_id: int) -> RosterImport:
-    """Check an import's files (a worker does it for a bulk): checked with its preview, or
-    failed naming every problem. Safe to run twice: only an import being checked is checked."""
+    """Check an import's files (in the worker; the command checks in its own process): checked
+    with its preview, or failed naming every problem. Safe to run twice: only an import being
+    checked is checked."""
     roster_import = RosterImport.objects.get(pk=roster_import_id)
     if roster_import.status != RosterImport.Status.CHECKING:
+        return roster_import
+    problems = _unpack_uploads(roster_import)
+    if problems:
+        RosterImport.objects.filter(pk=roster_import.pk, status=RosterImport.Status.CHECKING).update(
+            status=RosterImport.Status.FAILED, done=0, finished_at=timezone.now(),
+            status_changed_at=timezone.now(), problems=problems_json(problems))
+        roster_import.uploads.all().delete()
+        roster_import.refresh_from_db()
         return roster_import
     files = list(roster_import.files.all())
     zone = programme_zone()

@@ -1,30 +1,30 @@
 """Taking roster files in (one, several, a folder, a zip), checking them, and queueing them
 for a worker once confirmed.
 
-Upload → check → confirm → apply. A single file is checked in the request, so its problems
-show on the form at once; several files are kept and checked by a worker
+Upload → check → confirm → apply. The web request only keeps what was uploaded
+(``roster_import_receive``); a worker unpacks, decodes and checks it
 (``residents.tasks.rosters.roster_import_check``) while the page shows the progress bar that
-applying uses too: the web request returns at once, however many exports a bulk holds.
+applying uses too: the web request returns at once, whatever the files hold. The command
+(``import_roster``) checks in its own process with ``roster_import_check``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ..importers import rosters
 from ..importers.uploads import Problem
-from ..models import RosterImport, RosterImportFile, User
+from ..models import ImportKind, RosterImport, RosterImportFile, User
 from ..timezones import programme_tz_name
 from .roster_apply import (
     RosterImportRefused,
     roster_import_check_stored,
 )
-
-# Up to this many files are checked in the request; more go to a worker.
-CHECK_IN_REQUEST = 1
+from .uploads import upload_store
 
 
 @transaction.atomic
@@ -50,7 +50,8 @@ def roster_import_upload(
     )
     rows, problems = [], []
     for position, roster_file in enumerate(files):
-        text, problem = rosters.uploads.read_text(roster_file.data, rosters.UPLOAD)
+        file_format = roster_file.file_format or rosters.guess_format(roster_file.name, roster_file.data)
+        text, problem = rosters.roster_text(roster_file.data, file_format)
         if problem is not None:
             problems.append(Problem(problem.line, problem.column, problem.value,
                                     f"{roster_file.name}: {problem.reason}" if len(files) > 1
@@ -58,8 +59,8 @@ def roster_import_upload(
             continue
         rows.append(RosterImportFile(
             roster_import=roster_import, position=position, filename=roster_file.name[:255],
-            file_format=roster_file.file_format or rosters.guess_format(roster_file.name, text),
-            content=text, resident_email=roster_file.resident_email.strip().lower()[:254],
+            file_format=file_format, content=text,
+            resident_email=roster_file.resident_email.strip().lower()[:254],
         ))
     if problems:
         raise RosterImportRefused(problems)
@@ -68,17 +69,30 @@ def roster_import_upload(
 
 
 @transaction.atomic
-def roster_import_begin(
-    *, files: list[rosters.RosterFile], source: str, by: User | None,
+def roster_import_receive(
+    *, uploads: list[UploadedFile], source: str, by: User | None, resident_email: str = "",
     period: tuple[dt.datetime, dt.datetime] | None = None,
 ) -> RosterImport:
-    """Take an upload in: one file is checked now, several are left to a worker (on commit)."""
-    roster_import = roster_import_upload(files=files, source=source, by=by, period=period)
-    if len(files) <= CHECK_IN_REQUEST:
-        checked = roster_import_check_stored(roster_import_id=roster_import.pk)
-        if checked.status == RosterImport.Status.FAILED:
-            raise RosterImportRefused([Problem(**p) for p in checked.problems])
-        return checked
+    """Take an upload in: keep its files as uploaded (status "checking") and leave unpacking,
+    decoding and checking them to a worker, on commit. The request reads nothing of a file, so
+    no roster holds a web process, however large or however often it repeats."""
+    source = source.strip() or "roster"
+    names = [u.name or "upload" for u in uploads]
+    label = names[0] if len(names) == 1 else f"{len(names)} files ({names[0]} …)"
+    roster_import = RosterImport.objects.create(
+        created_by=by, filename=label[:255], source=source[:100],
+        file_format="ics" if names[0].lower().endswith((".ics", ".ical", ".ifb")) else "csv",
+        status=RosterImport.Status.CHECKING, status_changed_at=timezone.now(),
+        period_start=period[0] if period else None, period_end=period[1] if period else None,
+        total=len(uploads), done=0,
+        summary={"tz": programme_tz_name(), "explicit_period": period is not None,
+                 "resident_email": resident_email.strip().lower()[:254],
+                 # The worker writes its messages in the language of the page.
+                 "language": translation.get_language() or ""},
+    )
+    for position, upload in enumerate(uploads):
+        upload_store(upload=upload, kind=ImportKind.ROSTERS, by=by, roster_import=roster_import,
+                     position=position)
     # Celery loads here, when a web process first enqueues, not at start-up.
     from ..tasks.rosters import roster_import_check as check_task
 

@@ -1,102 +1,107 @@
-"""The import pages: upload → preview → confirm, the same for every tabular import.
+"""The import pages: upload → check → preview → confirm → done, the same for every tabular
+import.
 
-A page is described by an ``ImportPage`` (what it checks, what it applies, where it goes
-after) and served by ``import_page``. The checked file waits in the session between the preview
-and its confirmation, under a random token, so a stale or second preview cannot be confirmed by
-mistake; the confirmation checks the file again and applies it only if it still does what the
-preview showed. ``sessions_app`` serves its group import with the same function.
+A page is described by an ``ImportPage`` (its kind, templates, where it goes after) and served
+by ``import_page``. The request only keeps the file (its size and name checked); a worker
+reads and checks it while the page shows a progress bar, then the page shows the preview;
+confirming queues it for a worker, which applies it only if it still does what the preview
+showed (``services.table_imports`` queues, ``services.table_import_run`` works).
+``sessions_app`` serves its group import with the same function.
 """
 
 from __future__ import annotations
 
-import base64
-import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.crypto import constant_time_compare
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ..access import coordinator_required
-from ..forms.imports import ConfirmImportForm, TableImportForm
+from ..access import coordinator_required, table_import_for
+from ..forms.imports import TableImportForm
 from ..importers import absences, intervisors, uploads
-from ..importers.uploads import ImportOutdated, ImportRefused, TablePlan
+from ..importers.uploads import Problem
+from ..models import ImportKind, TableImport
+from ..services import table_imports
 
 
 @dataclass(frozen=True)
 class ImportPage:
-    session_key: str
-    url_name: str  # the page itself
-    done_url_name: str  # where a confirmed import goes
+    kind: str  # an ImportKind
+    url_name: str  # the upload page; "<url_name>_detail" is one import's page
+    done_url_name: str  # where a finished import leads
     title: Promise
     columns_template: str  # the columns this import reads, for the upload page
     example_url_name: str
-    kind: uploads.UploadKind
-    check: Callable[[bytes], TablePlan]
-    apply: Callable[[bytes, str], TablePlan]  # raises ImportRefused or ImportOutdated
+    upload: uploads.UploadKind
     done_message: Promise  # with %(summary)s
+    upload_template: str = "residents/table_import.html"
+    preview_template: str = "residents/table_import_preview.html"
+    form_class: type[TableImportForm] = TableImportForm
+
+    @property
+    def detail_url_name(self) -> str:
+        return f"{self.url_name}_detail"
 
 
-def import_page(request: HttpRequest, page: ImportPage) -> HttpResponse:
-    if request.method == "POST" and "token" in request.POST:
-        return _confirm(request, page)
+def import_page(request: HttpRequest, page: ImportPage, pk: int | None = None) -> HttpResponse:
+    if pk is not None:
+        return _detail(request, page, pk)
     if request.method == "GET":
-        return _upload_page(request, page, TableImportForm(kind=page.kind))
-    form = TableImportForm(request.POST, request.FILES, kind=page.kind)
+        return _upload_page(request, page, page.form_class(kind=page.upload))
+    form = page.form_class(request.POST, request.FILES, kind=page.upload)
+    if getattr(request, "upload_too_large", False):
+        form.add_error(None, uploads.request_too_large())
+        return _upload_page(request, page, form, status=413)
     if not form.is_valid():
         return _upload_page(request, page, form, status=400)
-    data = form.cleaned_data["file"]
-    plan = page.check(data)
-    if plan.problems:
-        return _upload_page(request, page, TableImportForm(kind=page.kind), problems=plan.problems,
-                            status=400)
-    return _preview(request, page, plan, data)
+    received = table_imports.table_import_receive(
+        kind=page.kind, upload=form.cleaned_data["file"], by=request.user)
+    return redirect(page.detail_url_name, pk=received.pk)
 
 
 def _upload_page(request, page: ImportPage, form, *, problems=(), status: int = 200) -> HttpResponse:
-    return render(request, "residents/table_import.html", {
+    return render(request, page.upload_template, {
         "page": page, "form": form, "problems": problems,
     }, status=status)
 
 
-def _preview(request, page: ImportPage, plan: TablePlan, data: bytes, *, outdated: bool = False):
-    token = secrets.token_urlsafe(16)
-    request.session[page.session_key] = {
-        "token": token, "data": base64.b64encode(data).decode(), "digest": plan.digest,
-    }
-    return render(request, "residents/table_import_preview.html", {
-        "page": page, "plan": plan, "form": ConfirmImportForm(initial={"token": token}),
-        "outdated": outdated,
-    })
-
-
-def _confirm(request, page: ImportPage) -> HttpResponse:
-    form = ConfirmImportForm(request.POST)
-    pending = request.session.get(page.session_key)
-    if not (form.is_valid() and pending
-            and constant_time_compare(pending["token"], form.cleaned_data["token"])):
-        messages.error(request, _("This preview has expired or was replaced by a newer one. "
-                                  "Nothing was imported; upload the file again."))
-        return redirect(page.url_name)
-    data = base64.b64decode(pending["data"])
-    try:
-        plan = page.apply(data, pending["digest"])
-    except ImportRefused as refused:
-        del request.session[page.session_key]
-        return _upload_page(request, page, TableImportForm(kind=page.kind),
-                            problems=refused.problems, status=400)
-    except ImportOutdated as outdated:
-        return _preview(request, page, outdated.plan, data, outdated=True)
-    del request.session[page.session_key]
-    messages.success(request, page.done_message % {"summary": plan.summary})
-    return redirect(page.done_url_name)
+def _detail(request: HttpRequest, page: ImportPage, pk: int) -> HttpResponse:
+    if request.method == "POST":
+        table_import = table_import_for(request.user, pk, kind=page.kind, write=True)
+        if not table_imports.table_import_confirm(table_import=table_import, by=request.user):
+            messages.info(request, _("This import was confirmed already."))
+        return redirect(page.detail_url_name, pk=pk)
+    table_import = table_import_for(request.user, pk, kind=page.kind)
+    status = table_import.status
+    context = {"page": page, "imp": table_import, "Status": TableImport.Status,
+               "working": status in TableImport.WORKING}
+    if request.headers.get("HX-Request"):
+        response = render(request, "residents/_table_import_progress.html", context)
+        if status not in TableImport.WORKING:
+            response["HX-Refresh"] = "true"  # the worker is done: the whole page shows it
+        return response
+    if status == TableImport.Status.CHECKED:
+        preview = table_import.preview
+        plan = uploads.plan_from_json(preview) if "rows" in preview else preview
+        return render(request, page.preview_template, context | {
+            "plan": plan, "outdated": table_import.outdated})
+    if status == TableImport.Status.FAILED:
+        problems = [Problem(**p) for p in table_import.problems]
+        return _upload_page(request, page, page.form_class(kind=page.upload), problems=problems)
+    if status == TableImport.Status.DONE:
+        summary = _("%(created)s created, %(updated)s updated, %(unchanged)s unchanged") % {
+            "created": table_import.counts.get("created", 0),
+            "updated": table_import.counts.get("updated", 0),
+            "unchanged": table_import.counts.get("unchanged", 0)}
+        messages.success(request, page.done_message % {"summary": summary})
+        return redirect(page.done_url_name)
+    return render(request, "residents/table_import_progress.html", context)
 
 
 def example_file(path: Path) -> HttpResponse:
@@ -108,38 +113,26 @@ def example_file(path: Path) -> HttpResponse:
 
 # --- The imports of this app ------------------------------------------------------------------
 
-def _check_intervisors(data: bytes) -> TablePlan:
-    return intervisors.check_intervisors_file(data)[0]
-
-
-def _check_absences(data: bytes) -> TablePlan:
-    return absences.check_absences_file(data)[0]
-
-
 INTERVISORS = ImportPage(
-    session_key="intervisor_import", url_name="intervisor_import", done_url_name="intervisor_list",
+    kind=ImportKind.INTERVISORS, url_name="intervisor_import", done_url_name="intervisor_list",
     title=gettext_lazy("Import intervisors"),
     columns_template="residents/_intervisor_import_columns.html",
-    example_url_name="intervisor_import_example", kind=uploads.INTERVISORS,
-    check=_check_intervisors,
-    apply=lambda data, digest: intervisors.intervisors_import(data, expected_digest=digest),
+    example_url_name="intervisor_import_example", upload=uploads.INTERVISORS,
     done_message=gettext_lazy("Intervisors imported: %(summary)s."),
 )
 ABSENCES = ImportPage(
-    session_key="absence_import", url_name="absence_import", done_url_name="intervisor_list",
+    kind=ImportKind.ABSENCES, url_name="absence_import", done_url_name="intervisor_list",
     title=gettext_lazy("Import intervisors' absences"),
     columns_template="residents/_absence_import_columns.html",
-    example_url_name="absence_import_example", kind=uploads.ABSENCES,
-    check=_check_absences,
-    apply=lambda data, digest: absences.absences_import(data, expected_digest=digest),
+    example_url_name="absence_import_example", upload=uploads.ABSENCES,
     done_message=gettext_lazy("Absences imported: %(summary)s."),
 )
 
 
 @coordinator_required
 @require_http_methods(["GET", "POST"])
-def intervisor_import(request: HttpRequest) -> HttpResponse:
-    return import_page(request, INTERVISORS)
+def intervisor_import(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    return import_page(request, INTERVISORS, pk)
 
 
 @coordinator_required
@@ -150,8 +143,8 @@ def intervisor_import_example(request: HttpRequest) -> HttpResponse:
 
 @coordinator_required
 @require_http_methods(["GET", "POST"])
-def absence_import(request: HttpRequest) -> HttpResponse:
-    return import_page(request, ABSENCES)
+def absence_import(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    return import_page(request, ABSENCES, pk)
 
 
 @coordinator_required

@@ -1,21 +1,20 @@
-import base64
-import secrets
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ..access import coordinator_required, intervisor_for, resident_for
-from ..forms.imports import ConfirmImportForm, ResidentImportForm
+from ..forms.imports import ResidentImportForm
 from ..forms.people import IntervisorForm, ResidentForm, apply_errors
 from ..importers import residents as importers
-from ..models import Intervisor, User
+from ..importers import uploads
+from ..models import ImportKind, Intervisor, User
 from ..services import people as services
+from .imports import ImportPage, import_page
 
 # --- Residents ------------------------------------------------------------------------------
 
@@ -157,76 +156,20 @@ def intervisor_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- Import ---------------------------------------------------------------------------------
 
-# The checked file waits in the session between the preview and its confirmation, under a
-# random token, so a stale or second preview cannot be confirmed by mistake.
-_IMPORT_SESSION_KEY = "resident_import"
+RESIDENTS = ImportPage(
+    kind=ImportKind.RESIDENTS, url_name="resident_import", done_url_name="resident_list",
+    title=gettext_lazy("Import residents"), columns_template="",
+    example_url_name="resident_import_example", upload=uploads.RESIDENTS,
+    done_message=gettext_lazy("Residents imported: %(summary)s."),
+    upload_template="residents/resident_import.html",
+    preview_template="residents/resident_import_preview.html", form_class=ResidentImportForm,
+)
 
 
 @coordinator_required
 @require_http_methods(["GET", "POST"])
-def resident_import(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST" and "token" in request.POST:
-        return _resident_import_confirm(request)
-    if request.method == "GET":
-        return render(request, "residents/resident_import.html", {"form": ResidentImportForm()})
-    form = ResidentImportForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return render(request, "residents/resident_import.html", {"form": form}, status=400)
-    data = form.cleaned_data["file"]
-    plan = importers.check_residents_csv(data)
-    if plan.problems:
-        return _resident_import_problems(request, plan.problems)
-    return _resident_import_preview(request, plan, data)
-
-
-def _resident_import_problems(request: HttpRequest, problems: list[importers.Problem]) -> HttpResponse:
-    return render(request, "residents/resident_import.html",
-                  {"form": ResidentImportForm(), "problems": problems}, status=400)
-
-
-def _resident_import_preview(
-    request: HttpRequest, plan: importers.ImportPlan, data: bytes, *, outdated: bool = False
-) -> HttpResponse:
-    token = secrets.token_urlsafe(16)
-    # The file as uploaded (CSV or a workbook), so the confirmation reads exactly it again.
-    request.session[_IMPORT_SESSION_KEY] = {
-        "token": token, "data": base64.b64encode(data).decode(), "digest": plan.digest,
-    }
-    return render(request, "residents/resident_import_preview.html", {
-        "plan": plan,
-        "summary": plan.summary,
-        "created": plan.by_action(importers.Change.CREATE),
-        "updated": plan.by_action(importers.Change.UPDATE),
-        "unchanged": plan.by_action(importers.Change.UNCHANGED),
-        "form": ConfirmImportForm(initial={"token": token}),
-        "outdated": outdated,
-    })
-
-
-def _resident_import_confirm(request: HttpRequest) -> HttpResponse:
-    form = ConfirmImportForm(request.POST)
-    pending = request.session.get(_IMPORT_SESSION_KEY)
-    if not (form.is_valid() and pending
-            and constant_time_compare(pending["token"], form.cleaned_data["token"])):
-        messages.error(request, _("This preview has expired or was replaced by a newer one. "
-                                  "Nothing was imported; upload the file again."))
-        return redirect("resident_import")
-    # Check again: specialties, people and supervisors may have changed since the preview.
-    data = base64.b64decode(pending["data"])
-    parsed = importers.read_residents_csv(data)
-    try:
-        if parsed.problems:
-            raise importers.ImportRefused(parsed.problems)
-        summary = importers.residents_import(rows=parsed.rows, expected_digest=pending["digest"])
-    except importers.ImportRefused as refused:
-        del request.session[_IMPORT_SESSION_KEY]
-        return _resident_import_problems(request, refused.problems)
-    except importers.ImportOutdated as outdated:
-        outdated.plan.source = parsed.source
-        return _resident_import_preview(request, outdated.plan, data, outdated=True)
-    del request.session[_IMPORT_SESSION_KEY]
-    messages.success(request, _("Residents imported: %(summary)s.") % {"summary": summary})
-    return redirect("resident_list")
+def resident_import(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    return import_page(request, RESIDENTS, pk)
 
 
 @coordinator_required

@@ -26,6 +26,7 @@ from ..access import (
 )
 from ..forms.people import apply_errors
 from ..forms.rosters import CoverageForm, IntervisorAbsenceForm, RosterUploadForm
+from ..importers import uploads
 from ..importers.uploads import Problem
 from ..models import Intervisor, IntervisorAbsence, Resident, RosterImport, User
 from ..selectors import coverage
@@ -48,20 +49,17 @@ def roster_import(request: HttpRequest) -> HttpResponse:
     recent = RosterImport.objects.visible_to(request.user).select_related("created_by")[:10]
     context = {"form": form, "recent": recent}
     if request.method == "POST":
+        if getattr(request, "upload_too_large", False):
+            form.add_error(None, uploads.request_too_large())
+            return render(request, "residents/rosters/import.html", context, status=413)
         if not form.is_valid():
             return render(request, "residents/rosters/import.html", context, status=400)
-        files = form.cleaned_data["file"]
         resident = form.cleaned_data["resident"]
-        if resident:
-            files[0].resident_email = resident.user.email
-        try:
-            checked = roster_imports.roster_import_begin(
-                files=files, source=form.cleaned_data["source"], by=request.user, period=form.period(),
-            )
-        except roster_imports.RosterImportRefused as refused:
-            context["problems"] = refused.problems
-            return render(request, "residents/rosters/import.html", context, status=400)
-        return redirect("roster_import_detail", pk=checked.pk)
+        received = roster_imports.roster_import_receive(
+            uploads=form.cleaned_data["file"], source=form.cleaned_data["source"], by=request.user,
+            resident_email=resident.user.email if resident else "", period=form.period(),
+        )
+        return redirect("roster_import_detail", pk=received.pk)
     return render(request, "residents/rosters/import.html", context)
 
 

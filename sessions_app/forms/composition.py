@@ -14,7 +14,8 @@ PAIR_ROWS = 3  # pairs to keep together (and apart) offered without JavaScript
 
 class ResidentChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: Resident) -> str:
-        return f"{obj.user.get_full_name()} — {obj.specialty}, Y{obj.training_year}"
+        year = _("year %(y)s") % {"y": obj.training_year}
+        return f"{obj.user.get_full_name()} — {obj.specialty}, {year}"
 
 
 class IntervisorChoice(forms.ModelMultipleChoiceField):

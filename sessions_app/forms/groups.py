@@ -65,7 +65,8 @@ class MembershipAddForm(forms.Form):
             Resident.objects.active().with_people()
         )
         self.fields["resident"].label_from_instance = lambda r: (
-            f"{r.user.get_full_name()} — {r.specialty}, {r.department}, Y{r.training_year}"
+            f"{r.user.get_full_name()} — {r.specialty}, {r.department}, "
+            + _("year %(y)s") % {"y": r.training_year}
         )
 
     def clean(self):

@@ -44,7 +44,7 @@ from ..services import groups as services
 
 EXAMPLE_FILE = Path(settings.BASE_DIR) / "docs" / "examples" / "groups.csv"
 UPLOAD = uploads.GROUPS
-MAX_ROWS = 500
+MAX_ROWS = UPLOAD.max_rows  # uploads owns every limit
 
 TABLE = (
     Column("group", ("groep", "groepsnaam", "group name", "name", "naam"), required=True),

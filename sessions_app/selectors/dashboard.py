@@ -34,6 +34,7 @@ from ..models import (
     Session,
     SessionNote,
     SessionStatus,
+    theme_label,
 )
 
 UPCOMING_DAYS = 28
@@ -167,6 +168,7 @@ LOOKUPS = f"""
     UNION ALL SELECT id, name, 'specialty' FROM {Specialty._meta.db_table}
     UNION ALL SELECT id, name, 'group' FROM {IntervisionGroup._meta.db_table}
     UNION ALL SELECT id, name, 'theme' FROM {NoteTheme._meta.db_table}
+    UNION ALL SELECT id, key, 'theme_key' FROM {NoteTheme._meta.db_table} WHERE key <> ''
     UNION ALL SELECT evaluation_threshold, '', 'threshold' FROM {Programme._meta.db_table} WHERE id = 1
 """  # noqa: S608 - table names from the models
 
@@ -175,15 +177,18 @@ def lookups() -> Lookups:
     """One query: the four short lists and the threshold in a UNION, each row tagged with what
     it is. The page needs all of them, and one round trip costs less than five."""
     found: dict[str, list[tuple[int, str]]] = {
-        "department": [], "specialty": [], "group": [], "theme": [], "threshold": [],
+        "department": [], "specialty": [], "group": [], "theme": [], "theme_key": [], "threshold": [],
     }
     for pk, name, which in _fetch(LOOKUPS, []):
         found[which].append((pk, name))
     threshold = found["threshold"][0][0] if found["threshold"] else None
+    keys = dict(found["theme_key"])
     return Lookups(
         departments=sorted(found["department"], key=lambda r: r[1].casefold()),
         specialties=sorted(found["specialty"], key=lambda r: r[1].casefold()),
-        groups=dict(found["group"]), themes=dict(found["theme"]), evaluation_threshold=threshold,
+        groups=dict(found["group"]), evaluation_threshold=threshold,
+        # the starting themes in the reader's language (NoteTheme.label)
+        themes={pk: theme_label(keys.get(pk, ""), name) for pk, name in found["theme"]},
     )
 
 

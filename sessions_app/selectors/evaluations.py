@@ -33,6 +33,7 @@ from ..models import (
     IntervisionGroup,
     NoteTheme,
     Session,
+    theme_label,
 )
 
 MIN_GROUPS_FOR_THEMES = 3
@@ -185,9 +186,9 @@ def theme_counts(*, year: int) -> tuple[list[tuple[str, int]] | None, int]:
         return None, theme_groups
     counted = (
         NoteTheme.objects.annotate(uses=Count("notes", filter=notes_of_year))
-        .filter(uses__gt=0).order_by("-uses", "name").values_list("name", "uses")
+        .filter(uses__gt=0).order_by("-uses", "name").values_list("key", "name", "uses")
     )
-    return list(counted), theme_groups
+    return [(theme_label(key, name), uses) for key, name, uses in counted], theme_groups
 
 
 def evaluations_open_for(resident, now) -> list[Session]:

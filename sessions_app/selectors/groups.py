@@ -71,3 +71,8 @@ def residents_addable_to(group: IntervisionGroup, on: dt.date):
     """Active residents without a group on ``on``: the sensible choices for a new member."""
     busy = Membership.objects.overlapping(on, None).values("resident")
     return Resident.objects.active().with_people().exclude(pk__in=busy)
+
+
+def without_group(residents, on: dt.date):
+    """``residents`` who are in no group on ``on`` (the home page's "without a group" card)."""
+    return residents.exclude(pk__in=Membership.objects.on(on).values("resident"))

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from planning import composition as engine
 from residents.models import Intervisor, Resident, User
 
+from ..composition_text import say
 from ..models import CompositionRun, IntervisionGroup, Membership
 from ..selectors.composition import (
     COHORT_START_YEAR,
@@ -130,7 +131,7 @@ def composition_accept(*, run: CompositionRun, start_date: dt.date, by: User) ->
     run = _lock_proposal(run)
     violations = proposal_check(run)
     if violations:
-        raise ValidationError([v.message for v in violations])
+        raise ValidationError([say(v.message) for v in violations])
     params = run.params
     ids = set(params["resident_ids"])
     residents = {r.pk: r for r in Resident.objects.filter(pk__in=ids).select_related("user")}

@@ -11,12 +11,14 @@ import datetime as dt
 import threading
 import time
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from planning import composition as engine
 
+from ..composition_text import say, stored
 from ..models import CompositionRun
 from ..selectors.composition import build_problem
 
@@ -41,8 +43,11 @@ class _Latest:
             self.fraction, self.message = fraction, message
 
     def read(self) -> tuple[float, str]:
+        """The latest report, said in the task thread's language (the engine's threads have
+        none of their own: translation is per thread)."""
         with self.lock:
-            return self.fraction, self.message
+            fraction, message = self.fraction, self.message
+        return fraction, say(message)
 
 
 def _write_progress(run_id: int, fraction: float, message: str) -> None:
@@ -57,7 +62,10 @@ def result_json(result: engine.CompositionResult) -> dict:
         "status": str(result.status), "objective": result.objective, "bound": result.bound,
         "gap": result.gap, "greedy_objective": result.greedy_objective,
         "greedy_time": round(result.greedy_time, 3), "wall_time": round(result.wall_time, 3),
-        "n_groups": result.n_groups, "source": result.source, "messages": list(result.messages),
+        "n_groups": result.n_groups, "source": result.source,
+        "messages": [str(m) for m in result.messages],
+        # the same sentences as code and parameters, said in the reader's language on the page
+        "reasons": [stored(m) for m in result.messages],
         "groups": [],
     }
     if result.assignment is not None:
@@ -75,7 +83,15 @@ def result_json(result: engine.CompositionResult) -> dict:
 
 def composition_solve(*, run_id: int) -> str | None:
     """Solve a queued run (the worker's part). Safe to run twice: only the call that moves the
-    run from queued to running solves it. Not one transaction: progress must be visible."""
+    run from queued to running solves it. Not one transaction: progress must be visible. The
+    progress and outcome lines are written in the language of the coordinator who started it."""
+    language = (CompositionRun.objects.filter(pk=run_id)
+                .values_list("created_by__language", flat=True).first())
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return _solve(run_id)
+
+
+def _solve(run_id: int) -> str | None:
     from planning import solver  # OR-Tools and pandas load here, in the solving worker only
 
     claimed = CompositionRun.objects.filter(pk=run_id, status=CompositionRun.Status.QUEUED).update(

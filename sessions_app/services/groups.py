@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from residents.models import Intervisor, Resident
@@ -22,7 +22,7 @@ from ..models import IntervisionGroup, Membership, Session
 
 
 def _fmt(day: dt.date) -> str:
-    return day.strftime("%d %b %Y")
+    return formats.date_format(day, "DATE_FORMAT")
 
 
 def intervisor_conflicts(intervisor: Intervisor, residents: Iterable[Resident]) -> list[str]:

@@ -259,6 +259,15 @@ def notify_seat_given_up(*, participation: Participation) -> None:
 
 
 @transaction.atomic
+def notify_reason_request(*, participation: Participation) -> None:
+    """A resident said no from their calendar app, which cannot say why: ask them for the
+    reason with a one-click link (the answer counts as "no, reason not given" meanwhile)."""
+    session = participation.session
+    enqueue(Kind.REASON_REQUEST, [participation.resident.user], session,
+            f"{session_scope(session)}:reason", timezone.now())
+
+
+@transaction.atomic
 def low_rsvp_digests_enqueue(*, now: dt.datetime | None = None) -> None:
     """One digest per active coordinator per ISO week (in the programme's zone). What it
     reports is worked out when it is sent."""
@@ -445,6 +454,18 @@ def _seat_given_up(facts: Facts) -> Decision:
     return Decision(context={"open_sessions_url": emails.open_sessions_url()})
 
 
+def _reason_request(facts: Facts) -> Decision:
+    decision = _participant_before_start(facts)
+    if decision.skip:
+        return decision
+    p = facts.participation
+    if p.rsvp != Rsvp.NO:
+        return Decision(skip="answered otherwise since")
+    if p.absence_reason:
+        return Decision(skip="reason given")
+    return Decision(context={"reason_url": emails.answer_links(p)[Rsvp.NO]})
+
+
 def _told_about_session(facts: Facts) -> Decision:
     """Changes and cancellations: to the session's leaders and to residents taking part."""
     if _is_leader(facts):
@@ -605,6 +626,8 @@ KIND_RULES: dict[str, KindRule] = {
     Kind.ROSTER_CLASH: KindRule(check=_roster_clash),
     # Accounts (residents.services.password_reset): to the account that asked.
     Kind.PASSWORD_RESET: KindRule(check=_password_reset),
+    # A "no" from a calendar app's Decline button (services/replies.py): why?
+    Kind.REASON_REQUEST: KindRule(check=_reason_request),
 }
 DEFAULT_RULE = KindRule()
 

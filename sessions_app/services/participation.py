@@ -98,13 +98,22 @@ def _refuse_clash(*, resident: Resident, session: Session) -> None:
 
 @transaction.atomic
 def participation_answer(
-    *, session: Session, resident: Resident, answer: str, reason: str = "", now: dt.datetime | None = None
+    *, session: Session, resident: Resident, answer: str, reason: str = "", now: dt.datetime | None = None,
+    reason_by_mail: bool = False, answered_at: dt.datetime | None = None,
 ) -> Participation:
     """Record a resident's yes / no / maybe for a session of their group.
 
     Only scheduled sessions that have not started can be answered; a "no" needs a reason and
     the other answers carry none. A member who joined after the session was planned gets their
     participation row here.
+
+    ``reason_by_mail``: the answer came from a calendar app's Decline button, which cannot say
+    why. A "no" without a reason is then recorded as such, and the resident is sent a mail
+    with a one-click link to give the reason (``notifications.notify_reason_request``).
+    A "no" that repeats a "no" keeps the reason given before.
+    ``answered_at``: when the resident answered, if before ``now`` (a reply read later), so
+    that the latest of their answers is the one that counts: one made before the answer
+    recorded is refused (code ``superseded``).
     """
     now = now or timezone.now()
     session = _lock_session(session)
@@ -117,7 +126,7 @@ def participation_answer(
     if answer not in ANSWERS:
         raise ValidationError({"answer": _("Choose yes, no or maybe.")})
     if answer == Rsvp.NO:
-        if reason not in AbsenceReason.values or not reason:
+        if reason not in AbsenceReason.values or not (reason or reason_by_mail):
             raise ValidationError({"reason": _("Tell us why you cannot come.")})
     else:
         reason = ""
@@ -130,13 +139,23 @@ def participation_answer(
         if not is_member:
             raise ValidationError(_("You are not a member of this group."), code="not_member")
         participation = Participation(session=session, resident=resident)
+    if answered_at is None:
+        answered_at = now
+    else:
+        answered_at = min(answered_at, now)
+        if participation.answered_at and answered_at < participation.answered_at:
+            raise ValidationError(_("A later answer has been recorded since."), code="superseded")
     if answer in (Rsvp.YES, Rsvp.MAYBE):
         _refuse_clash(resident=resident, session=session)
+    if reason_by_mail and answer == participation.rsvp == Rsvp.NO:
+        reason = participation.absence_reason
     participation.rsvp = answer
     participation.absence_reason = reason
-    participation.answered_at = now
+    participation.answered_at = answered_at
     participation.save()
     participation.session = session
+    if answer == Rsvp.NO and not reason and reason_by_mail:
+        notifications.notify_reason_request(participation=participation)
     return participation
 
 

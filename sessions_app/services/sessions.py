@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from residents.models import Intervisor, Programme, User
@@ -66,7 +66,7 @@ def local_datetime(day: dt.date, at: dt.time, zone: ZoneInfo | None = None) -> d
     if aware.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != naive:
         raise ValidationError(
             {"start_time": _("%(time)s does not exist on %(day)s: the clocks go forward then.")
-             % {"time": at.strftime("%H:%M"), "day": day.isoformat()}}
+             % {"time": at.strftime("%H:%M"), "day": formats.date_format(day, "DATE_FORMAT")}}
         )
     return aware
 

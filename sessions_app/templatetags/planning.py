@@ -5,6 +5,7 @@ import datetime as dt
 
 from django import template
 
+from ..composition_text import say
 from ..selectors.availability import local_moment, reason_words
 
 register = template.Library()
@@ -23,3 +24,10 @@ def local_time(iso: str) -> dt.datetime | str:
         return local_moment(iso)
     except (TypeError, ValueError):
         return ""
+
+
+@register.filter
+def engine_text(message) -> str:
+    """A sentence of the composition engine (a Message, or one stored in a run's result) in the
+    reader's language."""
+    return say(message)

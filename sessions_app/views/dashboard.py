@@ -14,9 +14,10 @@ from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
-from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
+from django.utils import formats, timezone
+from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.text import slugify
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -58,9 +59,15 @@ def _pct(rate: float | None) -> str:
 
 
 def _month_names() -> dict[int, str]:
-    """``date_format(day, "M")`` for each month number: the translated names, looked up once
-    rather than parsing the format and translating the names for each date."""
-    return {n: str(name).title() for n, name in MONTHS_3.items()}
+    """The month as the language's ``DATE_FORMAT`` abbreviates it ("Dec", Dutch "dec.") for
+    each month number, looked up once per language rather than parsing the format per date."""
+    return _month_names_in(get_language())
+
+
+@lru_cache(maxsize=8)
+def _month_names_in(language: str) -> dict[int, str]:
+    letter = "N" if "N" in formats.get_format("DATE_FORMAT") else "M"
+    return {n: formats.date_format(dt.date(2000, n, 1), letter) for n in range(1, 13)}
 
 
 def _months(days: list[dt.date]) -> list[str]:
@@ -70,10 +77,11 @@ def _months(days: list[dt.date]) -> list[str]:
 
 
 def _starts(moments: list[dt.datetime]) -> list[str]:
-    """``date_format(moment, "D j M Y H:i")`` for each (see ``_month_names``)."""
+    """``date_format(moment, "DATETIME_FORMAT")`` ("D j M Y, H:i") for each (see
+    ``_month_names``)."""
     days = {n: str(name) for n, name in WEEKDAYS_ABBR.items()}
     months = _month_names()
-    return [f"{days[m.weekday()]} {m.day} {months[m.month]} {m.year} {m:%H:%M}" for m in moments]
+    return [f"{days[m.weekday()]} {m.day} {months[m.month]} {m.year}, {m:%H:%M}" for m in moments]
 
 
 def build_tables(data: dict) -> dict[str, Table]:
@@ -152,9 +160,10 @@ def _ident(title: str) -> str:
     return "chart-" + slugify(title)[:40]
 
 
-def hbar_chart(title: str, bars: list[dict]) -> dict:
+def hbar_chart(title: str, bars: list[dict], *, axis: str = "") -> dict:
     """Horizontal bars. Each bar: label, segments [(fraction, colour, title)], value text,
-    optional marker (fraction) and link (a query string). Each bar gets the offset of its row;
+    optional marker (fraction) and link (a query string); ``axis`` says what the bars measure
+    (written under the chart, where it wraps on a phone). Each bar gets the offset of its row;
     _bar_chart.html writes the layout inside a row. The first segment starts where the bar
     does; the others (``more``) say where they start."""
     rows = []
@@ -173,7 +182,7 @@ def hbar_chart(title: str, bars: list[dict]) -> dict:
             "marker": None if marker is None else LABEL_W + round(min(1.0, marker) * BAR_W, 1),
         })
     return {
-        "title": title, "ident": _ident(title), "bars": rows,
+        "title": title, "ident": _ident(title), "bars": rows, "axis": axis,
         "width": LABEL_W + BAR_W + VALUE_W, "height": max(1, len(bars)) * ROW_H + 4,
     }
 
@@ -233,7 +242,7 @@ def build_charts(data: dict, query: dict) -> dict:
              "segments": [(r.attendance or 0, BAR_COLOUR,
                            present_text % {"group": r.group.name, "rate": _pct(r.attendance)})]}
             for r in groups
-        ]),
+        ], axis=_("Share of recorded residents present, 0 to 100%")),
     }
     most = max([r.held for r in groups] + [r.expected for r in groups] + [1])
     held_text = _("%(group)s: %(held)d held, cadence asks for %(expected)d")
@@ -243,7 +252,7 @@ def build_charts(data: dict, query: dict) -> dict:
                        held_text % {"group": r.group.name, "held": r.held, "expected": r.expected})],
          "marker": r.expected / most}
         for r in groups
-    ])
+    ], axis=_("Bar: sessions held · line: sessions the cadence asks for · held / asked"))
     labels = {value: str(label) for value, label in AbsenceReason.choices}
     no_reason, clinical_text = _("No reason given"), _("%(share)s clinical")
     absence_bars = []
@@ -258,7 +267,9 @@ def build_charts(data: dict, query: dict) -> dict:
             "value": clinical_text % {"share": _pct(r.clinical_share)},
             "link": urlencode({**query, "department": r.department_id}),
         })
-    charts["absences"] = hbar_chart(_("Absence reasons by department (clinical duty in red)"), absence_bars)
+    charts["absences"] = hbar_chart(
+        _("Absence reasons by department (clinical duty in red)"), absence_bars,
+        axis=_("Share of the answers “no” per reason; right: the share for clinical duty"))
     charts["absence_legend"] = [
         (labels[reason], REASON_COLOURS[reason]) for reason in selectors.REASONS
     ] + [(no_reason, UNEXPLAINED_COLOUR)]
@@ -272,13 +283,13 @@ def build_charts(data: dict, query: dict) -> dict:
              "segments": [(overall.averages[i] / 5, BAR_COLOUR,
                            f"{item_labels[i]}: {overall.averages[i]:.1f}")]}
             for i in selectors.EVALUATION_ITEMS
-        ])
+        ], axis=_("Average answer, from 1 (not at all) to 5 (fully)"))
     shown = data["themes"].shown
     top = max([c for _n, c in shown] + [1])
     charts["themes"] = hbar_chart(_("Themes of session notes"), [
         {"label": name, "value": str(count), "segments": [(count / top, BAR_COLOUR, f"{name}: {count}")]}
         for name, count in shown
-    ])
+    ], axis=_("Number of notes tagged with the theme"))
     return charts
 
 

@@ -1,30 +1,36 @@
-"""Everyone's start page after log-in: the coordinator's overview, a member's groups."""
+"""Everyone's start page after log-in, saying what to do next: the coordinator's overview with
+what needs attention, the resident's answers and sessions, the intervisor's attendance and notes
+(the reads are ``selectors/home.py``)."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from ..selectors import groups as group_selectors
+from ..forms.participation import REASONS
+from ..selectors import home as home_selectors
 from ..selectors import programme as programme_selectors
 from ..selectors.notifications import mail_problem_counts
-from ..selectors.sessions import attach_next_sessions
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
-    today = timezone.localdate()
+    now = timezone.now()
     if user.is_coordinator:
-        counts = programme_selectors.programme_counts(today)
+        counts = programme_selectors.programme_counts(timezone.localdate(now))
         return render(request, "residents/home_coordinator.html", {
             "counts": counts,
             "steps": programme_selectors.setup_steps(counts),
-            "mail": mail_problem_counts(timezone.now()),
+            "mail": mail_problem_counts(now),
+            "attention": home_selectors.coordinator_attention(now),
         })
-    if user.is_resident or user.is_intervisor:
-        cards = group_selectors.group_cards_for(user, today)
-        # Each card lists the group's next sessions.
-        attach_next_sessions([card.group for card in cards], now=timezone.now())
-        return render(request, "residents/home_member.html", {"groups": cards})
+    if user.is_resident:
+        page = home_selectors.resident_home(user, now)
+        return render(request, "residents/home_resident.html", {
+            "home": page, "groups": page.groups, "reasons": REASONS,
+        })
+    if user.is_intervisor:
+        page = home_selectors.intervisor_home(user, now)
+        return render(request, "residents/home_intervisor.html", {"home": page, "groups": page.groups})
     return render(request, "residents/home_other.html")

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -142,6 +143,12 @@ def session_rsvp(request: HttpRequest, pk: int) -> HttpResponse:
                         "saved": text, "fit": fit,
                     })
                 messages.success(request, text)
+                # The home page's one-tap answers come back to the home page.
+                # A path on this site only (never a view name: redirect() would look one up).
+                back = request.POST.get("next", "")
+                if back.startswith("/") and url_has_allowed_host_and_scheme(
+                        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+                    return HttpResponseRedirect(back)
                 return redirect("session_rsvp", pk=session.pk)
         else:
             status = 400

@@ -19,6 +19,8 @@ def resident_list(request: HttpRequest) -> HttpResponse:
         "user__last_name", "user__first_name")
     if show == "active":
         residents = residents.active()
+    elif show == "without_group":  # the home page's "without a group" card
+        residents = group_selectors.without_group(residents.active(), timezone.localdate())
     elif show == "inactive":
         residents = residents.filter(user__is_active=False)
     if q:

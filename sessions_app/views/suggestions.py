@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -168,7 +169,7 @@ def group_suggestion_plan(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("group_suggestions", pk=group.pk)
     local = session.start.astimezone(programme_zone())
     messages.success(request, _("A session of %(group)s is planned on %(when)s.")
-                     % {"group": group, "when": local.strftime("%Y-%m-%d %H:%M")})
+                     % {"group": group, "when": formats.date_format(local, "DATETIME_FORMAT")})
     try:
         return redirect(reverse("session_detail", kwargs={"pk": session.pk}))
     except NoReverseMatch:  # the sessions pages have not landed: the group page lists it

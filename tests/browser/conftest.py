@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import pytest
 import time_machine
 
-from tests.helpers import NOW
+from tests.helpers import moment_of
 
 # live_server runs Django in a thread while Playwright's sync API holds an event loop in this one.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -101,7 +101,7 @@ def clock(request, settings):
     settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
     settings.CSRF_COOKIE_AGE = None
     marker = request.node.get_closest_marker("now")
-    with time_machine.travel(marker.args[0] if marker else NOW, tick=True) as traveller:
+    with time_machine.travel(moment_of(marker), tick=True) as traveller:
         yield traveller
 
 

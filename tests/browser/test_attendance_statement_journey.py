@@ -48,7 +48,7 @@ def test_a_resident_sees_and_downloads_their_attendance_statement(page, group, o
     expect(page.get_by_role("heading", name="Attendance statement — intervision")).to_be_visible()
     rows = page.locator("#statement tbody tr")
     expect(rows).to_have_count(2)
-    expect(rows.nth(0)).to_contain_text(f"{first.day} {first:%B %Y}")
+    expect(rows.nth(0)).to_contain_text(f"{first:%a} {first.day} {first:%b %Y}")  # DATE_FORMAT
     expect(rows.nth(0)).to_contain_text("16:00–17:30")
     expect(rows.nth(0)).to_contain_text("Tuesday group")
     expect(rows.nth(1)).to_contain_text("left early for clinical duty")

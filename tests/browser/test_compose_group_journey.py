@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def _option(resident):
     return (f"{resident.user.get_full_name()} — {resident.specialty}, {resident.department}, "
-            f"Y{resident.training_year}")
+            f"year {resident.training_year}")
 
 
 def test_a_coordinator_composes_a_group_and_sees_the_refusal_at_the_maximum(page, cora):

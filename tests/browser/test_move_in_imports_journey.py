@@ -17,7 +17,7 @@ from .conftest import log_in, menu
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_coordinator_imports_intervisors_absences_and_groups(page, tmp_path, cora):
+def test_a_coordinator_imports_intervisors_absences_and_groups(page, tmp_path, cora, celery_eager):
     for name in ("anna", "bas", "cas"):
         ResidentFactory(user__email=f"{name}@hospital.example", user__first_name=name.title())
     ResidentFactory(user__email="dirk@hospital.example", user__first_name="Dirk").supervisors.add(

@@ -44,7 +44,7 @@ def test_a_coordinator_plans_a_year_for_one_group(page, cora, rosa, ruben, group
     page.get_by_label("From").fill("2026-05-04")
     page.get_by_label("To (included)").fill("2026-05-08")
     page.get_by_role("button", name="Suggest").click()
-    expect(page.locator("#suggestion-window")).to_have_text("Times from 4 May 2026 to 8 May 2026.")
+    expect(page.locator("#suggestion-window")).to_have_text("Times from Mon 4 May 2026 to Fri 8 May 2026.")
     expect(page.locator("#below-minimum")).to_contain_text("No time reaches the minimum of 3 of 4 members.")
     expect(page.locator(".unavailable").first).to_contain_text("Rosa Resident (leave)")
     page.screenshot(path="/tmp/suggest-window.png", full_page=True)

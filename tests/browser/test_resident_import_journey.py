@@ -1,12 +1,16 @@
 """The coordinator imports residents from a CSV file: reads the example, sees every problem of a
-bad file with its line (and that nothing was imported), then previews and confirms a good file."""
+bad file with its line (and that nothing was imported), then previews and confirms a good file.
+A worker reads every upload: the page shows a progress bar until it has, then the preview."""
 
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
 
-from residents.models import Resident
+from residents.models import Resident, TableImport
+from residents.services.table_import_run import table_import_check
+from residents.services.uploads import upload_store
 from tests.factories import DepartmentFactory, SpecialtyFactory
 
 from .conftest import log_in, menu
@@ -17,7 +21,8 @@ HEADER = ("email,first_name,last_name,specialty,department,training_year,fte,sta
           "supervisor_emails")
 
 
-def test_a_coordinator_imports_residents_after_fixing_a_bad_file(page, tmp_path, cora, rosa):
+def test_a_coordinator_imports_residents_after_fixing_a_bad_file(page, tmp_path, cora, rosa,
+                                                                 celery_eager):
     SpecialtyFactory(name="Neurology")
     DepartmentFactory(name="Neurosciences")
     rosa_resident = rosa.resident
@@ -84,3 +89,24 @@ def test_a_coordinator_imports_residents_after_fixing_a_bad_file(page, tmp_path,
     expect(page.get_by_role("link", name="Jansen, Daan")).to_be_visible()
     rosa_resident.refresh_from_db()
     assert rosa_resident.training_year == 4
+
+
+def test_the_page_shows_progress_until_the_worker_has_read_the_file(page, cora):
+    SpecialtyFactory(name="Neurology")
+    DepartmentFactory(name="Neurosciences")
+    # An upload the request has kept and no worker has read yet.
+    upload = upload_store(kind="residents", by=cora, upload=SimpleUploadedFile(
+        "residents.csv", (HEADER + "\nsanne@hospital.example,Sanne,Bakker,Neurology,"
+                          "Neurosciences,1,1.00,2025-09-01,,\n").encode()))
+    waiting = TableImport.objects.create(kind="residents", filename="residents.csv", upload=upload,
+                                         created_by=cora, status=TableImport.Status.CHECKING)
+    log_in(page, cora.email, None)
+
+    page.goto(f"{page.base}/residents/import/{waiting.pk}/")
+    expect(page.locator("#import-status")).to_have_text("Being checked")
+    expect(page.get_by_role("progressbar", name="Import progress")).to_be_visible()
+    expect(page.get_by_role("button", name="Confirm import")).to_have_count(0)
+
+    table_import_check(table_import_id=waiting.pk)  # the worker reads it; the page, polling, shows it
+    expect(page.get_by_role("heading", name="Check the import")).to_be_visible(timeout=5000)
+    expect(page.locator("#import-summary")).to_contain_text("1 new, 0 updated, 0 unchanged.")

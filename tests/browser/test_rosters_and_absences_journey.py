@@ -118,7 +118,7 @@ def test_a_coordinator_enters_and_removes_an_absence_of_an_intervisor(page, cora
     page.get_by_role("button", name="Save absence").click()
     expect(page.get_by_text("The absence was saved.")).to_be_visible()
     row = page.locator("#absences tbody tr").filter(has_text="Holiday")
-    expect(row).to_contain_text(f"{away.day} {away:%b %Y} 09:00")
+    expect(row).to_contain_text(f"{away:%a} {away.day} {away:%b %Y}, 09:00")  # DATETIME_FORMAT
     absence = IntervisorAbsence.objects.get(intervisor=ivan.intervisor)
     assert absence.start == dt.datetime.combine(away, dt.time(9), AMS)
 

@@ -13,7 +13,7 @@ from .conftest import log_out
 pytestmark = [
     pytest.mark.browser, pytest.mark.django_db(transaction=True),
     # The provider signs its tokens with the real time, and we check it: no travelling clock here.
-    pytest.mark.now(dt.datetime.now(dt.UTC)),
+    pytest.mark.now(lambda: dt.datetime.now(dt.UTC)),
 ]
 
 

@@ -38,7 +38,8 @@ class Command(BaseCommand):
         now = timezone.now()
         started = time.monotonic()
         try:
-            built = demo_load(now=now, reset=reset, say=self.stdout.write)
+            built = demo_load(now=now, reset=reset, say=self.stdout.write,
+                              language=settings.DEMO_LANGUAGE)
         except PlacementError as error:
             raise CommandError(str(error)) from error
         if built:

@@ -4,25 +4,12 @@ Prints the preview (or every problem with its line and column, exiting with stat
 imports nothing). Columns: docs/imports.md.
 """
 
-from pathlib import Path
-
-from django.core.management.base import BaseCommand, CommandParser
-
 from residents.importers import absences, uploads
-from residents.importers.commands import run_table_import
+from residents.importers.commands import TableImportCommand
 
 
-class Command(BaseCommand):
+class Command(TableImportCommand):
     help = "Import intervisors' absences from a CSV file or .xlsx workbook (see docs/imports.md)."
-
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", type=Path, help="CSV (',', ';' or tab) or .xlsx.")
-        parser.add_argument("--dry-run", action="store_true",
-                            help="Check the file and print what would change; write nothing.")
-
-    def handle(self, *args, file: Path, dry_run: bool, **options) -> None:
-        run_table_import(
-            self, file=file, kind=uploads.ABSENCES, dry_run=dry_run,
-            check=lambda data: absences.check_absences_file(data)[0],
-            apply=absences.absences_import,
-        )
+    kind = uploads.ABSENCES
+    check = staticmethod(lambda data: absences.check_absences_file(data)[0])
+    apply = staticmethod(absences.absences_import)

@@ -1,0 +1,9 @@
+"""English dates: "Tue 8 Dec 2026", "Tue 8 Dec 2026, 16:00"."""
+
+DATE_FORMAT = "D j M Y"
+DATETIME_FORMAT = "D j M Y, H:i"
+SHORT_DATE_FORMAT = "j M Y"
+SHORT_DATETIME_FORMAT = "D j M, H:i"
+MONTH_DAY_FORMAT = "j M"
+YEAR_MONTH_FORMAT = "F Y"
+TIME_FORMAT = "H:i"

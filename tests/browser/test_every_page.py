@@ -19,7 +19,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SCREENS = {"390": {"width": 390, "height": 844}, "1280": {"width": 1280, "height": 800}}
 LANGUAGES = {"en": "en-GB", "nl": "nl-NL"}
-SHOTS = Path(__file__).resolve().parents[2] / "test-results" / "pages"
 SERIOUS = {"serious", "critical"}
 AXE = Axe()
 
@@ -46,7 +45,7 @@ def _violations(page) -> list[str]:
 @pytest.mark.parametrize("screen", SCREENS)
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_passes_axe_fits_the_screen_and_logs_no_error(browser, live_server, personas, planned,
-                                                                  role, screen, language):
+                                                                  pytestconfig, role, screen, language):
     more_to_show(personas)
     persona = ROLES[role]
     user = None if persona == "anonymous" else personas[persona]
@@ -57,7 +56,10 @@ def test_every_page_passes_axe_fits_the_screen_and_logs_no_error(browser, live_s
     logged = []
     page.on("console", lambda message: message.type == "error" and logged.append(message.text))
     page.on("pageerror", lambda error: logged.append(str(error)))
-    shots = SHOTS / f"{role.replace(' ', '-')}-{screen}-{language}"
+    # In pytest-playwright's output folder (test-results/ unless --output names another), which it
+    # empties when a run starts: what is there after a run is that run's.
+    folder = f"{role.replace(' ', '-')}-{screen}-{language}"
+    shots = Path(pytestconfig.getoption("--output")) / "pages" / folder
     shots.mkdir(parents=True, exist_ok=True)
 
     findings = []

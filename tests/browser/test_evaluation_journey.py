@@ -39,7 +39,7 @@ def test_a_resident_evaluates_a_session_once(page, group, rosa, ruben):
     session = _held_session(group, [rosa.resident])  # Ruben was not there
 
     log_in(page, rosa.email, None)
-    page.get_by_role("link", name="Evaluate").click()
+    page.get_by_role("link", name="Evaluate", exact=True).click()  # the menu's, not the home's
     expect(page.get_by_role("heading", name="Evaluations")).to_be_visible()
     items = page.locator("#open-evaluations li")
     expect(items).to_have_count(1)

@@ -14,6 +14,7 @@ and ``clock.shift(...)`` move it on. ``planned`` is rosa's group's session at ``
 """
 
 import os
+import shutil
 
 import pytest
 import time_machine
@@ -47,6 +48,43 @@ def pytest_configure(config):
         raise pytest.UsageError("REQUIRE_SERVICES is set but DATABASE_URL is not PostgreSQL")
     if not (settings.REDIS_URL and settings.CELERY_BROKER_URL.startswith("redis://")):
         raise pytest.UsageError("REQUIRE_SERVICES is set but REDIS_URL is not a Redis broker")
+
+
+NO_JAVA = "no Java found (install Debian's default-jre-headless)"
+WITHOUT_JAVA = pytest.StashKey[list]()  # HTML checks deselected because there is no Java
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """The Nu HTML Checker runs on Java. Where there is none, its tests are deselected and one
+    line of the summary says so; in CI (CI=true or REQUIRE_SERVICES=1) the run fails instead."""
+    checks = [item for item in items if item.get_closest_marker("nu_checker")]
+    if not checks or shutil.which("java"):
+        return
+    items[:] = [item for item in items if not item.get_closest_marker("nu_checker")]
+    config.stash[WITHOUT_JAVA] = [item.nodeid for item in checks]
+    config.hook.pytest_deselected(items=checks)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    from tests.browser.conftest import in_ci
+
+    if session.config.stash.get(WITHOUT_JAVA, []) and in_ci():
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    from tests.browser.conftest import in_ci
+
+    without_java = config.stash.get(WITHOUT_JAVA, [])
+    if not without_java:
+        return
+    if in_ci():
+        terminalreporter.write_line(f"HTML checks: {len(without_java)} not run — {NO_JAVA}; in CI "
+                                    "they must run", red=True, bold=True)
+    else:
+        terminalreporter.write_line(f"HTML checks: {len(without_java)} deselected — {NO_JAVA}",
+                                    yellow=True)
 
 
 @pytest.fixture(autouse=True)

@@ -628,8 +628,10 @@ def _run_the_topology_test(tmp_path, **env) -> subprocess.CompletedProcess:
     test = f"{Path(__file__).relative_to(ROOT)}::" \
         "test_the_compose_deployment_plans_mails_answers_reminds_and_survives_a_broker_outage"
     return subprocess.run(  # noqa: S603 - this suite's own pytest on this file
+        # --output: pytest-playwright empties its output folder when a run starts, and the outer
+        # run's test-results/ holds the screenshots of every page (tests/browser/test_every_page.py).
         [sys.executable, "-m", "pytest", test, "-q", "-rs", "-p", "no:cacheprovider",
-         "--basetemp", str(tmp_path / "child")],
+         "--basetemp", str(tmp_path / "child"), "--output", str(tmp_path / "test-results")],
         cwd=ROOT, env={**inherited, "DEBUG": "1", **env}, capture_output=True, text=True, timeout=300)
 
 

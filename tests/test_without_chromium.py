@@ -39,7 +39,10 @@ def run_browser_tests(tmp_path, *args, **env):
                  "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")])),
                  **env}
     return subprocess.run(  # noqa: S603 - this suite's own pytest, with arguments from this file
-        [sys.executable, "-m", "pytest", "tests/browser", "-q", "-p", "no:cacheprovider", *args],
+        # --output: pytest-playwright empties its output folder when a run starts, and the outer
+        # run's test-results/ holds the screenshots of every page (test_every_page.py).
+        [sys.executable, "-m", "pytest", "tests/browser", "-q", "-p", "no:cacheprovider",
+         "--output", str(tmp_path / "test-results"), *args],
         cwd=ROOT, env=child_env, capture_output=True, text=True, timeout=600)
 
 

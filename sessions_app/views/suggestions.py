@@ -95,8 +95,10 @@ def _view_model(result: suggestions.GroupSuggestions, zone: ZoneInfo) -> dict:
             "released": _people(s.released, names), "unavailable": _people(s.unavailable, names),
             "fatigued": [names.get(pid, "?") for pid in s.fatigued],
             "cadence_distance": s.cadence_distance_days, "habit_breaks": s.habit_breaks,
+            # One form per row: each its own id prefix, or the hidden fields' ids repeat.
             "form": PlanSuggestionForm(initial={"start": s.start.isoformat(), "end": s.end.isoformat(),
-                                                "below_minimum": result.below_minimum}),
+                                                "below_minimum": result.below_minimum},
+                                       auto_id=f"id_plan{rank}_%s"),
         })
     grid = []
     if result.matrix is not None:

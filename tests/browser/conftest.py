@@ -122,6 +122,30 @@ def log_in(page, email, password):
     page.get_by_role("button", name="Log in").click()
 
 
+def menu(page, name, *, exact=False):
+    """Click ``name`` in the menu, as a person would: open the folded menu on a narrow screen,
+    then the dropdown the item sits in (the coordinator's items are grouped), then the item."""
+    nav = page.locator("#nav")
+    item = nav.get_by_role("link", name=name, exact=exact).first  # "Groups" is in "Compose groups" too
+    if not nav.is_visible():
+        page.get_by_role("button", name="Menu").click()
+    dropdown = nav.locator(".dropdown").filter(
+        has=page.get_by_role("link", name=name, exact=exact, include_hidden=True)).first
+    if dropdown.count() and not item.is_visible():
+        dropdown.locator(".dropdown-toggle").click()
+    item.click()
+
+
+def log_out(page):
+    """Log out from the account menu (the person's name, top right)."""
+    nav = page.locator("#nav")
+    if not nav.is_visible():
+        page.get_by_role("button", name="Menu").click()
+    nav.locator(".dropdown").filter(has=page.locator("form[action$='/logout/']")).locator(
+        ".dropdown-toggle").click()
+    page.get_by_role("button", name="Log out").click()
+
+
 # --- every page gets a browser test ---------------------------------------------------------------
 
 # URL names that are not pages a person reads, each with the reason. Everything else in the URL

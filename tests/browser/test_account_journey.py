@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from tests.factories import PASSWORD
 
-from .conftest import log_in
+from .conftest import log_in, log_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,7 +36,7 @@ def test_a_resident_changes_their_password_and_logs_in_with_it(page, rosa):
     page.get_by_role("link", name="Home").click()
     expect(page.get_by_role("heading", name="Welcome, Rosa")).to_be_visible()
 
-    page.get_by_role("button", name="Log out").click()
+    log_out(page)
     log_in(page, rosa.email, None)
     expect(page.get_by_text("Please enter a correct e-mail address and password.")).to_be_visible()
     log_in(page, rosa.email, NEW_PASSWORD)
@@ -46,6 +46,7 @@ def test_a_resident_changes_their_password_and_logs_in_with_it(page, rosa):
 def test_a_resident_finds_where_to_change_their_password(page, rosa):
     log_in(page, rosa.email, None)
     expect(page.get_by_role("heading", name="Welcome, Rosa")).to_be_visible()
+    page.locator("#nav").get_by_role("button", name="Rosa").click()  # the account menu: her name
     page.get_by_role("link", name=re.compile("password", re.IGNORECASE)).first.click(timeout=2_000)
     expect(page.get_by_role("heading", name="Change your password")).to_be_visible()
 

@@ -10,7 +10,7 @@ from sessions_app.answer_links import answer_url
 from sessions_app.models import Participation, Session
 from sessions_app.services.sessions import session_plan
 
-from .conftest import log_in
+from .conftest import log_in, log_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -51,7 +51,7 @@ def test_a_resident_answers_no_from_the_email_link_then_books_a_make_up_session(
     page.reload()
     row = page.locator(f"#open-session-{makeup.pk}")
     expect(row.get_by_text("You have a seat", exact=True)).to_be_visible()
-    page.get_by_role("button", name="Log out").click()
+    log_out(page)
 
     # Ruben finds it full: the partial update answers 409 and the row says his place.
     log_in(page, ruben.email, None)

@@ -12,7 +12,7 @@ from sessions_app.models import Participation, Session
 from sessions_app.services.participation import participation_book
 from sessions_app.services.sessions import session_plan
 
-from .conftest import log_in
+from .conftest import log_in, log_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,7 +42,7 @@ def test_a_resident_answers_no_with_a_reason_and_the_intervisor_reads_the_answer
     page.get_by_role("link", name="All my sessions").click()
     expect(mine.get_by_text("No", exact=True)).to_be_visible()
     expect(mine.get_by_role("link", name="Change answer")).to_be_visible()
-    page.get_by_role("button", name="Log out").click()
+    log_out(page)
 
     # Ivan leads the group: from his home page to the session, then its answers.
     log_in(page, ivan.email, None)
@@ -60,7 +60,7 @@ def test_a_resident_answers_no_with_a_reason_and_the_intervisor_reads_the_answer
     expect(rosas).to_contain_text("Leave")
     expect(page.locator("#answers tr").filter(has_text="Ruben Resident")).to_contain_text("Not answered")
     answers_url = page.url
-    page.get_by_role("button", name="Log out").click()
+    log_out(page)
 
     # Iris leads another group: the answers of this one are not hers to see.
     log_in(page, iris.email, None)
@@ -96,7 +96,7 @@ def test_a_resident_gives_up_a_seat_and_the_first_on_the_waitlist_gets_it(page, 
     expect(page.get_by_text("Your booking for Make-up session is cancelled.")).to_be_visible()
     expect(row).to_contain_text("Free seats: 0 of 1")
     expect(row.get_by_role("button", name="Join the waitlist")).to_be_visible()
-    page.get_by_role("button", name="Log out").click()
+    log_out(page)
 
     # Ruben moved up from the waitlist to the seat.
     log_in(page, ruben.email, None)

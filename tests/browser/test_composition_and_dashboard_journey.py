@@ -11,7 +11,7 @@ from residents.models import Department, Specialty
 from sessions_app.models import CompositionRun, IntervisionGroup
 from tests.factories import IntervisorFactory, ResidentFactory
 
-from .conftest import log_in
+from .conftest import log_in, menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,7 +34,7 @@ def test_a_coordinator_composes_adjusts_accepts_and_reads_the_dashboard(page, co
         IntervisorFactory(capacity=1, user__first_name=first, user__last_name="Leider")
 
     log_in(page, cora.email, None)
-    page.get_by_role("link", name="Compose groups").click()
+    menu(page, "Compose groups")
     page.get_by_label("Minimum group size").fill("6")
     page.get_by_label("Maximum group size").fill("6")
     page.get_by_label("Time limit (seconds)").fill("2")
@@ -68,7 +68,7 @@ def test_a_coordinator_composes_adjusts_accepts_and_reads_the_dashboard(page, co
     expect(page.get_by_text("2 groups were created.")).to_be_visible()
     assert IntervisionGroup.objects.filter(name__startswith="2026 group").count() == 2
 
-    page.get_by_role("link", name="Dashboard").click()
+    menu(page, "Dashboard")
     expect(page.get_by_role("heading", name="Absence reasons by department")).to_be_visible()
     page.get_by_label("Department", exact=True).select_option(label="Surgery department")
     page.get_by_role("button", name="Apply").click()

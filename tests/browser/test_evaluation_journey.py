@@ -11,7 +11,7 @@ from sessions_app.models import Evaluation, EvaluationReceipt, Participation, Se
 from sessions_app.services.evaluations import evaluation_invite_present, evaluation_submit
 from tests.factories import MembershipFactory, ResidentFactory
 
-from .conftest import log_in
+from .conftest import log_in, menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,7 +39,7 @@ def test_a_resident_evaluates_a_session_once(page, group, rosa, ruben):
     session = _held_session(group, [rosa.resident])  # Ruben was not there
 
     log_in(page, rosa.email, None)
-    page.get_by_role("link", name="Evaluate").click()
+    page.get_by_role("link", name="Evaluate", exact=True).click()  # the menu's, not the home's
     expect(page.get_by_role("heading", name="Evaluations")).to_be_visible()
     items = page.locator("#open-evaluations li")
     expect(items).to_have_count(1)
@@ -98,7 +98,7 @@ def test_the_intervisor_sees_figures_only_from_five_answers(page, group, ivan, r
         evaluation_submit(session=session, resident=resident, safety=safety, comment="", **scores)
 
     log_in(page, ivan.email, None)
-    page.get_by_role("link", name="Evaluations").click()
+    menu(page, "Evaluations")
     page.get_by_label("Year").select_option(str(year))
     page.get_by_role("button", name="Show").click()
     unit = page.locator(".evaluation-unit").filter(has_text="Tuesday group")

@@ -11,13 +11,13 @@ from playwright.sync_api import expect
 from sessions_app.models import IntervisionGroup, Membership
 from tests.factories import MembershipFactory, ResidentFactory
 
-from .conftest import log_in
+from .conftest import log_in, menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _open_group(page, name):
-    page.get_by_role("link", name="Groups", exact=True).click()
+    menu(page, "Groups", exact=True)
     page.get_by_role("link", name=name).click()
     expect(page.get_by_role("heading", name=name)).to_be_visible()
 

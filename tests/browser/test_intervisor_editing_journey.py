@@ -8,14 +8,14 @@ from playwright.sync_api import expect
 
 from residents.models import Intervisor
 
-from .conftest import log_in
+from .conftest import log_in, menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_coordinator_edits_an_intervisor_and_is_stopped_by_a_conflict(page, cora, ivan, group, rosa):
     log_in(page, cora.email, None)
-    page.get_by_role("link", name="Intervisors").first.click()
+    menu(page, "Intervisors")
     page.get_by_role("row").filter(has_text="Ivan Intervisor").get_by_role("link", name="Edit").click()
     expect(page.get_by_role("heading", name="Edit Ivan Intervisor")).to_be_visible()
 

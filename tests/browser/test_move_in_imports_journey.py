@@ -12,7 +12,7 @@ from residents.models import Intervisor, IntervisorAbsence
 from sessions_app.models import IntervisionGroup
 from tests.factories import ResidentFactory
 
-from .conftest import log_in
+from .conftest import log_in, menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,7 +25,7 @@ def test_a_coordinator_imports_intervisors_absences_and_groups(page, tmp_path, c
     log_in(page, cora.email, None)
 
     # Intervisors, from an Excel workbook with Dutch headers.
-    page.get_by_role("link", name="Intervisors").first.click()
+    menu(page, "Intervisors")
     page.get_by_role("link", name="Import intervisors").click()
     expect(page.get_by_role("heading", name="Import intervisors")).to_be_visible()
     book = openpyxl.Workbook()
@@ -58,7 +58,7 @@ def test_a_coordinator_imports_intervisors_absences_and_groups(page, tmp_path, c
     assert IntervisorAbsence.objects.get().reason == "vakantie Curaçao"
 
     # Groups: a file putting a supervisor with their resident is refused, naming the line.
-    page.get_by_role("link", name="Groups").first.click()
+    menu(page, "Groups")
     page.get_by_role("link", name="Import groups").click()
     groups = tmp_path / "groepen.csv"
     groups.write_text("groep;intervisor;leden\n"

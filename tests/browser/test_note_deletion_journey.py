@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from sessions_app import crypto
 from sessions_app.models import NoteAccessEvent, Session, SessionNote
 
-from .conftest import log_in
+from .conftest import log_in, log_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -47,7 +47,7 @@ def test_an_intervisor_deletes_their_note_after_confirming(page, cora, ivan, iri
     deleted = NoteAccessEvent.objects.get(action="delete")
     assert (deleted.actor_id, deleted.note_id) == (ivan.pk, note.pk)
     delete_url = f"{page.base}/sessions/{session.pk}/notes/delete/"
-    page.get_by_role("button", name="Log out").click()
+    log_out(page)
 
     # Iris co-leads the group but wrote no note: there is nothing of hers to delete.
     log_in(page, iris.email, None)
@@ -55,7 +55,7 @@ def test_an_intervisor_deletes_their_note_after_confirming(page, cora, ivan, iri
     page.goto(delete_url)
     expect(page.get_by_text("You have no note on this session.")).to_be_visible()
     expect(page.get_by_role("heading", name="Notes: Tuesday group")).to_be_visible()
-    page.get_by_role("button", name="Log out").click()
+    log_out(page)
 
     # The coordinator never reaches notes, not even to delete one.
     log_in(page, cora.email, None)

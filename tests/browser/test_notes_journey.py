@@ -11,7 +11,7 @@ from sessions_app import crypto
 from sessions_app.models import NoteAccessEvent, NoteTheme, Notification, SessionNote
 from sessions_app.services.sessions import session_plan
 
-from .conftest import log_in
+from .conftest import log_in, log_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,7 +49,7 @@ def test_an_intervisor_records_attendance_and_writes_a_note_the_coordinator_cann
     invited = Notification.objects.filter(kind="evaluation_invite", session=session)
     assert list(invited.values_list("recipient", flat=True)) == [rosa.pk]
 
-    page.get_by_role("button", name="Log out").click()
+    log_out(page)
     log_in(page, cora.email, None)
     response = page.goto(f"{page.base}/sessions/{session.pk}/notes/")
     assert response.status == 404

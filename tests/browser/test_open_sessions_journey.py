@@ -10,13 +10,13 @@ from playwright.sync_api import expect
 
 from sessions_app.models import Participation, Session
 
-from .conftest import log_in
+from .conftest import log_in, log_out, menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _plan_open_session(page, day: dt.date) -> Session:
-    page.get_by_role("link", name="Sessions", exact=True).click()
+    menu(page, "Sessions", exact=True)
     page.get_by_role("link", name="New open session").click()
     page.get_by_label(re.compile(r"^\s*Title")).fill("Make-up session")
     page.get_by_label(re.compile(r"^\s*Intervisor")).select_option(label="Iris Other")
@@ -41,7 +41,7 @@ def _book(page, session: Session):
 
 
 def _log_out(page):
-    page.get_by_role("button", name="Log out").click()
+    log_out(page)
 
 
 def test_residents_book_an_open_session_until_it_is_full(page, cora, iris, rosa, ruben, otto):

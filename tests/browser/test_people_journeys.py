@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from residents.models import Resident
 from tests.factories import DepartmentFactory, SpecialtyFactory
 
-from .conftest import log_in
+from .conftest import log_in, log_out, menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,7 +19,7 @@ def test_a_coordinator_adds_searches_edits_and_deactivates_a_resident(page, cora
     DepartmentFactory(name="Neurosciences")
     log_in(page, cora.email, None)
 
-    page.get_by_role("link", name="Residents").first.click()
+    menu(page, "Residents")
     page.get_by_role("link", name="New resident").click()
     page.get_by_label(re.compile(r"^\s*E-mail address")).fill("sanne.devries@hospital.example")
     page.get_by_label(re.compile(r"^\s*First name")).fill("Sanne")
@@ -36,7 +36,7 @@ def test_a_coordinator_adds_searches_edits_and_deactivates_a_resident(page, cora
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Sanne de Vries was added.")).to_be_visible()
 
-    page.get_by_role("link", name="Residents").first.click()
+    menu(page, "Residents")
     page.get_by_role("searchbox").fill("neuro")
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_role("link", name="de Vries, Sanne")).to_be_visible()
@@ -59,7 +59,7 @@ def test_a_coordinator_adds_searches_edits_and_deactivates_a_resident(page, cora
 def test_a_coordinator_adds_an_intervisor_who_must_not_lead_a_department(page, cora, iris):
     DepartmentFactory(name="Psychiatry")
     log_in(page, cora.email, None)
-    page.get_by_role("link", name="Intervisors").first.click()
+    menu(page, "Intervisors")
     page.get_by_role("link", name="New intervisor").click()
     page.get_by_label(re.compile(r"^\s*E-mail address")).fill("pieter@coaching.example")
     page.get_by_label(re.compile(r"^\s*First name")).fill("Pieter")
@@ -87,7 +87,7 @@ def test_a_resident_sees_their_group_and_nothing_of_others(page, rosa, ruben, ot
     response = page.goto(f"{page.base}/groups/{other}/")
     assert response.status == 404
     page.goto(f"{page.base}/")
-    page.get_by_role("button", name="Log out").click()
+    log_out(page)
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
 
 

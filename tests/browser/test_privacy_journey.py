@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from residents.models import Resident
 
-from .conftest import log_in
+from .conftest import log_in, menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -40,7 +40,7 @@ def test_a_resident_downloads_their_own_data_and_nobody_elses(page, rosa, ruben,
 
 def test_a_coordinator_erases_a_resident_after_confirming(page, cora, rosa, ruben):
     log_in(page, cora.email, None)
-    page.get_by_role("link", name="Residents").first.click()
+    menu(page, "Residents")
     page.get_by_role("link", name="Resident, Rosa").click()
     page.get_by_role("link", name="Erase personal data").click()
     expect(page.get_by_role("heading", name="Erase the personal data of Rosa Resident?")).to_be_visible()

@@ -13,7 +13,7 @@ from residents.services.table_import_run import table_import_check
 from residents.services.uploads import upload_store
 from tests.factories import DepartmentFactory, SpecialtyFactory
 
-from .conftest import log_in
+from .conftest import log_in, menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,7 +28,7 @@ def test_a_coordinator_imports_residents_after_fixing_a_bad_file(page, tmp_path,
     rosa_resident = rosa.resident
     log_in(page, cora.email, None)
 
-    page.get_by_role("link", name="Residents").first.click()
+    menu(page, "Residents")
     page.get_by_role("link", name="Import CSV").click()
     expect(page.get_by_role("heading", name="Import residents")).to_be_visible()
 

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from residents.models import IntervisorAbsence, RosterEntry
 from sessions_app.models import Participation, Session
 
-from .conftest import log_in
+from .conftest import log_in, menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,7 +38,7 @@ def test_the_coordinator_sees_the_nights_of_a_resident_in_the_workload_table(pag
         _night(ruben.resident, today - dt.timedelta(days=days_ago))
 
     log_in(page, cora.email, None)
-    page.get_by_role("link", name="Workload").click()
+    menu(page, "Workload")
     expect(page.get_by_role("heading", name="Workload")).to_be_visible()
     rows = page.locator("#workload tbody tr")
     expect(rows).to_have_count(3)
@@ -136,7 +136,7 @@ def test_a_coordinator_enters_and_removes_an_absence_of_an_intervisor(page, cora
 
 def test_a_coordinator_finds_an_intervisors_absences_from_the_intervisor_list(page, cora, ivan):
     log_in(page, cora.email, None)
-    page.get_by_role("link", name="Intervisors").first.click()
+    menu(page, "Intervisors")
     row = page.get_by_role("row").filter(has_text="Ivan Intervisor")
     row.get_by_role("link", name="Absences").click(timeout=2_000)
     expect(page.get_by_role("heading", name="Absences of Ivan Intervisor")).to_be_visible()

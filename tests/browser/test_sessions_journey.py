@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from sessions_app.models import Session
 
-from .conftest import log_in
+from .conftest import log_in, log_out, menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,7 +22,7 @@ def test_the_coordinator_plans_a_series_moves_one_and_cancels_another(page, live
     first_date = dt.date.today() + dt.timedelta(days=14)
 
     log_in(page, cora.email, None)
-    page.get_by_role("link", name="Groups", exact=True).click()
+    menu(page, "Groups", exact=True)
     page.get_by_role("link", name="Tuesday group").click()
     page.get_by_role("link", name="Plan a series").click()
 
@@ -74,9 +74,9 @@ def test_the_coordinator_plans_a_series_moves_one_and_cancels_another(page, live
     assert Session.objects.get(pk=sessions[2].pk).status == Session.Status.SCHEDULED
 
     # The list still shows it, marked cancelled.
-    page.get_by_role("link", name="Sessions", exact=True).click()
+    menu(page, "Sessions", exact=True)
     expect(page.locator(f"#session-{sessions[1].pk}")).to_contain_text("Cancelled")
-    page.get_by_role("button", name="Log out").click()
+    log_out(page)
 
 
 def test_a_resident_finds_the_webcal_link_on_my_calendar(page, live_server, settings, rosa):

@@ -125,25 +125,41 @@ def log_in(page, email, password):
 def menu(page, name, *, exact=False):
     """Click ``name`` in the menu, as a person would: open the folded menu on a narrow screen,
     then the dropdown the item sits in (the coordinator's items are grouped), then the item."""
+    # Bootstrap's collapse and dropdowns answer only once its script has run: on a busy machine
+    # a click right after a navigation can come before that, and opens nothing.
+    page.wait_for_load_state()
     nav = page.locator("#nav")
     item = nav.get_by_role("link", name=name, exact=exact).first  # "Groups" is in "Compose groups" too
     if not nav.is_visible():
-        page.get_by_role("button", name="Menu").click()
+        _open(page.get_by_role("button", name="Menu"), nav)
     dropdown = nav.locator(".dropdown").filter(
         has=page.get_by_role("link", name=name, exact=exact, include_hidden=True)).first
     if dropdown.count() and not item.is_visible():
-        dropdown.locator(".dropdown-toggle").click()
+        _open(dropdown.locator(".dropdown-toggle"), item)
     item.click()
+
+
+def _open(toggle, shown) -> None:
+    """Click ``toggle`` until ``shown`` is visible (twice at most: see ``menu``)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    toggle.click()
+    try:
+        shown.wait_for(state="visible", timeout=3000)
+    except PlaywrightTimeout:
+        toggle.click()
 
 
 def log_out(page):
     """Log out from the account menu (the person's name, top right)."""
+    page.wait_for_load_state()
     nav = page.locator("#nav")
     if not nav.is_visible():
-        page.get_by_role("button", name="Menu").click()
-    nav.locator(".dropdown").filter(has=page.locator("form[action$='/logout/']")).locator(
-        ".dropdown-toggle").click()
-    page.get_by_role("button", name="Log out").click()
+        _open(page.get_by_role("button", name="Menu"), nav)
+    button = page.get_by_role("button", name="Log out")
+    _open(nav.locator(".dropdown").filter(has=page.locator("form[action$='/logout/']")).locator(
+        ".dropdown-toggle"), button)
+    button.click()
 
 
 # --- every page gets a browser test ---------------------------------------------------------------

@@ -126,13 +126,19 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.role == self.Role.INTERVISOR
 
 
-class ReferenceQuerySet(models.QuerySet):
-    def visible_to(self, user: User) -> ReferenceQuerySet:
-        """Specialties and departments a person may load to change: coordinators keep the
-        programme's reference data. ``residents.access.reference_item_for`` builds on this."""
-        if not _signed_in(user):
-            return self.none()
-        return self.all() if user.is_coordinator else self.none()
+class CoordinatorsOnlyQuerySet(models.QuerySet):
+    """Rows only coordinators may load (each subclass says why); the access helpers build on
+    ``visible_to``."""
+
+    def visible_to(self, user: User) -> models.QuerySet:
+        if _signed_in(user) and user.is_coordinator:
+            return self.all()
+        return self.none()
+
+
+class ReferenceQuerySet(CoordinatorsOnlyQuerySet):
+    """Specialties and departments a person may load to change: coordinators keep the
+    programme's reference data (``residents.access.reference_item_for``)."""
 
 
 class Specialty(models.Model):
@@ -380,12 +386,8 @@ class RosterKind(models.TextChoices):
     OTHER = "other", _("Other duty")
 
 
-class RosterImportQuerySet(models.QuerySet["RosterImport"]):
-    def visible_to(self, user: User) -> RosterImportQuerySet:
-        """Roster imports hold whole departments' rosters: coordinators only."""
-        if _signed_in(user) and user.is_coordinator:
-            return self.all()
-        return self.none()
+class RosterImportQuerySet(CoordinatorsOnlyQuerySet):
+    """Roster imports hold whole departments' rosters: coordinators only."""
 
 
 class RosterImport(models.Model):
@@ -628,12 +630,8 @@ class StoredUploadChunk(models.Model):
         return f"{self.upload_id}/{self.position}"
 
 
-class TableImportQuerySet(models.QuerySet["TableImport"]):
-    def visible_to(self, user: User) -> TableImportQuerySet:
-        """Imports hold people's data the coordinator uploaded: coordinators only."""
-        if _signed_in(user) and user.is_coordinator:
-            return self.all()
-        return self.none()
+class TableImportQuerySet(CoordinatorsOnlyQuerySet):
+    """Imports hold people's data the coordinator uploaded: coordinators only."""
 
 
 class TableImport(models.Model):

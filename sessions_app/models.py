@@ -13,7 +13,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from residents.fields import OneLineCharField
-from residents.models import Intervisor, Resident, User
+from residents.models import CoordinatorsOnlyQuerySet, Intervisor, Resident, User
 
 
 class GroupQuerySet(models.QuerySet["IntervisionGroup"]):
@@ -452,13 +452,9 @@ class NotificationKind(models.TextChoices):
     REASON_REQUEST = "reason_request", _("Asked why they cannot come")
 
 
-class NotificationQuerySet(models.QuerySet["Notification"]):
-    def visible_to(self, user: User) -> NotificationQuerySet:
-        """Outbox rows a person may load on the Mail page: coordinators see every message the
-        programme sends (they mend what failed); nobody else sees any."""
-        if _signed_in(user) and user.is_coordinator:
-            return self.all()
-        return self.none()
+class NotificationQuerySet(CoordinatorsOnlyQuerySet):
+    """Outbox rows on the Mail page: coordinators see every message the programme sends
+    (they mend what failed); nobody else sees any."""
 
 
 class Notification(models.Model):
@@ -711,12 +707,8 @@ class EvaluationReceipt(models.Model):
 
 # --- Group composition --------------------------------------------------------------------------
 
-class CompositionRunQuerySet(models.QuerySet["CompositionRun"]):
-    def visible_to(self, user: User) -> CompositionRunQuerySet:
-        """Composition runs name residents and the rules about them: coordinators only."""
-        if _signed_in(user) and user.is_coordinator:
-            return self.all()
-        return self.none()
+class CompositionRunQuerySet(CoordinatorsOnlyQuerySet):
+    """Composition runs name residents and the rules about them: coordinators only."""
 
 
 class CompositionRun(models.Model):
@@ -805,12 +797,8 @@ class SuggestionSnapshot(models.Model):
 
 # --- Plan the year -----------------------------------------------------------------------------
 
-class YearPlanRunQuerySet(models.QuerySet["YearPlanRun"]):
-    def visible_to(self, user: User) -> YearPlanRunQuerySet:
-        """A year's plan names members and why they cannot come: coordinators only."""
-        if _signed_in(user) and user.is_coordinator:
-            return self.all()
-        return self.none()
+class YearPlanRunQuerySet(CoordinatorsOnlyQuerySet):
+    """A year's plan names members and why they cannot come: coordinators only."""
 
 
 class YearPlanRun(models.Model):

@@ -8,7 +8,6 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from kombu import Connection
 
 from sessions_app.selectors.notifications import oldest_due_age
 
@@ -31,7 +30,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
         checks["database"] = f"down: {exc.__class__.__name__}"
     try:
         # kombu (Celery's messaging library) alone: the check needs a connection, not the
-        # Celery app, which web processes otherwise never load.
+        # Celery app, which web processes otherwise never load. Imported here, not at start:
+        # with what it pulls in (billiard, cffi) it is about 1 MB a web process only needs
+        # once something asks for its health.
+        from kombu import Connection
+
         broker = Connection(settings.CELERY_BROKER_URL,
                             transport_options=getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}))
         with broker as conn:

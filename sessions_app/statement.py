@@ -8,7 +8,6 @@ Never notes, evaluations or other participants.
 from __future__ import annotations
 
 import io
-from xml.sax.saxutils import escape
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -27,6 +26,8 @@ def statement_pdf(statement: Statement, *, compress: bool = True) -> bytes:
     the tests use to check what is on the page."""
     # reportlab (and Pillow, which it loads) only in the request that asks for a PDF: web
     # processes that never draw one do not carry them.
+    from xml.sax.saxutils import escape
+
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import getSampleStyleSheet

@@ -115,17 +115,19 @@ def test_the_query_count_with_a_department_chosen_is_the_same_for_5_and_for_50_g
     assert _queries(client, url) == five
 
 
-def test_the_dashboard_runs_a_fixed_set_of_queries(cora, django_assert_num_queries):
+@pytest.mark.parametrize(("by", "queries"), [("group", 10), ("department", 11)])
+def test_the_dashboard_runs_a_fixed_set_of_queries(cora, django_assert_num_queries, by, queries):
     _programme(3)
     client = login(cora)
     client.get(reverse("dashboard"))
-    # session, user; groups with their sessions per status and intervisor; attendance per group;
-    # departments, specialties, groups, themes and the programme's evaluation threshold in one
-    # UNION (the filter form's options, the names of rows counted by id, the threshold);
-    # evaluation aggregates; upcoming sessions; their answers and who has not answered;
-    # attendance per month; absence reasons; theme counts.
-    with django_assert_num_queries(11):
-        client.get(reverse("dashboard"))
+    # session, user; groups with their sessions per status and intervisor; departments,
+    # specialties, groups, themes and the programme's evaluation threshold in one UNION (the
+    # filter form's options, the names of rows counted by id, the threshold); evaluation
+    # aggregates; upcoming sessions; their answers and who has not answered; attendance per
+    # month; absence reasons; theme counts. Attendance per group is one more query, unless
+    # attendance per month is split by group (the default) and so already counted per group.
+    with django_assert_num_queries(queries):
+        client.get(reverse("dashboard"), {"by": by})
 
 
 def test_it_shows_upcoming_answers_and_who_has_not_answered(cora):
@@ -368,6 +370,42 @@ def test_per_group_attendance_counts_only_the_chosen_department_and_a_quiet_grou
     quiet = rows["Quiet"]
     assert (quiet.held, quiet.planned, quiet.cancelled, quiet.intervisors) == (0, 0, 0, 0)
     assert quiet.attendance is None
+
+
+@pytest.mark.parametrize("department", [None, "Surgery"])
+def test_per_group_attendance_is_the_same_whichever_way_attendance_over_time_is_split(cora, department):
+    # Split by group, the groups table takes its attendance from the timeline's counts; split
+    # otherwise, from a query of its own. Both must count the same participations: held
+    # sessions of the period, attendance recorded, members of the chosen department.
+    group, surgeons = _group_with("Mixed", department="Surgery", members=2)
+    child = ResidentFactory(department=_department("Paediatrics"))
+    MembershipFactory(group=group, resident=child, start_date=dt.date(2025, 1, 6))
+    held, other_month = _session(group, -10), _session(group, -45)
+    cancelled = _session(group, -3, status=Session.Status.CANCELLED)
+    Participation.objects.bulk_create([
+        Participation(session=held, resident=surgeons[0], attendance="present"),
+        Participation(session=held, resident=surgeons[1], attendance="excused"),
+        Participation(session=held, resident=child, attendance="present"),
+        Participation(session=cancelled, resident=surgeons[0], attendance="present"),
+        Participation(session=other_month, resident=surgeons[0], attendance="absent"),
+        Participation(session=other_month, resident=surgeons[1]),  # nothing recorded
+        Participation(session=other_month, resident=child, attendance="present"),
+    ])
+    start = NOW - dt.timedelta(days=5)
+    open_session = Session.objects.create(group=None, intervisor=group.intervisor, start=start,
+                                          end=start + dt.timedelta(minutes=90), status=Session.Status.HELD,
+                                          kind=Session.Kind.OPEN, capacity=5)
+    Participation.objects.create(session=open_session, resident=surgeons[0], attendance="present")
+    _group_with("Quiet", department="Surgery")
+
+    query = {"department": Department.objects.get(name=department).pk} if department else {}
+    client = login(cora)
+    seen = {}
+    for by in ("group", "department", "specialty", "year"):
+        rows = client.get(reverse("dashboard"), {**query, "by": by}).context["data"]["groups"]
+        seen[by] = {r.group.name: (r.present, r.recorded) for r in rows}
+    expected = {"Mixed": (1, 3) if department else (3, 5), "Quiet": (0, 0)}
+    assert seen == {by: expected for by in seen}
 
 
 # --- Markup lives in templates -------------------------------------------------------------------

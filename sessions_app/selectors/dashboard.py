@@ -236,12 +236,14 @@ class GroupRow:
         return None if self.expected == 0 else self.held >= self.expected
 
 
-def group_rows(filters: Filters, today: dt.date) -> list[GroupRow]:
+def group_rows(filters: Filters, today: dt.date,
+               attendance: dict[int | None, Cell] | None = None) -> list[GroupRow]:
     """Per group in the period: sessions held, cancelled and still planned against what its
     cadence asks for so far, how many intervisors led its held sessions, and attendance.
     Two queries: the groups with their group sessions of the period counted per status and
     intervisor (a few rows per group, tallied here: no COUNT DISTINCT to sort for); attendance
-    at their held sessions per group."""
+    at their held sessions per group. The second is skipped when ``attendance`` already holds
+    those counts per group id (``Timeline.per_group``, when the timeline is split by group)."""
     sessions = (
         groups_in_scope(filters)
         .annotate(period=FilteredRelation("sessions", condition=Q(sessions__kind=Session.Kind.GROUP)
@@ -266,6 +268,12 @@ def group_rows(filters: Filters, today: dt.date) -> list[GroupRow]:
             row.cancelled += n
         elif status is not None:  # proposed or scheduled; None: no session in the period
             row.planned += n
+    if attendance is not None:
+        for group, cell in attendance.items():
+            row = rows.get(group)
+            if row is not None:
+                row.present, row.recorded = cell.present, cell.recorded
+        return sorted(rows.values(), key=lambda r: r.group.name)
     # Every group's held sessions, not only those in scope: the groups out of scope are
     # skipped below, which spares sending the list of groups (or its subquery) once more.
     # ORM (values_list("session__group", "attendance") with a Count): 1.1-1.2 ms more CPU.
@@ -359,6 +367,9 @@ class Timeline:
     months: list[dt.date]
     overall: dict[dt.date, Cell]
     series: dict[str, dict[dt.date, Cell]]  # dimension value → month → cell
+    # Split by group: the whole period's counts per group id (None: open sessions), which are
+    # the groups table's attendance (the same participations: held, in the period, recorded).
+    per_group: dict[int | None, Cell] | None = None
 
 
 def _months(start: dt.date, end: dt.date) -> list[dt.date]:
@@ -413,8 +424,13 @@ def attendance_over_time(filters: Filters, names: Lookups) -> Timeline:
         labels = dict(names.departments)
     elif by == "specialty":
         labels = dict(names.specialties)
+    per_group: dict[int | None, Cell] | None = defaultdict(Cell) if by == "group" else None
     for index, value, present, recorded in rows:
         month = months[index]
+        if per_group is not None:
+            total = per_group[value]
+            total.present += present
+            total.recorded += recorded
         label = labels.get(value)
         if label is None:
             if value is None:
@@ -430,6 +446,7 @@ def attendance_over_time(filters: Filters, names: Lookups) -> Timeline:
         months=months,
         overall=dict(overall),
         series={k: dict(v) for k, v in sorted(series.items())},
+        per_group=None if per_group is None else dict(per_group),
     )
 
 
@@ -583,16 +600,20 @@ def theme_counts(filters: Filters, threshold: int, names: Lookups,
 
 def dashboard(filters: Filters, *, now: dt.datetime) -> dict:
     """Everything the page shows, in nine queries whatever the number of groups (the page adds
-    the session and the user: eleven, pinned in tests/test_dashboard.py)."""
+    the session and the user: eleven, pinned in tests/test_dashboard.py), or eight when
+    attendance over time is split by group, the default: the groups table's attendance is then
+    the timeline's counts per group. That query was the costliest of the page's (about 3 ms on
+    bench/bench_dashboard.py's programme), and it read the same participations again."""
     today = now.astimezone(filters.zone).date()
-    groups = group_rows(filters, today)
-    group_ids = [r.group.pk for r in groups] if filters.narrowed else None
     labels = lookups()
+    timeline = attendance_over_time(filters, labels)
+    groups = group_rows(filters, today, attendance=timeline.per_group)
+    group_ids = [r.group.pk for r in groups] if filters.narrowed else None
     evaluation = evaluations(filters, group_ids, names=labels)
     return {
         "upcoming": upcoming(filters, now),
         "groups": groups,
-        "timeline": attendance_over_time(filters, labels),
+        "timeline": timeline,
         "absences": absences_by_department(filters, labels),
         "evaluations": evaluation,
         "themes": theme_counts(filters, evaluation.threshold, labels, group_ids),

@@ -151,6 +151,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "residents.oidc.sign_in_options",
+                "intervision.menu.menu",
             ],
         },
     },

@@ -125,7 +125,7 @@ def test_the_dashboard_runs_a_fixed_set_of_queries(cora, django_assert_num_queri
     # filter form's options, the names of rows counted by id, the threshold); evaluation
     # aggregates; upcoming sessions; their answers and who has not answered; attendance per
     # month; absence reasons; theme counts. Attendance per group is one more query, unless
-    # attendance per month is split by group (the default) and so already counted per group.
+    # attendance per month is split by group and so already counted per group.
     with django_assert_num_queries(queries):
         client.get(reverse("dashboard"), {"by": by})
 

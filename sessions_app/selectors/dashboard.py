@@ -601,7 +601,7 @@ def theme_counts(filters: Filters, threshold: int, names: Lookups,
 def dashboard(filters: Filters, *, now: dt.datetime) -> dict:
     """Everything the page shows, in nine queries whatever the number of groups (the page adds
     the session and the user: eleven, pinned in tests/test_dashboard.py), or eight when
-    attendance over time is split by group, the default: the groups table's attendance is then
+    attendance over time is split by group: the groups table's attendance is then
     the timeline's counts per group. That query was the costliest of the page's (about 3 ms on
     bench/bench_dashboard.py's programme), and it read the same participations again."""
     today = now.astimezone(filters.zone).date()

@@ -16,7 +16,7 @@ The bare project's admin log-in page is asked for as many times in all.
 
 Then it reads VmRSS of each worker process (the master's child, from /proc; Linux only) and
 prints both in MB, their ratio (target: app at most 1.5x the bare project) and whether the
-worker has mapped OR-Tools' or pandas' libraries: the web process needs neither.
+worker has mapped OR-Tools', pandas' or numpy's libraries: the web process needs none of them.
 
     .venv/bin/python bench/bench_memory.py
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/iv_deps .venv/bin/python bench/bench_memory.py
@@ -50,10 +50,6 @@ TARGET = 1.5
 GUNICORN_FLAGS = ["--workers", "1", "--timeout", "120", "--log-level", "warning"]
 
 
-
-
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -64,8 +60,6 @@ def _run(args: list[str], cwd: Path, env: dict[str, str]) -> None:
     result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
     if result.returncode != 0:
         sys.exit(f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
-
-
 
 
 class Server:
@@ -129,8 +123,6 @@ class Server:
         return children.pop()
 
 
-
-
 def _ask(server: Server, paths: list[str], times: int, cookie: str = "") -> None:
     for _ in range(times):
         for path in paths:
@@ -163,7 +155,8 @@ def _measure_app(env: dict[str, str], requests: int) -> tuple[float, dict[str, b
                  "/residents/", "/workload/", "/dashboard/", "/evaluations/", "/compose/"]
         _ask(server, pages, requests, cookie)
         pid = server.worker_pid()
-        return _rss_mb(pid), {p: _mapped(pid, p) for p in ("ortools", "pandas")}, len(pages) * requests
+        loaded = {package: _mapped(pid, package) for package in ("ortools", "pandas", "numpy")}
+        return _rss_mb(pid), loaded, len(pages) * requests
 
 
 def _measure_bare(scratch: Path, total: int) -> float:

@@ -1,11 +1,12 @@
 """Availability and slot suggestion: rosters in, ranked candidate slots out.
 
-Python and numpy, no Django: the caller turns model rows into the plain dataclasses below.
-A roster entry may also be a plain ``(person_id, start, end, kind)`` tuple, the order of
+Plain Python, no numpy and no Django: the caller turns model rows into the plain dataclasses
+below. A roster entry may also be a plain ``(person_id, start, end, kind)`` tuple, the order of
 ``Busy``'s fields, as a database cursor returns it (unchecked: the database's constraints
 already hold what ``Busy.__post_init__`` checks), with start and end as aware datetimes or as
 POSIX seconds. Planning many groups from one roster, build a ``Roster`` once and pass it to
-every call: each request then takes its members' rows as array slices.
+every call: each request then finds its members' rows already read, sorted, and with the rest
+after nights added.
 
 How it works
 ------------
@@ -25,22 +26,30 @@ How it works
    both. The expansion is cached per set of windows: groups share a handful.
 3. **Only the cells that matter.** Feasibility never looks outside the candidate slots, so
    it works on those cells alone (``_Space``), renumbered without the gaps: about 8 of every
-   96 cells for a 16:00–18:00 window. Everything per cell is that much smaller, and entries
-   that touch none of those cells (most nights, evenings, weekends) drop out early.
-4. **Arrays.** The roster is read once into numpy arrays (who, which kind, start and end as
-   POSIX seconds), rest after nights is added as rows of its own, and one pass turns all of it
-   into a boolean matrix (members' blocking duty, members' give-way duty, the intervisor) ×
-   cells. A slot of ``n`` cells starting at cell s is blocked when a busy cell lies in
-   s .. s+n-1 (``_blocked_starts``); counting free members per start is a column sum, so only
-   feasible starts are ever visited one by one. Reading each entry (two ``timestamp()``
-   calls, none when the database hands over seconds) is the only per-entry Python work
-   left; a ``Roster`` does it once for all the groups planned together.
+   96 cells for a 16:00–18:00 window. Every bitset is that much shorter, and entries that
+   touch none of those cells (most nights, evenings, weekends) drop out after two look-ups.
+4. **Bitsets.** Each person's entries are read once (``_Person``) into *epoch cells*, quarter
+   hours counted from 1970: [floor(start), ceil(end)) of every entry, sorted by start, with
+   the rest after nights as rows of their own. A grid's origin is itself a quarter hour, so a
+   grid cell is an epoch cell minus the origin's: a ``Roster`` reads everybody before it knows
+   any grid. Per request, a binary search skips the rows that end before the grid (the year
+   planner asks one roster about many short horizons), and each remaining row becomes a
+   run of bits through ``_Space.rank`` (grid cell -> cell of the space). The runs are OR-ed
+   into Python ints, bit c for cell c of the space: per member one bitset of blocking duty
+   (every kind that does not give way, and rest) and one of duty that gives way, plus one
+   for the intervisor. A slot of ``n`` cells starting at cell s is blocked when a busy cell
+   lies in s .. s+n-1, so the blocked starts are a bitset OR-ed with itself shifted right
+   (``_spread``, log2 n shifts). Free members are counted at every start at once by adding
+   the members' bitsets as binary digits (``_at_least``), so only feasible starts are ever
+   visited one by one. Reading an entry (two ``timestamp()`` calls, none when the database
+   hands over seconds, and two floor divisions) is the only per-entry work besides those two
+   look-ups; a ``Roster`` reads each entry once for all the groups planned together.
 5. **Ranking** needs the week before each feasible slot: rather than grid-wide bitsets, the
-   fatigue rules ask the union of a member's intervals how much of [a, b) it covers, by
-   binary search (``_Cover``). The ranking keys of all feasible slots are arrays sorted with
-   one ``lexsort``; reasons for the chosen slots come from one intervals × slots overlap
-   test, built only when suggestions are explained (the grid view of
-   ``availability_matrix`` uses per-kind bitsets, Python ints, on any slots).
+   fatigue rules ask the union of a person's nights (or of their worked duty) how many cells
+   of [a, b) it covers, by binary search over the union's blocks (``_Cover``, built once per
+   person and kept by a ``Roster``). The ranking keys of all feasible slots are tuples
+   sorted at once; reasons for the chosen slots come from each member's bitsets per kind,
+   tested against each slot's bits (``availability_matrix`` does the same for any slots).
 
 Rules of the domain
 -------------------
@@ -82,22 +91,16 @@ of nights and fatigue look back that far) to ``horizon_end``; older entries are 
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 from functools import lru_cache
-from itertools import compress, repeat
-from operator import attrgetter, itemgetter
+from itertools import accumulate
+from operator import attrgetter, sub
 from zoneinfo import ZoneInfo
-
-import numpy as np
-import numpy.typing as npt
-
-_Ints = npt.NDArray[np.int64]
-_Floats = npt.NDArray[np.float64]
-_Flags = npt.NDArray[np.bool_]
 
 CELL = timedelta(minutes=15)
 SECONDS_PER_CELL = 900
@@ -376,8 +379,11 @@ def availability_matrix(
     slots = tuple(slots)
     grid = _Grid.covering(slots) if slots else _Grid.for_horizon(request)
     space = _Space.keeping(grid, _union(grid.mask(slot.start, slot.end) for slot in slots))
-    duty = _Duty.of(request.member_ids, roster, rules)
-    layers = _layers(duty, space, len(request.member_ids))
+    people = _people(request.member_ids, roster, rules)
+    layers = [
+        {_LAYERS[layer]: bits for layer, bits in _layer_bits(touching).items()}
+        for touching in _touching(people, space)
+    ]
     intervisor = _intervisor_bits(request, space)
     masks = [space.mask(slot.start, slot.end) for slot in slots]
     known = _known_bits(request, space)
@@ -408,29 +414,27 @@ def rest_after_nights(
     module docstring for what makes a series); both configurable in ``rules``.
     """
     ordered = sorted((_utc(start), _utc(end)) for start, end in nights if end > start)
-    joined = [
-        index > 0 and start - ordered[index - 1][1] <= rules.series_gap
-        for index, (start, _end) in enumerate(ordered)
-    ]
-    long = _ends_long_series(np.array(joined, dtype=np.bool_), rules).tolist()
-    return [
-        (end, end + (rules.rest_after_series if ends else rules.rest_after_night))
-        for (_start, end), ends in zip(ordered, long, strict=True)
-    ]
+    return _rest_after(ordered, rules.series_gap, rules.rest_after_night, rules.rest_after_series, rules)
 
 
-def _ends_long_series(joined: _Flags, rules: Rules) -> _Flags:
-    """Per night, in order: is it the last night of a series of ``series_length`` or more?
+def _rest_after(nights, gap, after_night, after_series, rules: Rules) -> list:
+    """(end, end + rest) per night of ``nights`` (one person's, sorted), in that order.
 
-    ``joined[i]`` says night ``i`` continues the series of night ``i - 1``. Shared by
-    ``rest_after_nights`` (datetimes) and the engine (seconds) so the rule lives in one place.
+    Shared by ``rest_after_nights`` (datetimes and timedeltas) and the engine (seconds) so
+    the rule lives in one place. A night continues the series of the one before it when it
+    starts at most ``gap`` after that one ends; the last night of a series of
+    ``rules.series_length`` or more earns ``after_series``, every other ``after_night``.
     """
-    long = np.zeros(len(joined), dtype=np.bool_)
-    if len(joined):
-        first = np.flatnonzero(~joined)  # where each series starts (night 0 never joins)
-        last = np.append(first[1:], len(joined)) - 1  # ... and where it ends
-        long[last[last - first + 1 >= rules.series_length]] = True
-    return long
+    rests = []
+    length = rules.series_length
+    count = len(nights)
+    first = 0  # where the current series started
+    for at, (_start, end) in enumerate(nights):
+        last = at + 1 == count or nights[at + 1][0] - end > gap
+        rests.append((end, end + (after_series if last and at - first + 1 >= length else after_night)))
+        if last:
+            first = at + 1
+    return rests
 
 
 # --------------------------------------------------------------------------- the grid
@@ -448,16 +452,18 @@ class _Grid:
     """``cells`` quarter hours from ``origin`` (UTC, on a quarter hour).
 
     Indices come from POSIX timestamps, which count real seconds whatever the zone: the
-    arithmetic stays right across DST without thinking about it, and numpy can do it for a
-    whole roster at once (``cells_of``).
+    arithmetic stays right across DST without thinking about it. Counted from the epoch
+    rather than the origin, the same quarter hours are a person's *epoch cells*
+    (``_Person``); ``first`` is the origin's, so grid cell = epoch cell - ``first``.
     """
 
-    __slots__ = ("origin", "cells", "origin_ts")
+    __slots__ = ("origin", "cells", "origin_ts", "first")
 
     def __init__(self, origin: datetime, cells: int) -> None:
         self.origin = origin
         self.cells = cells
         self.origin_ts = origin.timestamp()
+        self.first = int(self.origin_ts // SECONDS_PER_CELL)  # exact: the origin is on a cell edge
 
     @classmethod
     def spanning(cls, start: datetime, end: datetime) -> _Grid:
@@ -481,19 +487,6 @@ class _Grid:
     def when(self, index: int) -> datetime:
         return self.origin + index * CELL
 
-    def cells_of(self, start: _Floats, end: _Floats) -> tuple[_Ints, _Ints]:
-        """``touched`` for arrays of POSIX seconds: [low, high) per interval, clipped.
-
-        floor/ceil of the quotient equal ``floor``/``ceil``: the difference of two timestamps
-        is exact, and a quotient by 900 that is not whole cannot round to a whole number.
-        """
-        low = np.floor((start - self.origin_ts) / SECONDS_PER_CELL)
-        high = np.ceil((end - self.origin_ts) / SECONDS_PER_CELL)
-        return (
-            np.clip(low, 0, self.cells).astype(np.int64),
-            np.clip(high, 0, self.cells).astype(np.int64),
-        )
-
     def touched(self, start: datetime, end: datetime) -> tuple[int, int]:
         """[low, high): the cells that [start, end) touches, clipped to the grid."""
         return max(0, self.floor(start)), min(self.cells, self.ceil(end))
@@ -508,27 +501,24 @@ class _Space:
     """The cells of a grid that can matter, renumbered 0, 1, 2, … without the gaps.
 
     Feasibility only ever looks at cells inside some candidate slot: a 16:00–18:00 window
-    keeps 8 of every 96 cells, so matrices over these cells alone are an order of magnitude
-    smaller, and roster entries that touch none of them (most nights, evenings and weekends)
-    drop out before any cell is marked. A slot's cells are consecutive on the grid and stay
-    consecutive here, which is all that ``_blocked_starts`` and slot masks need.
+    keeps 8 of every 96 cells, so bitsets over these cells alone are an order of magnitude
+    shorter, and roster entries that touch none of them (most nights, evenings and weekends)
+    drop out before any bit is set. A slot's cells are consecutive on the grid and stay
+    consecutive here, which is all that ``_spread`` and slot masks need.
     """
 
-    __slots__ = ("grid", "kept", "kept_array", "rank")
+    __slots__ = ("grid", "kept", "rank")
 
-    def __init__(self, grid: _Grid, kept: _Ints, rank: _Ints) -> None:
+    def __init__(self, grid: _Grid, kept: list[int], rank: list[int]) -> None:
         self.grid = grid
-        self.kept_array = kept  # space cell -> grid cell
-        self.kept: list[int] = kept.tolist()  # the same, for indexing one at a time
+        self.kept = kept  # space cell -> grid cell
         self.rank = rank  # grid cell c (0 ..= cells) -> how many kept cells lie before c
 
     @classmethod
     def keeping(cls, grid: _Grid, bits: int) -> _Space:
         """The space of the grid cells set in ``bits``."""
-        flags = _unpack(bits, grid.cells)
-        rank = np.zeros(grid.cells + 1, dtype=np.int64)
-        np.cumsum(flags, out=rank[1:])
-        return cls(grid, np.flatnonzero(flags), rank)
+        flags = _flags(bits, grid.cells)
+        return cls(grid, _ones(flags), list(accumulate(map("1".__eq__, flags), initial=0)))
 
     @property
     def size(self) -> int:
@@ -536,71 +526,30 @@ class _Space:
 
     def cell(self, grid_cell: int) -> int:
         """The space cell of a kept grid cell."""
-        return int(self.rank[grid_cell])
+        return self.rank[grid_cell]
 
     def mask(self, start: datetime, end: datetime) -> int:
         """Bits of every kept cell that [start, end) touches."""
         low, high = self.grid.touched(start, end)
         if high <= low:
             return 0
-        low, high = self.cell(low), self.cell(high)
+        low, high = self.rank[low], self.rank[high]
         return ((1 << (high - low)) - 1) << low
 
-    def coverage(self, rows: _Ints, start: _Floats, end: _Floats, count: int) -> _Flags:
-        """A (count, size) matrix: does any interval of row r touch kept cell c?
 
-        ``rows``, ``start`` and ``end`` (POSIX seconds) are parallel arrays, one interval each.
-        An interval touches every cell it overlaps even partly, as ``_Grid.mask`` says.
-        """
-        low, high = self.cells_of(start, end)
-        touching = high > low
-        return _covered(rows[touching], low[touching], high[touching], count, self.size)
-
-    def cells_of(self, start: _Floats, end: _Floats) -> tuple[_Ints, _Ints]:
-        """[low, high) in this space per interval (POSIX seconds); empty between kept cells."""
-        low, high = self.grid.cells_of(start, end)
-        # The number of kept cells before a grid cell turns [low, high) on the grid into
-        # [low, high) here; intervals between kept cells come out empty.
-        return self.rank[low], self.rank[high]
-
-    def bitsets(self, rows: _Ints, start: _Floats, end: _Floats, count: int) -> list[int]:
-        """``coverage`` with each row packed into an int bitset (bit c = kept cell c)."""
-        packed = np.packbits(self.coverage(rows, start, end, count), axis=1, bitorder="little")
-        raw, length = packed.tobytes(), packed.shape[1]
-        return [int.from_bytes(raw[r * length : (r + 1) * length], "little") for r in range(count)]
+def _flags(bits: int, width: int) -> str:
+    """An int's lowest ``width`` bits as a string of "0" and "1", bit 0 first."""
+    return bin(bits)[:1:-1][:width].ljust(width, "0")
 
 
-def _covered(rows: _Ints, low: _Ints, high: _Ints, count: int, width: int) -> _Flags:
-    """A (count, width) matrix: is cell c inside some [low, high) interval of row r?
-
-    A difference array per row (+1 where an interval starts, -1 where it ends) summed up
-    gives how many intervals cover each cell.
-    """
-    stride = width + 1  # room for the -1 of an interval ending at the last cell
-    size = count * stride
-    delta = np.bincount(rows * stride + low, minlength=size)
-    delta -= np.bincount(rows * stride + high, minlength=size)
-    # Each row's +1s and -1s cancel within the row, so one running sum over the flattened
-    # rows (faster than one per row) restarts every row at zero.
-    return (np.cumsum(delta) > 0).reshape(count, stride)[:, :width]
-
-
-def _blocked_starts(busy: _Flags, cells: int) -> _Flags:
-    """Per row, the starts whose slot of ``cells`` cells touches a busy cell: cell s is set
-    iff any of cells s .. s+cells-1 is busy (``_spread`` on every row at once)."""
-    blocked = busy.copy()
-    covered = 1
-    while covered < cells:
-        step = min(covered, cells - covered)
-        blocked[:, :-step] |= blocked[:, step:]
-        covered += step
-    return blocked
-
-
-def _unpack(bits: int, width: int) -> _Flags:
-    """An int's lowest ``width`` bits as an array of flags, bit 0 first."""
-    raw = np.frombuffer(bits.to_bytes((width + 7) // 8, "little"), dtype=np.uint8)
-    return np.unpackbits(raw, count=width, bitorder="little").view(np.bool_)
+def _ones(flags: str) -> list[int]:
+    """Where ``flags`` (as ``_flags`` writes them) holds a "1", in order."""
+    found = []
+    at = flags.find("1")
+    while at >= 0:
+        found.append(at)
+        at = flags.find("1", at + 1)
+    return found
 
 
 def _union(masks: Iterable[int]) -> int:
@@ -623,18 +572,53 @@ def _spread(bits: int, width: int) -> int:
     return bits
 
 
+def _at_least(rows: Sequence[int], required: int, everywhere: int) -> int:
+    """The bits of ``everywhere`` set in at least ``required`` of ``rows``.
+
+    Adding the rows as binary numbers, one bit position at a time but all positions at
+    once: ``digits[k]`` holds bit k of every position's count (a ripple-carry adder on
+    bitsets), then the counts are compared with ``required`` from the top digit down.
+    """
+    if required <= 0:
+        return everywhere
+    if required > len(rows):
+        return 0
+    digits: list[int] = []
+    for row in rows:
+        carry = row
+        for k, digit in enumerate(digits):
+            digits[k], carry = digit ^ carry, digit & carry
+            if not carry:
+                break
+        if carry:
+            digits.append(carry)
+    if required.bit_length() > len(digits):
+        return 0
+    # Positions whose count so far (top digits) is above required's, and those equal to it.
+    above, equal = 0, everywhere
+    for k in range(len(digits) - 1, -1, -1):
+        if required >> k & 1:
+            equal &= digits[k]
+        else:
+            above |= equal & digits[k]
+            equal &= ~digits[k]
+    return above | equal
+
+
 # --------------------------------------------------------------------------- per person
 
-# Layers are numbered so a whole roster fits in integer arrays: one per kind, then REST.
+# Layers are numbered so a row holds its kind as a small int: one per kind, then REST.
 _LAYERS: tuple[str, ...] = (*sorted(KINDS), REST)
 _LAYER_CODE = {name: code for code, name in enumerate(_LAYERS)}
 _NIGHT, _LEAVE, _REST = _LAYER_CODE["night"], _LAYER_CODE["leave"], _LAYER_CODE[REST]
 # Explanations list reasons in REASONS's order: each layer's place in it.
 _REASON_ORDER: tuple[str, ...] = tuple(REASONS)
-_REASON_OF_LAYER = np.array([_REASON_ORDER.index(name) for name in _LAYERS], dtype=np.int64)
+_REASON_OF_LAYER: tuple[int, ...] = tuple(_REASON_ORDER.index(name) for name in _LAYERS)
+_WEEK_CELLS = 7 * 24 * 4
 
 
 _BUSY_FIELDS = ("person_id", "start", "end", "kind")
+_BUSY_GETTER = attrgetter(*_BUSY_FIELDS)
 
 
 def _is_row_tuple(entry: object) -> bool:
@@ -642,102 +626,149 @@ def _is_row_tuple(entry: object) -> bool:
     return isinstance(entry, tuple) and getattr(type(entry), "_fields", _BUSY_FIELDS) == _BUSY_FIELDS
 
 
-@dataclass(frozen=True)
-class _Duty:
-    """The members' roster, rest after nights included, as parallel arrays (one row each).
+@lru_cache(maxsize=64)
+def _gives_way(kinds: frozenset[str]) -> tuple[bool, ...]:
+    """Per layer: does it give way under these rules? (REST never does.)"""
+    return tuple(name in kinds for name in _LAYERS)
 
-    Converting some 600 entries a group one at a time into grid cells used to be most of the
-    engine's time; as arrays, everything after reading the entries runs in numpy.
+
+class _Cover:
+    """The union of some intervals (epoch cells), asked "how many cells of [a, b) does it
+    cover?" with a binary search, for the fatigue rules.
+
+    Those rules look a whole week back from each slot, where grid-wide bitsets would be
+    needed; they are only asked at the (few) feasible starts, and this needs no per-cell
+    work at all: the union is kept as disjoint blocks, with the cells covered before each.
     """
 
-    member: _Ints  # position in the request's member_ids
-    layer: _Ints  # code of the kind, or of REST, in _LAYERS
-    start: _Floats  # POSIX seconds
-    end: _Floats
+    __slots__ = ("low", "high", "before")
 
-    @classmethod
-    def of(cls, member_ids: Sequence[int], roster: Iterable[Busy] | Roster, rules: Rules) -> _Duty:
-        if isinstance(roster, Roster):
-            return roster.duty(member_ids, rules)
-        who, layer, start, end = _columns(roster)
-        position = {pid: at for at, pid in enumerate(member_ids)}.get  # -1: not a member
-        member = np.fromiter(map(position, who.tolist(), repeat(-1)), np.int64, len(who))
-        # Other people's entries go, and so do empty ones, which overlap nothing.
-        keep = (member >= 0) & (end > start)
-        duty = cls(member[keep], layer[keep], start[keep], end[keep])
-        return duty.plus(duty.rest_after_nights(rules))
+    def __init__(self, intervals: Iterable[tuple[int, int]]) -> None:
+        low: list[int] = []
+        high: list[int] = []
+        for begin, end in intervals:  # sorted by begin
+            if low and begin <= high[-1]:  # overlaps or touches the last block: extend it
+                if end > high[-1]:
+                    high[-1] = end
+            else:
+                low.append(begin)
+                high.append(end)
+        self.low, self.high = low, high
+        self.before = list(accumulate(map(sub, high, low), initial=0))
 
-    @classmethod
-    def empty(cls) -> _Duty:
-        none = np.zeros(0, dtype=np.int64)
-        return cls(none, none, none.astype(np.float64), none.astype(np.float64))
+    def count(self, begin: int, end: int) -> int:
+        """Cells of [begin, end) the union covers."""
+        return self._covered_before(end) - self._covered_before(begin)
 
-    def plus(self, other: _Duty) -> _Duty:
-        return _Duty(
-            np.concatenate((self.member, other.member)),
-            np.concatenate((self.layer, other.layer)),
-            np.concatenate((self.start, other.start)),
-            np.concatenate((self.end, other.end)),
-        )
-
-    def where(self, keep: _Flags) -> _Duty:
-        return _Duty(self.member[keep], self.layer[keep], self.start[keep], self.end[keep])
-
-    def rest_after_nights(self, rules: Rules) -> _Duty:
-        """The rest owed after the nights as REST rows; the rule of ``rest_after_nights``.
-
-        It needs every night, also those before the grid: they can start rest inside it.
-        """
-        nights = self.where(self.layer == _NIGHT)
-        # By member, then in the order rest_after_nights sorts one person's nights.
-        nights = nights.where(np.lexsort((nights.end, nights.start, nights.member)))
-        joined = np.zeros(len(nights.member), dtype=np.bool_)
-        joined[1:] = (nights.member[1:] == nights.member[:-1]) & (
-            nights.start[1:] - nights.end[:-1] <= rules.series_gap.total_seconds()
-        )
-        rest = np.where(
-            _ends_long_series(joined, rules),
-            rules.rest_after_series.total_seconds(),
-            rules.rest_after_night.total_seconds(),
-        )
-        return _Duty(
-            nights.member, np.full_like(nights.layer, _REST), nights.end, nights.end + rest
-        )
+    def _covered_before(self, point: int) -> int:
+        block = bisect_right(self.low, point) - 1
+        if block < 0:
+            return 0
+        low = self.low[block]
+        return self.before[block] + min(point - low, self.high[block] - low)
 
 
-def _columns(roster: Iterable[Busy]) -> tuple[_Ints, _Ints, _Floats, _Floats]:
-    """Who, layer code, start and end (POSIX seconds) of every entry, as columns.
+class _Person:
+    """One person's roster, rest after nights included, read for any grid.
+
+    ``rows`` are (low, high, layer), [low, high) in epoch cells, sorted; ``lo`` holds their
+    lows for binary searches, and ``reach`` is the length of the longest row, so rows starting
+    ``reach`` or more before a point end before it. Reading entries into this shape
+    (seconds, cells, rest) is the engine's per-entry work, done once per person by a
+    ``Roster``.
+    """
+
+    __slots__ = ("rows", "lo", "reach", "_fatigue")
+
+    def __init__(self, rows: list[tuple[int, int, int]], nights: list[tuple[float, float]],
+                 rules: Rules) -> None:
+        """``rows``: (lo, hi, layer) per entry; ``nights``: the nights' (start, end) seconds.
+        Both lists are the caller's to give away: they are sorted and extended here."""
+        if nights:
+            # It needs every night, also those before any grid: they can start rest inside it.
+            nights.sort()
+            rests = _rest_after(nights, rules.series_gap.total_seconds(),
+                                rules.rest_after_night.total_seconds(),
+                                rules.rest_after_series.total_seconds(), rules)
+            rows += [(int(end // SECONDS_PER_CELL), -int(-until // SECONDS_PER_CELL), _REST)
+                     for end, until in rests]
+        rows.sort()
+        self.rows = rows
+        self.lo = [row[0] for row in rows]  # for binary searches
+        self.reach = max(high - low for low, high, _layer in rows)
+        self._fatigue: tuple[_Cover, _Cover] | None = None
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def fatigue(self) -> tuple[_Cover, _Cover]:
+        """The union of the nights, and of the worked duty (every kind but leave; rest is not
+        rostered), for the fatigue rules; built on first use."""
+        if self._fatigue is None:
+            rows = self.rows
+            self._fatigue = (
+                _Cover((lo, hi) for lo, hi, layer in rows if layer == _NIGHT),
+                _Cover((lo, hi) for lo, hi, layer in rows if layer != _LEAVE and layer != _REST),
+            )
+        return self._fatigue
+
+
+def _read(
+    roster: Iterable[Busy], wanted: dict[int, int] | None = None
+) -> dict[int, tuple[list[tuple[int, int, int]], list[tuple[float, float]]]]:
+    """Rows in epoch cells and nights in seconds per person (``_Person``'s input), by person id
+    or, with ``wanted``, by ``wanted[person id]`` for those people only.
 
     Entries are ``Busy``, objects with its attributes, or tuples in its field order as a
     database cursor returns them; start and end are aware datetimes or already POSIX seconds
-    (numbers), the cheapest form a database can hand over.
+    (numbers), the cheapest form a database can hand over. Empty entries overlap nothing and
+    are dropped.
     """
     entries = roster if isinstance(roster, Sequence) else list(roster)
-    count = len(entries)
-    if not count:
-        empty = _Duty.empty()
-        return empty.member, empty.layer, empty.start, empty.end
+    found: dict[int, tuple[list, list]] = {}
+    if not entries:
+        return found
     if _is_row_tuple(entries[0]):
-        # By position, column by column: ``zip(*entries)`` would be shorter, but it makes an
-        # iterator object per row, and tens of thousands of those at once set off a full
-        # garbage collection of the whole process.
-        who, begin, until, kind = (map(itemgetter(at), entries) for at in range(4))
+        rows = entries
         first = entries[0][1]
     else:
-        who = map(attrgetter("person_id"), entries)
-        begin, until = map(attrgetter("start"), entries), map(attrgetter("end"), entries)
-        kind = map(attrgetter("kind"), entries)
+        rows = map(_BUSY_GETTER, entries)
         first = entries[0].start
-    layer = np.fromiter(map(_LAYER_CODE.__getitem__, kind), np.int64, count)
-    if isinstance(first, datetime):
-        # Reading datetimes is the only per-entry Python work left, and the two timestamp()
-        # passes are most of it; seconds from the database skip it.
-        start = np.fromiter(map(datetime.timestamp, begin), np.float64, count)
-        end = np.fromiter(map(datetime.timestamp, until), np.float64, count)
-    else:
-        start = np.fromiter(begin, np.float64, count)
-        end = np.fromiter(until, np.float64, count)
-    return np.fromiter(who, np.int64, count), layer, start, end
+    timestamps = isinstance(first, datetime)
+    numbers = not timestamps and type(first) is not float  # ints, Decimals: read as floats
+    code = _LAYER_CODE
+    for pid, start, end, kind in rows:
+        if wanted is None:
+            key = pid
+        elif (key := wanted.get(pid)) is None:
+            continue
+        if timestamps:
+            # Two timestamp() calls are most of the per-entry work; seconds from the
+            # database skip them.
+            start, end = start.timestamp(), end.timestamp()
+        elif numbers:
+            start, end = float(start), float(end)
+        if end <= start:
+            continue
+        layer = code[kind]
+        person = found.get(key)
+        if person is None:
+            person = found[key] = ([], [])
+        # Exact: float floor division is the floor of the true quotient.
+        person[0].append((int(start // SECONDS_PER_CELL), -int(-end // SECONDS_PER_CELL), layer))
+        if layer == _NIGHT:
+            person[1].append((start, end))
+    return found
+
+
+def _people(member_ids: Sequence[int], roster: Iterable[Busy] | Roster, rules: Rules) -> list[_Person | None]:
+    """The members' rosters in the order of ``member_ids`` (None: no rows at all)."""
+    if isinstance(roster, Roster):
+        return roster.duty(member_ids, rules)
+    found = _read(roster, {pid: at for at, pid in enumerate(member_ids)})
+    return [
+        _Person(*found[at], rules) if at in found else None for at in range(len(member_ids))
+    ]
 
 
 class Roster:
@@ -745,164 +776,85 @@ class Roster:
 
     Planning all groups of a programme reads one roster for everybody; reading it per group
     would read every entry again for every group it is passed to. Built once (rest after
-    nights included, for ``rules``), it hands each request its members' rows as array slices.
+    nights included, for ``rules``), it hands each request its members' rows as they are.
     Accepts what ``suggest_slots`` accepts; other people's entries are simply never asked for.
     """
 
-    __slots__ = ("rules", "_duty", "_bounds")
+    __slots__ = ("rules", "_people")
 
     def __init__(self, entries: Iterable[Busy], rules: Rules = DEFAULT_RULES) -> None:
-        person, layer, start, end = _columns(entries)
-        keep = end > start  # empty entries overlap nothing
-        duty = _Duty(person[keep], layer[keep], start[keep], end[keep])
-        duty = duty.plus(duty.rest_after_nights(rules))  # per person: ``member`` holds ids here
         self.rules = rules
-        self._duty = duty.where(np.argsort(duty.member, kind="stable"))
-        # Sorted by person: each person's rows are one run, from ``first`` to the next run.
-        person = self._duty.member
-        first = np.flatnonzero(np.diff(person, prepend=person[0] - 1)) if len(person) else person
-        last = np.append(first[1:], len(person))[: len(first)]
-        self._bounds: dict[int, tuple[int, int]] = dict(
-            zip(person[first].tolist(), zip(first.tolist(), last.tolist(), strict=True), strict=True)
-        )
+        self._people = {pid: _Person(rows, nights, rules) for pid, (rows, nights) in _read(entries).items()}
 
     def __len__(self) -> int:
         """Rows held, rest periods included."""
-        return len(self._duty.member)
+        return sum(map(len, self._people.values()))
 
-    def duty(self, member_ids: Sequence[int], rules: Rules) -> _Duty:
-        """The members' rows, ``member`` renumbered to positions in ``member_ids``."""
+    def duty(self, member_ids: Sequence[int], rules: Rules) -> list[_Person | None]:
+        """The members' rows, in the order of ``member_ids`` (None: none at all)."""
         if rules != self.rules:
             raise ValueError("this roster was prepared for other rules (rest periods differ)")
-        pieces = [(at, *self._bounds[pid]) for at, pid in enumerate(member_ids) if pid in self._bounds]
-        if not pieces:
-            return _Duty.empty()
-        position, low, high = (np.array(column, dtype=np.int64) for column in zip(*pieces, strict=True))
-        lengths = high - low
-        # Consecutive index runs low..high-1 per member, without a Python loop over rows.
-        offsets = np.repeat(low - np.cumsum(lengths) + lengths, lengths)
-        index = np.arange(int(lengths.sum()), dtype=np.int64) + offsets
-        rows = self._duty
-        return _Duty(np.repeat(position, lengths), rows.layer[index], rows.start[index], rows.end[index])
+        return list(map(self._people.get, member_ids))
 
 
-def _busy(duty: _Duty, request: GroupRequest, space: _Space, rules: Rules) -> _Flags:
-    """All that feasibility needs, as one matrix over ``space`` (one numpy pass, not three).
-
-    Rows 0 .. m-1: each member's blocking duty (every kind that does not give way, and rest);
-    rows m .. 2m-1: each member's duty that gives way; row 2m: the intervisor's busy time.
-    """
-    members = len(request.member_ids)
-    gives_way = np.array([name in rules.give_way_kinds for name in _LAYERS], dtype=np.int64)
-    intervisor = request.intervisor_busy
-    rows = np.concatenate(
-        (duty.member + members * gives_way[duty.layer], np.full(len(intervisor), 2 * members))
-    )
-    start = np.concatenate((duty.start, [begin.timestamp() for begin, _ in intervisor]))
-    end = np.concatenate((duty.end, [until.timestamp() for _, until in intervisor]))
-    return space.coverage(rows, start, end, 2 * members + 1)
-
-
-def _layers(duty: _Duty, space: _Space, members: int) -> list[dict[str, int]]:
-    """Per member: kind (or REST) -> bitset on ``space``, for the reasons."""
-    bits = space.bitsets(
-        len(_LAYERS) * duty.member + duty.layer, duty.start, duty.end, len(_LAYERS) * members
-    )
-    width = len(_LAYERS)
-    return [
-        {name: layer for name, layer in zip(_LAYERS, bits[at : at + width], strict=True) if layer}
-        for at in range(0, len(bits), width)
-    ]
-
-
-class _Cover:
-    """The union of members' intervals on the grid, asked "how many cells of [a, b) does it
-    cover?" with a binary search, for the fatigue rules.
-
-    Those rules look a whole week back from each slot, so grid-wide bitsets would be needed;
-    they are only asked at the (few) feasible starts, and this needs no per-cell work at all.
-    Member m's cells are numbered from ``m * stride``, so all members share one sorted line.
-    """
-
-    def __init__(self, duty: _Duty, grid: _Grid) -> None:
-        self.stride = grid.cells + 1
-        low, high = grid.cells_of(duty.start, duty.end)
-        low, high = low + duty.member * self.stride, high + duty.member * self.stride
-        order = np.argsort(low, kind="stable")
-        low, high = low[order], high[order]
-        reach = np.maximum.accumulate(high) if len(high) else high
-        # A block of the union starts at an interval beginning past all before it; the reach
-        # at its last interval is where it ends. A zero-length block at -1 leads, so every
-        # point has a block at or before it.
-        first = np.ones(len(low), dtype=np.bool_)
-        first[1:] = low[1:] > reach[:-1]
-        starts = np.flatnonzero(first)
-        last = np.append(starts[1:] - 1, len(low) - 1) if len(low) else starts
-        self.low = np.concatenate(([-1], low[starts]))
-        self.high = np.concatenate(([-1], reach[last]))
-        self.before = np.concatenate(([0], np.cumsum(self.high - self.low)))  # covered before block
-
-    def count(self, member: _Ints, low: _Ints, high: _Ints) -> _Ints:
-        """Cells of [low, high) that ``member``'s intervals cover (arrays broadcast)."""
-        base = member * self.stride
-        return self._covered_before(base + high) - self._covered_before(base + low)
-
-    def _covered_before(self, point: _Ints) -> _Ints:
-        block = np.searchsorted(self.low, point, side="right") - 1
-        inside = np.clip(point - self.low[block], 0, self.high[block] - self.low[block])
-        return self.before[block] + inside
+def _touching(people: Sequence[_Person | None], space: _Space) -> list[list[tuple[int, int, int]]]:
+    """Per person, the rows that touch a cell of ``space``: (low, high, layer), [low, high)
+    in cells of the space."""
+    grid = space.grid
+    first, cells, rank = grid.first, grid.cells, space.rank
+    size = rank[cells]
+    found = []
+    for person in people:
+        mine: list[tuple[int, int, int]] = []
+        found.append(mine)
+        if person is None:
+            continue
+        lo = person.lo
+        # Rows starting ``reach`` or more before the grid end before it; those from its end on
+        # start after it.
+        begin = bisect_right(lo, first - person.reach)
+        end = bisect_left(lo, first + cells, begin)
+        for low, high, layer in person.rows[begin:end]:
+            high -= first
+            if high <= 0:
+                continue
+            low -= first
+            # Clipped to the grid, then counted in kept cells: empty between kept cells.
+            low = rank[low] if low > 0 else 0
+            high = rank[high] if high < cells else size
+            if high > low:
+                mine.append((low, high, layer))
+    return found
 
 
-def _fatigued(duty: _Duty, grid: _Grid, rules: Rules, members: int, starts: _Ints) -> _Flags:
-    """Per member and start cell (members × starts): just off nights, or in a heavy week
-    before it?"""
-    nights = duty.layer == _NIGHT
-    # Worked is every rostered kind except leave (rest is not rostered).
-    worked = (duty.layer != _LEAVE) & (duty.layer != _REST)
-    # One union for both questions: row 2m holds member m's nights, row 2m + 1 the work.
-    row = np.concatenate((2 * duty.member[nights], 2 * duty.member[worked] + 1))
-    cover = _Cover(
-        _Duty(
-            row,
-            np.zeros_like(row),
-            np.concatenate((duty.start[nights], duty.start[worked])),
-            np.concatenate((duty.end[nights], duty.end[worked])),
-        ),
-        grid,
-    )
-    night_cells = -(-rules.fatigue_after_night // CELL)
-    member = np.arange(members)[None, :, None]  # question × member × start, by broadcasting
-    since = np.stack((starts - night_cells, starts - 7 * 24 * 4))[:, None, :]
-    covered = cover.count(2 * member + np.array([0, 1])[:, None, None], np.maximum(since, 0), starts)
-    off_nights = covered[0] > 0
-    heavy = covered[1] / 4 > rules.heavy_week_hours
-    return off_nights | heavy
+def _duty_bits(touching: list[tuple[int, int, int]], gives_way: tuple[bool, ...]) -> tuple[int, int]:
+    """One person's (blocking, give-way) bitsets from the rows that touch the space."""
+    blocking = giving = 0
+    for low, high, layer in touching:
+        if gives_way[layer]:
+            giving |= (1 << high) - (1 << low)
+        else:
+            blocking |= (1 << high) - (1 << low)
+    return blocking, giving
+
+
+def _layer_bits(touching: list[tuple[int, int, int]]) -> dict[int, int]:
+    """One person's bitset per layer (only layers with a row), for the reasons."""
+    layers: dict[int, int] = {}
+    for low, high, layer in touching:
+        layers[layer] = layers.get(layer, 0) | ((1 << high) - (1 << low))
+    return layers
 
 
 def _intervisor_bits(request: GroupRequest, space: _Space) -> int:
-    busy = request.intervisor_busy
-    start = np.array([begin.timestamp() for begin, _ in busy], dtype=np.float64)
-    end = np.array([until.timestamp() for _, until in busy], dtype=np.float64)
-    return space.bitsets(np.zeros(len(busy), dtype=np.int64), start, end, 1)[0]
+    return _union(space.mask(start, end) for start, end in request.intervisor_busy)
 
 
 def _known_bits(request: GroupRequest, space: _Space) -> list[int | None]:
     """Per member, the bitset of cells their roster covers (None: all of them)."""
     if request.member_known is None:
         return [None] * len(request.member_ids)
-    rows, start, end = _known_columns(request.member_known)
-    return list(space.bitsets(rows, start, end, len(request.member_ids)))
-
-
-def _known_columns(
-    known: tuple[tuple[tuple[datetime, datetime], ...], ...],
-) -> tuple[_Ints, _Floats, _Floats]:
-    """The covered spans as parallel arrays: member row, start and end in POSIX seconds."""
-    rows = [at for at, spans in enumerate(known) for _ in spans]
-    start = [begin.timestamp() for spans in known for begin, _ in spans]
-    end = [until.timestamp() for spans in known for _, until in spans]
-    return (np.array(rows, dtype=np.int64), np.array(start, dtype=np.float64),
-            np.array(end, dtype=np.float64))
+    return [_union(space.mask(start, end) for start, end in spans) for spans in request.member_known]
 
 
 def _status(pid: int, layers: dict[str, int], mask: int, rules: Rules,
@@ -958,31 +910,26 @@ class _Candidates:
 
     __slots__ = ("space", "starts", "zone", "_calendar")
 
-    def __init__(self, space: _Space, starts: _Flags, zone: ZoneInfo) -> None:
+    def __init__(self, space: _Space, starts: int, zone: ZoneInfo) -> None:
         self.space = space  # every grid cell some candidate slot covers
-        self.starts = starts  # per cell of ``space``: may a slot start here?
+        self.starts = starts  # bit c: may a slot start at cell c of ``space``?
         self.zone = zone
-        self._calendar: tuple[_Ints, _Ints, _Ints] | None = None
+        self._calendar: dict[int, tuple[int, int, int]] = {}
 
-    @property
-    def calendar(self) -> tuple[_Ints, _Ints, _Ints]:
-        """Per cell of ``space``, for starts only (0 elsewhere): the local calendar day
-        (ordinal), weekday and second of the day.
+    def calendar(self, at: int) -> tuple[int, int, int]:
+        """The local calendar day (ordinal), weekday and second of the day of a start (a cell
+        of ``space``).
 
         Ranking reads them for every feasible start of every group sharing these windows:
-        converting each start to local time once, on first use, is enough.
+        converting each start to local time once, on first use, is enough. (Every group
+        computes the same values, so a race between two threads is harmless.)
         """
-        if self._calendar is None:
-            day, weekday, second = (np.zeros(self.space.size, dtype=np.int64) for _ in range(3))
-            grid, kept = self.space.grid, self.space.kept
-            for at in np.flatnonzero(self.starts).tolist():
-                local = grid.when(kept[at]).astimezone(self.zone)
-                day[at], weekday[at] = local.toordinal(), local.weekday()
-                second[at] = local.hour * 3600 + local.minute * 60 + local.second
-            for array in (day, weekday, second):
-                array.setflags(write=False)  # shared through the cache
-            self._calendar = (day, weekday, second)
-        return self._calendar
+        found = self._calendar.get(at)
+        if found is None:
+            local = self.space.grid.when(self.space.kept[at]).astimezone(self.zone)
+            second = local.hour * 3600 + local.minute * 60 + local.second
+            found = self._calendar[at] = (local.toordinal(), local.weekday(), second)
+        return found
 
 
 def _candidates_for(request: GroupRequest, rules: Rules, cells: int) -> _Candidates:
@@ -1018,9 +965,10 @@ def _candidates(
     # Cell c is covered iff a slot starts in c-cells+1 .. c: shift the starts up by
     # cells-1, then _spread marks every cell with a shifted start in c .. c+cells-1.
     space = _Space.keeping(grid, _spread(starts << (cells - 1), cells) if starts else 0)
-    flags = _unpack(starts, grid.cells)[space.kept]
-    flags.setflags(write=False)  # shared through the cache
-    return _Candidates(space, flags, ZoneInfo(tz))
+    # The starts renumbered into the space: the start flags of the kept cells, in order.
+    flags = _flags(starts, grid.cells)
+    kept_flags = "".join([flags[cell] for cell in space.kept])
+    return _Candidates(space, int(kept_flags[::-1] or "0", 2), ZoneInfo(tz))
 
 
 def _window_starts(
@@ -1072,7 +1020,8 @@ class _Ranked:
 
 
 class _Plan:
-    """One request's grid and busy matrix, shared by feasibility, ranking and explanations.
+    """One request's grid and members' bitsets, shared by feasibility, ranking and
+    explanations.
 
     Feasibility and explanations work on the candidate cells only (``_Space``); the fatigue
     rules look at whole days before a slot and ask ``_Cover``, only when ranking.
@@ -1088,13 +1037,17 @@ class _Plan:
         self.grid = self.space.grid
         self.starts = candidates.starts
         self.members = len(request.member_ids)
-        self.duty = _Duty.of(request.member_ids, roster, rules)
-        self.busy = _busy(self.duty, request, self.space, rules)
-        self.unknown: _Flags | None = None
+        self.people = _people(request.member_ids, roster, rules)
+        self.touching = _touching(self.people, self.space)
+        gives_way = _gives_way(rules.give_way_kinds)
+        # Per member: duty that blocks (rest included) and duty that gives way, as bitsets.
+        self.duty = [_duty_bits(mine, gives_way) for mine in self.touching]
+        self.intervisor = _intervisor_bits(request, self.space)
+        self.unknown: list[int] | None = None
 
-    def _unknown(self, blocked: _Flags) -> _Flags | None:
-        """Per member and start: the slot leaves the spans their roster covers and no duty of
-        theirs touches it (members × cells), or None when every roster is complete."""
+    def _unknown(self, blocked: list[int], giving: list[int]) -> list[int] | None:
+        """Per member, the starts where the slot leaves the spans their roster covers and no
+        duty of theirs touches it, or None when every roster is complete."""
         known = self.request.member_known
         if known is None:
             return None
@@ -1104,88 +1057,111 @@ class _Plan:
                   if not any(start <= begin and finish <= end for start, end in spans)]
         if not partly:
             return None
-        members, rows = self.members, np.array(partly, dtype=np.int64)
-        spans, start, end = _known_columns(tuple(known[at] for at in partly))
-        uncovered = ~self.space.coverage(spans, start, end, len(partly))
-        unknown = np.zeros((members, self.space.size), dtype=np.bool_)
-        unknown[rows] = (_blocked_starts(uncovered, self.cells)
-                         & ~blocked[rows] & ~blocked[rows + members])
+        everywhere = (1 << self.space.size) - 1
+        unknown = [0] * self.members
+        for at in partly:
+            covered = _union(self.space.mask(start, end) for start, end in known[at])
+            unknown[at] = _spread(everywhere & ~covered, self.cells) & ~blocked[at] & ~giving[at]
         return unknown
 
-    def _free(self) -> tuple[_Flags, _Ints, _Flags]:
-        """Blocked starts per row of ``busy``, the feasible starts (cells of ``space``), and
-        who is free at each of them (members × feasible starts).
+    def _free(self) -> tuple[list[int], list[int], list[int]]:
+        """The starts each member's give-way duty touches, the feasible starts (cells of
+        ``space``, in order), and who is free where (per member, a bitset of starts).
 
-        Every member is checked at every candidate start at once, as boolean matrices
-        (members × cells); what follows only looks at the (usually few) feasible starts. A
-        member whose roster does not cover a start is not free there (``_unknown``).
+        Every member is checked at every candidate start at once, one bitset each; what
+        follows only looks at the (usually few) feasible starts. A member whose roster does
+        not cover a start is not free there (``_unknown``).
         """
-        members = self.members
-        blocked = _blocked_starts(self.busy, self.cells)
-        starts = self.starts & ~blocked[2 * members]  # the intervisor is free
-        free = starts & ~blocked[:members]
-        self.unknown = self._unknown(blocked)
+        cells = self.cells
+        blocked = [_spread(blocking, cells) for blocking, _ in self.duty]
+        giving = [_spread(gives, cells) for _, gives in self.duty]
+        starts = self.starts & ~_spread(self.intervisor, cells)  # the intervisor is free
+        free = [starts & ~bits for bits in blocked]
+        self.unknown = self._unknown(blocked, giving)
         if self.unknown is not None:
-            free &= ~self.unknown
-        enough = free.sum(axis=0) >= self.rules.required_members(members)
-        feasible = np.flatnonzero(starts & enough)
-        return blocked, feasible, free[:, feasible]
+            free = [bits & ~unknown for bits, unknown in zip(free, self.unknown, strict=True)]
+        enough = _at_least(free, self.rules.required_members(self.members), starts)
+        return giving, _ones(_flags(enough, self.space.size)), free
 
     def feasible(self) -> list[tuple[int, list[int], list[int]]]:
         """(start cell on the grid, available member ids, released member ids) per feasible
         slot."""
-        members, ids = self.members, self.request.member_ids
-        blocked, feasible, free = self._free()
-        available = [list(compress(ids, column)) for column in free.T.tolist()]
-        released_cells = free & blocked[members : 2 * members, feasible]
-        released = [list(compress(ids, column)) for column in released_cells.T.tolist()]
+        ids = self.request.member_ids
+        giving, feasible, free = self._free()
         kept = self.space.kept
-        return [
-            (kept[i], came, freed)
-            for i, came, freed in zip(feasible.tolist(), available, released, strict=True)
-        ]
+        found = []
+        for at in feasible:
+            came = [m for m, bits in enumerate(free) if bits >> at & 1]
+            found.append((
+                kept[at], [ids[m] for m in came], [ids[m] for m in came if giving[m] >> at & 1]
+            ))
+        return found
 
     def ranked(self, limit: int, max_per_day: int | None) -> list[_Ranked]:
         """The best ``limit`` feasible slots, ranked as the module docstring says and spread
         over days by ``_spread_over_days``.
 
-        The keys are computed for all feasible slots at once and sorted with ``lexsort``;
-        who comes and who is tired is only gathered for the slots taken.
+        The keys are computed for all feasible slots and sorted at once; who comes and who
+        is tired is only turned into ids for the slots taken.
         """
-        _blocked, feasible, free = self._free()
-        if not len(feasible) or limit <= 0:
+        _giving, feasible, free = self._free()
+        if not feasible or limit <= 0:
             return []
-        index = self.space.kept_array[feasible]
-        tired = free & _fatigued(self.duty, self.grid, self.rules, self.members, index)
-        attending, fatigued = free.sum(axis=0), tired.sum(axis=0)
-        calendar_day, weekday, second = self.candidates.calendar
-        day = calendar_day[feasible]
+        kept, people, first = self.space.kept, self.people, self.grid.first
+        rules = self.rules
+        night_cells = -(-rules.fatigue_after_night // CELL)
+        heavy = rules.heavy_week_hours
         target = self._cadence_target()
-        distance = np.abs(day - target.toordinal()) if target else np.zeros_like(day)
-        breaks = np.zeros_like(day)
+        target_day = target.toordinal() if target else 0
         usual_day, usual_start = self.request.usual_weekday, self.request.usual_start
-        if usual_day is not None:
-            breaks += weekday[feasible] != usual_day
         if usual_start is not None:
             usual = usual_start.hour * 3600 + usual_start.minute * 60 + usual_start.second
             # A usual start with microseconds is never kept: slots start on whole quarters.
-            breaks += (second[feasible] != usual) | bool(usual_start.microsecond)
-        # lexsort sorts by its last key first: attendance, fatigue, cadence, habit, start.
-        order = np.lexsort((index, breaks, distance, fatigued, -attending))
-        taken = _spread_over_days(order, index, day, self.cells, limit, max_per_day)
-        ids = self.request.member_ids
-        unknown = self.unknown[:, feasible] if self.unknown is not None else None
-        return [
-            _Ranked(
-                index=int(index[at]),
-                available=tuple(compress(ids, free[:, at].tolist())),
-                fatigued=tuple(compress(ids, tired[:, at].tolist())),
-                cadence_distance=int(distance[at]) if target else None,
-                habit_breaks=int(breaks[at]),
-                unknown=tuple(compress(ids, unknown[:, at].tolist())) if unknown is not None else (),
-            )
-            for at in taken
-        ]
+            never = bool(usual_start.microsecond)
+        calendar = self.candidates.calendar
+        keys, found, days = [], [], []
+        for at in feasible:
+            index = kept[at]
+            came = [m for m, bits in enumerate(free) if bits >> at & 1]
+            # Just off nights, or in a heavy week: asked in epoch cells, before the start.
+            now = first + index
+            tired = []
+            for m in came:
+                person = people[m]
+                if person is None:
+                    continue
+                nights, worked = person.fatigue()
+                if (nights.count(first + max(index - night_cells, 0), now) > 0
+                        or worked.count(first + max(index - _WEEK_CELLS, 0), now) / 4 > heavy):
+                    tired.append(m)
+            day, weekday, second = calendar(at)
+            distance = abs(day - target_day) if target else 0
+            breaks = 0
+            if usual_day is not None:
+                breaks += weekday != usual_day
+            if usual_start is not None:
+                breaks += second != usual or never
+            keys.append((-len(came), len(tired), distance, breaks, index))
+            found.append((came, tired, at))
+            days.append(day)
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        starts = [key[4] for key in keys]
+        taken = _spread_over_days(order, starts, days, self.cells, limit, max_per_day)
+        ids, unknown = self.request.member_ids, self.unknown
+        ranked = []
+        for position in taken:
+            came, tired, at = found[position]
+            key = keys[position]
+            ranked.append(_Ranked(
+                index=key[4],
+                available=tuple(ids[m] for m in came),
+                fatigued=tuple(ids[m] for m in tired),
+                cadence_distance=key[2] if target else None,
+                habit_breaks=key[3],
+                unknown=(tuple(pid for pid, bits in zip(ids, unknown, strict=True) if bits >> at & 1)
+                         if unknown is not None else ()),
+            ))
+        return ranked
 
     def _cadence_target(self) -> date | None:
         last, weeks = self.request.last_session_start, self.request.cadence_weeks
@@ -1196,37 +1172,39 @@ class _Plan:
     def explain(self, chosen: Sequence[_Ranked]) -> list[Suggestion]:
         """The chosen slots as suggestions, with who must be released and who cannot come.
 
-        Which duty touches which slot is found for all chosen slots at once, intervals ×
-        slots, then gathered per member and kind (in the order of ``REASONS``).
+        Each member's duty per kind is a bitset on the space; the kinds whose bits meet a
+        slot's are gathered per member (in the order of ``REASONS``).
         """
         if not chosen:
             return []
-        ids, duty, count = self.request.member_ids, self.duty, len(chosen)
-        low, high = self.space.cells_of(duty.start, duty.end)
-        at = np.array([self.space.cell(entry.index) for entry in chosen], dtype=np.int64)
-        hits = (low[:, None] < at + self.cells) & (high[:, None] > at) & (high > low)[:, None]
-        interval, slot = np.nonzero(hits)
-        # Per slot and member, the kinds that touch it as one number: bit k for _REASON_ORDER[k].
-        kinds = np.zeros(count * self.members, dtype=np.int64)
-        np.bitwise_or.at(
-            kinds, slot * self.members + duty.member[interval], 1 << _REASON_OF_LAYER[duty.layer[interval]]
-        )
-        statuses: list[tuple[list[MemberStatus], list[MemberStatus]]] = [([], []) for _ in chosen]
+        ids = self.request.member_ids
+        # Per member, (bit of the reason in REASONS's order, the layer's bitset).
+        layers = [
+            [(1 << _REASON_OF_LAYER[layer], bits) for layer, bits in _layer_bits(mine).items()]
+            for mine in self.touching
+        ]
+        whole = (1 << self.cells) - 1
         # A member's status repeats from slot to slot (the same day work, the same leave);
         # statuses are immutable, so equal ones are built once and shared.
         known: dict[tuple[int, int], MemberStatus] = {}
         gives_way = self.rules.give_way_kinds
-        hit = np.flatnonzero(kinds)  # slot-major, members in order within a slot
-        for place, code in zip(hit.tolist(), kinds[hit].tolist(), strict=True):
-            pid = ids[place % self.members]
-            status = known.get((pid, code))
-            if status is None:
-                state, reasons = _verdict(code, gives_way)
-                status = known[(pid, code)] = MemberStatus(pid, state, reasons)
-            released, unavailable = statuses[place // self.members]
-            (unavailable if status.state == UNAVAILABLE else released).append(status)
         suggestions = []
-        for entry, (released, unavailable) in zip(chosen, statuses, strict=True):
+        for entry in chosen:
+            mask = whole << self.space.cell(entry.index)
+            released: list[MemberStatus] = []
+            unavailable: list[MemberStatus] = []
+            for pid, mine in zip(ids, layers, strict=True):
+                code = 0  # the kinds that touch the slot as one number: bit k for _REASON_ORDER[k]
+                for reason, bits in mine:
+                    if bits & mask:
+                        code |= reason
+                if not code:
+                    continue
+                status = known.get((pid, code))
+                if status is None:
+                    state, reasons = _verdict(code, gives_way)
+                    status = known[(pid, code)] = MemberStatus(pid, state, reasons)
+                (unavailable if status.state == UNAVAILABLE else released).append(status)
             suggestions.append(Suggestion(
                 start=self.grid.when(entry.index),
                 end=self.grid.when(entry.index + self.cells),
@@ -1254,18 +1232,17 @@ def _verdict(code: int, gives_way: frozenset[str]) -> tuple[str, tuple[str, ...]
 
 
 def _spread_over_days(
-    order: _Ints, index: _Ints, day: _Ints, cells: int, limit: int, max_per_day: int | None
+    order: list[int], index: list[int], day: list[int], cells: int, limit: int, max_per_day: int | None
 ) -> list[int]:
     """Positions taken from ``order`` (best first): at most ``max_per_day`` non-overlapping
     slots (``cells`` long, starting at grid cell ``index``) per local ``day``."""
     if max_per_day is None:
-        return order[:limit].tolist()
+        return order[:limit]
     chosen: list[int] = []
     per_day: dict[int, list[int]] = defaultdict(list)
-    starts, days = index.tolist(), day.tolist()
-    for at in order.tolist():
-        taken = per_day[days[at]]
-        begin = starts[at]
+    for at in order:
+        taken = per_day[day[at]]
+        begin = index[at]
         if len(taken) >= max_per_day or any(abs(begin - other) < cells for other in taken):
             continue
         taken.append(begin)

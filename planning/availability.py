@@ -98,7 +98,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, compress
 from operator import attrgetter, sub
 from zoneinfo import ZoneInfo
 
@@ -381,10 +381,10 @@ def availability_matrix(
     space = _Space.keeping(grid, _union(grid.mask(slot.start, slot.end) for slot in slots))
     people = _people(request.member_ids, roster, rules)
     layers = [
-        {_LAYERS[layer]: bits for layer, bits in _layer_bits(touching).items()}
-        for touching in _touching(people, space)
+        {name: bits for name, bits in zip(_LAYERS, mine, strict=True) if bits}
+        for mine in _layers_on(people, space)
     ]
-    intervisor = _intervisor_bits(request, space)
+    intervisor = _span_bits(request.intervisor_busy, space)
     masks = [space.mask(slot.start, slot.end) for slot in slots]
     known = _known_bits(request, space)
     rows = tuple(
@@ -552,6 +552,19 @@ def _ones(flags: str) -> list[int]:
     return found
 
 
+_ONE = "1".__eq__
+
+
+def _columns(rows: Sequence[int], where: int, size: int) -> tuple[list[int], list[tuple[str, ...]]]:
+    """The positions set in ``where``, in order, and at each which of ``rows`` have it set:
+    a column of "0" and "1", one per row (the bitsets transposed by ``zip``)."""
+    flags = _flags(where, size)
+    positions = _ones(flags)
+    if not rows:
+        return positions, [()] * len(positions)
+    return positions, list(compress(zip(*[_flags(row, size) for row in rows], strict=True), map(_ONE, flags)))
+
+
 def _union(masks: Iterable[int]) -> int:
     bits = 0
     for mask in masks:
@@ -572,37 +585,46 @@ def _spread(bits: int, width: int) -> int:
     return bits
 
 
-def _at_least(rows: Sequence[int], required: int, everywhere: int) -> int:
-    """The bits of ``everywhere`` set in at least ``required`` of ``rows``.
+class _Tally:
+    """For every bit position at once, how many of some bitsets have it set.
 
-    Adding the rows as binary numbers, one bit position at a time but all positions at
-    once: ``digits[k]`` holds bit k of every position's count (a ripple-carry adder on
-    bitsets), then the counts are compared with ``required`` from the top digit down.
+    The bitsets are added as binary numbers, one bit position per column: ``digits[k]`` holds
+    bit k of every position's count (a ripple-carry adder on bitsets). ``at_least`` then
+    compares every count with a number, from the top digit down: a handful of operations on
+    whole bitsets, however many positions there are.
     """
-    if required <= 0:
-        return everywhere
-    if required > len(rows):
-        return 0
-    digits: list[int] = []
-    for row in rows:
-        carry = row
-        for k, digit in enumerate(digits):
-            digits[k], carry = digit ^ carry, digit & carry
-            if not carry:
-                break
-        if carry:
-            digits.append(carry)
-    if required.bit_length() > len(digits):
-        return 0
-    # Positions whose count so far (top digits) is above required's, and those equal to it.
-    above, equal = 0, everywhere
-    for k in range(len(digits) - 1, -1, -1):
-        if required >> k & 1:
-            equal &= digits[k]
-        else:
-            above |= equal & digits[k]
-            equal &= ~digits[k]
-    return above | equal
+
+    __slots__ = ("digits", "everywhere")
+
+    def __init__(self, rows: Iterable[int], everywhere: int) -> None:
+        self.everywhere = everywhere  # the positions counted (rows have no bits outside)
+        digits: list[int] = []
+        for row in rows:
+            carry = row
+            for k, digit in enumerate(digits):
+                digits[k], carry = digit ^ carry, digit & carry
+                if not carry:
+                    break
+            if carry:
+                digits.append(carry)
+        self.digits = digits
+
+    def at_least(self, required: int) -> int:
+        """The positions counted at least ``required`` times."""
+        digits = self.digits
+        if required <= 0:
+            return self.everywhere
+        if required.bit_length() > len(digits):
+            return 0
+        # Positions whose count so far (its top digits) is above required's, and those equal.
+        above, equal = 0, self.everywhere
+        for k in range(len(digits) - 1, -1, -1):
+            if required >> k & 1:
+                equal &= digits[k]
+            else:
+                above |= equal & digits[k]
+                equal &= ~digits[k]
+        return above | equal
 
 
 # --------------------------------------------------------------------------- per person
@@ -615,6 +637,8 @@ _NIGHT, _LEAVE, _REST = _LAYER_CODE["night"], _LAYER_CODE["leave"], _LAYER_CODE[
 _REASON_ORDER: tuple[str, ...] = tuple(REASONS)
 _REASON_OF_LAYER: tuple[int, ...] = tuple(_REASON_ORDER.index(name) for name in _LAYERS)
 _WEEK_CELLS = 7 * 24 * 4
+# Per layer: does it count as worked for the heavy-week rule? Every rostered kind but leave.
+_WORKED: tuple[bool, ...] = tuple(name not in ("leave", REST) for name in _LAYERS)
 
 
 _BUSY_FIELDS = ("person_id", "start", "end", "kind")
@@ -632,131 +656,191 @@ def _gives_way(kinds: frozenset[str]) -> tuple[bool, ...]:
     return tuple(name in kinds for name in _LAYERS)
 
 
-class _Cover:
-    """The union of some intervals (epoch cells), asked "how many cells of [a, b) does it
-    cover?" with a binary search, for the fatigue rules.
-
-    Those rules look a whole week back from each slot, where grid-wide bitsets would be
-    needed; they are only asked at the (few) feasible starts, and this needs no per-cell
-    work at all: the union is kept as disjoint blocks, with the cells covered before each.
-    """
-
-    __slots__ = ("low", "high", "before")
-
-    def __init__(self, intervals: Iterable[tuple[int, int]]) -> None:
-        low: list[int] = []
-        high: list[int] = []
-        for begin, end in intervals:  # sorted by begin
-            if low and begin <= high[-1]:  # overlaps or touches the last block: extend it
-                if end > high[-1]:
-                    high[-1] = end
+def _cover(lo: list[int], hi: list[int], layer: list[int]) -> _Cover:
+    """The union of the nights, and of the worked duty (every kind but leave; rest is not
+    rostered), of rows sorted by ``lo``, for the fatigue rules (see ``_Cover``)."""
+    far = -(1 << 62)
+    nights_low, nights_high, worked_low, worked_high = [far], [far], [far], [far]
+    worked = _WORKED
+    for low, high, kind in zip(lo, hi, layer, strict=True):
+        if worked[kind]:
+            if low <= worked_high[-1]:  # overlaps or touches the last block: extend it
+                if high > worked_high[-1]:
+                    worked_high[-1] = high
             else:
-                low.append(begin)
-                high.append(end)
-        self.low, self.high = low, high
-        self.before = list(accumulate(map(sub, high, low), initial=0))
+                worked_low.append(low)
+                worked_high.append(high)
+            if kind == _NIGHT:
+                if low <= nights_high[-1]:
+                    if high > nights_high[-1]:
+                        nights_high[-1] = high
+                else:
+                    nights_low.append(low)
+                    nights_high.append(high)
+    before = list(accumulate(map(sub, worked_high, worked_low), initial=0))
+    return nights_low, nights_high, worked_low, worked_high, before
 
-    def count(self, begin: int, end: int) -> int:
-        """Cells of [begin, end) the union covers."""
-        return self._covered_before(end) - self._covered_before(begin)
 
-    def _covered_before(self, point: int) -> int:
-        block = bisect_right(self.low, point) - 1
-        if block < 0:
-            return 0
-        low = self.low[block]
-        return self.before[block] + min(point - low, self.high[block] - low)
+# The unions of one person's nights and of their worked duty in epoch cells, for the fatigue
+# rules: (nights' lows, nights' highs, work's lows, work's highs, work covered before each
+# block). Those rules look a whole week back from each slot, where grid-wide bitsets would
+# be needed; they are only asked at the feasible starts, so each union is kept as disjoint
+# sorted blocks and asked by binary search, with no per-cell work at all. A block of no
+# length leads, far before any roster, so every point asked about has a block at or before
+# it. See ``_Plan.ranked`` for the questions.
+_Cover = tuple[list[int], list[int], list[int], list[int], list[int]]
 
 
 class _Person:
     """One person's roster, rest after nights included, read for any grid.
 
-    ``rows`` are (low, high, layer), [low, high) in epoch cells, sorted; ``lo`` holds their
-    lows for binary searches, and ``reach`` is the length of the longest row, so rows starting
-    ``reach`` or more before a point end before it. Reading entries into this shape
-    (seconds, cells, rest) is the engine's per-entry work, done once per person by a
-    ``Roster``.
+    Row i is [``lo[i]``, ``hi[i]``) in epoch cells, of layer ``layer[i]``: three lists of
+    ints rather than a tuple per row, because tens of thousands of small containers kept at
+    once would set off the garbage collector over the whole process. The rows as rostered
+    come first, the rest after nights from ``rostered`` on. Indexed (as a ``Roster`` keeps
+    them, to be asked many times), each of the two parts is sorted by ``lo`` for binary
+    searches, and ``reach`` is the length of the longest row, so rows starting ``reach`` or
+    more before a point end before it. Read for one request, they are left as they came.
     """
 
-    __slots__ = ("rows", "lo", "reach", "_fatigue")
+    __slots__ = ("lo", "hi", "layer", "rostered", "indexed", "reach")
 
-    def __init__(self, rows: list[tuple[int, int, int]], nights: list[tuple[float, float]],
-                 rules: Rules) -> None:
-        """``rows``: (lo, hi, layer) per entry; ``nights``: the nights' (start, end) seconds.
-        Both lists are the caller's to give away: they are sorted and extended here."""
+    def __init__(self, rows: list[int], nights: list[tuple[float, float]], rules: Rules,
+                 indexed: bool = True) -> None:
+        """``rows``: low, high and layer of every entry, one after the other, as ``_read``
+        writes them; ``nights``: the nights' (start, end) in seconds, for the rest after
+        them. Both lists are the caller's to give away."""
+        lo, hi, layer = rows[0::3], rows[1::3], rows[2::3]
+        if indexed:
+            lo, hi, layer = _by_low(lo, hi, layer)
+        self.rostered = len(lo)
         if nights:
             # It needs every night, also those before any grid: they can start rest inside it.
             nights.sort()
             rests = _rest_after(nights, rules.series_gap.total_seconds(),
                                 rules.rest_after_night.total_seconds(),
                                 rules.rest_after_series.total_seconds(), rules)
-            rows += [(int(end // SECONDS_PER_CELL), -int(-until // SECONDS_PER_CELL), _REST)
-                     for end, until in rests]
-        rows.sort()
-        self.rows = rows
-        self.lo = [row[0] for row in rows]  # for binary searches
-        self.reach = max(high - low for low, high, _layer in rows)
-        self._fatigue: tuple[_Cover, _Cover] | None = None
+            # Sorted by the nights' ends, as the nights are: by their starts, and one ends
+            # before the next starts (else they overlap, and then they are sorted below).
+            rest_lo = [math.floor(end / SECONDS_PER_CELL) for end, _until in rests]
+            rest_hi = [math.ceil(until / SECONDS_PER_CELL) for _end, until in rests]
+            rest_layer = [_REST] * len(rests)
+            if indexed:
+                rest_lo, rest_hi, rest_layer = _by_low(rest_lo, rest_hi, rest_layer)
+            lo += rest_lo
+            hi += rest_hi
+            layer += rest_layer
+        self.indexed = indexed
+        self.reach = max(map(sub, hi, lo)) if indexed else 0
+        self.lo, self.hi, self.layer = lo, hi, layer
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self.lo)
 
-    def fatigue(self) -> tuple[_Cover, _Cover]:
-        """The union of the nights, and of the worked duty (every kind but leave; rest is not
-        rostered), for the fatigue rules; built on first use."""
-        if self._fatigue is None:
-            rows = self.rows
-            self._fatigue = (
-                _Cover((lo, hi) for lo, hi, layer in rows if layer == _NIGHT),
-                _Cover((lo, hi) for lo, hi, layer in rows if layer != _LEAVE and layer != _REST),
-            )
-        return self._fatigue
+    def near(self, begin: int, end: int) -> tuple[list[int], list[int], list[int]]:
+        """(lo, hi, layer) of the rows, or of fewer as long as all that touch [begin, end)
+        are there."""
+        lo, hi, layer = self.lo, self.hi, self.layer
+        if not self.indexed:
+            return lo, hi, layer
+        # Rows starting ``reach`` or more before ``begin`` end before it: in each sorted part,
+        # the rows that may touch [begin, end) are one run.
+        split, since = self.rostered, begin - self.reach
+        first = bisect_right(lo, since, 0, split)
+        last = bisect_left(lo, end, first, split)
+        rest = bisect_right(lo, since, split)
+        rest_last = bisect_left(lo, end, rest)
+        if rest == rest_last:
+            return lo[first:last], hi[first:last], layer[first:last]
+        return (lo[first:last] + lo[rest:rest_last], hi[first:last] + hi[rest:rest_last],
+                layer[first:last] + layer[rest:rest_last])
+
+    def fatigue(self, begin: int, end: int) -> _Cover:
+        """``_cover`` of the rows as rostered (rest counts for neither rule), right for
+        questions inside [begin, end)."""
+        split = self.rostered
+        if not self.indexed:
+            return _cover(*_by_low(self.lo[:split], self.hi[:split], self.layer[:split]))
+        first = bisect_right(self.lo, begin - self.reach, 0, split)
+        last = bisect_left(self.lo, end, first, split)
+        return _cover(self.lo[first:last], self.hi[first:last], self.layer[first:last])
+
+
+def _by_low(lo: list[int], hi: list[int], layer: list[int]) -> tuple[list[int], list[int], list[int]]:
+    """The rows sorted by ``lo`` (as they are, when they already are)."""
+    if lo == sorted(lo):
+        return lo, hi, layer
+    order = sorted(range(len(lo)), key=lo.__getitem__)
+    return [lo[i] for i in order], [hi[i] for i in order], [layer[i] for i in order]
 
 
 def _read(
-    roster: Iterable[Busy], wanted: dict[int, int] | None = None
-) -> dict[int, tuple[list[tuple[int, int, int]], list[tuple[float, float]]]]:
-    """Rows in epoch cells and nights in seconds per person (``_Person``'s input), by person id
-    or, with ``wanted``, by ``wanted[person id]`` for those people only.
+    roster: Iterable[Busy], wanted: Iterable[int] | None = None
+) -> dict[int, tuple[list[int], list[tuple[float, float]]]]:
+    """Rows in epoch cells and nights in seconds (``_Person``'s input) by person id, for the
+    people in ``wanted`` or for everybody.
 
     Entries are ``Busy``, objects with its attributes, or tuples in its field order as a
     database cursor returns them; start and end are aware datetimes or already POSIX seconds
     (numbers), the cheapest form a database can hand over. Empty entries overlap nothing and
-    are dropped.
+    are dropped. This is the engine's per-entry work, so it is written out for each form.
     """
     entries = roster if isinstance(roster, Sequence) else list(roster)
-    found: dict[int, tuple[list, list]] = {}
+    everybody = wanted is None
+    found: dict[int, tuple[list, list]] = {} if everybody else {pid: ([], []) for pid in wanted}
     if not entries:
         return found
     if _is_row_tuple(entries[0]):
-        rows = entries
+        rows: Iterable[tuple] = entries
         first = entries[0][1]
     else:
         rows = map(_BUSY_GETTER, entries)
         first = entries[0].start
-    timestamps = isinstance(first, datetime)
-    numbers = not timestamps and type(first) is not float  # ints, Decimals: read as floats
-    code = _LAYER_CODE
+    get, code, night, cell = found.get, _LAYER_CODE, _NIGHT, SECONDS_PER_CELL
+    if isinstance(first, datetime):
+        epoch, per_day = EPOCH, 86400 // cell
+        for pid, start, end, kind in rows:
+            person = get(pid)
+            if person is None:
+                if not everybody:
+                    continue
+                person = found[pid] = ([], [])
+            # As timedeltas since the epoch: exact in any zone, and without an offset to look
+            # up for UTC datetimes (what a database hands over), cheaper than timestamp().
+            start -= epoch
+            end -= epoch
+            if end <= start:
+                continue
+            layer = code[kind]
+            seconds = end.seconds
+            # A day is 96 whole cells; a cell holds whole seconds, so the microseconds only
+            # matter to the ceiling.
+            person[0].extend((
+                start.days * per_day + start.seconds // cell,
+                end.days * per_day + (seconds // cell + 1 if end.microseconds else -(-seconds // cell)),
+                layer,
+            ))
+            if layer == night:
+                # total_seconds() of the time since the epoch is what timestamp() returns.
+                person[1].append((start.total_seconds(), end.total_seconds()))
+        return found
+    if type(first) is not float:  # ints, Decimals: read as floats
+        rows = ((pid, float(start), float(end), kind) for pid, start, end, kind in rows)
+    # floor(s / 900) is the floor of the true quotient: seconds that are not a multiple of 900
+    # lie at least a unit in their last place away from one, more than the rounding of the
+    # division can make up. So is the ceiling.
+    floor, ceil = math.floor, math.ceil
     for pid, start, end, kind in rows:
-        if wanted is None:
-            key = pid
-        elif (key := wanted.get(pid)) is None:
-            continue
-        if timestamps:
-            # Two timestamp() calls are most of the per-entry work; seconds from the
-            # database skip them.
-            start, end = start.timestamp(), end.timestamp()
-        elif numbers:
-            start, end = float(start), float(end)
+        person = get(pid)
+        if person is None:
+            if not everybody:
+                continue
+            person = found[pid] = ([], [])
         if end <= start:
             continue
         layer = code[kind]
-        person = found.get(key)
-        if person is None:
-            person = found[key] = ([], [])
-        # Exact: float floor division is the floor of the true quotient.
-        person[0].append((int(start // SECONDS_PER_CELL), -int(-end // SECONDS_PER_CELL), layer))
-        if layer == _NIGHT:
+        person[0].extend((floor(start / cell), ceil(end / cell), layer))
+        if layer == night:
             person[1].append((start, end))
     return found
 
@@ -765,10 +849,9 @@ def _people(member_ids: Sequence[int], roster: Iterable[Busy] | Roster, rules: R
     """The members' rosters in the order of ``member_ids`` (None: no rows at all)."""
     if isinstance(roster, Roster):
         return roster.duty(member_ids, rules)
-    found = _read(roster, {pid: at for at, pid in enumerate(member_ids)})
-    return [
-        _Person(*found[at], rules) if at in found else None for at in range(len(member_ids))
-    ]
+    found = _read(roster, member_ids)
+    # Read for this request only: not worth an index for binary searches (``_Person.near``).
+    return [_Person(*found[pid], rules, indexed=False) if found[pid][0] else None for pid in member_ids]
 
 
 class Roster:
@@ -797,64 +880,71 @@ class Roster:
         return list(map(self._people.get, member_ids))
 
 
-def _touching(people: Sequence[_Person | None], space: _Space) -> list[list[tuple[int, int, int]]]:
-    """Per person, the rows that touch a cell of ``space``: (low, high, layer), [low, high)
-    in cells of the space."""
+def _layers_on(people: Sequence[_Person | None], space: _Space) -> list[list[int]]:
+    """Per person, a bitset on ``space`` per layer (index: the layer's code) of the cells
+    their rows touch: what feasibility and the reasons are made of."""
     grid = space.grid
-    first, cells, rank = grid.first, grid.cells, space.rank
-    size = rank[cells]
+    first, last, rank = grid.first, grid.first + grid.cells, space.rank
+    size = rank[-1]
     found = []
     for person in people:
-        mine: list[tuple[int, int, int]] = []
-        found.append(mine)
+        layers = [0] * len(_LAYERS)
+        found.append(layers)
         if person is None:
             continue
-        lo = person.lo
-        # Rows starting ``reach`` or more before the grid end before it; those from its end on
-        # start after it.
-        begin = bisect_right(lo, first - person.reach)
-        end = bisect_left(lo, first + cells, begin)
-        for low, high, layer in person.rows[begin:end]:
-            high -= first
-            if high <= 0:
+        for low, high, layer in zip(*person.near(first, last), strict=True):
+            if high <= first or low >= last:
                 continue
-            low -= first
             # Clipped to the grid, then counted in kept cells: empty between kept cells.
-            low = rank[low] if low > 0 else 0
-            high = rank[high] if high < cells else size
+            low = rank[low - first] if low > first else 0
+            high = rank[high - first] if high < last else size
             if high > low:
-                mine.append((low, high, layer))
+                layers[layer] |= ((1 << (high - low)) - 1) << low
     return found
 
 
-def _duty_bits(touching: list[tuple[int, int, int]], gives_way: tuple[bool, ...]) -> tuple[int, int]:
-    """One person's (blocking, give-way) bitsets from the rows that touch the space."""
+def _duty_bits(layers: list[int], gives_way: tuple[bool, ...]) -> tuple[int, int]:
+    """One person's (blocking, give-way) bitsets from their layers."""
     blocking = giving = 0
-    for low, high, layer in touching:
-        if gives_way[layer]:
-            giving |= (1 << high) - (1 << low)
+    for bits, gives in zip(layers, gives_way, strict=True):
+        if gives:
+            giving |= bits
         else:
-            blocking |= (1 << high) - (1 << low)
+            blocking |= bits
     return blocking, giving
 
 
-def _layer_bits(touching: list[tuple[int, int, int]]) -> dict[int, int]:
-    """One person's bitset per layer (only layers with a row), for the reasons."""
-    layers: dict[int, int] = {}
-    for low, high, layer in touching:
-        layers[layer] = layers.get(layer, 0) | ((1 << high) - (1 << low))
-    return layers
+def _epoch_cells(start: datetime, end: datetime) -> tuple[int, int]:
+    """[floor, ceiling) of [start, end) in epoch cells, as ``_read`` counts them."""
+    start -= EPOCH
+    end -= EPOCH
+    seconds = end.seconds
+    return (
+        start.days * 96 + start.seconds // SECONDS_PER_CELL,
+        end.days * 96 + (seconds // SECONDS_PER_CELL + 1 if end.microseconds
+                         else -(-seconds // SECONDS_PER_CELL)),
+    )
 
 
-def _intervisor_bits(request: GroupRequest, space: _Space) -> int:
-    return _union(space.mask(start, end) for start, end in request.intervisor_busy)
+def _span_bits(spans: Iterable[tuple[datetime, datetime]], space: _Space) -> int:
+    """The cells of ``space`` that some of ``spans`` touches (``_Space.mask`` for many)."""
+    grid = space.grid
+    first, last, rank = grid.first, grid.first + grid.cells, space.rank
+    bits = 0
+    for start, end in spans:
+        low, high = _epoch_cells(start, end)
+        low = rank[min(low - first, grid.cells)] if low > first else 0
+        high = rank[max(high - first, 0)] if high < last else rank[-1]
+        if high > low:
+            bits |= ((1 << (high - low)) - 1) << low
+    return bits
 
 
 def _known_bits(request: GroupRequest, space: _Space) -> list[int | None]:
     """Per member, the bitset of cells their roster covers (None: all of them)."""
     if request.member_known is None:
         return [None] * len(request.member_ids)
-    return [_union(space.mask(start, end) for start, end in spans) for spans in request.member_known]
+    return [_span_bits(spans, space) for spans in request.member_known]
 
 
 def _status(pid: int, layers: dict[str, int], mask: int, rules: Rules,
@@ -1038,11 +1128,11 @@ class _Plan:
         self.starts = candidates.starts
         self.members = len(request.member_ids)
         self.people = _people(request.member_ids, roster, rules)
-        self.touching = _touching(self.people, self.space)
+        self.layers = _layers_on(self.people, self.space)
         gives_way = _gives_way(rules.give_way_kinds)
         # Per member: duty that blocks (rest included) and duty that gives way, as bitsets.
-        self.duty = [_duty_bits(mine, gives_way) for mine in self.touching]
-        self.intervisor = _intervisor_bits(request, self.space)
+        self.duty = [_duty_bits(mine, gives_way) for mine in self.layers]
+        self.intervisor = _span_bits(request.intervisor_busy, self.space)
         self.unknown: list[int] | None = None
 
     def _unknown(self, blocked: list[int], giving: list[int]) -> list[int] | None:
@@ -1060,13 +1150,13 @@ class _Plan:
         everywhere = (1 << self.space.size) - 1
         unknown = [0] * self.members
         for at in partly:
-            covered = _union(self.space.mask(start, end) for start, end in known[at])
+            covered = _span_bits(known[at], self.space)
             unknown[at] = _spread(everywhere & ~covered, self.cells) & ~blocked[at] & ~giving[at]
         return unknown
 
-    def _free(self) -> tuple[list[int], list[int], list[int]]:
-        """The starts each member's give-way duty touches, the feasible starts (cells of
-        ``space``, in order), and who is free where (per member, a bitset of starts).
+    def _free(self) -> tuple[list[int], int, list[int], _Tally]:
+        """The starts each member's give-way duty touches, the feasible starts, who is free
+        where (per member), and how many are free where: bitsets of starts on ``space``.
 
         Every member is checked at every candidate start at once, one bitset each; what
         follows only looks at the (usually few) feasible starts. A member whose roster does
@@ -1080,37 +1170,55 @@ class _Plan:
         self.unknown = self._unknown(blocked, giving)
         if self.unknown is not None:
             free = [bits & ~unknown for bits, unknown in zip(free, self.unknown, strict=True)]
-        enough = _at_least(free, self.rules.required_members(self.members), starts)
-        return giving, _ones(_flags(enough, self.space.size)), free
+        tally = _Tally(free, starts)
+        return giving, tally.at_least(self.rules.required_members(self.members)), free, tally
 
-    def feasible(self) -> list[tuple[int, list[int], list[int]]]:
+    def feasible(self) -> list[tuple[int, frozenset[int], frozenset[int]]]:
         """(start cell on the grid, available member ids, released member ids) per feasible
         slot."""
         ids = self.request.member_ids
-        giving, feasible, free = self._free()
-        kept = self.space.kept
-        found = []
-        for at in feasible:
-            came = [m for m, bits in enumerate(free) if bits >> at & 1]
-            found.append((
-                kept[at], [ids[m] for m in came], [ids[m] for m in came if giving[m] >> at & 1]
-            ))
+        giving, feasible, free, _tally = self._free()
+        released = [bits & gives for bits, gives in zip(free, giving, strict=True)]
+        positions, columns = _columns(free + released, feasible, self.space.size)
+        # Who comes and who must be released, per pattern: slots share a handful of them.
+        known: dict[tuple[str, ...], tuple[frozenset[int], frozenset[int]]] = {}
+        members, kept, found = len(ids), self.space.kept, []
+        for at, column in zip(positions, columns, strict=True):
+            pair = known.get(column)
+            if pair is None:
+                pair = known[column] = (frozenset(compress(ids, map(_ONE, column[:members]))),
+                                        frozenset(compress(ids, map(_ONE, column[members:]))))
+            found.append((kept[at], *pair))
         return found
 
     def ranked(self, limit: int, max_per_day: int | None) -> list[_Ranked]:
         """The best ``limit`` feasible slots, ranked as the module docstring says and spread
-        over days by ``_spread_over_days``.
+        over days: at most ``max_per_day`` per local day that do not overlap (None: any).
 
-        The keys are computed for all feasible slots and sorted at once; who comes and who
-        is tired is only turned into ids for the slots taken.
+        The ranking is worked out lazily, only as far as ``limit`` slots need, because the
+        fatigue rules (two binary searches per member and slot) are its costly part.
+        Attendance comes first, so the slots are ranked one level of attendance at a time,
+        the fullest first. Within a level, fatigue comes next and the other keys after it:
+        the slots are visited in the order of those other keys, in rounds. Round k offers
+        the slots with exactly k members tired, in that order, and leaves those with more
+        for later rounds; nothing ranks between them. Who is tired is asked one member at a
+        time and only until a slot has more than k, so a slot that is never offered is
+        never fully looked at. A slot the spreading refuses is dropped for good: it only
+        ever takes more slots.
         """
-        _giving, feasible, free = self._free()
+        _giving, feasible, free, tally = self._free()
         if not feasible or limit <= 0:
             return []
-        kept, people, first = self.space.kept, self.people, self.grid.first
+        size, kept, people = self.space.size, self.space.kept, self.people
+        first = self.grid.first
+        last = first + self.grid.cells
+        # Per member, "1" at the starts where they can come; the unions the fatigue rules ask
+        # are made when first needed.
+        can = [_flags(bits, size) for bits in free]
+        covers: list[_Cover | None] = [None] * self.members
         rules = self.rules
         night_cells = -(-rules.fatigue_after_night // CELL)
-        heavy = rules.heavy_week_hours
+        heavy = rules.heavy_week_hours * 4  # in cells
         target = self._cadence_target()
         target_day = target.toordinal() if target else 0
         usual_day, usual_start = self.request.usual_weekday, self.request.usual_start
@@ -1119,48 +1227,88 @@ class _Plan:
             # A usual start with microseconds is never kept: slots start on whole quarters.
             never = bool(usual_start.microsecond)
         calendar = self.candidates.calendar
-        keys, found, days = [], [], []
-        for at in feasible:
-            index = kept[at]
-            came = [m for m, bits in enumerate(free) if bits >> at & 1]
-            # Just off nights, or in a heavy week: asked in epoch cells, before the start.
-            now = first + index
-            tired = []
-            for m in came:
-                person = people[m]
-                if person is None:
-                    continue
-                nights, worked = person.fatigue()
-                if (nights.count(first + max(index - night_cells, 0), now) > 0
-                        or worked.count(first + max(index - _WEEK_CELLS, 0), now) / 4 > heavy):
-                    tired.append(m)
-            day, weekday, second = calendar(at)
-            distance = abs(day - target_day) if target else 0
-            breaks = 0
-            if usual_day is not None:
-                breaks += weekday != usual_day
-            if usual_start is not None:
-                breaks += second != usual or never
-            keys.append((-len(came), len(tired), distance, breaks, index))
-            found.append((came, tired, at))
-            days.append(day)
-        order = sorted(range(len(keys)), key=keys.__getitem__)
-        starts = [key[4] for key in keys]
-        taken = _spread_over_days(order, starts, days, self.cells, limit, max_per_day)
         ids, unknown = self.request.member_ids, self.unknown
-        ranked = []
-        for position in taken:
-            came, tired, at = found[position]
-            key = keys[position]
-            ranked.append(_Ranked(
-                index=key[4],
-                available=tuple(ids[m] for m in came),
-                fatigued=tuple(ids[m] for m in tired),
-                cadence_distance=key[2] if target else None,
-                habit_breaks=key[3],
-                unknown=(tuple(pid for pid, bits in zip(ids, unknown, strict=True) if bits >> at & 1)
-                         if unknown is not None else ()),
-            ))
+        # Spreading: the starts taken per local day (None: no spreading).
+        per_day: defaultdict[int, list[int]] | None = defaultdict(list) if max_per_day is not None else None
+        cells = self.cells
+        ranked: list[_Ranked] = []
+        done = 0  # the starts of the levels ranked
+        for attending in range(self.members, -1, -1):
+            level = feasible & tally.at_least(attending) & ~done
+            if not level:
+                continue
+            done |= level
+            # Per slot: the keys after fatigue, then who comes, who is tired so far, and
+            # how many of those who come have been asked about.
+            pending = []
+            for at in _ones(_flags(level, size)):
+                day, weekday, second = calendar(at)
+                distance = abs(day - target_day) if target else 0
+                breaks = 0
+                if usual_day is not None:
+                    breaks += weekday != usual_day
+                if usual_start is not None:
+                    breaks += second != usual or never
+                pending.append([distance, breaks, kept[at], day, at, None, [], 0])
+            pending.sort()
+            for round_tired in range(attending + 1):
+                later = []
+                for slot in pending:
+                    distance, breaks, index, day, at, came, tired, asked = slot
+                    if per_day is not None and (taken := per_day.get(day)) is not None and (
+                            len(taken) >= max_per_day or any(abs(index - other) < cells for other in taken)):
+                        continue  # the spreading refuses it, and always will
+                    if came is None:
+                        came = slot[5] = [m for m, here in enumerate(can) if here[at] == "1"]
+                    # Just off nights: a night cell in [off_nights, now); in a heavy week: more
+                    # than ``heavy`` worked cells in [week, now). In epoch cells, and
+                    # inside the grid as in the rules.
+                    now = first + index
+                    off_nights, week = now - min(night_cells, index), now - min(_WEEK_CELLS, index)
+                    while asked < len(came) and len(tired) <= round_tired:
+                        m = came[asked]
+                        asked += 1
+                        cover = covers[m]
+                        if cover is None:
+                            person = people[m]
+                            if person is None:
+                                continue
+                            cover = covers[m] = person.fatigue(first, last)
+                        nights_low, nights_high, worked_low, worked_high, before = cover
+                        block = bisect_right(nights_high, off_nights)  # the first night ending after
+                        if off_nights < now and block < len(nights_low) and nights_low[block] < now:
+                            tired.append(m)
+                            continue
+                        block = bisect_right(worked_low, now) - 1
+                        high = worked_high[block]
+                        covered = before[block] + (now if now < high else high) - worked_low[block]
+                        block = bisect_right(worked_low, week) - 1
+                        high = worked_high[block]
+                        covered -= before[block] + (week if week < high else high) - worked_low[block]
+                        if covered > heavy:
+                            tired.append(m)
+                    slot[7] = asked
+                    if len(tired) > round_tired:
+                        later.append(slot)
+                        continue
+                    if per_day is not None:
+                        per_day[day].append(index)
+                    ranked.append(_Ranked(
+                        index=index,
+                        available=tuple(ids[m] for m in came),
+                        fatigued=tuple(ids[m] for m in tired),
+                        cadence_distance=distance if target else None,
+                        habit_breaks=breaks,
+                        unknown=(tuple(pid for pid, bits in zip(ids, unknown, strict=True) if bits >> at & 1)
+                                 if unknown is not None else ()),
+                    ))
+                    if len(ranked) >= limit:
+                        return ranked
+                pending = later
+                if not pending:
+                    break
+            if not feasible & ~done:
+                break
         return ranked
 
     def _cadence_target(self) -> date | None:
@@ -1180,8 +1328,8 @@ class _Plan:
         ids = self.request.member_ids
         # Per member, (bit of the reason in REASONS's order, the layer's bitset).
         layers = [
-            [(1 << _REASON_OF_LAYER[layer], bits) for layer, bits in _layer_bits(mine).items()]
-            for mine in self.touching
+            [(1 << reason, bits) for reason, bits in zip(_REASON_OF_LAYER, mine, strict=True) if bits]
+            for mine in self.layers
         ]
         whole = (1 << self.cells) - 1
         # A member's status repeats from slot to slot (the same day work, the same leave);
@@ -1229,24 +1377,3 @@ def _verdict(code: int, gives_way: frozenset[str]) -> tuple[str, tuple[str, ...]
     if blocking:
         return UNAVAILABLE, blocking
     return RELEASED, tuple(REASONS[kind] for kind in touching)
-
-
-def _spread_over_days(
-    order: list[int], index: list[int], day: list[int], cells: int, limit: int, max_per_day: int | None
-) -> list[int]:
-    """Positions taken from ``order`` (best first): at most ``max_per_day`` non-overlapping
-    slots (``cells`` long, starting at grid cell ``index``) per local ``day``."""
-    if max_per_day is None:
-        return order[:limit]
-    chosen: list[int] = []
-    per_day: dict[int, list[int]] = defaultdict(list)
-    for at in order:
-        taken = per_day[day[at]]
-        begin = index[at]
-        if len(taken) >= max_per_day or any(abs(begin - other) < cells for other in taken):
-            continue
-        taken.append(begin)
-        chosen.append(at)
-        if len(chosen) >= limit:
-            break
-    return chosen

@@ -91,6 +91,7 @@ of nights and fatigue look back that far) to ``horizon_end``; older entries are 
 from __future__ import annotations
 
 import math
+import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -518,7 +519,9 @@ class _Space:
     def keeping(cls, grid: _Grid, bits: int) -> _Space:
         """The space of the grid cells set in ``bits``."""
         flags = _flags(bits, grid.cells)
-        return cls(grid, _ones(flags), list(accumulate(map("1".__eq__, flags), initial=0)))
+        # A running sum over the flags as bytes of 0 and 1 counts the kept cells.
+        rank = list(accumulate(flags.encode().translate(_DIGITS), initial=0))
+        return cls(grid, _ones(flags), rank)
 
     @property
     def size(self) -> int:
@@ -537,6 +540,9 @@ class _Space:
         return ((1 << (high - low)) - 1) << low
 
 
+_DIGITS = bytes.maketrans(b"01", b"\x00\x01")
+
+
 def _flags(bits: int, width: int) -> str:
     """An int's lowest ``width`` bits as a string of "0" and "1", bit 0 first."""
     return bin(bits)[:1:-1][:width].ljust(width, "0")
@@ -544,12 +550,13 @@ def _flags(bits: int, width: int) -> str:
 
 def _ones(flags: str) -> list[int]:
     """Where ``flags`` (as ``_flags`` writes them) holds a "1", in order."""
-    found = []
-    at = flags.find("1")
-    while at >= 0:
-        found.append(at)
-        at = flags.find("1", at + 1)
+    found: list[int] = []
+    for run in _RUN.finditer(flags):
+        found += range(*run.span())
     return found
+
+
+_RUN = re.compile("1+")
 
 
 _ONE = "1".__eq__
@@ -746,6 +753,9 @@ class _Person:
         # Rows starting ``reach`` or more before ``begin`` end before it: in each sorted part,
         # the rows that may touch [begin, end) are one run.
         split, since = self.rostered, begin - self.reach
+        if lo[0] > since and lo[split - 1] < end and (
+                split == len(lo) or (lo[split] > since and lo[-1] < end)):
+            return lo, hi, layer  # all of them: no copies
         first = bisect_right(lo, since, 0, split)
         last = bisect_left(lo, end, first, split)
         rest = bisect_right(lo, since, split)
@@ -1215,7 +1225,7 @@ class _Plan:
         # Per member, "1" at the starts where they can come; the unions the fatigue rules ask
         # are made when first needed.
         can = [_flags(bits, size) for bits in free]
-        covers: list[_Cover | None] = [None] * self.members
+        covers: list[_Cover | tuple[()] | None] = [None] * self.members  # (): no rows at all
         rules = self.rules
         night_cells = -(-rules.fatigue_after_night // CELL)
         heavy = rules.heavy_week_hours * 4  # in cells
@@ -1238,8 +1248,8 @@ class _Plan:
             if not level:
                 continue
             done |= level
-            # Per slot: the keys after fatigue, then who comes, who is tired so far, and
-            # how many of those who come have been asked about.
+            # Per slot: the keys after fatigue, the start, who comes (when first needed), who
+            # is tired so far, and how many of those who come have been asked about.
             pending = []
             for at in _ones(_flags(level, size)):
                 day, weekday, second = calendar(at)
@@ -1265,19 +1275,23 @@ class _Plan:
                     # inside the grid as in the rules.
                     now = first + index
                     off_nights, week = now - min(night_cells, index), now - min(_WEEK_CELLS, index)
-                    while asked < len(came) and len(tired) <= round_tired:
+                    count, many = len(tired), len(came)
+                    while asked < many and count <= round_tired:
                         m = came[asked]
                         asked += 1
                         cover = covers[m]
                         if cover is None:
                             person = people[m]
-                            if person is None:
+                            cover = covers[m] = person.fatigue(first, last) if person is not None else ()
+                            if not cover:
                                 continue
-                            cover = covers[m] = person.fatigue(first, last)
+                        elif not cover:
+                            continue
                         nights_low, nights_high, worked_low, worked_high, before = cover
                         block = bisect_right(nights_high, off_nights)  # the first night ending after
-                        if off_nights < now and block < len(nights_low) and nights_low[block] < now:
+                        if block < len(nights_low) and nights_low[block] < now and off_nights < now:
                             tired.append(m)
+                            count += 1
                             continue
                         block = bisect_right(worked_low, now) - 1
                         high = worked_high[block]
@@ -1287,8 +1301,9 @@ class _Plan:
                         covered -= before[block] + (week if week < high else high) - worked_low[block]
                         if covered > heavy:
                             tired.append(m)
-                    slot[7] = asked
-                    if len(tired) > round_tired:
+                            count += 1
+                    if count > round_tired:
+                        slot[7] = asked
                         later.append(slot)
                         continue
                     if per_day is not None:

@@ -29,27 +29,34 @@ How it works
    96 cells for a 16:00–18:00 window. Every bitset is that much shorter, and entries that
    touch none of those cells (most nights, evenings, weekends) drop out after two look-ups.
 4. **Bitsets.** Each person's entries are read once (``_Person``) into *epoch cells*, quarter
-   hours counted from 1970: [floor(start), ceil(end)) of every entry, sorted by start, with
-   the rest after nights as rows of their own. A grid's origin is itself a quarter hour, so a
-   grid cell is an epoch cell minus the origin's: a ``Roster`` reads everybody before it knows
-   any grid. Per request, a binary search skips the rows that end before the grid (the year
-   planner asks one roster about many short horizons), and each remaining row becomes a
-   run of bits through ``_Space.rank`` (grid cell -> cell of the space). The runs are OR-ed
-   into Python ints, bit c for cell c of the space: per member one bitset of blocking duty
-   (every kind that does not give way, and rest) and one of duty that gives way, plus one
-   for the intervisor. A slot of ``n`` cells starting at cell s is blocked when a busy cell
-   lies in s .. s+n-1, so the blocked starts are a bitset OR-ed with itself shifted right
-   (``_spread``, log2 n shifts). Free members are counted at every start at once by adding
-   the members' bitsets as binary digits (``_at_least``), so only feasible starts are ever
-   visited one by one. Reading an entry (two ``timestamp()`` calls, none when the database
-   hands over seconds, and two floor divisions) is the only per-entry work besides those two
-   look-ups; a ``Roster`` reads each entry once for all the groups planned together.
+   hours counted from 1970: [floor(start), ceil(end)) of every entry, with the rest after
+   nights as rows of their own, kept as lists of ints (a tuple per row would be tens of
+   thousands of small objects for the garbage collector). A grid's origin is itself a
+   quarter hour, so a grid cell is an epoch cell minus the origin's: a ``Roster`` reads
+   everybody before it knows any grid, and sorts each person's rows so that a binary search
+   skips those far from the grid (the year planner asks one roster about many short
+   horizons). Per request, each row becomes a run of bits through ``_Space.rank`` (grid cell
+   -> cell of the space), OR-ed into Python ints, bit c for cell c of the space: per member
+   one bitset per kind (``_layers_on``), whence one bitset of blocking duty (every kind that
+   does not give way, and rest) and one of duty that gives way, plus one for the intervisor.
+   A slot of ``n`` cells starting at cell s is blocked when a busy cell lies in s .. s+n-1,
+   so the blocked starts are a bitset OR-ed with itself shifted right (``_spread``, log2 n
+   shifts). Free members are counted at every start at once by adding the members' bitsets
+   as binary numbers, one digit per bitset (``_Tally``), so only feasible starts are ever
+   visited one by one, and who comes there is read per pattern of members (``_columns``).
+   Reading an entry (no ``timestamp()`` call: datetimes become time since the epoch, and
+   seconds from the database are divided as they are) is the only per-entry work besides
+   those look-ups; a ``Roster`` reads each entry once for all the groups planned together.
 5. **Ranking** needs the week before each feasible slot: rather than grid-wide bitsets, the
-   fatigue rules ask the union of a person's nights (or of their worked duty) how many cells
-   of [a, b) it covers, by binary search over the union's blocks (``_Cover``, built once per
-   person and kept by a ``Roster``). The ranking keys of all feasible slots are tuples
-   sorted at once; reasons for the chosen slots come from each member's bitsets per kind,
-   tested against each slot's bits (``availability_matrix`` does the same for any slots).
+   fatigue rules ask the union of a member's nights (or of their worked duty) whether, or
+   how many of, the cells of [a, b) it covers, by binary search over the union's blocks
+   (``_Cover``). These questions are the costly part, so ranking is lazy (``_Plan.ranked``):
+   one level of attendance at a time, and within it the slots in the order of the keys
+   after fatigue, offered in rounds by how many members are tired, asking member by member
+   only as far as that needs, until ``limit`` slots are taken. The result is exactly that of
+   sorting all feasible slots by all keys first. Reasons for the chosen slots come from each
+   member's bitsets per kind, tested against each slot's bits (``availability_matrix`` does
+   the same for any slots).
 
 Rules of the domain
 -------------------
@@ -649,7 +656,7 @@ _WORKED: tuple[bool, ...] = tuple(name not in ("leave", REST) for name in _LAYER
 
 
 _BUSY_FIELDS = ("person_id", "start", "end", "kind")
-_BUSY_GETTER = attrgetter(*_BUSY_FIELDS)
+_PERSON, _START, _END, _KIND = map(attrgetter, _BUSY_FIELDS)
 
 
 def _is_row_tuple(entry: object) -> bool:
@@ -804,7 +811,9 @@ def _read(
         rows: Iterable[tuple] = entries
         first = entries[0][1]
     else:
-        rows = map(_BUSY_GETTER, entries)
+        # Four attributes read at once make a tuple per entry; zip hands the same one back.
+        rows = zip(map(_PERSON, entries), map(_START, entries), map(_END, entries),
+                   map(_KIND, entries), strict=True)
         first = entries[0].start
     get, code, night, cell = found.get, _LAYER_CODE, _NIGHT, SECONDS_PER_CELL
     if isinstance(first, datetime):

@@ -1,12 +1,12 @@
 """Availability and slot suggestion: rosters in, ranked candidate slots out.
 
-Plain Python, no numpy and no Django: the caller turns model rows into the plain dataclasses
-below. A roster entry may also be a plain ``(person_id, start, end, kind)`` tuple, the order of
-``Busy``'s fields, as a database cursor returns it (unchecked: the database's constraints
-already hold what ``Busy.__post_init__`` checks), with start and end as aware datetimes or as
-POSIX seconds. Planning many groups from one roster, build a ``Roster`` once and pass it to
-every call: each request then finds its members' rows already read, sorted, and with the rest
-after nights added.
+Plain Python (the standard library only) and no Django: the caller turns model rows into the
+plain dataclasses below. A roster entry may also be a plain ``(person_id, start, end, kind)``
+tuple, the order of ``Busy``'s fields, as a database cursor returns it (unchecked: the
+database's constraints already hold what ``Busy.__post_init__`` checks), with start and end
+as aware datetimes or as POSIX seconds. Planning many groups from one roster, build a
+``Roster`` once and pass it to every call: each request then finds its members' rows already
+read, sorted, and with the rest after nights added.
 
 How it works
 ------------

@@ -351,13 +351,8 @@ def feasible_slots(
     """Every feasible slot in the horizon, by start time, with who can come."""
     plan = _Plan(request, roster, rules)
     return [
-        FeasibleSlot(
-            start=(start := plan.grid.when(i)),
-            end=start + request.duration,
-            available=frozenset(available),
-            released=frozenset(released),
-        )
-        for i, available, released in plan.feasible()
+        FeasibleSlot(start=start, end=end, available=available, released=released)
+        for start, end, available, released in plan.feasible()
     ]
 
 
@@ -1017,13 +1012,24 @@ def _closed_dates(
 class _Candidates:
     """Where slots of one length may start over a horizon, and the cells they can cover."""
 
-    __slots__ = ("space", "starts", "zone", "_calendar")
+    __slots__ = ("space", "starts", "cells", "zone", "_calendar", "_times")
 
-    def __init__(self, space: _Space, starts: int, zone: ZoneInfo) -> None:
+    def __init__(self, space: _Space, starts: int, cells: int, zone: ZoneInfo) -> None:
         self.space = space  # every grid cell some candidate slot covers
         self.starts = starts  # bit c: may a slot start at cell c of ``space``?
+        self.cells = cells  # a slot's length
         self.zone = zone
         self._calendar: dict[int, tuple[int, int, int]] = {}
+        self._times: dict[int, tuple[datetime, datetime]] = {}
+
+    def times(self, at: int) -> tuple[datetime, datetime]:
+        """Start and end (UTC) of the slot starting at cell ``at`` of ``space``, made once for
+        all the groups sharing these windows."""
+        found = self._times.get(at)
+        if found is None:
+            grid, index = self.space.grid, self.space.kept[at]
+            found = self._times[at] = (grid.when(index), grid.when(index + self.cells))
+        return found
 
     def calendar(self, at: int) -> tuple[int, int, int]:
         """The local calendar day (ordinal), weekday and second of the day of a start (a cell
@@ -1077,7 +1083,7 @@ def _candidates(
     # The starts renumbered into the space: the start flags of the kept cells, in order.
     flags = _flags(starts, grid.cells)
     kept_flags = "".join([flags[cell] for cell in space.kept])
-    return _Candidates(space, int(kept_flags[::-1] or "0", 2), ZoneInfo(tz))
+    return _Candidates(space, int(kept_flags[::-1] or "0", 2), cells, ZoneInfo(tz))
 
 
 def _window_starts(
@@ -1192,22 +1198,21 @@ class _Plan:
         tally = _Tally(free, starts)
         return giving, tally.at_least(self.rules.required_members(self.members)), free, tally
 
-    def feasible(self) -> list[tuple[int, frozenset[int], frozenset[int]]]:
-        """(start cell on the grid, available member ids, released member ids) per feasible
-        slot."""
+    def feasible(self) -> list[tuple[datetime, datetime, frozenset[int], frozenset[int]]]:
+        """(start, end, available member ids, released member ids) per feasible slot."""
         ids = self.request.member_ids
         giving, feasible, free, _tally = self._free()
         released = [bits & gives for bits, gives in zip(free, giving, strict=True)]
         positions, columns = _columns(free + released, feasible, self.space.size)
         # Who comes and who must be released, per pattern: slots share a handful of them.
         known: dict[tuple[str, ...], tuple[frozenset[int], frozenset[int]]] = {}
-        members, kept, found = len(ids), self.space.kept, []
+        members, times, found = len(ids), self.candidates.times, []
         for at, column in zip(positions, columns, strict=True):
             pair = known.get(column)
             if pair is None:
                 pair = known[column] = (frozenset(compress(ids, map(_ONE, column[:members]))),
                                         frozenset(compress(ids, map(_ONE, column[members:]))))
-            found.append((kept[at], *pair))
+            found.append((*times(at), *pair))
         return found
 
     def ranked(self, limit: int, max_per_day: int | None) -> list[_Ranked]:
@@ -1377,9 +1382,10 @@ class _Plan:
                     state, reasons = _verdict(code, gives_way)
                     status = known[(pid, code)] = MemberStatus(pid, state, reasons)
                 (unavailable if status.state == UNAVAILABLE else released).append(status)
+            start, end = self.candidates.times(self.space.cell(entry.index))
             suggestions.append(Suggestion(
-                start=self.grid.when(entry.index),
-                end=self.grid.when(entry.index + self.cells),
+                start=start,
+                end=end,
                 member_count=len(ids),
                 available=entry.available,
                 released=tuple(released),

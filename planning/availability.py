@@ -1,11 +1,12 @@
 """Availability and slot suggestion: rosters in, ranked candidate slots out.
 
-Python and numpy, no Django: the caller turns model rows into the plain dataclasses below.
-A roster entry may also be a plain ``(person_id, start, end, kind)`` tuple, the order of
-``Busy``'s fields, as a database cursor returns it (unchecked: the database's constraints
-already hold what ``Busy.__post_init__`` checks), with start and end as aware datetimes or as
-POSIX seconds. Planning many groups from one roster, build a ``Roster`` once and pass it to
-every call: each request then takes its members' rows as array slices.
+Plain Python (the standard library only) and no Django: the caller turns model rows into the
+plain dataclasses below. A roster entry may also be a plain ``(person_id, start, end, kind)``
+tuple, the order of ``Busy``'s fields, as a database cursor returns it (unchecked: the
+database's constraints already hold what ``Busy.__post_init__`` checks), with start and end
+as aware datetimes or as POSIX seconds. Planning many groups from one roster, build a
+``Roster`` once and pass it to every call: each request then finds its members' rows already
+read, sorted, and with the rest after nights added.
 
 How it works
 ------------
@@ -25,22 +26,37 @@ How it works
    both. The expansion is cached per set of windows: groups share a handful.
 3. **Only the cells that matter.** Feasibility never looks outside the candidate slots, so
    it works on those cells alone (``_Space``), renumbered without the gaps: about 8 of every
-   96 cells for a 16:00–18:00 window. Everything per cell is that much smaller, and entries
-   that touch none of those cells (most nights, evenings, weekends) drop out early.
-4. **Arrays.** The roster is read once into numpy arrays (who, which kind, start and end as
-   POSIX seconds), rest after nights is added as rows of its own, and one pass turns all of it
-   into a boolean matrix (members' blocking duty, members' give-way duty, the intervisor) ×
-   cells. A slot of ``n`` cells starting at cell s is blocked when a busy cell lies in
-   s .. s+n-1 (``_blocked_starts``); counting free members per start is a column sum, so only
-   feasible starts are ever visited one by one. Reading each entry (two ``timestamp()``
-   calls, none when the database hands over seconds) is the only per-entry Python work
-   left; a ``Roster`` does it once for all the groups planned together.
+   96 cells for a 16:00–18:00 window. Every bitset is that much shorter, and entries that
+   touch none of those cells (most nights, evenings, weekends) drop out after two look-ups.
+4. **Bitsets.** Each person's entries are read once (``_Person``) into *epoch cells*, quarter
+   hours counted from 1970: [floor(start), ceil(end)) of every entry, with the rest after
+   nights as rows of their own, kept as lists of ints (a tuple per row would be tens of
+   thousands of small objects for the garbage collector). A grid's origin is itself a
+   quarter hour, so a grid cell is an epoch cell minus the origin's: a ``Roster`` reads
+   everybody before it knows any grid, and sorts each person's rows so that a binary search
+   skips those far from the grid (the year planner asks one roster about many short
+   horizons). Per request, each row becomes a run of bits through ``_Space.rank`` (grid cell
+   -> cell of the space), OR-ed into Python ints, bit c for cell c of the space: per member
+   one bitset per kind (``_layers_on``), whence one bitset of blocking duty (every kind that
+   does not give way, and rest) and one of duty that gives way, plus one for the intervisor.
+   A slot of ``n`` cells starting at cell s is blocked when a busy cell lies in s .. s+n-1,
+   so the blocked starts are a bitset OR-ed with itself shifted right (``_spread``, log2 n
+   shifts). Free members are counted at every start at once by adding the members' bitsets
+   as binary numbers, one digit per bitset (``_Tally``), so only feasible starts are ever
+   visited one by one, and who comes there is read per pattern of members (``_columns``).
+   Reading an entry (no ``timestamp()`` call: datetimes become time since the epoch, and
+   seconds from the database are divided as they are) is the only per-entry work besides
+   those look-ups; a ``Roster`` reads each entry once for all the groups planned together.
 5. **Ranking** needs the week before each feasible slot: rather than grid-wide bitsets, the
-   fatigue rules ask the union of a member's intervals how much of [a, b) it covers, by
-   binary search (``_Cover``). The ranking keys of all feasible slots are arrays sorted with
-   one ``lexsort``; reasons for the chosen slots come from one intervals × slots overlap
-   test, built only when suggestions are explained (the grid view of
-   ``availability_matrix`` uses per-kind bitsets, Python ints, on any slots).
+   fatigue rules ask the union of a member's nights (or of their worked duty) whether, or
+   how many of, the cells of [a, b) it covers, by binary search over the union's blocks
+   (``_Cover``). These questions are the costly part, so ranking is lazy (``_Plan.ranked``):
+   one level of attendance at a time, and within it the slots in the order of the keys
+   after fatigue, offered in rounds by how many members are tired, asking member by member
+   only as far as that needs, until ``limit`` slots are taken. The result is exactly that of
+   sorting all feasible slots by all keys first. Reasons for the chosen slots come from each
+   member's bitsets per kind, tested against each slot's bits (``availability_matrix`` does
+   the same for any slots).
 
 Rules of the domain
 -------------------
@@ -82,22 +98,17 @@ of nights and fatigue look back that far) to ``horizon_end``; older entries are 
 from __future__ import annotations
 
 import math
+import re
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 from functools import lru_cache
-from itertools import compress, repeat
-from operator import attrgetter, itemgetter
+from itertools import accumulate, compress
+from operator import attrgetter, sub
 from zoneinfo import ZoneInfo
-
-import numpy as np
-import numpy.typing as npt
-
-_Ints = npt.NDArray[np.int64]
-_Floats = npt.NDArray[np.float64]
-_Flags = npt.NDArray[np.bool_]
 
 CELL = timedelta(minutes=15)
 SECONDS_PER_CELL = 900
@@ -340,13 +351,8 @@ def feasible_slots(
     """Every feasible slot in the horizon, by start time, with who can come."""
     plan = _Plan(request, roster, rules)
     return [
-        FeasibleSlot(
-            start=(start := plan.grid.when(i)),
-            end=start + request.duration,
-            available=frozenset(available),
-            released=frozenset(released),
-        )
-        for i, available, released in plan.feasible()
+        FeasibleSlot(start=start, end=end, available=available, released=released)
+        for start, end, available, released in plan.feasible()
     ]
 
 
@@ -376,9 +382,12 @@ def availability_matrix(
     slots = tuple(slots)
     grid = _Grid.covering(slots) if slots else _Grid.for_horizon(request)
     space = _Space.keeping(grid, _union(grid.mask(slot.start, slot.end) for slot in slots))
-    duty = _Duty.of(request.member_ids, roster, rules)
-    layers = _layers(duty, space, len(request.member_ids))
-    intervisor = _intervisor_bits(request, space)
+    people = _people(request.member_ids, roster, rules)
+    layers = [
+        {name: bits for name, bits in zip(_LAYERS, mine, strict=True) if bits}
+        for mine in _layers_on(people, space)
+    ]
+    intervisor = _span_bits(request.intervisor_busy, space)
     masks = [space.mask(slot.start, slot.end) for slot in slots]
     known = _known_bits(request, space)
     rows = tuple(
@@ -408,29 +417,27 @@ def rest_after_nights(
     module docstring for what makes a series); both configurable in ``rules``.
     """
     ordered = sorted((_utc(start), _utc(end)) for start, end in nights if end > start)
-    joined = [
-        index > 0 and start - ordered[index - 1][1] <= rules.series_gap
-        for index, (start, _end) in enumerate(ordered)
-    ]
-    long = _ends_long_series(np.array(joined, dtype=np.bool_), rules).tolist()
-    return [
-        (end, end + (rules.rest_after_series if ends else rules.rest_after_night))
-        for (_start, end), ends in zip(ordered, long, strict=True)
-    ]
+    return _rest_after(ordered, rules.series_gap, rules.rest_after_night, rules.rest_after_series, rules)
 
 
-def _ends_long_series(joined: _Flags, rules: Rules) -> _Flags:
-    """Per night, in order: is it the last night of a series of ``series_length`` or more?
+def _rest_after(nights, gap, after_night, after_series, rules: Rules) -> list:
+    """(end, end + rest) per night of ``nights`` (one person's, sorted), in that order.
 
-    ``joined[i]`` says night ``i`` continues the series of night ``i - 1``. Shared by
-    ``rest_after_nights`` (datetimes) and the engine (seconds) so the rule lives in one place.
+    Shared by ``rest_after_nights`` (datetimes and timedeltas) and the engine (seconds) so
+    the rule lives in one place. A night continues the series of the one before it when it
+    starts at most ``gap`` after that one ends; the last night of a series of
+    ``rules.series_length`` or more earns ``after_series``, every other ``after_night``.
     """
-    long = np.zeros(len(joined), dtype=np.bool_)
-    if len(joined):
-        first = np.flatnonzero(~joined)  # where each series starts (night 0 never joins)
-        last = np.append(first[1:], len(joined)) - 1  # ... and where it ends
-        long[last[last - first + 1 >= rules.series_length]] = True
-    return long
+    rests = []
+    length = rules.series_length
+    count = len(nights)
+    first = 0  # where the current series started
+    for at, (_start, end) in enumerate(nights):
+        last = at + 1 == count or nights[at + 1][0] - end > gap
+        rests.append((end, end + (after_series if last and at - first + 1 >= length else after_night)))
+        if last:
+            first = at + 1
+    return rests
 
 
 # --------------------------------------------------------------------------- the grid
@@ -448,16 +455,18 @@ class _Grid:
     """``cells`` quarter hours from ``origin`` (UTC, on a quarter hour).
 
     Indices come from POSIX timestamps, which count real seconds whatever the zone: the
-    arithmetic stays right across DST without thinking about it, and numpy can do it for a
-    whole roster at once (``cells_of``).
+    arithmetic stays right across DST without thinking about it. Counted from the epoch
+    rather than the origin, the same quarter hours are a person's *epoch cells*
+    (``_Person``); ``first`` is the origin's, so grid cell = epoch cell - ``first``.
     """
 
-    __slots__ = ("origin", "cells", "origin_ts")
+    __slots__ = ("origin", "cells", "origin_ts", "first")
 
     def __init__(self, origin: datetime, cells: int) -> None:
         self.origin = origin
         self.cells = cells
         self.origin_ts = origin.timestamp()
+        self.first = int(self.origin_ts // SECONDS_PER_CELL)  # exact: the origin is on a cell edge
 
     @classmethod
     def spanning(cls, start: datetime, end: datetime) -> _Grid:
@@ -481,19 +490,6 @@ class _Grid:
     def when(self, index: int) -> datetime:
         return self.origin + index * CELL
 
-    def cells_of(self, start: _Floats, end: _Floats) -> tuple[_Ints, _Ints]:
-        """``touched`` for arrays of POSIX seconds: [low, high) per interval, clipped.
-
-        floor/ceil of the quotient equal ``floor``/``ceil``: the difference of two timestamps
-        is exact, and a quotient by 900 that is not whole cannot round to a whole number.
-        """
-        low = np.floor((start - self.origin_ts) / SECONDS_PER_CELL)
-        high = np.ceil((end - self.origin_ts) / SECONDS_PER_CELL)
-        return (
-            np.clip(low, 0, self.cells).astype(np.int64),
-            np.clip(high, 0, self.cells).astype(np.int64),
-        )
-
     def touched(self, start: datetime, end: datetime) -> tuple[int, int]:
         """[low, high): the cells that [start, end) touches, clipped to the grid."""
         return max(0, self.floor(start)), min(self.cells, self.ceil(end))
@@ -508,27 +504,26 @@ class _Space:
     """The cells of a grid that can matter, renumbered 0, 1, 2, … without the gaps.
 
     Feasibility only ever looks at cells inside some candidate slot: a 16:00–18:00 window
-    keeps 8 of every 96 cells, so matrices over these cells alone are an order of magnitude
-    smaller, and roster entries that touch none of them (most nights, evenings and weekends)
-    drop out before any cell is marked. A slot's cells are consecutive on the grid and stay
-    consecutive here, which is all that ``_blocked_starts`` and slot masks need.
+    keeps 8 of every 96 cells, so bitsets over these cells alone are an order of magnitude
+    shorter, and roster entries that touch none of them (most nights, evenings and weekends)
+    drop out before any bit is set. A slot's cells are consecutive on the grid and stay
+    consecutive here, which is all that ``_spread`` and slot masks need.
     """
 
-    __slots__ = ("grid", "kept", "kept_array", "rank")
+    __slots__ = ("grid", "kept", "rank")
 
-    def __init__(self, grid: _Grid, kept: _Ints, rank: _Ints) -> None:
+    def __init__(self, grid: _Grid, kept: list[int], rank: list[int]) -> None:
         self.grid = grid
-        self.kept_array = kept  # space cell -> grid cell
-        self.kept: list[int] = kept.tolist()  # the same, for indexing one at a time
+        self.kept = kept  # space cell -> grid cell
         self.rank = rank  # grid cell c (0 ..= cells) -> how many kept cells lie before c
 
     @classmethod
     def keeping(cls, grid: _Grid, bits: int) -> _Space:
         """The space of the grid cells set in ``bits``."""
-        flags = _unpack(bits, grid.cells)
-        rank = np.zeros(grid.cells + 1, dtype=np.int64)
-        np.cumsum(flags, out=rank[1:])
-        return cls(grid, np.flatnonzero(flags), rank)
+        flags = _flags(bits, grid.cells)
+        # A running sum over the flags as bytes of 0 and 1 counts the kept cells.
+        rank = list(accumulate(flags.encode().translate(_DIGITS), initial=0))
+        return cls(grid, _ones(flags), rank)
 
     @property
     def size(self) -> int:
@@ -536,71 +531,47 @@ class _Space:
 
     def cell(self, grid_cell: int) -> int:
         """The space cell of a kept grid cell."""
-        return int(self.rank[grid_cell])
+        return self.rank[grid_cell]
 
     def mask(self, start: datetime, end: datetime) -> int:
         """Bits of every kept cell that [start, end) touches."""
         low, high = self.grid.touched(start, end)
         if high <= low:
             return 0
-        low, high = self.cell(low), self.cell(high)
+        low, high = self.rank[low], self.rank[high]
         return ((1 << (high - low)) - 1) << low
 
-    def coverage(self, rows: _Ints, start: _Floats, end: _Floats, count: int) -> _Flags:
-        """A (count, size) matrix: does any interval of row r touch kept cell c?
 
-        ``rows``, ``start`` and ``end`` (POSIX seconds) are parallel arrays, one interval each.
-        An interval touches every cell it overlaps even partly, as ``_Grid.mask`` says.
-        """
-        low, high = self.cells_of(start, end)
-        touching = high > low
-        return _covered(rows[touching], low[touching], high[touching], count, self.size)
-
-    def cells_of(self, start: _Floats, end: _Floats) -> tuple[_Ints, _Ints]:
-        """[low, high) in this space per interval (POSIX seconds); empty between kept cells."""
-        low, high = self.grid.cells_of(start, end)
-        # The number of kept cells before a grid cell turns [low, high) on the grid into
-        # [low, high) here; intervals between kept cells come out empty.
-        return self.rank[low], self.rank[high]
-
-    def bitsets(self, rows: _Ints, start: _Floats, end: _Floats, count: int) -> list[int]:
-        """``coverage`` with each row packed into an int bitset (bit c = kept cell c)."""
-        packed = np.packbits(self.coverage(rows, start, end, count), axis=1, bitorder="little")
-        raw, length = packed.tobytes(), packed.shape[1]
-        return [int.from_bytes(raw[r * length : (r + 1) * length], "little") for r in range(count)]
+_DIGITS = bytes.maketrans(b"01", b"\x00\x01")
 
 
-def _covered(rows: _Ints, low: _Ints, high: _Ints, count: int, width: int) -> _Flags:
-    """A (count, width) matrix: is cell c inside some [low, high) interval of row r?
-
-    A difference array per row (+1 where an interval starts, -1 where it ends) summed up
-    gives how many intervals cover each cell.
-    """
-    stride = width + 1  # room for the -1 of an interval ending at the last cell
-    size = count * stride
-    delta = np.bincount(rows * stride + low, minlength=size)
-    delta -= np.bincount(rows * stride + high, minlength=size)
-    # Each row's +1s and -1s cancel within the row, so one running sum over the flattened
-    # rows (faster than one per row) restarts every row at zero.
-    return (np.cumsum(delta) > 0).reshape(count, stride)[:, :width]
+def _flags(bits: int, width: int) -> str:
+    """An int's lowest ``width`` bits as a string of "0" and "1", bit 0 first."""
+    return bin(bits)[:1:-1][:width].ljust(width, "0")
 
 
-def _blocked_starts(busy: _Flags, cells: int) -> _Flags:
-    """Per row, the starts whose slot of ``cells`` cells touches a busy cell: cell s is set
-    iff any of cells s .. s+cells-1 is busy (``_spread`` on every row at once)."""
-    blocked = busy.copy()
-    covered = 1
-    while covered < cells:
-        step = min(covered, cells - covered)
-        blocked[:, :-step] |= blocked[:, step:]
-        covered += step
-    return blocked
+def _ones(flags: str) -> list[int]:
+    """Where ``flags`` (as ``_flags`` writes them) holds a "1", in order."""
+    found: list[int] = []
+    for run in _RUN.finditer(flags):
+        found += range(*run.span())
+    return found
 
 
-def _unpack(bits: int, width: int) -> _Flags:
-    """An int's lowest ``width`` bits as an array of flags, bit 0 first."""
-    raw = np.frombuffer(bits.to_bytes((width + 7) // 8, "little"), dtype=np.uint8)
-    return np.unpackbits(raw, count=width, bitorder="little").view(np.bool_)
+_RUN = re.compile("1+")
+
+
+_ONE = "1".__eq__
+
+
+def _columns(rows: Sequence[int], where: int, size: int) -> tuple[list[int], list[tuple[str, ...]]]:
+    """The positions set in ``where``, in order, and at each which of ``rows`` have it set:
+    a column of "0" and "1", one per row (the bitsets transposed by ``zip``)."""
+    flags = _flags(where, size)
+    positions = _ones(flags)
+    if not rows:
+        return positions, [()] * len(positions)
+    return positions, list(compress(zip(*[_flags(row, size) for row in rows], strict=True), map(_ONE, flags)))
 
 
 def _union(masks: Iterable[int]) -> int:
@@ -623,18 +594,64 @@ def _spread(bits: int, width: int) -> int:
     return bits
 
 
+class _Tally:
+    """For every bit position at once, how many of some bitsets have it set.
+
+    The bitsets are added as binary numbers, one bit position per column: ``digits[k]`` holds
+    bit k of every position's count (a ripple-carry adder on bitsets). ``at_least`` then
+    compares every count with a number, from the top digit down: a handful of operations on
+    whole bitsets, however many positions there are.
+    """
+
+    __slots__ = ("digits", "everywhere")
+
+    def __init__(self, rows: Iterable[int], everywhere: int) -> None:
+        self.everywhere = everywhere  # the positions counted (rows have no bits outside)
+        digits: list[int] = []
+        for row in rows:
+            carry = row
+            for k, digit in enumerate(digits):
+                digits[k], carry = digit ^ carry, digit & carry
+                if not carry:
+                    break
+            if carry:
+                digits.append(carry)
+        self.digits = digits
+
+    def at_least(self, required: int) -> int:
+        """The positions counted at least ``required`` times."""
+        digits = self.digits
+        if required <= 0:
+            return self.everywhere
+        if required.bit_length() > len(digits):
+            return 0
+        # Positions whose count so far (its top digits) is above required's, and those equal.
+        above, equal = 0, self.everywhere
+        for k in range(len(digits) - 1, -1, -1):
+            if required >> k & 1:
+                equal &= digits[k]
+            else:
+                above |= equal & digits[k]
+                equal &= ~digits[k]
+        return above | equal
+
+
 # --------------------------------------------------------------------------- per person
 
-# Layers are numbered so a whole roster fits in integer arrays: one per kind, then REST.
+# Layers are numbered so a row holds its kind as a small int: one per kind, then REST.
 _LAYERS: tuple[str, ...] = (*sorted(KINDS), REST)
 _LAYER_CODE = {name: code for code, name in enumerate(_LAYERS)}
 _NIGHT, _LEAVE, _REST = _LAYER_CODE["night"], _LAYER_CODE["leave"], _LAYER_CODE[REST]
 # Explanations list reasons in REASONS's order: each layer's place in it.
 _REASON_ORDER: tuple[str, ...] = tuple(REASONS)
-_REASON_OF_LAYER = np.array([_REASON_ORDER.index(name) for name in _LAYERS], dtype=np.int64)
+_REASON_OF_LAYER: tuple[int, ...] = tuple(_REASON_ORDER.index(name) for name in _LAYERS)
+_WEEK_CELLS = 7 * 24 * 4
+# Per layer: does it count as worked for the heavy-week rule? Every rostered kind but leave.
+_WORKED: tuple[bool, ...] = tuple(name not in ("leave", REST) for name in _LAYERS)
 
 
 _BUSY_FIELDS = ("person_id", "start", "end", "kind")
+_PERSON, _START, _END, _KIND = map(attrgetter, _BUSY_FIELDS)
 
 
 def _is_row_tuple(entry: object) -> bool:
@@ -642,102 +659,213 @@ def _is_row_tuple(entry: object) -> bool:
     return isinstance(entry, tuple) and getattr(type(entry), "_fields", _BUSY_FIELDS) == _BUSY_FIELDS
 
 
-@dataclass(frozen=True)
-class _Duty:
-    """The members' roster, rest after nights included, as parallel arrays (one row each).
+@lru_cache(maxsize=64)
+def _gives_way(kinds: frozenset[str]) -> tuple[bool, ...]:
+    """Per layer: does it give way under these rules? (REST never does.)"""
+    return tuple(name in kinds for name in _LAYERS)
 
-    Converting some 600 entries a group one at a time into grid cells used to be most of the
-    engine's time; as arrays, everything after reading the entries runs in numpy.
+
+def _cover(lo: list[int], hi: list[int], layer: list[int]) -> _Cover:
+    """The union of the nights, and of the worked duty (every kind but leave; rest is not
+    rostered), of rows sorted by ``lo``, for the fatigue rules (see ``_Cover``)."""
+    far = -(1 << 62)
+    nights_low, nights_high, worked_low, worked_high = [far], [far], [far], [far]
+    worked = _WORKED
+    for low, high, kind in zip(lo, hi, layer, strict=True):
+        if worked[kind]:
+            if low <= worked_high[-1]:  # overlaps or touches the last block: extend it
+                if high > worked_high[-1]:
+                    worked_high[-1] = high
+            else:
+                worked_low.append(low)
+                worked_high.append(high)
+            if kind == _NIGHT:
+                if low <= nights_high[-1]:
+                    if high > nights_high[-1]:
+                        nights_high[-1] = high
+                else:
+                    nights_low.append(low)
+                    nights_high.append(high)
+    before = list(accumulate(map(sub, worked_high, worked_low), initial=0))
+    return nights_low, nights_high, worked_low, worked_high, before
+
+
+# The unions of one person's nights and of their worked duty in epoch cells, for the fatigue
+# rules: (nights' lows, nights' highs, work's lows, work's highs, work covered before each
+# block). Those rules look a whole week back from each slot, where grid-wide bitsets would
+# be needed; they are only asked at the feasible starts, so each union is kept as disjoint
+# sorted blocks and asked by binary search, with no per-cell work at all. A block of no
+# length leads, far before any roster, so every point asked about has a block at or before
+# it. See ``_Plan.ranked`` for the questions.
+_Cover = tuple[list[int], list[int], list[int], list[int], list[int]]
+
+
+class _Person:
+    """One person's roster, rest after nights included, read for any grid.
+
+    Row i is [``lo[i]``, ``hi[i]``) in epoch cells, of layer ``layer[i]``: three lists of
+    ints rather than a tuple per row, because tens of thousands of small containers kept at
+    once would set off the garbage collector over the whole process. The rows as rostered
+    come first, the rest after nights from ``rostered`` on. Indexed (as a ``Roster`` keeps
+    them, to be asked many times), each of the two parts is sorted by ``lo`` for binary
+    searches, and ``reach`` is the length of the longest row, so rows starting ``reach`` or
+    more before a point end before it. Read for one request, they are left as they came.
     """
 
-    member: _Ints  # position in the request's member_ids
-    layer: _Ints  # code of the kind, or of REST, in _LAYERS
-    start: _Floats  # POSIX seconds
-    end: _Floats
+    __slots__ = ("lo", "hi", "layer", "rostered", "indexed", "reach")
 
-    @classmethod
-    def of(cls, member_ids: Sequence[int], roster: Iterable[Busy] | Roster, rules: Rules) -> _Duty:
-        if isinstance(roster, Roster):
-            return roster.duty(member_ids, rules)
-        who, layer, start, end = _columns(roster)
-        position = {pid: at for at, pid in enumerate(member_ids)}.get  # -1: not a member
-        member = np.fromiter(map(position, who.tolist(), repeat(-1)), np.int64, len(who))
-        # Other people's entries go, and so do empty ones, which overlap nothing.
-        keep = (member >= 0) & (end > start)
-        duty = cls(member[keep], layer[keep], start[keep], end[keep])
-        return duty.plus(duty.rest_after_nights(rules))
+    def __init__(self, rows: list[int], nights: list[tuple[float, float]], rules: Rules,
+                 indexed: bool = True) -> None:
+        """``rows``: low, high and layer of every entry, one after the other, as ``_read``
+        writes them; ``nights``: the nights' (start, end) in seconds, for the rest after
+        them. Both lists are the caller's to give away."""
+        lo, hi, layer = rows[0::3], rows[1::3], rows[2::3]
+        if indexed:
+            lo, hi, layer = _by_low(lo, hi, layer)
+        self.rostered = len(lo)
+        if nights:
+            # It needs every night, also those before any grid: they can start rest inside it.
+            nights.sort()
+            rests = _rest_after(nights, rules.series_gap.total_seconds(),
+                                rules.rest_after_night.total_seconds(),
+                                rules.rest_after_series.total_seconds(), rules)
+            # Sorted by the nights' ends, as the nights are: by their starts, and one ends
+            # before the next starts (else they overlap, and then they are sorted below).
+            rest_lo = [math.floor(end / SECONDS_PER_CELL) for end, _until in rests]
+            rest_hi = [math.ceil(until / SECONDS_PER_CELL) for _end, until in rests]
+            rest_layer = [_REST] * len(rests)
+            if indexed:
+                rest_lo, rest_hi, rest_layer = _by_low(rest_lo, rest_hi, rest_layer)
+            lo += rest_lo
+            hi += rest_hi
+            layer += rest_layer
+        self.indexed = indexed
+        self.reach = max(map(sub, hi, lo)) if indexed else 0
+        self.lo, self.hi, self.layer = lo, hi, layer
 
-    @classmethod
-    def empty(cls) -> _Duty:
-        none = np.zeros(0, dtype=np.int64)
-        return cls(none, none, none.astype(np.float64), none.astype(np.float64))
+    def __len__(self) -> int:
+        return len(self.lo)
 
-    def plus(self, other: _Duty) -> _Duty:
-        return _Duty(
-            np.concatenate((self.member, other.member)),
-            np.concatenate((self.layer, other.layer)),
-            np.concatenate((self.start, other.start)),
-            np.concatenate((self.end, other.end)),
-        )
+    def near(self, begin: int, end: int) -> tuple[list[int], list[int], list[int]]:
+        """(lo, hi, layer) of the rows, or of fewer as long as all that touch [begin, end)
+        are there."""
+        lo, hi, layer = self.lo, self.hi, self.layer
+        if not self.indexed:
+            return lo, hi, layer
+        # Rows starting ``reach`` or more before ``begin`` end before it: in each sorted part,
+        # the rows that may touch [begin, end) are one run.
+        split, since = self.rostered, begin - self.reach
+        if lo[0] > since and lo[split - 1] < end and (
+                split == len(lo) or (lo[split] > since and lo[-1] < end)):
+            return lo, hi, layer  # all of them: no copies
+        first = bisect_right(lo, since, 0, split)
+        last = bisect_left(lo, end, first, split)
+        rest = bisect_right(lo, since, split)
+        rest_last = bisect_left(lo, end, rest)
+        if rest == rest_last:
+            return lo[first:last], hi[first:last], layer[first:last]
+        return (lo[first:last] + lo[rest:rest_last], hi[first:last] + hi[rest:rest_last],
+                layer[first:last] + layer[rest:rest_last])
 
-    def where(self, keep: _Flags) -> _Duty:
-        return _Duty(self.member[keep], self.layer[keep], self.start[keep], self.end[keep])
-
-    def rest_after_nights(self, rules: Rules) -> _Duty:
-        """The rest owed after the nights as REST rows; the rule of ``rest_after_nights``.
-
-        It needs every night, also those before the grid: they can start rest inside it.
-        """
-        nights = self.where(self.layer == _NIGHT)
-        # By member, then in the order rest_after_nights sorts one person's nights.
-        nights = nights.where(np.lexsort((nights.end, nights.start, nights.member)))
-        joined = np.zeros(len(nights.member), dtype=np.bool_)
-        joined[1:] = (nights.member[1:] == nights.member[:-1]) & (
-            nights.start[1:] - nights.end[:-1] <= rules.series_gap.total_seconds()
-        )
-        rest = np.where(
-            _ends_long_series(joined, rules),
-            rules.rest_after_series.total_seconds(),
-            rules.rest_after_night.total_seconds(),
-        )
-        return _Duty(
-            nights.member, np.full_like(nights.layer, _REST), nights.end, nights.end + rest
-        )
+    def fatigue(self, begin: int, end: int) -> _Cover:
+        """``_cover`` of the rows as rostered (rest counts for neither rule), right for
+        questions inside [begin, end)."""
+        split = self.rostered
+        if not self.indexed:
+            return _cover(*_by_low(self.lo[:split], self.hi[:split], self.layer[:split]))
+        first = bisect_right(self.lo, begin - self.reach, 0, split)
+        last = bisect_left(self.lo, end, first, split)
+        return _cover(self.lo[first:last], self.hi[first:last], self.layer[first:last])
 
 
-def _columns(roster: Iterable[Busy]) -> tuple[_Ints, _Ints, _Floats, _Floats]:
-    """Who, layer code, start and end (POSIX seconds) of every entry, as columns.
+def _by_low(lo: list[int], hi: list[int], layer: list[int]) -> tuple[list[int], list[int], list[int]]:
+    """The rows sorted by ``lo`` (as they are, when they already are)."""
+    if lo == sorted(lo):
+        return lo, hi, layer
+    order = sorted(range(len(lo)), key=lo.__getitem__)
+    return [lo[i] for i in order], [hi[i] for i in order], [layer[i] for i in order]
+
+
+def _read(
+    roster: Iterable[Busy], wanted: Iterable[int] | None = None
+) -> dict[int, tuple[list[int], list[tuple[float, float]]]]:
+    """Rows in epoch cells and nights in seconds (``_Person``'s input) by person id, for the
+    people in ``wanted`` or for everybody.
 
     Entries are ``Busy``, objects with its attributes, or tuples in its field order as a
     database cursor returns them; start and end are aware datetimes or already POSIX seconds
-    (numbers), the cheapest form a database can hand over.
+    (numbers), the cheapest form a database can hand over. Empty entries overlap nothing and
+    are dropped. This is the engine's per-entry work, so it is written out for each form.
     """
     entries = roster if isinstance(roster, Sequence) else list(roster)
-    count = len(entries)
-    if not count:
-        empty = _Duty.empty()
-        return empty.member, empty.layer, empty.start, empty.end
+    everybody = wanted is None
+    found: dict[int, tuple[list, list]] = {} if everybody else {pid: ([], []) for pid in wanted}
+    if not entries:
+        return found
     if _is_row_tuple(entries[0]):
-        # By position, column by column: ``zip(*entries)`` would be shorter, but it makes an
-        # iterator object per row, and tens of thousands of those at once set off a full
-        # garbage collection of the whole process.
-        who, begin, until, kind = (map(itemgetter(at), entries) for at in range(4))
+        rows: Iterable[tuple] = entries
         first = entries[0][1]
     else:
-        who = map(attrgetter("person_id"), entries)
-        begin, until = map(attrgetter("start"), entries), map(attrgetter("end"), entries)
-        kind = map(attrgetter("kind"), entries)
+        # Four attributes read at once make a tuple per entry; zip hands the same one back.
+        rows = zip(map(_PERSON, entries), map(_START, entries), map(_END, entries),
+                   map(_KIND, entries), strict=True)
         first = entries[0].start
-    layer = np.fromiter(map(_LAYER_CODE.__getitem__, kind), np.int64, count)
+    get, code, night, cell = found.get, _LAYER_CODE, _NIGHT, SECONDS_PER_CELL
     if isinstance(first, datetime):
-        # Reading datetimes is the only per-entry Python work left, and the two timestamp()
-        # passes are most of it; seconds from the database skip it.
-        start = np.fromiter(map(datetime.timestamp, begin), np.float64, count)
-        end = np.fromiter(map(datetime.timestamp, until), np.float64, count)
-    else:
-        start = np.fromiter(begin, np.float64, count)
-        end = np.fromiter(until, np.float64, count)
-    return np.fromiter(who, np.int64, count), layer, start, end
+        epoch, per_day = EPOCH, 86400 // cell
+        for pid, start, end, kind in rows:
+            person = get(pid)
+            if person is None:
+                if not everybody:
+                    continue
+                person = found[pid] = ([], [])
+            # As timedeltas since the epoch: exact in any zone, and without an offset to look
+            # up for UTC datetimes (what a database hands over), cheaper than timestamp().
+            start -= epoch
+            end -= epoch
+            if end <= start:
+                continue
+            layer = code[kind]
+            seconds = end.seconds
+            # A day is 96 whole cells; a cell holds whole seconds, so the microseconds only
+            # matter to the ceiling.
+            person[0].extend((
+                start.days * per_day + start.seconds // cell,
+                end.days * per_day + (seconds // cell + 1 if end.microseconds else -(-seconds // cell)),
+                layer,
+            ))
+            if layer == night:
+                # total_seconds() of the time since the epoch is what timestamp() returns.
+                person[1].append((start.total_seconds(), end.total_seconds()))
+        return found
+    if type(first) is not float:  # ints, Decimals: read as floats
+        rows = ((pid, float(start), float(end), kind) for pid, start, end, kind in rows)
+    # floor(s / 900) is the floor of the true quotient: seconds that are not a multiple of 900
+    # lie at least a unit in their last place away from one, more than the rounding of the
+    # division can make up. So is the ceiling.
+    floor, ceil = math.floor, math.ceil
+    for pid, start, end, kind in rows:
+        person = get(pid)
+        if person is None:
+            if not everybody:
+                continue
+            person = found[pid] = ([], [])
+        if end <= start:
+            continue
+        layer = code[kind]
+        person[0].extend((floor(start / cell), ceil(end / cell), layer))
+        if layer == night:
+            person[1].append((start, end))
+    return found
+
+
+def _people(member_ids: Sequence[int], roster: Iterable[Busy] | Roster, rules: Rules) -> list[_Person | None]:
+    """The members' rosters in the order of ``member_ids`` (None: no rows at all)."""
+    if isinstance(roster, Roster):
+        return roster.duty(member_ids, rules)
+    found = _read(roster, member_ids)
+    # Read for this request only: not worth an index for binary searches (``_Person.near``).
+    return [_Person(*found[pid], rules, indexed=False) if found[pid][0] else None for pid in member_ids]
 
 
 class Roster:
@@ -745,164 +873,92 @@ class Roster:
 
     Planning all groups of a programme reads one roster for everybody; reading it per group
     would read every entry again for every group it is passed to. Built once (rest after
-    nights included, for ``rules``), it hands each request its members' rows as array slices.
+    nights included, for ``rules``), it hands each request its members' rows as they are.
     Accepts what ``suggest_slots`` accepts; other people's entries are simply never asked for.
     """
 
-    __slots__ = ("rules", "_duty", "_bounds")
+    __slots__ = ("rules", "_people")
 
     def __init__(self, entries: Iterable[Busy], rules: Rules = DEFAULT_RULES) -> None:
-        person, layer, start, end = _columns(entries)
-        keep = end > start  # empty entries overlap nothing
-        duty = _Duty(person[keep], layer[keep], start[keep], end[keep])
-        duty = duty.plus(duty.rest_after_nights(rules))  # per person: ``member`` holds ids here
         self.rules = rules
-        self._duty = duty.where(np.argsort(duty.member, kind="stable"))
-        # Sorted by person: each person's rows are one run, from ``first`` to the next run.
-        person = self._duty.member
-        first = np.flatnonzero(np.diff(person, prepend=person[0] - 1)) if len(person) else person
-        last = np.append(first[1:], len(person))[: len(first)]
-        self._bounds: dict[int, tuple[int, int]] = dict(
-            zip(person[first].tolist(), zip(first.tolist(), last.tolist(), strict=True), strict=True)
-        )
+        self._people = {pid: _Person(rows, nights, rules) for pid, (rows, nights) in _read(entries).items()}
 
     def __len__(self) -> int:
         """Rows held, rest periods included."""
-        return len(self._duty.member)
+        return sum(map(len, self._people.values()))
 
-    def duty(self, member_ids: Sequence[int], rules: Rules) -> _Duty:
-        """The members' rows, ``member`` renumbered to positions in ``member_ids``."""
+    def duty(self, member_ids: Sequence[int], rules: Rules) -> list[_Person | None]:
+        """The members' rows, in the order of ``member_ids`` (None: none at all)."""
         if rules != self.rules:
             raise ValueError("this roster was prepared for other rules (rest periods differ)")
-        pieces = [(at, *self._bounds[pid]) for at, pid in enumerate(member_ids) if pid in self._bounds]
-        if not pieces:
-            return _Duty.empty()
-        position, low, high = (np.array(column, dtype=np.int64) for column in zip(*pieces, strict=True))
-        lengths = high - low
-        # Consecutive index runs low..high-1 per member, without a Python loop over rows.
-        offsets = np.repeat(low - np.cumsum(lengths) + lengths, lengths)
-        index = np.arange(int(lengths.sum()), dtype=np.int64) + offsets
-        rows = self._duty
-        return _Duty(np.repeat(position, lengths), rows.layer[index], rows.start[index], rows.end[index])
+        return list(map(self._people.get, member_ids))
 
 
-def _busy(duty: _Duty, request: GroupRequest, space: _Space, rules: Rules) -> _Flags:
-    """All that feasibility needs, as one matrix over ``space`` (one numpy pass, not three).
+def _layers_on(people: Sequence[_Person | None], space: _Space) -> list[list[int]]:
+    """Per person, a bitset on ``space`` per layer (index: the layer's code) of the cells
+    their rows touch: what feasibility and the reasons are made of."""
+    grid = space.grid
+    first, last, rank = grid.first, grid.first + grid.cells, space.rank
+    size = rank[-1]
+    found = []
+    for person in people:
+        layers = [0] * len(_LAYERS)
+        found.append(layers)
+        if person is None:
+            continue
+        for low, high, layer in zip(*person.near(first, last), strict=True):
+            if high <= first or low >= last:
+                continue
+            # Clipped to the grid, then counted in kept cells: empty between kept cells.
+            low = rank[low - first] if low > first else 0
+            high = rank[high - first] if high < last else size
+            if high > low:
+                layers[layer] |= ((1 << (high - low)) - 1) << low
+    return found
 
-    Rows 0 .. m-1: each member's blocking duty (every kind that does not give way, and rest);
-    rows m .. 2m-1: each member's duty that gives way; row 2m: the intervisor's busy time.
-    """
-    members = len(request.member_ids)
-    gives_way = np.array([name in rules.give_way_kinds for name in _LAYERS], dtype=np.int64)
-    intervisor = request.intervisor_busy
-    rows = np.concatenate(
-        (duty.member + members * gives_way[duty.layer], np.full(len(intervisor), 2 * members))
+
+def _duty_bits(layers: list[int], gives_way: tuple[bool, ...]) -> tuple[int, int]:
+    """One person's (blocking, give-way) bitsets from their layers."""
+    blocking = giving = 0
+    for bits, gives in zip(layers, gives_way, strict=True):
+        if gives:
+            giving |= bits
+        else:
+            blocking |= bits
+    return blocking, giving
+
+
+def _epoch_cells(start: datetime, end: datetime) -> tuple[int, int]:
+    """[floor, ceiling) of [start, end) in epoch cells, as ``_read`` counts them."""
+    start -= EPOCH
+    end -= EPOCH
+    seconds = end.seconds
+    return (
+        start.days * 96 + start.seconds // SECONDS_PER_CELL,
+        end.days * 96 + (seconds // SECONDS_PER_CELL + 1 if end.microseconds
+                         else -(-seconds // SECONDS_PER_CELL)),
     )
-    start = np.concatenate((duty.start, [begin.timestamp() for begin, _ in intervisor]))
-    end = np.concatenate((duty.end, [until.timestamp() for _, until in intervisor]))
-    return space.coverage(rows, start, end, 2 * members + 1)
 
 
-def _layers(duty: _Duty, space: _Space, members: int) -> list[dict[str, int]]:
-    """Per member: kind (or REST) -> bitset on ``space``, for the reasons."""
-    bits = space.bitsets(
-        len(_LAYERS) * duty.member + duty.layer, duty.start, duty.end, len(_LAYERS) * members
-    )
-    width = len(_LAYERS)
-    return [
-        {name: layer for name, layer in zip(_LAYERS, bits[at : at + width], strict=True) if layer}
-        for at in range(0, len(bits), width)
-    ]
-
-
-class _Cover:
-    """The union of members' intervals on the grid, asked "how many cells of [a, b) does it
-    cover?" with a binary search, for the fatigue rules.
-
-    Those rules look a whole week back from each slot, so grid-wide bitsets would be needed;
-    they are only asked at the (few) feasible starts, and this needs no per-cell work at all.
-    Member m's cells are numbered from ``m * stride``, so all members share one sorted line.
-    """
-
-    def __init__(self, duty: _Duty, grid: _Grid) -> None:
-        self.stride = grid.cells + 1
-        low, high = grid.cells_of(duty.start, duty.end)
-        low, high = low + duty.member * self.stride, high + duty.member * self.stride
-        order = np.argsort(low, kind="stable")
-        low, high = low[order], high[order]
-        reach = np.maximum.accumulate(high) if len(high) else high
-        # A block of the union starts at an interval beginning past all before it; the reach
-        # at its last interval is where it ends. A zero-length block at -1 leads, so every
-        # point has a block at or before it.
-        first = np.ones(len(low), dtype=np.bool_)
-        first[1:] = low[1:] > reach[:-1]
-        starts = np.flatnonzero(first)
-        last = np.append(starts[1:] - 1, len(low) - 1) if len(low) else starts
-        self.low = np.concatenate(([-1], low[starts]))
-        self.high = np.concatenate(([-1], reach[last]))
-        self.before = np.concatenate(([0], np.cumsum(self.high - self.low)))  # covered before block
-
-    def count(self, member: _Ints, low: _Ints, high: _Ints) -> _Ints:
-        """Cells of [low, high) that ``member``'s intervals cover (arrays broadcast)."""
-        base = member * self.stride
-        return self._covered_before(base + high) - self._covered_before(base + low)
-
-    def _covered_before(self, point: _Ints) -> _Ints:
-        block = np.searchsorted(self.low, point, side="right") - 1
-        inside = np.clip(point - self.low[block], 0, self.high[block] - self.low[block])
-        return self.before[block] + inside
-
-
-def _fatigued(duty: _Duty, grid: _Grid, rules: Rules, members: int, starts: _Ints) -> _Flags:
-    """Per member and start cell (members × starts): just off nights, or in a heavy week
-    before it?"""
-    nights = duty.layer == _NIGHT
-    # Worked is every rostered kind except leave (rest is not rostered).
-    worked = (duty.layer != _LEAVE) & (duty.layer != _REST)
-    # One union for both questions: row 2m holds member m's nights, row 2m + 1 the work.
-    row = np.concatenate((2 * duty.member[nights], 2 * duty.member[worked] + 1))
-    cover = _Cover(
-        _Duty(
-            row,
-            np.zeros_like(row),
-            np.concatenate((duty.start[nights], duty.start[worked])),
-            np.concatenate((duty.end[nights], duty.end[worked])),
-        ),
-        grid,
-    )
-    night_cells = -(-rules.fatigue_after_night // CELL)
-    member = np.arange(members)[None, :, None]  # question × member × start, by broadcasting
-    since = np.stack((starts - night_cells, starts - 7 * 24 * 4))[:, None, :]
-    covered = cover.count(2 * member + np.array([0, 1])[:, None, None], np.maximum(since, 0), starts)
-    off_nights = covered[0] > 0
-    heavy = covered[1] / 4 > rules.heavy_week_hours
-    return off_nights | heavy
-
-
-def _intervisor_bits(request: GroupRequest, space: _Space) -> int:
-    busy = request.intervisor_busy
-    start = np.array([begin.timestamp() for begin, _ in busy], dtype=np.float64)
-    end = np.array([until.timestamp() for _, until in busy], dtype=np.float64)
-    return space.bitsets(np.zeros(len(busy), dtype=np.int64), start, end, 1)[0]
+def _span_bits(spans: Iterable[tuple[datetime, datetime]], space: _Space) -> int:
+    """The cells of ``space`` that some of ``spans`` touches (``_Space.mask`` for many)."""
+    grid = space.grid
+    first, last, rank = grid.first, grid.first + grid.cells, space.rank
+    bits = 0
+    for start, end in spans:
+        low, high = _epoch_cells(start, end)
+        low = rank[min(low - first, grid.cells)] if low > first else 0
+        high = rank[max(high - first, 0)] if high < last else rank[-1]
+        if high > low:
+            bits |= ((1 << (high - low)) - 1) << low
+    return bits
 
 
 def _known_bits(request: GroupRequest, space: _Space) -> list[int | None]:
     """Per member, the bitset of cells their roster covers (None: all of them)."""
     if request.member_known is None:
         return [None] * len(request.member_ids)
-    rows, start, end = _known_columns(request.member_known)
-    return list(space.bitsets(rows, start, end, len(request.member_ids)))
-
-
-def _known_columns(
-    known: tuple[tuple[tuple[datetime, datetime], ...], ...],
-) -> tuple[_Ints, _Floats, _Floats]:
-    """The covered spans as parallel arrays: member row, start and end in POSIX seconds."""
-    rows = [at for at, spans in enumerate(known) for _ in spans]
-    start = [begin.timestamp() for spans in known for begin, _ in spans]
-    end = [until.timestamp() for spans in known for _, until in spans]
-    return (np.array(rows, dtype=np.int64), np.array(start, dtype=np.float64),
-            np.array(end, dtype=np.float64))
+    return [_span_bits(spans, space) for spans in request.member_known]
 
 
 def _status(pid: int, layers: dict[str, int], mask: int, rules: Rules,
@@ -956,33 +1012,39 @@ def _closed_dates(
 class _Candidates:
     """Where slots of one length may start over a horizon, and the cells they can cover."""
 
-    __slots__ = ("space", "starts", "zone", "_calendar")
+    __slots__ = ("space", "starts", "cells", "zone", "_calendar", "_times")
 
-    def __init__(self, space: _Space, starts: _Flags, zone: ZoneInfo) -> None:
+    def __init__(self, space: _Space, starts: int, cells: int, zone: ZoneInfo) -> None:
         self.space = space  # every grid cell some candidate slot covers
-        self.starts = starts  # per cell of ``space``: may a slot start here?
+        self.starts = starts  # bit c: may a slot start at cell c of ``space``?
+        self.cells = cells  # a slot's length
         self.zone = zone
-        self._calendar: tuple[_Ints, _Ints, _Ints] | None = None
+        self._calendar: dict[int, tuple[int, int, int]] = {}
+        self._times: dict[int, tuple[datetime, datetime]] = {}
 
-    @property
-    def calendar(self) -> tuple[_Ints, _Ints, _Ints]:
-        """Per cell of ``space``, for starts only (0 elsewhere): the local calendar day
-        (ordinal), weekday and second of the day.
+    def times(self, at: int) -> tuple[datetime, datetime]:
+        """Start and end (UTC) of the slot starting at cell ``at`` of ``space``, made once for
+        all the groups sharing these windows."""
+        found = self._times.get(at)
+        if found is None:
+            grid, index = self.space.grid, self.space.kept[at]
+            found = self._times[at] = (grid.when(index), grid.when(index + self.cells))
+        return found
+
+    def calendar(self, at: int) -> tuple[int, int, int]:
+        """The local calendar day (ordinal), weekday and second of the day of a start (a cell
+        of ``space``).
 
         Ranking reads them for every feasible start of every group sharing these windows:
-        converting each start to local time once, on first use, is enough.
+        converting each start to local time once, on first use, is enough. (Every group
+        computes the same values, so a race between two threads is harmless.)
         """
-        if self._calendar is None:
-            day, weekday, second = (np.zeros(self.space.size, dtype=np.int64) for _ in range(3))
-            grid, kept = self.space.grid, self.space.kept
-            for at in np.flatnonzero(self.starts).tolist():
-                local = grid.when(kept[at]).astimezone(self.zone)
-                day[at], weekday[at] = local.toordinal(), local.weekday()
-                second[at] = local.hour * 3600 + local.minute * 60 + local.second
-            for array in (day, weekday, second):
-                array.setflags(write=False)  # shared through the cache
-            self._calendar = (day, weekday, second)
-        return self._calendar
+        found = self._calendar.get(at)
+        if found is None:
+            local = self.space.grid.when(self.space.kept[at]).astimezone(self.zone)
+            second = local.hour * 3600 + local.minute * 60 + local.second
+            found = self._calendar[at] = (local.toordinal(), local.weekday(), second)
+        return found
 
 
 def _candidates_for(request: GroupRequest, rules: Rules, cells: int) -> _Candidates:
@@ -1018,9 +1080,10 @@ def _candidates(
     # Cell c is covered iff a slot starts in c-cells+1 .. c: shift the starts up by
     # cells-1, then _spread marks every cell with a shifted start in c .. c+cells-1.
     space = _Space.keeping(grid, _spread(starts << (cells - 1), cells) if starts else 0)
-    flags = _unpack(starts, grid.cells)[space.kept]
-    flags.setflags(write=False)  # shared through the cache
-    return _Candidates(space, flags, ZoneInfo(tz))
+    # The starts renumbered into the space: the start flags of the kept cells, in order.
+    flags = _flags(starts, grid.cells)
+    kept_flags = "".join([flags[cell] for cell in space.kept])
+    return _Candidates(space, int(kept_flags[::-1] or "0", 2), cells, ZoneInfo(tz))
 
 
 def _window_starts(
@@ -1072,7 +1135,8 @@ class _Ranked:
 
 
 class _Plan:
-    """One request's grid and busy matrix, shared by feasibility, ranking and explanations.
+    """One request's grid and members' bitsets, shared by feasibility, ranking and
+    explanations.
 
     Feasibility and explanations work on the candidate cells only (``_Space``); the fatigue
     rules look at whole days before a slot and ask ``_Cover``, only when ranking.
@@ -1088,13 +1152,17 @@ class _Plan:
         self.grid = self.space.grid
         self.starts = candidates.starts
         self.members = len(request.member_ids)
-        self.duty = _Duty.of(request.member_ids, roster, rules)
-        self.busy = _busy(self.duty, request, self.space, rules)
-        self.unknown: _Flags | None = None
+        self.people = _people(request.member_ids, roster, rules)
+        self.layers = _layers_on(self.people, self.space)
+        gives_way = _gives_way(rules.give_way_kinds)
+        # Per member: duty that blocks (rest included) and duty that gives way, as bitsets.
+        self.duty = [_duty_bits(mine, gives_way) for mine in self.layers]
+        self.intervisor = _span_bits(request.intervisor_busy, self.space)
+        self.unknown: list[int] | None = None
 
-    def _unknown(self, blocked: _Flags) -> _Flags | None:
-        """Per member and start: the slot leaves the spans their roster covers and no duty of
-        theirs touches it (members × cells), or None when every roster is complete."""
+    def _unknown(self, blocked: list[int], giving: list[int]) -> list[int] | None:
+        """Per member, the starts where the slot leaves the spans their roster covers and no
+        duty of theirs touches it, or None when every roster is complete."""
         known = self.request.member_known
         if known is None:
             return None
@@ -1104,88 +1172,173 @@ class _Plan:
                   if not any(start <= begin and finish <= end for start, end in spans)]
         if not partly:
             return None
-        members, rows = self.members, np.array(partly, dtype=np.int64)
-        spans, start, end = _known_columns(tuple(known[at] for at in partly))
-        uncovered = ~self.space.coverage(spans, start, end, len(partly))
-        unknown = np.zeros((members, self.space.size), dtype=np.bool_)
-        unknown[rows] = (_blocked_starts(uncovered, self.cells)
-                         & ~blocked[rows] & ~blocked[rows + members])
+        everywhere = (1 << self.space.size) - 1
+        unknown = [0] * self.members
+        for at in partly:
+            covered = _span_bits(known[at], self.space)
+            unknown[at] = _spread(everywhere & ~covered, self.cells) & ~blocked[at] & ~giving[at]
         return unknown
 
-    def _free(self) -> tuple[_Flags, _Ints, _Flags]:
-        """Blocked starts per row of ``busy``, the feasible starts (cells of ``space``), and
-        who is free at each of them (members × feasible starts).
+    def _free(self) -> tuple[list[int], int, list[int], _Tally]:
+        """The starts each member's give-way duty touches, the feasible starts, who is free
+        where (per member), and how many are free where: bitsets of starts on ``space``.
 
-        Every member is checked at every candidate start at once, as boolean matrices
-        (members × cells); what follows only looks at the (usually few) feasible starts. A
-        member whose roster does not cover a start is not free there (``_unknown``).
+        Every member is checked at every candidate start at once, one bitset each; what
+        follows only looks at the (usually few) feasible starts. A member whose roster does
+        not cover a start is not free there (``_unknown``).
         """
-        members = self.members
-        blocked = _blocked_starts(self.busy, self.cells)
-        starts = self.starts & ~blocked[2 * members]  # the intervisor is free
-        free = starts & ~blocked[:members]
-        self.unknown = self._unknown(blocked)
+        cells = self.cells
+        blocked = [_spread(blocking, cells) for blocking, _ in self.duty]
+        giving = [_spread(gives, cells) for _, gives in self.duty]
+        starts = self.starts & ~_spread(self.intervisor, cells)  # the intervisor is free
+        free = [starts & ~bits for bits in blocked]
+        self.unknown = self._unknown(blocked, giving)
         if self.unknown is not None:
-            free &= ~self.unknown
-        enough = free.sum(axis=0) >= self.rules.required_members(members)
-        feasible = np.flatnonzero(starts & enough)
-        return blocked, feasible, free[:, feasible]
+            free = [bits & ~unknown for bits, unknown in zip(free, self.unknown, strict=True)]
+        tally = _Tally(free, starts)
+        return giving, tally.at_least(self.rules.required_members(self.members)), free, tally
 
-    def feasible(self) -> list[tuple[int, list[int], list[int]]]:
-        """(start cell on the grid, available member ids, released member ids) per feasible
-        slot."""
-        members, ids = self.members, self.request.member_ids
-        blocked, feasible, free = self._free()
-        available = [list(compress(ids, column)) for column in free.T.tolist()]
-        released_cells = free & blocked[members : 2 * members, feasible]
-        released = [list(compress(ids, column)) for column in released_cells.T.tolist()]
-        kept = self.space.kept
-        return [
-            (kept[i], came, freed)
-            for i, came, freed in zip(feasible.tolist(), available, released, strict=True)
-        ]
+    def feasible(self) -> list[tuple[datetime, datetime, frozenset[int], frozenset[int]]]:
+        """(start, end, available member ids, released member ids) per feasible slot."""
+        ids = self.request.member_ids
+        giving, feasible, free, _tally = self._free()
+        released = [bits & gives for bits, gives in zip(free, giving, strict=True)]
+        positions, columns = _columns(free + released, feasible, self.space.size)
+        # Who comes and who must be released, per pattern: slots share a handful of them.
+        known: dict[tuple[str, ...], tuple[frozenset[int], frozenset[int]]] = {}
+        members, times, found = len(ids), self.candidates.times, []
+        for at, column in zip(positions, columns, strict=True):
+            pair = known.get(column)
+            if pair is None:
+                pair = known[column] = (frozenset(compress(ids, map(_ONE, column[:members]))),
+                                        frozenset(compress(ids, map(_ONE, column[members:]))))
+            found.append((*times(at), *pair))
+        return found
 
     def ranked(self, limit: int, max_per_day: int | None) -> list[_Ranked]:
         """The best ``limit`` feasible slots, ranked as the module docstring says and spread
-        over days by ``_spread_over_days``.
+        over days: at most ``max_per_day`` per local day that do not overlap (None: any).
 
-        The keys are computed for all feasible slots at once and sorted with ``lexsort``;
-        who comes and who is tired is only gathered for the slots taken.
+        The ranking is worked out lazily, only as far as ``limit`` slots need, because the
+        fatigue rules (two binary searches per member and slot) are its costly part.
+        Attendance comes first, so the slots are ranked one level of attendance at a time,
+        the fullest first. Within a level, fatigue comes next and the other keys after it:
+        the slots are visited in the order of those other keys, in rounds. Round k offers
+        the slots with exactly k members tired, in that order, and leaves those with more
+        for later rounds; nothing ranks between them. Who is tired is asked one member at a
+        time and only until a slot has more than k, so a slot that is never offered is
+        never fully looked at. A slot the spreading refuses is dropped for good: it only
+        ever takes more slots.
         """
-        _blocked, feasible, free = self._free()
-        if not len(feasible) or limit <= 0:
+        _giving, feasible, free, tally = self._free()
+        if not feasible or limit <= 0:
             return []
-        index = self.space.kept_array[feasible]
-        tired = free & _fatigued(self.duty, self.grid, self.rules, self.members, index)
-        attending, fatigued = free.sum(axis=0), tired.sum(axis=0)
-        calendar_day, weekday, second = self.candidates.calendar
-        day = calendar_day[feasible]
+        size, kept, people = self.space.size, self.space.kept, self.people
+        first = self.grid.first
+        last = first + self.grid.cells
+        # Per member, "1" at the starts where they can come; the unions the fatigue rules ask
+        # are made when first needed.
+        can = [_flags(bits, size) for bits in free]
+        covers: list[_Cover | tuple[()] | None] = [None] * self.members  # (): no rows at all
+        rules = self.rules
+        night_cells = -(-rules.fatigue_after_night // CELL)
+        heavy = rules.heavy_week_hours * 4  # in cells
         target = self._cadence_target()
-        distance = np.abs(day - target.toordinal()) if target else np.zeros_like(day)
-        breaks = np.zeros_like(day)
+        target_day = target.toordinal() if target else 0
         usual_day, usual_start = self.request.usual_weekday, self.request.usual_start
-        if usual_day is not None:
-            breaks += weekday[feasible] != usual_day
         if usual_start is not None:
             usual = usual_start.hour * 3600 + usual_start.minute * 60 + usual_start.second
             # A usual start with microseconds is never kept: slots start on whole quarters.
-            breaks += (second[feasible] != usual) | bool(usual_start.microsecond)
-        # lexsort sorts by its last key first: attendance, fatigue, cadence, habit, start.
-        order = np.lexsort((index, breaks, distance, fatigued, -attending))
-        taken = _spread_over_days(order, index, day, self.cells, limit, max_per_day)
-        ids = self.request.member_ids
-        unknown = self.unknown[:, feasible] if self.unknown is not None else None
-        return [
-            _Ranked(
-                index=int(index[at]),
-                available=tuple(compress(ids, free[:, at].tolist())),
-                fatigued=tuple(compress(ids, tired[:, at].tolist())),
-                cadence_distance=int(distance[at]) if target else None,
-                habit_breaks=int(breaks[at]),
-                unknown=tuple(compress(ids, unknown[:, at].tolist())) if unknown is not None else (),
-            )
-            for at in taken
-        ]
+            never = bool(usual_start.microsecond)
+        calendar = self.candidates.calendar
+        ids, unknown = self.request.member_ids, self.unknown
+        # Spreading: the starts taken per local day (None: no spreading).
+        per_day: defaultdict[int, list[int]] | None = defaultdict(list) if max_per_day is not None else None
+        cells = self.cells
+        ranked: list[_Ranked] = []
+        done = 0  # the starts of the levels ranked
+        for attending in range(self.members, -1, -1):
+            level = feasible & tally.at_least(attending) & ~done
+            if not level:
+                continue
+            done |= level
+            # Per slot: the keys after fatigue, the start, who comes (when first needed), who
+            # is tired so far, and how many of those who come have been asked about.
+            pending = []
+            for at in _ones(_flags(level, size)):
+                day, weekday, second = calendar(at)
+                distance = abs(day - target_day) if target else 0
+                breaks = 0
+                if usual_day is not None:
+                    breaks += weekday != usual_day
+                if usual_start is not None:
+                    breaks += second != usual or never
+                pending.append([distance, breaks, kept[at], day, at, None, [], 0])
+            pending.sort()
+            for round_tired in range(attending + 1):
+                later = []
+                for slot in pending:
+                    distance, breaks, index, day, at, came, tired, asked = slot
+                    if per_day is not None and (taken := per_day.get(day)) is not None and (
+                            len(taken) >= max_per_day or any(abs(index - other) < cells for other in taken)):
+                        continue  # the spreading refuses it, and always will
+                    if came is None:
+                        came = slot[5] = [m for m, here in enumerate(can) if here[at] == "1"]
+                    # Just off nights: a night cell in [off_nights, now); in a heavy week: more
+                    # than ``heavy`` worked cells in [week, now). In epoch cells, and
+                    # inside the grid as in the rules.
+                    now = first + index
+                    off_nights, week = now - min(night_cells, index), now - min(_WEEK_CELLS, index)
+                    count, many = len(tired), len(came)
+                    while asked < many and count <= round_tired:
+                        m = came[asked]
+                        asked += 1
+                        cover = covers[m]
+                        if cover is None:
+                            person = people[m]
+                            cover = covers[m] = person.fatigue(first, last) if person is not None else ()
+                            if not cover:
+                                continue
+                        elif not cover:
+                            continue
+                        nights_low, nights_high, worked_low, worked_high, before = cover
+                        block = bisect_right(nights_high, off_nights)  # the first night ending after
+                        if block < len(nights_low) and nights_low[block] < now and off_nights < now:
+                            tired.append(m)
+                            count += 1
+                            continue
+                        block = bisect_right(worked_low, now) - 1
+                        high = worked_high[block]
+                        covered = before[block] + (now if now < high else high) - worked_low[block]
+                        block = bisect_right(worked_low, week) - 1
+                        high = worked_high[block]
+                        covered -= before[block] + (week if week < high else high) - worked_low[block]
+                        if covered > heavy:
+                            tired.append(m)
+                            count += 1
+                    if count > round_tired:
+                        slot[7] = asked
+                        later.append(slot)
+                        continue
+                    if per_day is not None:
+                        per_day[day].append(index)
+                    ranked.append(_Ranked(
+                        index=index,
+                        available=tuple(ids[m] for m in came),
+                        fatigued=tuple(ids[m] for m in tired),
+                        cadence_distance=distance if target else None,
+                        habit_breaks=breaks,
+                        unknown=(tuple(pid for pid, bits in zip(ids, unknown, strict=True) if bits >> at & 1)
+                                 if unknown is not None else ()),
+                    ))
+                    if len(ranked) >= limit:
+                        return ranked
+                pending = later
+                if not pending:
+                    break
+            if not feasible & ~done:
+                break
+        return ranked
 
     def _cadence_target(self) -> date | None:
         last, weeks = self.request.last_session_start, self.request.cadence_weeks
@@ -1196,40 +1349,43 @@ class _Plan:
     def explain(self, chosen: Sequence[_Ranked]) -> list[Suggestion]:
         """The chosen slots as suggestions, with who must be released and who cannot come.
 
-        Which duty touches which slot is found for all chosen slots at once, intervals ×
-        slots, then gathered per member and kind (in the order of ``REASONS``).
+        Each member's duty per kind is a bitset on the space; the kinds whose bits meet a
+        slot's are gathered per member (in the order of ``REASONS``).
         """
         if not chosen:
             return []
-        ids, duty, count = self.request.member_ids, self.duty, len(chosen)
-        low, high = self.space.cells_of(duty.start, duty.end)
-        at = np.array([self.space.cell(entry.index) for entry in chosen], dtype=np.int64)
-        hits = (low[:, None] < at + self.cells) & (high[:, None] > at) & (high > low)[:, None]
-        interval, slot = np.nonzero(hits)
-        # Per slot and member, the kinds that touch it as one number: bit k for _REASON_ORDER[k].
-        kinds = np.zeros(count * self.members, dtype=np.int64)
-        np.bitwise_or.at(
-            kinds, slot * self.members + duty.member[interval], 1 << _REASON_OF_LAYER[duty.layer[interval]]
-        )
-        statuses: list[tuple[list[MemberStatus], list[MemberStatus]]] = [([], []) for _ in chosen]
+        ids = self.request.member_ids
+        # Per member, (bit of the reason in REASONS's order, the layer's bitset).
+        layers = [
+            [(1 << reason, bits) for reason, bits in zip(_REASON_OF_LAYER, mine, strict=True) if bits]
+            for mine in self.layers
+        ]
+        whole = (1 << self.cells) - 1
         # A member's status repeats from slot to slot (the same day work, the same leave);
         # statuses are immutable, so equal ones are built once and shared.
         known: dict[tuple[int, int], MemberStatus] = {}
         gives_way = self.rules.give_way_kinds
-        hit = np.flatnonzero(kinds)  # slot-major, members in order within a slot
-        for place, code in zip(hit.tolist(), kinds[hit].tolist(), strict=True):
-            pid = ids[place % self.members]
-            status = known.get((pid, code))
-            if status is None:
-                state, reasons = _verdict(code, gives_way)
-                status = known[(pid, code)] = MemberStatus(pid, state, reasons)
-            released, unavailable = statuses[place // self.members]
-            (unavailable if status.state == UNAVAILABLE else released).append(status)
         suggestions = []
-        for entry, (released, unavailable) in zip(chosen, statuses, strict=True):
+        for entry in chosen:
+            mask = whole << self.space.cell(entry.index)
+            released: list[MemberStatus] = []
+            unavailable: list[MemberStatus] = []
+            for pid, mine in zip(ids, layers, strict=True):
+                code = 0  # the kinds that touch the slot as one number: bit k for _REASON_ORDER[k]
+                for reason, bits in mine:
+                    if bits & mask:
+                        code |= reason
+                if not code:
+                    continue
+                status = known.get((pid, code))
+                if status is None:
+                    state, reasons = _verdict(code, gives_way)
+                    status = known[(pid, code)] = MemberStatus(pid, state, reasons)
+                (unavailable if status.state == UNAVAILABLE else released).append(status)
+            start, end = self.candidates.times(self.space.cell(entry.index))
             suggestions.append(Suggestion(
-                start=self.grid.when(entry.index),
-                end=self.grid.when(entry.index + self.cells),
+                start=start,
+                end=end,
                 member_count=len(ids),
                 available=entry.available,
                 released=tuple(released),
@@ -1251,25 +1407,3 @@ def _verdict(code: int, gives_way: frozenset[str]) -> tuple[str, tuple[str, ...]
     if blocking:
         return UNAVAILABLE, blocking
     return RELEASED, tuple(REASONS[kind] for kind in touching)
-
-
-def _spread_over_days(
-    order: _Ints, index: _Ints, day: _Ints, cells: int, limit: int, max_per_day: int | None
-) -> list[int]:
-    """Positions taken from ``order`` (best first): at most ``max_per_day`` non-overlapping
-    slots (``cells`` long, starting at grid cell ``index``) per local ``day``."""
-    if max_per_day is None:
-        return order[:limit].tolist()
-    chosen: list[int] = []
-    per_day: dict[int, list[int]] = defaultdict(list)
-    starts, days = index.tolist(), day.tolist()
-    for at in order.tolist():
-        taken = per_day[days[at]]
-        begin = starts[at]
-        if len(taken) >= max_per_day or any(abs(begin - other) < cells for other in taken):
-            continue
-        taken.append(begin)
-        chosen.append(at)
-        if len(chosen) >= limit:
-            break
-    return chosen

@@ -5,7 +5,10 @@ Unless a test says otherwise the group meets Mon–Fri 16:00–18:00 Amsterdam t
 horizon is the quiet week of Monday 1 to Friday 5 June 2026 (no public holidays, CEST).
 """
 
+import subprocess
+import sys
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -474,3 +477,18 @@ def test_it_rejects_unknown_kinds_naive_times_and_off_grid_durations():
         request(duration=timedelta(minutes=100))
     with pytest.raises(ValueError, match="unknown give-way"):
         Rules(give_way_kinds=frozenset({"rest"}))
+
+
+# --------------------------------------------------------------------------- footprint
+
+
+def test_the_engine_plans_without_numpy():
+    # The web process runs the engine in the request; numpy alone would cost a worker ~12 MB.
+    code = (
+        "import sys\n"
+        "from planning import availability, reference\n"
+        "assert 'numpy' not in sys.modules, sorted(m for m in sys.modules if 'numpy' in m)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)  # noqa: S603
+    assert done.returncode == 0, done.stderr

@@ -47,7 +47,9 @@ def test_the_import_contracts_hold():
     ("sessions_app/selectors/groups.py", "from sessions_app.services import groups",
      "Selectors never import services"),
     ("sessions_app/views/groups.py", "from planning import solver",
-     "Web processes never load OR-Tools"),
+     "Web processes never load OR-Tools, pandas or numpy"),
+    ("planning/availability.py", "import numpy",
+     "Web processes never load OR-Tools, pandas or numpy"),
 ])
 def test_a_forbidden_import_breaks_a_contract(tmp_path, module, line, contract):
     tree = copy_of_the_tree(tmp_path)

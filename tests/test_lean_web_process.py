@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LOADED_WHERE_USED = {
     "ortools": "the composition solver, in the worker",
     "pandas": "the composition solver (OR-Tools' own import), in the worker",
+    "numpy": "nowhere in the app (the availability engine is plain Python); OR-Tools, in the worker",
     "celery": "the first task a process enqueues",
     "kombu": "the broker check of /healthz",
     "reportlab": "the attendance statement (PDF)",

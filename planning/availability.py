@@ -1061,8 +1061,11 @@ def _candidates_for(request: GroupRequest, rules: Rules, cells: int) -> _Candida
 
 
 # A programme plans all its groups over one horizon, and groups share a handful of windows:
-# the expansion (a zoneinfo lookup per window and day) is done once per distinct set.
-@lru_cache(maxsize=256)
+# the expansion (a zoneinfo lookup per window and day) is done once per distinct set. Each
+# entry keeps a rank list over the whole grid (about 220 KB for 12 weeks of a weekday window,
+# measured with tracemalloc), so a long-lived web or worker process keeps at most a few dozen:
+# every day's horizon is a new key, and 256 of them would hold some 57 MB.
+@lru_cache(maxsize=32)
 def _candidates(
     windows: tuple[Window, ...],
     horizon_start: datetime,

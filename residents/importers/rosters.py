@@ -662,26 +662,26 @@ def _occurrences(event, start, zone: ZoneInfo,
         if first is not None and naive < first:
             # Passed over, but counted: a rule that started long before the period costs
             # reading time all the same.
-            parsed.repeats += 1
-            if parsed.repeats > UPLOAD.max_repeats:
-                raise RecurrenceRefused(_(
-                    "The repeating events of this file make more than %(limit)s entries, the "
-                    "limit per file. Give the import a shorter period."
-                ) % {"limit": f"{UPLOAD.max_repeats:,}"}, whole_file=True)
+            _count_repeat(parsed)
             continue
         if len(found) >= UPLOAD.max_per_rule:
             raise RecurrenceRefused(_(
                 "This event repeats more than %(limit)s times, the limit per repeating event. "
                 "Give the import a shorter period, or end the rule sooner."
             ) % {"limit": f"{UPLOAD.max_per_rule:,}"})
-        parsed.repeats += 1
-        if parsed.repeats > UPLOAD.max_repeats:
-            raise RecurrenceRefused(_(
-                "The repeating events of this file make more than %(limit)s entries, the limit "
-                "per file. Give the import a shorter period."
-            ) % {"limit": f"{UPLOAD.max_repeats:,}"}, whole_file=True)
+        _count_repeat(parsed)
         found.append(naive.date() if all_day else naive.replace(tzinfo=tzinfo))
     return found
+
+
+def _count_repeat(parsed) -> None:
+    """Count one occurrence of a repeating event against the file's limit, kept or passed over."""
+    parsed.repeats += 1
+    if parsed.repeats > UPLOAD.max_repeats:
+        raise RecurrenceRefused(_(
+            "The repeating events of this file make more than %(limit)s entries, the limit "
+            "per file. Give the import a shorter period."
+        ) % {"limit": f"{UPLOAD.max_repeats:,}"}, whole_file=True)
 
 
 def _until_wall(stamp: str, tzinfo) -> str:

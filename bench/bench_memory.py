@@ -30,7 +30,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,7 +38,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from postgres import admin, with_db  # bench/postgres.py and bench/web.py, beside this script
-from web import log_in
+from web import free_port, log_in, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent  # the virtualenv's bin/, for gunicorn
@@ -48,12 +47,6 @@ COORDINATOR = "coordinator@intervision.example"  # the demo programme's known lo
 PASSWORD = "intervision"  # noqa: S105 - published with the demo data
 TARGET = 1.5
 GUNICORN_FLAGS = ["--workers", "1", "--timeout", "120", "--log-level", "warning"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _run(args: list[str], cwd: Path, env: dict[str, str]) -> None:
@@ -66,13 +59,13 @@ class Server:
     """One gunicorn master with one worker, stopped on leaving the ``with`` block."""
 
     def __init__(self, module: str, cwd: Path, env: dict[str, str], ready_path: str) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), module, "--bind", f"127.0.0.1:{self.port}", *GUNICORN_FLAGS],
             cwd=cwd, env=env,
         )
         try:
-            self._wait_for(ready_path)
+            wait_for(self.port, self.process, 60, ready_path)
         except BaseException:
             self.stop()
             raise
@@ -90,18 +83,6 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-
-    def _wait_for(self, path: str, seconds: float = 60) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                sys.exit(f"gunicorn exited with {self.process.returncode}")
-            try:
-                if self.get(path)[0] == 200:
-                    return
-            except OSError:
-                time.sleep(0.2)
-        sys.exit("gunicorn did not answer in time")
 
     def get(self, path: str, cookie: str = "") -> tuple[int, str]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)

@@ -666,38 +666,42 @@ def _gives_way(kinds: frozenset[str]) -> tuple[bool, ...]:
 
 
 def _cover(lo: list[int], hi: list[int], layer: list[int]) -> _Cover:
-    """The union of the nights, and of the worked duty (every kind but leave; rest is not
-    rostered), of rows sorted by ``lo``, for the fatigue rules (see ``_Cover``)."""
-    far = -(1 << 62)
-    nights_low, nights_high, worked_low, worked_high = [far], [far], [far], [far]
-    worked = _WORKED
+    """The union of the worked duty (every kind but leave; rest is not rostered), and of the
+    nights, of rows sorted by ``lo``, for the fatigue rules (see ``_Cover``)."""
+    worked_low, worked_high, nights_low, nights_high = [_FAR], [_FAR], [_FAR], [_FAR]
+    worked, night = _WORKED, _NIGHT
+    top = night_top = _FAR  # where the last block of each ends
     for low, high, kind in zip(lo, hi, layer, strict=True):
-        if worked[kind]:
-            if low <= worked_high[-1]:  # overlaps or touches the last block: extend it
-                if high > worked_high[-1]:
-                    worked_high[-1] = high
-            else:
-                worked_low.append(low)
-                worked_high.append(high)
-            if kind == _NIGHT:
-                if low <= nights_high[-1]:
-                    if high > nights_high[-1]:
-                        nights_high[-1] = high
-                else:
-                    nights_low.append(low)
-                    nights_high.append(high)
+        if not worked[kind]:
+            continue
+        if low > top:
+            worked_low.append(low)
+            worked_high.append(high)
+            top = high
+        elif high > top:  # overlaps or touches the last block: extend it
+            worked_high[-1] = top = high
+        if kind == night:
+            if low > night_top:
+                nights_low.append(low)
+                nights_high.append(high)
+                night_top = high
+            elif high > night_top:
+                nights_high[-1] = night_top = high
     before = list(accumulate(map(sub, worked_high, worked_low), initial=0))
-    return nights_low, nights_high, worked_low, worked_high, before
+    return worked_low, worked_high, before, nights_low, nights_high
 
 
-# The unions of one person's nights and of their worked duty in epoch cells, for the fatigue
-# rules: (nights' lows, nights' highs, work's lows, work's highs, work covered before each
-# block). Those rules look a whole week back from each slot, where grid-wide bitsets would
+# The unions of one person's worked duty and of their nights in epoch cells, for the fatigue
+# rules: (work's lows, work's highs, work covered before each block, nights' lows, nights'
+# highs). Those rules look a whole week back from each slot, where grid-wide bitsets would
 # be needed; they are only asked at the feasible starts, so each union is kept as disjoint
 # sorted blocks and asked by binary search, with no per-cell work at all. A block of no
 # length leads, far before any roster, so every point asked about has a block at or before
 # it. See ``_Plan.ranked`` for the questions.
 _Cover = tuple[list[int], list[int], list[int], list[int], list[int]]
+_FAR = -(1 << 62)
+# The cover of someone with no rows at all: no work, no nights.
+_NO_COVER: _Cover = ([_FAR], [_FAR], [0, 0], [_FAR], [_FAR])
 
 
 class _Person:
@@ -1239,10 +1243,9 @@ class _Plan:
         size, kept, people = self.space.size, self.space.kept, self.people
         first = self.grid.first
         last = first + self.grid.cells
-        # Per member, "1" at the starts where they can come; the unions the fatigue rules ask
-        # are made when first needed.
         can = [_flags(bits, size) for bits in free]
-        covers: list[_Cover | tuple[()] | None] = [None] * self.members  # (): no rows at all
+        # The unions the fatigue rules ask, per member.
+        covers = [person.fatigue(first, last) if person is not None else _NO_COVER for person in people]
         rules = self.rules
         night_cells = -(-rules.fatigue_after_night // CELL)
         heavy = rules.heavy_week_hours * 4  # in cells
@@ -1253,7 +1256,7 @@ class _Plan:
             usual = usual_start.hour * 3600 + usual_start.minute * 60 + usual_start.second
             # A usual start with microseconds is never kept: slots start on whole quarters.
             never = bool(usual_start.microsecond)
-        calendar = self.candidates.calendar
+        calendar, known_days = self.candidates.calendar, self.candidates._calendar.get
         ids, unknown = self.request.member_ids, self.unknown
         # Spreading: the starts taken per local day (None: no spreading).
         per_day: defaultdict[int, list[int]] | None = defaultdict(list) if max_per_day is not None else None
@@ -1268,8 +1271,9 @@ class _Plan:
             # Per slot: the keys after fatigue, the start, who comes (when first needed), who
             # is tired so far, and how many of those who come have been asked about.
             pending = []
+            # Who comes, per pattern of members: starts share a handful of them.
             for at in _ones(_flags(level, size)):
-                day, weekday, second = calendar(at)
+                day, weekday, second = known_days(at) or calendar(at)
                 distance = abs(day - target_day) if target else 0
                 breaks = 0
                 if usual_day is not None:
@@ -1282,41 +1286,37 @@ class _Plan:
                 later = []
                 for slot in pending:
                     distance, breaks, index, day, at, came, tired, asked = slot
-                    if per_day is not None and (taken := per_day.get(day)) is not None and (
-                            len(taken) >= max_per_day or any(abs(index - other) < cells for other in taken)):
-                        continue  # the spreading refuses it, and always will
+                    if per_day is not None and (taken := per_day.get(day)) is not None:
+                        if len(taken) >= max_per_day:
+                            continue  # the spreading refuses it, and always will
+                        for other in taken:
+                            if -cells < index - other < cells:
+                                break
+                        else:
+                            other = None
+                        if other is not None:
+                            continue  # it overlaps a slot taken that day
                     if came is None:
                         came = slot[5] = [m for m, here in enumerate(can) if here[at] == "1"]
-                    # Just off nights: a night cell in [off_nights, now); in a heavy week: more
-                    # than ``heavy`` worked cells in [week, now). In epoch cells, and
-                    # inside the grid as in the rules.
+                    # In a heavy week: more than ``heavy`` worked cells in [week, now); just off
+                    # nights: a night cell in [off_nights, now). In epoch cells. Both look back
+                    # inside the grid: a start lies at least ``LOOKBACK`` after its origin.
                     now = first + index
-                    off_nights, week = now - min(night_cells, index), now - min(_WEEK_CELLS, index)
+                    week, off_nights = now - _WEEK_CELLS, now - night_cells
                     count, many = len(tired), len(came)
                     while asked < many and count <= round_tired:
                         m = came[asked]
                         asked += 1
-                        cover = covers[m]
-                        if cover is None:
-                            person = people[m]
-                            cover = covers[m] = person.fatigue(first, last) if person is not None else ()
-                            if not cover:
-                                continue
-                        elif not cover:
-                            continue
-                        nights_low, nights_high, worked_low, worked_high, before = cover
-                        block = bisect_right(nights_high, off_nights)  # the first night ending after
-                        if block < len(nights_low) and nights_low[block] < now and off_nights < now:
-                            tired.append(m)
-                            count += 1
-                            continue
+                        worked_low, worked_high, before, nights_low, nights_high = covers[m]
                         block = bisect_right(worked_low, now) - 1
                         high = worked_high[block]
                         covered = before[block] + (now if now < high else high) - worked_low[block]
                         block = bisect_right(worked_low, week) - 1
                         high = worked_high[block]
                         covered -= before[block] + (week if week < high else high) - worked_low[block]
-                        if covered > heavy:
+                        if covered > heavy or night_cells and (
+                                (block := bisect_right(nights_high, off_nights)) < len(nights_low)
+                                and nights_low[block] < now):
                             tired.append(m)
                             count += 1
                     if count > round_tired:

@@ -1244,8 +1244,10 @@ class _Plan:
         first = self.grid.first
         last = first + self.grid.cells
         can = [_flags(bits, size) for bits in free]
-        # The unions the fatigue rules ask, per member.
+        # The unions the fatigue rules ask, per member, and the work last counted in a week
+        # before a start (``moments``): none yet, at a start out of reach.
         covers = [person.fatigue(first, last) if person is not None else _NO_COVER for person in people]
+        counted, moments = [0] * self.members, [-(1 << 62)] * self.members
         rules = self.rules
         night_cells = -(-rules.fatigue_after_night // CELL)
         heavy = rules.heavy_week_hours * 4  # in cells
@@ -1307,14 +1309,30 @@ class _Plan:
                     while asked < many and count <= round_tired:
                         m = came[asked]
                         asked += 1
+                        # Moving a week by one cell changes the work in it by at most one cell:
+                        # the last count of this member, ``moved`` cells away, may settle it.
+                        known = counted[m]
+                        moved = now - moments[m]
+                        if moved < 0:
+                            moved = -moved
+                        if known - moved > heavy:
+                            tired.append(m)
+                            count += 1
+                            continue
                         worked_low, worked_high, before, nights_low, nights_high = covers[m]
-                        block = bisect_right(worked_low, now) - 1
-                        high = worked_high[block]
-                        covered = before[block] + (now if now < high else high) - worked_low[block]
-                        block = bisect_right(worked_low, week) - 1
-                        high = worked_high[block]
-                        covered -= before[block] + (week if week < high else high) - worked_low[block]
-                        if covered > heavy or night_cells and (
+                        if known + moved > heavy:
+                            block = bisect_right(worked_low, now) - 1
+                            high = worked_high[block]
+                            covered = before[block] + (now if now < high else high) - worked_low[block]
+                            block = bisect_right(worked_low, week) - 1
+                            high = worked_high[block]
+                            covered -= before[block] + (week if week < high else high) - worked_low[block]
+                            counted[m], moments[m] = covered, now
+                            if covered > heavy:
+                                tired.append(m)
+                                count += 1
+                                continue
+                        if night_cells and (
                                 (block := bisect_right(nights_high, off_nights)) < len(nights_low)
                                 and nights_low[block] < now):
                             tired.append(m)

@@ -364,7 +364,7 @@ def suggest_slots(
     max_per_day: int | None = 2,
 ) -> list[Suggestion]:
     """The ``limit`` best slots, ranked as the module docstring describes."""
-    plan = _Plan(request, roster, rules)
+    plan = _Plan(request, roster, rules, fatigue=True)
     return plan.explain(plan.ranked(limit, max_per_day))
 
 
@@ -898,26 +898,60 @@ class Roster:
         return list(map(self._people.get, member_ids))
 
 
-def _layers_on(people: Sequence[_Person | None], space: _Space) -> list[list[int]]:
+def _layers_on(people: Sequence[_Person | None], space: _Space,
+               covers: list[_Cover] | None = None) -> list[list[int]]:
     """Per person, a bitset on ``space`` per layer (index: the layer's code) of the cells
-    their rows touch: what feasibility and the reasons are made of."""
+    their rows touch: what feasibility and the reasons are made of.
+
+    Given ``covers`` (a list), also appends each person's ``_cover``, right for questions
+    inside the grid, made in the same pass over the rows: ranking asks them, and a second
+    pass cost about as much again. A Roster keeps each person's rows sorted by ``lo``, as the
+    cover needs, with the rest after nights last (no duty for the fatigue rules); rows read
+    for one request are not sorted, so their cover is made apart."""
     grid = space.grid
     first, last, rank = grid.first, grid.first + grid.cells, space.rank
     size = rank[-1]
+    worked, night = _WORKED, _NIGHT
     found = []
     for person in people:
         layers = [0] * len(_LAYERS)
         found.append(layers)
         if person is None:
+            if covers is not None:
+                covers.append(_NO_COVER)
             continue
+        fold = covers is not None and person.indexed
+        if fold:
+            worked_low, worked_high, nights_low, nights_high = [_FAR], [_FAR], [_FAR], [_FAR]
+            top = night_top = _FAR  # where the last block of each ends
+        elif covers is not None:
+            covers.append(person.fatigue(first, last))
         for low, high, layer in zip(*person.near(first, last), strict=True):
             if high <= first or low >= last:
-                continue
+                continue  # the fatigue rules too only ask inside the grid
+            if fold and worked[layer]:
+                # As ``_cover`` does: a row extends the last block it overlaps or touches.
+                if low > top:
+                    worked_low.append(low)
+                    worked_high.append(high)
+                    top = high
+                elif high > top:
+                    worked_high[-1] = top = high
+                if layer == night:
+                    if low > night_top:
+                        nights_low.append(low)
+                        nights_high.append(high)
+                        night_top = high
+                    elif high > night_top:
+                        nights_high[-1] = night_top = high
             # Clipped to the grid, then counted in kept cells: empty between kept cells.
             low = rank[low - first] if low > first else 0
             high = rank[high - first] if high < last else size
             if high > low:
                 layers[layer] |= ((1 << (high - low)) - 1) << low
+        if fold:
+            before = list(accumulate(map(sub, worked_high, worked_low), initial=0))
+            covers.append((worked_low, worked_high, before, nights_low, nights_high))
     return found
 
 
@@ -1149,7 +1183,8 @@ class _Plan:
     rules look at whole days before a slot and ask ``_Cover``, only when ranking.
     """
 
-    def __init__(self, request: GroupRequest, roster: Iterable[Busy] | Roster, rules: Rules) -> None:
+    def __init__(self, request: GroupRequest, roster: Iterable[Busy] | Roster, rules: Rules,
+                 fatigue: bool = False) -> None:
         self.request = request
         self.rules = rules
         self.zone = ZoneInfo(rules.tz)
@@ -1160,7 +1195,9 @@ class _Plan:
         self.starts = candidates.starts
         self.members = len(request.member_ids)
         self.people = _people(request.member_ids, roster, rules)
-        self.layers = _layers_on(self.people, self.space)
+        # Per member, what the fatigue rules ask (``_cover``), when ranking will ask it.
+        self.covers: list[_Cover] | None = [] if fatigue else None
+        self.layers = _layers_on(self.people, self.space, self.covers)
         gives_way = _gives_way(rules.give_way_kinds)
         # Per member: duty that blocks (rest included) and duty that gives way, as bitsets.
         self.duty = [_duty_bits(mine, gives_way) for mine in self.layers]
@@ -1246,7 +1283,9 @@ class _Plan:
         can = [_flags(bits, size) for bits in free]
         # The unions the fatigue rules ask, per member, and the work last counted in a week
         # before a start (``moments``): none yet, at a start out of reach.
-        covers = [person.fatigue(first, last) if person is not None else _NO_COVER for person in people]
+        covers = self.covers
+        if covers is None:
+            covers = [person.fatigue(first, last) if person is not None else _NO_COVER for person in people]
         counted, moments = [0] * self.members, [-(1 << 62)] * self.members
         rules = self.rules
         night_cells = -(-rules.fatigue_after_night // CELL)

@@ -241,3 +241,91 @@ def test_the_generated_scenarios_reach_feasible_slots_and_suggestions_in_utc():
     found: list[bool] = []
     collect()
     assert sum(found) >= 10
+
+
+def _cells(entries: list[Busy]) -> set[int]:
+    """The quarter hours since the epoch that the entries touch."""
+    touched: set[int] = set()
+    for entry in entries:
+        start, end = entry.start.timestamp(), entry.end.timestamp()
+        touched.update(range(int(start // 900), -int(-end // 900)))
+    return touched
+
+
+def _ranked_by_hand(request: GroupRequest, roster: list[Busy], rules: Rules, limit: int) -> list[tuple]:
+    """Every feasible slot with its keys as the engine's docstring lists them, sorted, then
+    spread over days: the ranking worked out in full, with sets of cells."""
+    zone = ZoneInfo(rules.tz)
+    worked = {pid: _cells([e for e in roster if e.person_id == pid and e.kind != "leave"])
+              for pid in request.member_ids}
+    nights = {pid: _cells([e for e in roster if e.person_id == pid and e.kind == "night"])
+              for pid in request.member_ids}
+    off_nights, heavy = int(rules.fatigue_after_night.total_seconds() // 900), rules.heavy_week_hours * 4
+    target = None
+    if request.last_session_start is not None and request.cadence_weeks is not None:
+        target = request.last_session_start.astimezone(zone).date() + timedelta(weeks=request.cadence_weeks)
+    keyed = []
+    for slot in feasible_slots(request, roster, rules):
+        now = int(slot.start.timestamp() // 900)
+        tired = {pid for pid in slot.available
+                 if nights[pid] & set(range(now - off_nights, now))
+                 or len(worked[pid] & set(range(now - 7 * 96, now))) > heavy}
+        local = slot.start.astimezone(zone)
+        breaks = (request.usual_weekday is not None and local.weekday() != request.usual_weekday) + (
+            request.usual_start is not None and local.time().replace(tzinfo=None) != request.usual_start)
+        distance = abs((local.date() - target).days) if target else 0
+        keyed.append(((-len(slot.available), len(tired), distance, breaks, slot.start), slot, tired))
+    keyed.sort(key=lambda item: item[0])
+    taken: dict[date, list[Slot]] = {}
+    found = []
+    for _key, slot, tired in keyed:
+        same_day = taken.setdefault(slot.start.astimezone(zone).date(), [])
+        if len(same_day) >= 2 or any(_overlaps(slot.start, slot.end, o.start, o.end) for o in same_day):
+            continue
+        same_day.append(Slot(slot.start, slot.end))
+        found.append((slot.start, slot.available, frozenset(tired)))
+        if len(found) == limit:
+            break
+    return found
+
+
+@st.composite
+def tiring_scenarios(draw) -> tuple[GroupRequest, list[Busy], Rules]:
+    """Scenarios in which members work long weeks, around the heavy-week line: a shift on
+    most days from well before a horizon of days, mostly work that gives way (so the tired
+    can still come), some overlapping (on call over a day's work). Who is tired then differs
+    from slot to slot, and the ranking has to weigh it."""
+    request, roster, rules = draw(scenarios())
+    horizon_end = max(request.horizon_end, request.horizon_start + timedelta(days=draw(st.integers(2, 6))))
+    wide = (Window(frozenset(range(7)), time(7), time(21)),)
+    request = replace(request, horizon_end=horizon_end,
+                      windows=draw(st.sampled_from([request.windows, wide])))
+    low = request.horizon_start - timedelta(days=9)
+    days = (horizon_end - low).days + 1
+    for person in request.member_ids:
+        if draw(st.integers(0, 3)) == 0:
+            continue
+        for day in range(days):
+            if draw(st.integers(0, 6)) == 0:
+                continue  # a day off now and then
+            minutes = 15 * draw(st.integers(0, 40)) + draw(st.sampled_from([0, 7]))
+            start = low + timedelta(days=day, minutes=minutes)
+            kind = draw(st.sampled_from(["day", "day", "outpatient", "leave", "course", "night"]))
+            roster.append(Busy(person, start, start + timedelta(hours=draw(st.integers(6, 12))), kind))
+            if draw(st.integers(0, 5)) == 0:
+                on_call = start + timedelta(hours=2)
+                roster.append(Busy(person, on_call, on_call + timedelta(hours=12), "on_call"))
+    rules = replace(rules, give_way_kinds=rules.give_way_kinds | {"day", "outpatient", "on_call"},
+                    min_share=draw(st.sampled_from([0, 0.5])))
+    return request, roster, rules
+
+
+@PROPERTY_SETTINGS
+@given(tiring_scenarios(), st.sampled_from([1, 3, 10, 1000]))
+def test_the_ranking_is_that_of_sorting_every_feasible_slot_by_every_key(scenario, limit):
+    request, roster, rules = scenario
+    expected = _ranked_by_hand(request, roster, rules, limit)
+    shared = Roster([(e.person_id, e.start.timestamp(), e.end.timestamp(), e.kind) for e in roster], rules)
+    for read in (roster, shared):
+        assert [(s.start, frozenset(s.available), frozenset(s.fatigued))
+                for s in suggest_slots(request, read, rules, limit=limit)] == expected

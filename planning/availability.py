@@ -405,6 +405,7 @@ def availability_matrix(
 def clear_caches() -> None:
     """Forget cached window expansions and holidays (benchmarks time cold runs with it)."""
     _candidates.cache_clear()
+    _local_calendar.cache_clear()
     public_holidays.cache_clear()
 
 
@@ -1079,10 +1080,24 @@ class _Candidates:
         """
         found = self._calendar.get(at)
         if found is None:
-            local = self.space.grid.when(self.space.kept[at]).astimezone(self.zone)
-            second = local.hour * 3600 + local.minute * 60 + local.second
-            found = self._calendar[at] = (local.toordinal(), local.weekday(), second)
+            grid, index = self.space.grid, self.space.kept[at]
+            # Window sets over one horizon share most of their starts: the conversion is
+            # shared with them too, per grid cell.
+            shared = _local_calendar(grid.origin, grid.cells, self.zone.key)
+            found = shared.get(index)
+            if found is None:
+                local = grid.when(index).astimezone(self.zone)
+                second = local.hour * 3600 + local.minute * 60 + local.second
+                found = shared[index] = (local.toordinal(), local.weekday(), second)
+            self._calendar[at] = found
         return found
+
+
+@lru_cache(maxsize=32)
+def _local_calendar(origin: datetime, cells: int, tz: str) -> dict[int, tuple[int, int, int]]:
+    """Per cell of a grid, its local calendar day, weekday and second of the day: filled by
+    ``_Candidates.calendar`` as it meets them."""
+    return {}
 
 
 def _candidates_for(request: GroupRequest, rules: Rules, cells: int) -> _Candidates:

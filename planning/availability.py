@@ -50,13 +50,16 @@ How it works
 5. **Ranking** needs the week before each feasible slot: rather than grid-wide bitsets, the
    fatigue rules ask the union of a member's nights (or of their worked duty) whether, or
    how many of, the cells of [a, b) it covers, by binary search over the union's blocks
-   (``_Cover``). These questions are the costly part, so ranking is lazy (``_Plan.ranked``):
-   one level of attendance at a time, and within it the slots in the order of the keys
-   after fatigue, offered in rounds by how many members are tired, asking member by member
-   only as far as that needs, until ``limit`` slots are taken. The result is exactly that of
-   sorting all feasible slots by all keys first. Reasons for the chosen slots come from each
-   member's bitsets per kind, tested against each slot's bits (``availability_matrix`` does
-   the same for any slots).
+   (``_Cover``, made in the same pass over a member's rows as their bitsets). These
+   questions are the costly part, so ranking is lazy (``_Plan.ranked``): one level of
+   attendance at a time, and within it the slots in the order of the keys after fatigue,
+   offered in rounds by how many members are tired, asking member by member only as far as
+   that needs, until ``limit`` slots are taken. Most heavy-week questions need no search:
+   a week's work changes by at most one cell when the week moves by one, so a member's last
+   count settles any start whose distance from it is less than that count's distance from
+   the limit. The result is exactly that of sorting all feasible slots by all keys first.
+   Reasons for the chosen slots come from each member's bitsets per kind, tested against
+   each slot's bits (``availability_matrix`` does the same for any slots).
 
 Rules of the domain
 -------------------
@@ -1279,7 +1282,8 @@ class _Plan:
         over days: at most ``max_per_day`` per local day that do not overlap (None: any).
 
         The ranking is worked out lazily, only as far as ``limit`` slots need, because the
-        fatigue rules (two binary searches per member and slot) are its costly part.
+        fatigue rules (up to three binary searches per member and slot) are its costly
+        part.
         Attendance comes first, so the slots are ranked one level of attendance at a time,
         the fullest first. Within a level, fatigue comes next and the other keys after it:
         the slots are visited in the order of those other keys, in rounds. Round k offers

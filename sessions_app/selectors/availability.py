@@ -248,7 +248,8 @@ def group_plans(
     on = start.astimezone(zone).date()
     group_ids = [g.pk for g in groups]
     members: dict[int, list[Member]] = defaultdict(list)
-    memberships = Membership.objects.on(on).filter(group_id__in=group_ids).order_by(
+    current = Membership.objects.on(on).filter(group_id__in=group_ids)
+    memberships = current.order_by(
         "resident__user__last_name", "resident__user__first_name"
     ).values_list("group_id", "resident_id", "resident__user__first_name", "resident__user__last_name")
     for group_id, resident_id, first, last in memberships:
@@ -258,7 +259,7 @@ def group_plans(
     # Only busy time inside the horizon can touch a slot (unlike rosters, no look back).
     busy = _intervisor_busy(intervisor_ids, start, end, exclude_sessions)
     # What each member's roster covers: outside it, with no duty known, they are unknown.
-    known = coverage_spans({m.pk for found in members.values() for m in found}, start, end)
+    known = coverage_spans(current.order_by().values("resident_id"), start, end)
     # Each group's latest session before the horizon: one row per group, however long the
     # history.
     last: dict[int, dt.datetime] = dict(

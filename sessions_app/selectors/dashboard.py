@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, FilteredRelation, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from residents.models import Department, Programme, Resident, Specialty
+from residents.models import Department, Intervisor, Programme, Resident, Specialty, User
 
 from ..models import (
     AbsenceReason,
@@ -97,18 +97,19 @@ def _rate(present: int, recorded: int) -> float | None:
 
 
 # --- SQL --------------------------------------------------------------------------------------
-# Six of the nine queries are written out, because through the ORM they cost the benchmark's
-# ratio about one log-in page: bench/bench_dashboard.py --requests 200 on PostgreSQL, runs of
-# the two versions of this module alternated on a 2-core machine shared with other work, gave
-# 6.2-7.0x the log-in page with these six through the ORM (six runs) and 5.3-5.8x with them as
-# SQL (six runs). Neither meets the 5x target; the templates account for about 2x of it (this
-# SQL with the markup built in Python measured 3.0-3.9x). Each of the six is a join or two and a
-# GROUP BY that reads the same on PostgreSQL and SQLite; building and compiling it through the
-# ORM took about as long as the database took to run it (CPU figures beside each). The queries
-# that need the ORM's help (groups with their filtered sessions, upcoming sessions with their
-# answers, both narrowed through memberships or participations) use it. Table names come from
-# the models and every value is a parameter (hence the S608 exemptions); moments are adapted as
-# the ORM adapts them.
+# Every query is written out, because through the ORM they cost the benchmark's ratio about one
+# log-in page: bench/bench_dashboard.py --requests 200 on PostgreSQL, runs of the two versions of
+# this module alternated on a 2-core machine shared with other work, gave 6.2-7.0x the log-in
+# page with six of them through the ORM (six runs) and 5.3-5.8x with them as SQL (six runs); the
+# last three (groups with their filtered sessions, upcoming sessions and their answers) followed
+# later, when the page measured 5.2x: 3.3-4.3 ms less per page together (the selectors of both
+# versions alternated in one process). Each is a join or two, most with a GROUP BY, that reads the
+# same on PostgreSQL and SQLite; building and compiling it through the ORM took about as long as
+# the database took to run it (CPU figures beside each). The rules that narrow groups and
+# sessions to a department or specialty (memberships over the period, participations) stay
+# written once, through the ORM, compiled into a subquery only when a filter applies. Table names
+# come from the models and every value is a parameter (hence the S608 exemptions); moments are
+# adapted as the ORM adapts them, and read back as it reads them.
 
 PARTICIPATION = Participation._meta.db_table
 SESSION = Session._meta.db_table
@@ -116,6 +117,9 @@ RESIDENT = Resident._meta.db_table
 EVALUATION = Evaluation._meta.db_table
 NOTE = SessionNote._meta.db_table
 NOTE_THEMES = SessionNote.themes.through._meta.db_table
+GROUP = IntervisionGroup._meta.db_table
+INTERVISOR = Intervisor._meta.db_table
+USER = User._meta.db_table
 
 
 def _fetch(sql: str, params: list) -> list[tuple]:
@@ -145,6 +149,30 @@ def _in_groups(group_ids: list[int] | None, session: str = "s") -> tuple[str, li
     if group_ids is None:
         return "", []
     return f" AND {session}.group_id IN ({', '.join(['%s'] * len(group_ids))})", list(group_ids)
+
+
+def _narrowed_by(filters: Filters, column: str, values) -> tuple[str, list]:
+    """``AND column IN (…)`` when a department or specialty is chosen (else nothing), the list
+    being ``values(filters)``, a one-column queryset: the rule that narrows stays written once,
+    through the ORM, which compiles it only when it applies."""
+    if not filters.narrowed:
+        return "", []
+    sql, params = values(filters).query.sql_with_params()
+    return f" AND {column} IN ({sql})", list(params)
+
+
+def _read_as_the_orm(model, field: str):
+    """What turns a column's value as the database returns it into what the ORM would return
+    (SQLite returns a moment as a naive datetime in UTC, PostgreSQL as an aware one)."""
+    column = model._meta.get_field(field).get_col(model._meta.db_table)
+    converters = [*connection.ops.get_db_converters(column), *column.get_db_converters(connection)]
+
+    def read(value):
+        for converter in converters:
+            value = converter(value, column, connection)
+        return value
+
+    return read
 
 
 # --- Names ------------------------------------------------------------------------------------
@@ -194,18 +222,14 @@ def lookups() -> Lookups:
 
 # --- Groups ---------------------------------------------------------------------------------
 
-def groups_in_scope(filters: Filters) -> QuerySet[IntervisionGroup]:
-    """Active groups, narrowed to those with a member of the chosen department/specialty
-    during the period."""
-    groups = IntervisionGroup.objects.active()
-    if filters.narrowed:
-        members = (
-            Membership.objects.overlapping(filters.start, filters.end + dt.timedelta(days=1))
-            .filter(filters.residents_q())
-            .values("group")
-        )
-        groups = groups.filter(pk__in=members)
-    return groups
+def members_in_scope(filters: Filters) -> QuerySet[Membership]:
+    """The groups (as ``values("group")``) with a member of the chosen department/specialty
+    during the period: what narrows the groups table when a department or specialty is chosen."""
+    return (
+        Membership.objects.overlapping(filters.start, filters.end + dt.timedelta(days=1))
+        .filter(filters.residents_q())
+        .values("group")
+    )
 
 
 @dataclass(frozen=True)
@@ -244,20 +268,23 @@ def group_rows(filters: Filters, today: dt.date,
     intervisor (a few rows per group, tallied here: no COUNT DISTINCT to sort for); attendance
     at their held sessions per group. The second is skipped when ``attendance`` already holds
     those counts per group id (``Timeline.per_group``, when the timeline is split by group)."""
-    sessions = (
-        groups_in_scope(filters)
-        .annotate(period=FilteredRelation("sessions", condition=Q(sessions__kind=Session.Kind.GROUP)
-                                          & filters.period_q("sessions__")))
-        .values_list("pk", "name", "cadence_weeks", "created_at", "period__status", "period__intervisor")
-        .annotate(n=Count("period"))
-        .order_by()
-    )
+    # ORM (active groups annotated with a FilteredRelation of their sessions, values_list with a
+    # Count): 1.3-2.0 ms more CPU.
+    period, period_params = _in_period(filters)
+    in_scope, scope_params = _narrowed_by(filters, "g.id", members_in_scope)
+    sessions = _fetch(f"""
+        SELECT g.id, g.name, g.cadence_weeks, g.created_at, s.status, s.intervisor_id, COUNT(s.id)
+        FROM {GROUP} g LEFT JOIN {SESSION} s ON s.group_id = g.id AND s.kind = %s AND {period}
+        WHERE g.is_active{in_scope}
+        GROUP BY g.id, g.name, g.cadence_weeks, g.created_at, s.status, s.intervisor_id
+    """, [Session.Kind.GROUP, *period_params, *scope_params])  # noqa: S608
+    created = _read_as_the_orm(IntervisionGroup, "created_at")
     rows: dict[int, GroupRow] = {}
     past_end = min(filters.end, today)
     for group, name, cadence_weeks, created_at, status, _intervisor, n in sessions:
         row = rows.get(group)
         if row is None:
-            begin = max(filters.start, created_at.astimezone(filters.zone).date())
+            begin = max(filters.start, created(created_at).astimezone(filters.zone).date())
             days = (past_end - begin).days + 1
             row = rows[group] = GroupRow(group=GroupRef(group, name),
                                          expected=max(0, days // (7 * cadence_weeks)))
@@ -309,33 +336,44 @@ class UpcomingRow:
     waiting_for: list[str] = field(default_factory=list)
 
 
+def _sessions_of_residents(filters: Filters) -> QuerySet[Participation]:
+    """The sessions (as ``values("session")``) of a resident of the chosen department/specialty."""
+    return Participation.objects.filter(filters.residents_q()).values("session")
+
+
 def upcoming(filters: Filters, now: dt.datetime) -> list[UpcomingRow]:
     """Sessions of the next four weeks, their answers and who has not answered. Two queries:
     the sessions, and their participations (a few per session, whose names are listed anyway),
     counted here."""
-    sessions = Session.objects.filter(
-        status__in=[SessionStatus.SCHEDULED, SessionStatus.PROPOSED],
-        start__gte=now, start__lt=now + dt.timedelta(days=UPCOMING_DAYS),
-    )
-    if filters.narrowed:
-        sessions = sessions.filter(
-            pk__in=Participation.objects.filter(filters.residents_q()).values("session")
-        )
-    sessions = sessions.order_by("start").values_list(
-        "pk", "title", "group__name", "start",
-        "intervisor__user__first_name", "intervisor__user__last_name", "intervisor__user__email",
-    )[:UPCOMING_LIMIT]
+    # ORM (values_list of the sessions, narrowed through a subquery, then of their participations
+    # with the residents' names): 2.0-2.7 ms more CPU.
+    ops = connection.ops
+    narrowed, narrowed_params = _narrowed_by(filters, "s.id", _sessions_of_residents)
+    params = [SessionStatus.SCHEDULED, SessionStatus.PROPOSED, ops.adapt_datetimefield_value(now),
+              ops.adapt_datetimefield_value(now + dt.timedelta(days=UPCOMING_DAYS)), *narrowed_params,
+              UPCOMING_LIMIT]
+    sessions = _fetch(f"""
+        SELECT s.id, s.title, g.name, s."start", u.first_name, u.last_name, u.email
+        FROM {SESSION} s LEFT JOIN {GROUP} g ON g.id = s.group_id
+        JOIN {INTERVISOR} i ON i.id = s.intervisor_id JOIN {USER} u ON u.id = i.user_id
+        WHERE s.status IN (%s, %s) AND s."start" >= %s AND s."start" < %s{narrowed}
+        ORDER BY s."start" LIMIT %s
+    """, params)  # noqa: S608
+    moment = _read_as_the_orm(Session, "start")
     open_session = _("Open session")
     rows = {
-        pk: UpcomingRow(pk, title or group or open_session, start, f"{first} {last}".strip() or email)
+        pk: UpcomingRow(pk, title or group or open_session, moment(start), f"{first} {last}".strip() or email)
         for pk, title, group, start, first, last, email in sessions
     }
-    answers = (
-        Participation.objects.filter(filters.residents_q(), session__in=list(rows))
-        .order_by("resident__user__last_name", "resident__user__first_name")
-        .values_list("session_id", "rsvp", "booking", "resident__user__first_name",
-                     "resident__user__last_name")
-    )
+    if not rows:
+        return []
+    of_residents, residents_params = _of_residents(filters)
+    answers = _fetch(f"""
+        SELECT p.session_id, p.rsvp, p.booking, u.first_name, u.last_name
+        FROM {PARTICIPATION} p JOIN {RESIDENT} r ON r.id = p.resident_id JOIN {USER} u ON u.id = r.user_id
+        WHERE p.session_id IN ({', '.join(['%s'] * len(rows))}){of_residents}
+        ORDER BY u.last_name, u.first_name
+    """, [*rows, *residents_params])  # noqa: S608
     for session_id, rsvp, booking, first, last in answers:
         row = rows[session_id]
         if rsvp == Rsvp.YES:

@@ -104,12 +104,13 @@ def _rate(present: int, recorded: int) -> float | None:
 # last three (groups with their filtered sessions, upcoming sessions and their answers) followed
 # later, when the page measured 5.2x: 3.3-4.3 ms less per page together (the selectors of both
 # versions alternated in one process). Each is a join or two, most with a GROUP BY, that reads the
-# same on PostgreSQL and SQLite; building and compiling it through the ORM took about as long as
-# the database took to run it (CPU figures beside each). The rules that narrow groups and
-# sessions to a department or specialty (memberships over the period, participations) stay
-# written once, through the ORM, compiled into a subquery only when a filter applies. Table names
-# come from the models and every value is a parameter (hence the S608 exemptions); moments are
-# adapted as the ORM adapts them, and read back as it reads them.
+# same on PostgreSQL and SQLite (but for how attendance over time groups its rows: see there);
+# building and compiling it through the ORM took about as long as the database took to run it
+# (CPU figures beside each). The rules that narrow groups and sessions to a department or
+# specialty (memberships over the period, participations) stay written once, through the ORM,
+# compiled into a subquery only when a filter applies. Table names come from the models and
+# every value is a parameter (hence the S608 exemptions); moments are adapted as the ORM adapts
+# them, and read back as it reads them.
 
 PARTICIPATION = Participation._meta.db_table
 SESSION = Session._meta.db_table
@@ -260,14 +261,13 @@ class GroupRow:
         return None if self.expected == 0 else self.held >= self.expected
 
 
-def group_rows(filters: Filters, today: dt.date,
-               attendance: dict[int | None, Cell] | None = None) -> list[GroupRow]:
+def group_rows(filters: Filters, today: dt.date, attendance: dict[int | None, Cell]) -> list[GroupRow]:
     """Per group in the period: sessions held, cancelled and still planned against what its
     cadence asks for so far, how many intervisors led its held sessions, and attendance.
-    Two queries: the groups with their group sessions of the period counted per status and
-    intervisor (a few rows per group, tallied here: no COUNT DISTINCT to sort for); attendance
-    at their held sessions per group. The second is skipped when ``attendance`` already holds
-    those counts per group id (``Timeline.per_group``, when the timeline is split by group)."""
+    One query: the groups with their group sessions of the period counted per status and
+    intervisor (a few rows per group, tallied here: no COUNT DISTINCT to sort for). Attendance
+    at their held sessions is ``attendance``, the counts per group id that attendance over
+    time makes of the same participations (``Timeline.per_group``)."""
     # ORM (active groups annotated with a FilteredRelation of their sessions, values_list with a
     # Count): 1.3-2.0 ms more CPU.
     period, period_params = _in_period(filters)
@@ -295,29 +295,10 @@ def group_rows(filters: Filters, today: dt.date,
             row.cancelled += n
         elif status is not None:  # proposed or scheduled; None: no session in the period
             row.planned += n
-    if attendance is not None:
-        for group, cell in attendance.items():
-            row = rows.get(group)
-            if row is not None:
-                row.present, row.recorded = cell.present, cell.recorded
-        return sorted(rows.values(), key=lambda r: r.group.name)
-    # Every group's held sessions, not only those in scope: the groups out of scope are
-    # skipped below, which spares sending the list of groups (or its subquery) once more.
-    # ORM (values_list("session__group", "attendance") with a Count): 1.1-1.2 ms more CPU.
-    period, period_params = _in_period(filters)
-    of_residents, residents_params = _of_residents(filters)
-    join_residents = f"JOIN {RESIDENT} r ON r.id = p.resident_id" if of_residents else ""
-    attendance = _fetch(f"""
-        SELECT s.group_id, COUNT(*) FILTER (WHERE p.attendance = %s),
-               COUNT(*) FILTER (WHERE p.attendance IN (%s, %s, %s))
-        FROM {PARTICIPATION} p JOIN {SESSION} s ON s.id = p.session_id {join_residents}
-        WHERE {period} AND s.status = %s{of_residents}
-        GROUP BY s.group_id
-    """, [PRESENT, *RECORDED, *period_params, SessionStatus.HELD, *residents_params])  # noqa: S608
-    for group, present, recorded in attendance:
+    for group, cell in attendance.items():
         row = rows.get(group)
         if row is not None:
-            row.present, row.recorded = present, recorded
+            row.present, row.recorded = cell.present, cell.recorded
     return sorted(rows.values(), key=lambda r: r.group.name)
 
 
@@ -405,9 +386,9 @@ class Timeline:
     months: list[dt.date]
     overall: dict[dt.date, Cell]
     series: dict[str, dict[dt.date, Cell]]  # dimension value → month → cell
-    # Split by group: the whole period's counts per group id (None: open sessions), which are
-    # the groups table's attendance (the same participations: held, in the period, recorded).
-    per_group: dict[int | None, Cell] | None = None
+    # The whole period's counts per group id (None: open sessions), which are the groups table's
+    # attendance (the same participations: held, in the period, recorded).
+    per_group: dict[int | None, Cell]
 
 
 def _months(start: dt.date, end: dt.date) -> list[dt.date]:
@@ -434,10 +415,17 @@ def _month_index(moment: str, months: list[dt.date], zone: ZoneInfo) -> tuple[st
 
 def attendance_over_time(filters: Filters, names: Lookups) -> Timeline:
     """Attendance rate per local month, overall and split by group, department, specialty or
-    training year (``filters.by``). One query.
+    training year (``filters.by``), and the whole period's counts per group (the groups
+    table's attendance). One query.
 
     ORM (TruncMonth in the programme's zone, values_list with a Count): 2.0-2.1 ms more CPU,
-    and 4-8 ms rather than 3 ms in the database, which converts each row's start to local time."""
+    and 4-8 ms rather than 3 ms in the database, which converts each row's start to local time.
+
+    Split other than by group, the counts per group are a second grouping of the same rows:
+    PostgreSQL makes both in one pass (GROUPING SETS; the third column, GROUPING(), says which
+    set a row belongs to), which took 3.9-4.5 ms where this grouping and a second query over the
+    same participations took 5.6-6.0 ms (bench/bench_dashboard.py's programme). SQLite has no
+    grouping sets: it counts per month, value and group, and each row is summed into both."""
     by = filters.by if filters.by in DIMENSIONS else "group"
     dimension = DIMENSIONS[by]
     months = _months(filters.start, filters.end)
@@ -446,15 +434,21 @@ def attendance_over_time(filters: Filters, names: Lookups) -> Timeline:
     of_residents, residents_params = _of_residents(filters)
     needs_residents = of_residents or dimension.startswith("r.")
     join_residents = f"JOIN {RESIDENT} r ON r.id = p.resident_id" if needs_residents else ""
+    if by != "group" and connection.vendor == "postgresql":
+        grouping, which = "GROUPING SETS ((1, 2), (3))", "GROUPING(s.group_id)"
+    else:
+        grouping, which = "1, 2, 3", "NULL"
     params = [*month_params, PRESENT, *RECORDED, SessionStatus.HELD, *period_params, *residents_params]
     rows = _fetch(f"""
-        SELECT {month_index}, {dimension}, COUNT(*) FILTER (WHERE p.attendance = %s), COUNT(*)
+        SELECT {month_index}, {dimension}, s.group_id, {which}, COUNT(*) FILTER (WHERE p.attendance = %s),
+               COUNT(*)
         FROM {PARTICIPATION} p JOIN {SESSION} s ON s.id = p.session_id {join_residents}
         WHERE p.attendance IN (%s, %s, %s) AND s.status = %s AND {period}{of_residents}
-        GROUP BY 1, 2
+        GROUP BY {grouping}
     """, params)  # noqa: S608
     overall: dict[dt.date, Cell] = defaultdict(Cell)
     series: dict[str, dict[dt.date, Cell]] = defaultdict(lambda: defaultdict(Cell))
+    per_group: dict[int | None, Cell] = defaultdict(Cell)
     labels: dict[object, str] = {}
     if by == "group":
         labels = dict(names.groups)
@@ -462,13 +456,14 @@ def attendance_over_time(filters: Filters, names: Lookups) -> Timeline:
         labels = dict(names.departments)
     elif by == "specialty":
         labels = dict(names.specialties)
-    per_group: dict[int | None, Cell] | None = defaultdict(Cell) if by == "group" else None
-    for index, value, present, recorded in rows:
-        month = months[index]
-        if per_group is not None:
-            total = per_group[value]
+    for index, value, group, which, present, recorded in rows:
+        if which != 1:  # 0: a row of the groups' set; None: a row for both
+            total = per_group[group]
             total.present += present
             total.recorded += recorded
+        if which == 0:
+            continue
+        month = months[index]
         label = labels.get(value)
         if label is None:
             if value is None:
@@ -484,7 +479,7 @@ def attendance_over_time(filters: Filters, names: Lookups) -> Timeline:
         months=months,
         overall=dict(overall),
         series={k: dict(v) for k, v in sorted(series.items())},
-        per_group=None if per_group is None else dict(per_group),
+        per_group=dict(per_group),
     )
 
 
@@ -637,11 +632,11 @@ def theme_counts(filters: Filters, threshold: int, names: Lookups,
 # --- The whole page --------------------------------------------------------------------------------
 
 def dashboard(filters: Filters, *, now: dt.datetime) -> dict:
-    """Everything the page shows, in nine queries whatever the number of groups (the page adds
-    the session and the user: eleven, pinned in tests/test_dashboard.py), or eight when
-    attendance over time is split by group: the groups table's attendance is then
-    the timeline's counts per group. That query was the costliest of the page's (about 3 ms on
-    bench/bench_dashboard.py's programme), and it read the same participations again."""
+    """Everything the page shows, in eight queries whatever the number of groups (the page adds
+    the session and the user: ten, pinned in tests/test_dashboard.py). The groups table's
+    attendance is attendance over time's counts per group: a query of its own read the same
+    participations again (about 2-3 ms in the database on bench/bench_dashboard.py's
+    programme)."""
     today = now.astimezone(filters.zone).date()
     labels = lookups()
     timeline = attendance_over_time(filters, labels)

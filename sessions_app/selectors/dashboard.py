@@ -78,10 +78,6 @@ class Filters:
     def narrowed(self) -> bool:
         return self.department is not None or self.specialty is not None
 
-    def period_q(self, prefix: str = "session__") -> Q:
-        """Sessions (or anything with a session) that start in the period."""
-        return Q(**{f"{prefix}start__gte": self.start_at, f"{prefix}start__lt": self.end_at})
-
     def residents_q(self, prefix: str = "resident__") -> Q:
         """Narrow participations (or anything with a resident) to the chosen department/specialty."""
         q = Q()
@@ -422,7 +418,7 @@ def attendance_over_time(filters: Filters, names: Lookups) -> Timeline:
     and 4-8 ms rather than 3 ms in the database, which converts each row's start to local time.
 
     Split other than by group, the counts per group are a second grouping of the same rows:
-    PostgreSQL makes both in one pass (GROUPING SETS; the third column, GROUPING(), says which
+    PostgreSQL makes both in one pass (GROUPING SETS; the fourth column, GROUPING(), says which
     set a row belongs to), which took 3.9-4.5 ms where this grouping and a second query over the
     same participations took 5.6-6.0 ms (bench/bench_dashboard.py's programme). SQLite has no
     grouping sets: it counts per month, value and group, and each row is summed into both."""

@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, FilteredRelation, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from residents.models import Department, Programme, Resident, Specialty
+from residents.models import Department, Intervisor, Programme, Resident, Specialty, User
 
 from ..models import (
     AbsenceReason,
@@ -78,10 +78,6 @@ class Filters:
     def narrowed(self) -> bool:
         return self.department is not None or self.specialty is not None
 
-    def period_q(self, prefix: str = "session__") -> Q:
-        """Sessions (or anything with a session) that start in the period."""
-        return Q(**{f"{prefix}start__gte": self.start_at, f"{prefix}start__lt": self.end_at})
-
     def residents_q(self, prefix: str = "resident__") -> Q:
         """Narrow participations (or anything with a resident) to the chosen department/specialty."""
         q = Q()
@@ -97,18 +93,20 @@ def _rate(present: int, recorded: int) -> float | None:
 
 
 # --- SQL --------------------------------------------------------------------------------------
-# Six of the nine queries are written out, because through the ORM they cost the benchmark's
-# ratio about one log-in page: bench/bench_dashboard.py --requests 200 on PostgreSQL, runs of
-# the two versions of this module alternated on a 2-core machine shared with other work, gave
-# 6.2-7.0x the log-in page with these six through the ORM (six runs) and 5.3-5.8x with them as
-# SQL (six runs). Neither meets the 5x target; the templates account for about 2x of it (this
-# SQL with the markup built in Python measured 3.0-3.9x). Each of the six is a join or two and a
-# GROUP BY that reads the same on PostgreSQL and SQLite; building and compiling it through the
-# ORM took about as long as the database took to run it (CPU figures beside each). The queries
-# that need the ORM's help (groups with their filtered sessions, upcoming sessions with their
-# answers, both narrowed through memberships or participations) use it. Table names come from
-# the models and every value is a parameter (hence the S608 exemptions); moments are adapted as
-# the ORM adapts them.
+# Every query is written out, because through the ORM they cost the benchmark's ratio about one
+# log-in page: bench/bench_dashboard.py --requests 200 on PostgreSQL, runs of the two versions of
+# this module alternated on a 2-core machine shared with other work, gave 6.2-7.0x the log-in
+# page with six of them through the ORM (six runs) and 5.3-5.8x with them as SQL (six runs); the
+# last three (groups with their filtered sessions, upcoming sessions and their answers) followed
+# later, when the page measured 5.2x: 3.3-4.3 ms less per page together (the selectors of both
+# versions alternated in one process). Each is a join or two, most with a GROUP BY, that reads the
+# same on PostgreSQL and SQLite (but for how attendance over time groups its rows: see there);
+# building and compiling it through the ORM took about as long as the database took to run it
+# (CPU figures beside each). The rules that narrow groups and sessions to a department or
+# specialty (memberships over the period, participations) stay written once, through the ORM,
+# compiled into a subquery only when a filter applies. Table names come from the models and
+# every value is a parameter (hence the S608 exemptions); moments are adapted as the ORM adapts
+# them, and read back as it reads them.
 
 PARTICIPATION = Participation._meta.db_table
 SESSION = Session._meta.db_table
@@ -116,6 +114,9 @@ RESIDENT = Resident._meta.db_table
 EVALUATION = Evaluation._meta.db_table
 NOTE = SessionNote._meta.db_table
 NOTE_THEMES = SessionNote.themes.through._meta.db_table
+GROUP = IntervisionGroup._meta.db_table
+INTERVISOR = Intervisor._meta.db_table
+USER = User._meta.db_table
 
 
 def _fetch(sql: str, params: list) -> list[tuple]:
@@ -145,6 +146,30 @@ def _in_groups(group_ids: list[int] | None, session: str = "s") -> tuple[str, li
     if group_ids is None:
         return "", []
     return f" AND {session}.group_id IN ({', '.join(['%s'] * len(group_ids))})", list(group_ids)
+
+
+def _narrowed_by(filters: Filters, column: str, values) -> tuple[str, list]:
+    """``AND column IN (…)`` when a department or specialty is chosen (else nothing), the list
+    being ``values(filters)``, a one-column queryset: the rule that narrows stays written once,
+    through the ORM, which compiles it only when it applies."""
+    if not filters.narrowed:
+        return "", []
+    sql, params = values(filters).query.sql_with_params()
+    return f" AND {column} IN ({sql})", list(params)
+
+
+def _read_as_the_orm(model, field: str):
+    """What turns a column's value as the database returns it into what the ORM would return
+    (SQLite returns a moment as a naive datetime in UTC, PostgreSQL as an aware one)."""
+    column = model._meta.get_field(field).get_col(model._meta.db_table)
+    converters = [*connection.ops.get_db_converters(column), *column.get_db_converters(connection)]
+
+    def read(value):
+        for converter in converters:
+            value = converter(value, column, connection)
+        return value
+
+    return read
 
 
 # --- Names ------------------------------------------------------------------------------------
@@ -194,18 +219,14 @@ def lookups() -> Lookups:
 
 # --- Groups ---------------------------------------------------------------------------------
 
-def groups_in_scope(filters: Filters) -> QuerySet[IntervisionGroup]:
-    """Active groups, narrowed to those with a member of the chosen department/specialty
-    during the period."""
-    groups = IntervisionGroup.objects.active()
-    if filters.narrowed:
-        members = (
-            Membership.objects.overlapping(filters.start, filters.end + dt.timedelta(days=1))
-            .filter(filters.residents_q())
-            .values("group")
-        )
-        groups = groups.filter(pk__in=members)
-    return groups
+def members_in_scope(filters: Filters) -> QuerySet[Membership]:
+    """The groups (as ``values("group")``) with a member of the chosen department/specialty
+    during the period: what narrows the groups table when a department or specialty is chosen."""
+    return (
+        Membership.objects.overlapping(filters.start, filters.end + dt.timedelta(days=1))
+        .filter(filters.residents_q())
+        .values("group")
+    )
 
 
 @dataclass(frozen=True)
@@ -236,28 +257,30 @@ class GroupRow:
         return None if self.expected == 0 else self.held >= self.expected
 
 
-def group_rows(filters: Filters, today: dt.date,
-               attendance: dict[int | None, Cell] | None = None) -> list[GroupRow]:
+def group_rows(filters: Filters, today: dt.date, attendance: dict[int | None, Cell]) -> list[GroupRow]:
     """Per group in the period: sessions held, cancelled and still planned against what its
     cadence asks for so far, how many intervisors led its held sessions, and attendance.
-    Two queries: the groups with their group sessions of the period counted per status and
-    intervisor (a few rows per group, tallied here: no COUNT DISTINCT to sort for); attendance
-    at their held sessions per group. The second is skipped when ``attendance`` already holds
-    those counts per group id (``Timeline.per_group``, when the timeline is split by group)."""
-    sessions = (
-        groups_in_scope(filters)
-        .annotate(period=FilteredRelation("sessions", condition=Q(sessions__kind=Session.Kind.GROUP)
-                                          & filters.period_q("sessions__")))
-        .values_list("pk", "name", "cadence_weeks", "created_at", "period__status", "period__intervisor")
-        .annotate(n=Count("period"))
-        .order_by()
-    )
+    One query: the groups with their group sessions of the period counted per status and
+    intervisor (a few rows per group, tallied here: no COUNT DISTINCT to sort for). Attendance
+    at their held sessions is ``attendance``, the counts per group id that attendance over
+    time makes of the same participations (``Timeline.per_group``)."""
+    # ORM (active groups annotated with a FilteredRelation of their sessions, values_list with a
+    # Count): 1.3-2.0 ms more CPU.
+    period, period_params = _in_period(filters)
+    in_scope, scope_params = _narrowed_by(filters, "g.id", members_in_scope)
+    sessions = _fetch(f"""
+        SELECT g.id, g.name, g.cadence_weeks, g.created_at, s.status, s.intervisor_id, COUNT(s.id)
+        FROM {GROUP} g LEFT JOIN {SESSION} s ON s.group_id = g.id AND s.kind = %s AND {period}
+        WHERE g.is_active{in_scope}
+        GROUP BY g.id, g.name, g.cadence_weeks, g.created_at, s.status, s.intervisor_id
+    """, [Session.Kind.GROUP, *period_params, *scope_params])  # noqa: S608
+    created = _read_as_the_orm(IntervisionGroup, "created_at")
     rows: dict[int, GroupRow] = {}
     past_end = min(filters.end, today)
     for group, name, cadence_weeks, created_at, status, _intervisor, n in sessions:
         row = rows.get(group)
         if row is None:
-            begin = max(filters.start, created_at.astimezone(filters.zone).date())
+            begin = max(filters.start, created(created_at).astimezone(filters.zone).date())
             days = (past_end - begin).days + 1
             row = rows[group] = GroupRow(group=GroupRef(group, name),
                                          expected=max(0, days // (7 * cadence_weeks)))
@@ -268,29 +291,10 @@ def group_rows(filters: Filters, today: dt.date,
             row.cancelled += n
         elif status is not None:  # proposed or scheduled; None: no session in the period
             row.planned += n
-    if attendance is not None:
-        for group, cell in attendance.items():
-            row = rows.get(group)
-            if row is not None:
-                row.present, row.recorded = cell.present, cell.recorded
-        return sorted(rows.values(), key=lambda r: r.group.name)
-    # Every group's held sessions, not only those in scope: the groups out of scope are
-    # skipped below, which spares sending the list of groups (or its subquery) once more.
-    # ORM (values_list("session__group", "attendance") with a Count): 1.1-1.2 ms more CPU.
-    period, period_params = _in_period(filters)
-    of_residents, residents_params = _of_residents(filters)
-    join_residents = f"JOIN {RESIDENT} r ON r.id = p.resident_id" if of_residents else ""
-    attendance = _fetch(f"""
-        SELECT s.group_id, COUNT(*) FILTER (WHERE p.attendance = %s),
-               COUNT(*) FILTER (WHERE p.attendance IN (%s, %s, %s))
-        FROM {PARTICIPATION} p JOIN {SESSION} s ON s.id = p.session_id {join_residents}
-        WHERE {period} AND s.status = %s{of_residents}
-        GROUP BY s.group_id
-    """, [PRESENT, *RECORDED, *period_params, SessionStatus.HELD, *residents_params])  # noqa: S608
-    for group, present, recorded in attendance:
+    for group, cell in attendance.items():
         row = rows.get(group)
         if row is not None:
-            row.present, row.recorded = present, recorded
+            row.present, row.recorded = cell.present, cell.recorded
     return sorted(rows.values(), key=lambda r: r.group.name)
 
 
@@ -309,33 +313,44 @@ class UpcomingRow:
     waiting_for: list[str] = field(default_factory=list)
 
 
+def _sessions_of_residents(filters: Filters) -> QuerySet[Participation]:
+    """The sessions (as ``values("session")``) of a resident of the chosen department/specialty."""
+    return Participation.objects.filter(filters.residents_q()).values("session")
+
+
 def upcoming(filters: Filters, now: dt.datetime) -> list[UpcomingRow]:
     """Sessions of the next four weeks, their answers and who has not answered. Two queries:
     the sessions, and their participations (a few per session, whose names are listed anyway),
     counted here."""
-    sessions = Session.objects.filter(
-        status__in=[SessionStatus.SCHEDULED, SessionStatus.PROPOSED],
-        start__gte=now, start__lt=now + dt.timedelta(days=UPCOMING_DAYS),
-    )
-    if filters.narrowed:
-        sessions = sessions.filter(
-            pk__in=Participation.objects.filter(filters.residents_q()).values("session")
-        )
-    sessions = sessions.order_by("start").values_list(
-        "pk", "title", "group__name", "start",
-        "intervisor__user__first_name", "intervisor__user__last_name", "intervisor__user__email",
-    )[:UPCOMING_LIMIT]
+    # ORM (values_list of the sessions, narrowed through a subquery, then of their participations
+    # with the residents' names): 2.0-2.7 ms more CPU.
+    ops = connection.ops
+    narrowed, narrowed_params = _narrowed_by(filters, "s.id", _sessions_of_residents)
+    params = [SessionStatus.SCHEDULED, SessionStatus.PROPOSED, ops.adapt_datetimefield_value(now),
+              ops.adapt_datetimefield_value(now + dt.timedelta(days=UPCOMING_DAYS)), *narrowed_params,
+              UPCOMING_LIMIT]
+    sessions = _fetch(f"""
+        SELECT s.id, s.title, g.name, s."start", u.first_name, u.last_name, u.email
+        FROM {SESSION} s LEFT JOIN {GROUP} g ON g.id = s.group_id
+        JOIN {INTERVISOR} i ON i.id = s.intervisor_id JOIN {USER} u ON u.id = i.user_id
+        WHERE s.status IN (%s, %s) AND s."start" >= %s AND s."start" < %s{narrowed}
+        ORDER BY s."start" LIMIT %s
+    """, params)  # noqa: S608
+    moment = _read_as_the_orm(Session, "start")
     open_session = _("Open session")
     rows = {
-        pk: UpcomingRow(pk, title or group or open_session, start, f"{first} {last}".strip() or email)
+        pk: UpcomingRow(pk, title or group or open_session, moment(start), f"{first} {last}".strip() or email)
         for pk, title, group, start, first, last, email in sessions
     }
-    answers = (
-        Participation.objects.filter(filters.residents_q(), session__in=list(rows))
-        .order_by("resident__user__last_name", "resident__user__first_name")
-        .values_list("session_id", "rsvp", "booking", "resident__user__first_name",
-                     "resident__user__last_name")
-    )
+    if not rows:
+        return []
+    of_residents, residents_params = _of_residents(filters)
+    answers = _fetch(f"""
+        SELECT p.session_id, p.rsvp, p.booking, u.first_name, u.last_name
+        FROM {PARTICIPATION} p JOIN {RESIDENT} r ON r.id = p.resident_id JOIN {USER} u ON u.id = r.user_id
+        WHERE p.session_id IN ({', '.join(['%s'] * len(rows))}){of_residents}
+        ORDER BY u.last_name, u.first_name
+    """, [*rows, *residents_params])  # noqa: S608
     for session_id, rsvp, booking, first, last in answers:
         row = rows[session_id]
         if rsvp == Rsvp.YES:
@@ -367,9 +382,9 @@ class Timeline:
     months: list[dt.date]
     overall: dict[dt.date, Cell]
     series: dict[str, dict[dt.date, Cell]]  # dimension value → month → cell
-    # Split by group: the whole period's counts per group id (None: open sessions), which are
-    # the groups table's attendance (the same participations: held, in the period, recorded).
-    per_group: dict[int | None, Cell] | None = None
+    # The whole period's counts per group id (None: open sessions), which are the groups table's
+    # attendance (the same participations: held, in the period, recorded).
+    per_group: dict[int | None, Cell]
 
 
 def _months(start: dt.date, end: dt.date) -> list[dt.date]:
@@ -396,10 +411,17 @@ def _month_index(moment: str, months: list[dt.date], zone: ZoneInfo) -> tuple[st
 
 def attendance_over_time(filters: Filters, names: Lookups) -> Timeline:
     """Attendance rate per local month, overall and split by group, department, specialty or
-    training year (``filters.by``). One query.
+    training year (``filters.by``), and the whole period's counts per group (the groups
+    table's attendance). One query.
 
     ORM (TruncMonth in the programme's zone, values_list with a Count): 2.0-2.1 ms more CPU,
-    and 4-8 ms rather than 3 ms in the database, which converts each row's start to local time."""
+    and 4-8 ms rather than 3 ms in the database, which converts each row's start to local time.
+
+    Split other than by group, the counts per group are a second grouping of the same rows:
+    PostgreSQL makes both in one pass (GROUPING SETS; the fourth column, GROUPING(), says which
+    set a row belongs to), which took 3.9-4.5 ms where this grouping and a second query over the
+    same participations took 5.6-6.0 ms (bench/bench_dashboard.py's programme). SQLite has no
+    grouping sets: it counts per month, value and group, and each row is summed into both."""
     by = filters.by if filters.by in DIMENSIONS else "group"
     dimension = DIMENSIONS[by]
     months = _months(filters.start, filters.end)
@@ -408,15 +430,21 @@ def attendance_over_time(filters: Filters, names: Lookups) -> Timeline:
     of_residents, residents_params = _of_residents(filters)
     needs_residents = of_residents or dimension.startswith("r.")
     join_residents = f"JOIN {RESIDENT} r ON r.id = p.resident_id" if needs_residents else ""
+    if by != "group" and connection.vendor == "postgresql":
+        grouping, which = "GROUPING SETS ((1, 2), (3))", "GROUPING(s.group_id)"
+    else:
+        grouping, which = "1, 2, 3", "NULL"
     params = [*month_params, PRESENT, *RECORDED, SessionStatus.HELD, *period_params, *residents_params]
     rows = _fetch(f"""
-        SELECT {month_index}, {dimension}, COUNT(*) FILTER (WHERE p.attendance = %s), COUNT(*)
+        SELECT {month_index}, {dimension}, s.group_id, {which}, COUNT(*) FILTER (WHERE p.attendance = %s),
+               COUNT(*)
         FROM {PARTICIPATION} p JOIN {SESSION} s ON s.id = p.session_id {join_residents}
         WHERE p.attendance IN (%s, %s, %s) AND s.status = %s AND {period}{of_residents}
-        GROUP BY 1, 2
+        GROUP BY {grouping}
     """, params)  # noqa: S608
     overall: dict[dt.date, Cell] = defaultdict(Cell)
     series: dict[str, dict[dt.date, Cell]] = defaultdict(lambda: defaultdict(Cell))
+    per_group: dict[int | None, Cell] = defaultdict(Cell)
     labels: dict[object, str] = {}
     if by == "group":
         labels = dict(names.groups)
@@ -424,13 +452,14 @@ def attendance_over_time(filters: Filters, names: Lookups) -> Timeline:
         labels = dict(names.departments)
     elif by == "specialty":
         labels = dict(names.specialties)
-    per_group: dict[int | None, Cell] | None = defaultdict(Cell) if by == "group" else None
-    for index, value, present, recorded in rows:
-        month = months[index]
-        if per_group is not None:
-            total = per_group[value]
+    for index, value, group, which, present, recorded in rows:
+        if which != 1:  # 0: a row of the groups' set; None: a row for both
+            total = per_group[group]
             total.present += present
             total.recorded += recorded
+        if which == 0:
+            continue
+        month = months[index]
         label = labels.get(value)
         if label is None:
             if value is None:
@@ -446,7 +475,7 @@ def attendance_over_time(filters: Filters, names: Lookups) -> Timeline:
         months=months,
         overall=dict(overall),
         series={k: dict(v) for k, v in sorted(series.items())},
-        per_group=None if per_group is None else dict(per_group),
+        per_group=dict(per_group),
     )
 
 
@@ -599,11 +628,11 @@ def theme_counts(filters: Filters, threshold: int, names: Lookups,
 # --- The whole page --------------------------------------------------------------------------------
 
 def dashboard(filters: Filters, *, now: dt.datetime) -> dict:
-    """Everything the page shows, in nine queries whatever the number of groups (the page adds
-    the session and the user: eleven, pinned in tests/test_dashboard.py), or eight when
-    attendance over time is split by group: the groups table's attendance is then
-    the timeline's counts per group. That query was the costliest of the page's (about 3 ms on
-    bench/bench_dashboard.py's programme), and it read the same participations again."""
+    """Everything the page shows, in eight queries whatever the number of groups (the page adds
+    the session and the user: ten, pinned in tests/test_dashboard.py). The groups table's
+    attendance is attendance over time's counts per group: a query of its own read the same
+    participations again (about 2-3 ms in the database on bench/bench_dashboard.py's
+    programme)."""
     today = now.astimezone(filters.zone).date()
     labels = lookups()
     timeline = attendance_over_time(filters, labels)

@@ -407,7 +407,7 @@ def availability_matrix(
 def clear_caches() -> None:
     """Forget cached window expansions and holidays (benchmarks time cold runs with it)."""
     _candidates.cache_clear()
-    _local_calendar.cache_clear()
+    _per_cell.cache_clear()
     public_holidays.cache_clear()
 
 
@@ -1069,7 +1069,12 @@ class _Candidates:
         found = self._times.get(at)
         if found is None:
             grid, index = self.space.grid, self.space.kept[at]
-            found = self._times[at] = (grid.when(index), grid.when(index + self.cells))
+            # Shared, per grid cell, with the window sets over the same horizon.
+            moments = _per_cell(grid.origin, grid.cells, "moments")
+            start = moments.get(index) or moments.setdefault(index, grid.when(index))
+            index += self.cells
+            end = moments.get(index) or moments.setdefault(index, grid.when(index))
+            found = self._times[at] = (start, end)
         return found
 
     def calendar(self, at: int) -> tuple[int, int, int]:
@@ -1085,7 +1090,7 @@ class _Candidates:
             grid, index = self.space.grid, self.space.kept[at]
             # Window sets over one horizon share most of their starts: the conversion is
             # shared with them too, per grid cell.
-            shared = _local_calendar(grid.origin, grid.cells, self.zone.key)
+            shared = _per_cell(grid.origin, grid.cells, self.zone.key)
             found = shared.get(index)
             if found is None:
                 local = grid.when(index).astimezone(self.zone)
@@ -1096,9 +1101,9 @@ class _Candidates:
 
 
 @lru_cache(maxsize=32)
-def _local_calendar(origin: datetime, cells: int, tz: str) -> dict[int, tuple[int, int, int]]:
-    """Per cell of a grid, its local calendar day, weekday and second of the day: filled by
-    ``_Candidates.calendar`` as it meets them."""
+def _per_cell(origin: datetime, cells: int, what: str) -> dict[int, object]:
+    """Values per cell of a grid, filled as they are met and shared by every window set over
+    that grid: its moments (``what`` "moments") or its local calendar in the zone ``what``."""
     return {}
 
 
@@ -1267,13 +1272,14 @@ class _Plan:
         positions, columns = _columns(free + released, feasible, self.space.size)
         # Who comes and who must be released, per pattern: slots share a handful of them.
         known: dict[tuple[str, ...], tuple[frozenset[int], frozenset[int]]] = {}
-        members, times, found = len(ids), self.candidates.times, []
+        members, found = len(ids), []
+        times, made = self.candidates.times, self.candidates._times.get
         for at, column in zip(positions, columns, strict=True):
             pair = known.get(column)
             if pair is None:
                 pair = known[column] = (frozenset(compress(ids, map(_ONE, column[:members]))),
                                         frozenset(compress(ids, map(_ONE, column[members:]))))
-            found.append((*times(at), *pair))
+            found.append((*(made(at) or times(at)), *pair))
         return found
 
     def ranked(self, limit: int, max_per_day: int | None) -> list[_Ranked]:

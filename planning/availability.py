@@ -668,32 +668,6 @@ def _gives_way(kinds: frozenset[str]) -> tuple[bool, ...]:
     return tuple(name in kinds for name in _LAYERS)
 
 
-def _cover(lo: list[int], hi: list[int], layer: list[int]) -> _Cover:
-    """The union of the worked duty (every kind but leave; rest is not rostered), and of the
-    nights, of rows sorted by ``lo``, for the fatigue rules (see ``_Cover``)."""
-    worked_low, worked_high, nights_low, nights_high = [_FAR], [_FAR], [_FAR], [_FAR]
-    worked, night = _WORKED, _NIGHT
-    top = night_top = _FAR  # where the last block of each ends
-    for low, high, kind in zip(lo, hi, layer, strict=True):
-        if not worked[kind]:
-            continue
-        if low > top:
-            worked_low.append(low)
-            worked_high.append(high)
-            top = high
-        elif high > top:  # overlaps or touches the last block: extend it
-            worked_high[-1] = top = high
-        if kind == night:
-            if low > night_top:
-                nights_low.append(low)
-                nights_high.append(high)
-                night_top = high
-            elif high > night_top:
-                nights_high[-1] = night_top = high
-    before = list(accumulate(map(sub, worked_high, worked_low), initial=0))
-    return worked_low, worked_high, before, nights_low, nights_high
-
-
 # The unions of one person's worked duty and of their nights in epoch cells, for the fatigue
 # rules: (work's lows, work's highs, work covered before each block, nights' lows, nights'
 # highs). Those rules look a whole week back from each slot, where grid-wide bitsets would
@@ -773,16 +747,6 @@ class _Person:
             return lo[first:last], hi[first:last], layer[first:last]
         return (lo[first:last] + lo[rest:rest_last], hi[first:last] + hi[rest:rest_last],
                 layer[first:last] + layer[rest:rest_last])
-
-    def fatigue(self, begin: int, end: int) -> _Cover:
-        """``_cover`` of the rows as rostered (rest counts for neither rule), right for
-        questions inside [begin, end)."""
-        split = self.rostered
-        if not self.indexed:
-            return _cover(*_by_low(self.lo[:split], self.hi[:split], self.layer[:split]))
-        first = bisect_right(self.lo, begin - self.reach, 0, split)
-        last = bisect_left(self.lo, end, first, split)
-        return _cover(self.lo[first:last], self.hi[first:last], self.layer[first:last])
 
 
 def _by_low(lo: list[int], hi: list[int], layer: list[int]) -> tuple[list[int], list[int], list[int]]:
@@ -906,11 +870,12 @@ def _layers_on(people: Sequence[_Person | None], space: _Space,
     """Per person, a bitset on ``space`` per layer (index: the layer's code) of the cells
     their rows touch: what feasibility and the reasons are made of.
 
-    Given ``covers`` (a list), also appends each person's ``_cover``, right for questions
+    Given ``covers`` (a list), also appends each person's ``_Cover``, right for questions
     inside the grid, made in the same pass over the rows: ranking asks them, and a second
-    pass cost about as much again. A Roster keeps each person's rows sorted by ``lo``, as the
-    cover needs, with the rest after nights last (no duty for the fatigue rules); rows read
-    for one request are not sorted, so their cover is made apart."""
+    pass cost about as much again. Each row of work extends the last block of the union it
+    overlaps or touches, or starts a new one, so the rows must come sorted by ``lo``: a
+    Roster keeps them so (the rest after nights last, which is no work), rows read for one
+    request are sorted here."""
     grid = space.grid
     first, last, rank = grid.first, grid.first + grid.cells, space.rank
     size = rank[-1]
@@ -923,17 +888,17 @@ def _layers_on(people: Sequence[_Person | None], space: _Space,
             if covers is not None:
                 covers.append(_NO_COVER)
             continue
-        fold = covers is not None and person.indexed
+        rows = person.near(first, last)
+        fold = covers is not None
         if fold:
+            if not person.indexed:
+                rows = _by_low(*rows)
             worked_low, worked_high, nights_low, nights_high = [_FAR], [_FAR], [_FAR], [_FAR]
             top = night_top = _FAR  # where the last block of each ends
-        elif covers is not None:
-            covers.append(person.fatigue(first, last))
-        for low, high, layer in zip(*person.near(first, last), strict=True):
+        for low, high, layer in zip(*rows, strict=True):
             if high <= first or low >= last:
                 continue  # the fatigue rules too only ask inside the grid
             if fold and worked[layer]:
-                # As ``_cover`` does: a row extends the last block it overlaps or touches.
                 if low > top:
                     worked_low.append(low)
                     worked_high.append(high)
@@ -1217,7 +1182,7 @@ class _Plan:
         self.starts = candidates.starts
         self.members = len(request.member_ids)
         self.people = _people(request.member_ids, roster, rules)
-        # Per member, what the fatigue rules ask (``_cover``), when ranking will ask it.
+        # Per member, what the fatigue rules ask (``_Cover``), when ranking will ask it.
         self.covers: list[_Cover] | None = [] if fatigue else None
         self.layers = _layers_on(self.people, self.space, self.covers)
         gives_way = _gives_way(rules.give_way_kinds)
@@ -1303,13 +1268,12 @@ class _Plan:
             return []
         size, kept, people = self.space.size, self.space.kept, self.people
         first = self.grid.first
-        last = first + self.grid.cells
         can = [_flags(bits, size) for bits in free]
         # The unions the fatigue rules ask, per member, and the work last counted in a week
         # before a start (``moments``): none yet, at a start out of reach.
         covers = self.covers
-        if covers is None:
-            covers = [person.fatigue(first, last) if person is not None else _NO_COVER for person in people]
+        if covers is None:  # a plan made without them: read the rows once more
+            _layers_on(people, self.space, covers := [])
         counted, moments = [0] * self.members, [-(1 << 62)] * self.members
         rules = self.rules
         night_cells = -(-rules.fatigue_after_night // CELL)

@@ -1033,13 +1033,17 @@ class _Candidates:
         all the groups sharing these windows."""
         found = self._times.get(at)
         if found is None:
-            grid, index = self.space.grid, self.space.kept[at]
-            # Shared, per grid cell, with the window sets over the same horizon.
-            moments = _per_cell(grid.origin, grid.cells, "moments")
-            start = moments.get(index) or moments.setdefault(index, grid.when(index))
-            index += self.cells
-            end = moments.get(index) or moments.setdefault(index, grid.when(index))
-            found = self._times[at] = (start, end)
+            index = self.space.kept[at]
+            found = self._times[at] = (self._moment(index), self._moment(index + self.cells))
+        return found
+
+    def _moment(self, index: int) -> datetime:
+        """Grid cell ``index`` as a moment, made once for all the window sets over the grid."""
+        grid = self.space.grid
+        moments = _per_cell(grid.origin, grid.cells, "moments")
+        found = moments.get(index)
+        if found is None:
+            found = moments[index] = grid.when(index)
         return found
 
     def calendar(self, at: int) -> tuple[int, int, int]:
@@ -1300,7 +1304,6 @@ class _Plan:
             # Per slot: the keys after fatigue, the start, who comes (when first needed), who
             # is tired so far, and how many of those who come have been asked about.
             pending = []
-            # Who comes, per pattern of members: starts share a handful of them.
             for at in _ones(_flags(level, size)):
                 day, weekday, second = known_days(at) or calendar(at)
                 distance = abs(day - target_day) if target else 0
@@ -1315,16 +1318,9 @@ class _Plan:
                 later = []
                 for slot in pending:
                     distance, breaks, index, day, at, came, tired, asked = slot
-                    if per_day is not None and (taken := per_day.get(day)) is not None:
-                        if len(taken) >= max_per_day:
-                            continue  # the spreading refuses it, and always will
-                        for other in taken:
-                            if -cells < index - other < cells:
-                                break
-                        else:
-                            other = None
-                        if other is not None:
-                            continue  # it overlaps a slot taken that day
+                    if per_day is not None and (taken := per_day.get(day)) is not None and (
+                            len(taken) >= max_per_day or any(abs(index - other) < cells for other in taken)):
+                        continue  # the spreading refuses it, and always will
                     if came is None:
                         came = slot[5] = [m for m, here in enumerate(can) if here[at] == "1"]
                     # In a heavy week: more than ``heavy`` worked cells in [week, now); just off
